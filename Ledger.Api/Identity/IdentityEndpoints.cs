@@ -1,0 +1,156 @@
+using System.Collections.Concurrent;
+using FluentValidation;
+using Ledger.Api.Infrastructure;
+using Ledger.Domain.Model;
+using Ledger.Domain.Store;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace Ledger.Api.Identity;
+
+public sealed record LoginRequest(string? Login, string? Password);
+public sealed record UserDto(long Id, string Login, string DisplayName, bool PlatformAdmin);
+public sealed record LoginResponse(string Token, DateTimeOffset ExpiresAt, UserDto User);
+public sealed record CreateUserRequest(string? Login, string? DisplayName, string? Password);
+public sealed record SetRolesRequest(string[]? Roles);
+public sealed record MembershipDto(string Community, IReadOnlyList<string> Roles);
+public sealed record MeResponse(UserDto User, IReadOnlyList<MembershipDto> Communities);
+public sealed record MemberDto(long UserId, string Community, IReadOnlyList<string> Roles);
+
+public sealed class LoginValidator : AbstractValidator<LoginRequest>
+{
+    public LoginValidator()
+    {
+        RuleFor(r => r.Login).NotEmpty().MaximumLength(64);
+        RuleFor(r => r.Password).NotEmpty().MaximumLength(200);
+    }
+}
+
+public sealed class CreateUserValidator : AbstractValidator<CreateUserRequest>
+{
+    public CreateUserValidator()
+    {
+        RuleFor(r => r.Login).NotEmpty().Matches("^[a-z0-9._@-]{3,64}$").WithMessage("3-64 of a-z, 0-9, '.', '_', '@', '-'.");
+        RuleFor(r => r.DisplayName).Text(100);
+        RuleFor(r => r.Password).NotEmpty().MinimumLength(10).MaximumLength(200);
+    }
+}
+
+public sealed class SetRolesValidator : AbstractValidator<SetRolesRequest>
+{
+    public SetRolesValidator()
+    {
+        RuleFor(r => r.Roles).NotNull();
+        RuleForEach(r => r.Roles).Must(r => Roles.Community.Contains(r)).WithMessage($"One of: {string.Join(", ", Roles.Community)}.");
+    }
+}
+
+/// <summary>
+/// Counts failed logins per login name, in memory, per instance: after too many the login is
+/// refused for a while even with the right password, which stops password guessing from many
+/// addresses. The address-wide limit is the framework's rate limiter.
+/// </summary>
+public sealed class LoginThrottle(IOptions<LedgerOptions> options, TimeProvider clock)
+{
+    private readonly ConcurrentDictionary<string, (int Failures, DateTimeOffset Since)> _failures = new(StringComparer.Ordinal);
+
+    public TimeSpan? LockedFor(string login)
+    {
+        if (!_failures.TryGetValue(login, out var f)) return null;
+        var window = TimeSpan.FromMinutes(options.Value.Auth.LockoutMinutes);
+        var left = f.Since + window - clock.GetUtcNow();
+        if (left <= TimeSpan.Zero) { _failures.TryRemove(login, out _); return null; }
+        return f.Failures >= options.Value.Auth.FailuresPerLogin ? left : null;
+    }
+
+    public void Failed(string login) =>
+        _failures.AddOrUpdate(login, _ => (1, clock.GetUtcNow()), (_, f) => (f.Failures + 1, f.Since));
+
+    public void Succeeded(string login) => _failures.TryRemove(login, out _);
+}
+
+public static class IdentityEndpoints
+{
+    public const string LoginRateLimit = "login";
+
+    public static IEndpointRouteBuilder MapIdentity(this IEndpointRouteBuilder app)
+    {
+        var auth = app.MapGroup("/api/v1/auth").WithTags("Identity");
+        auth.MapPost("/login", Login).Validate<LoginRequest>().RequireRateLimiting(LoginRateLimit).AllowAnonymous();
+        auth.MapPost("/logout", Logout).RequireAuthorization();
+
+        var api = app.MapGroup("/api/v1").WithTags("Identity").RequireAuthorization();
+        api.MapGet("/me", Me);
+        api.MapPost("/users", CreateUser).Validate<CreateUserRequest>();
+
+        app.MapCommunityGroup().WithTags("Identity")
+            .MapPut("/members/{userId:long}", SetRoles).Validate<SetRolesRequest>()
+            .Allow(Roles.PlatformAdmin, Roles.CommunityAdmin);
+        return app;
+    }
+
+    public static UserDto ToDto(this User u) => new(u.Id, u.Login, u.DisplayName, u.IsPlatformAdmin);
+
+    private static async Task<Results<Ok<LoginResponse>, ProblemHttpResult>> Login(
+        LoginRequest request, Domain.Store.Identity identity, LoginThrottle throttle, IOptions<LedgerOptions> options, HttpContext http)
+    {
+        var login = request.Login!.Trim().ToLowerInvariant();
+        if (throttle.LockedFor(login) is { } wait)
+        {
+            http.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Problems.From(new Failure(Codes.TooManyRequests, "Too many failed logins for this account; try again later.", 429));
+        }
+        var result = await identity.LoginAsync(login, request.Password!, TimeSpan.FromHours(options.Value.Auth.TokenHours));
+        if (!result.Ok)
+        {
+            throttle.Failed(login);
+            return Problems.From(result.Failure!);
+        }
+        throttle.Succeeded(login);
+        var session = result.Value!;
+        return TypedResults.Ok(new LoginResponse(session.Token, session.ExpiresAt, session.User.ToDto()));
+    }
+
+    private static async Task<NoContent> Logout(HttpContext http, Domain.Store.Identity identity)
+    {
+        var token = http.Request.Headers.Authorization.ToString()["Bearer ".Length..].Trim();
+        await identity.RevokeAsync(token);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<Ok<MeResponse>, ProblemHttpResult>> Me(HttpContext http, Domain.Store.Identity identity)
+    {
+        var user = await identity.FindUserAsync(http.User.UserId());
+        if (user is null) return Problems.NotFound("The user");
+        var memberships = (await identity.MembershipsAsync(user.Id))
+            .GroupBy(m => m.Community)
+            .Select(g => new MembershipDto(g.Key, g.Select(m => m.Role).ToList()))
+            .ToList();
+        return TypedResults.Ok(new MeResponse(user.ToDto(), memberships));
+    }
+
+    /// <summary>Platform admins and community admins create staff, supervisor and committee accounts.</summary>
+    private static async Task<Results<Created<UserDto>, ProblemHttpResult>> CreateUser(
+        CreateUserRequest request, HttpContext http, Domain.Store.Identity identity)
+    {
+        if (!http.User.IsPlatformAdmin())
+        {
+            var memberships = await identity.MembershipsAsync(http.User.UserId());
+            if (!memberships.Any(m => m.Role == Roles.CommunityAdmin))
+                return Problems.From(new Failure(Codes.Forbidden, "Only a platform admin or a community admin creates users.", 403));
+        }
+        var result = await identity.CreateUserAsync(request.Login!, request.DisplayName!.Trim(), request.Password!);
+        if (!result.Ok) return Problems.From(result.Failure!);
+        return TypedResults.Created($"/api/v1/users/{result.Value!.Id}", result.Value.ToDto());
+    }
+
+    private static async Task<Results<Ok<MemberDto>, ProblemHttpResult>> SetRoles(
+        long userId, SetRolesRequest request, CurrentCommunity current, Domain.Store.Identity identity)
+    {
+        var user = await identity.FindUserAsync(userId);
+        if (user is null) return Problems.From(new Failure(Codes.UnknownUser, $"User {userId} does not exist.", 404));
+        var roles = request.Roles!.Distinct().Order(StringComparer.Ordinal).ToList();
+        await identity.SetRolesAsync(current.Community.Id, userId, roles);
+        return TypedResults.Ok(new MemberDto(userId, current.Community.Slug, roles));
+    }
+}

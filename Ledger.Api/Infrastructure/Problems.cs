@@ -1,0 +1,93 @@
+using Ledger.Domain.Model;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Ledger.Api.Infrastructure;
+
+/// <summary>Every error leaves as application/problem+json (RFC 9457) with a stable snake_case <c>code</c>.</summary>
+public static class Problems
+{
+    public static ProblemHttpResult From(Failure failure) =>
+        TypedResults.Problem(failure.Detail, statusCode: failure.Status, title: Title(failure.Status),
+            type: $"https://ledger.example/problems/{failure.Code}",
+            extensions: new Dictionary<string, object?> { ["code"] = failure.Code });
+
+    public static ProblemHttpResult NotFound(string what) => From(Failure.NotFound(what));
+
+    public static ValidationProblem Validation(IDictionary<string, string[]> errors) =>
+        TypedResults.ValidationProblem(errors, title: "The request is not valid.",
+            type: $"https://ledger.example/problems/{Codes.ValidationFailed}",
+            extensions: new Dictionary<string, object?> { ["code"] = Codes.ValidationFailed });
+
+    public static ValidationProblem Validation(string field, string message) =>
+        Validation(new Dictionary<string, string[]> { [field] = [message] });
+
+    private static string Title(int status) => status switch
+    {
+        400 => "Bad request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not found",
+        409 => "Conflict",
+        413 => "Payload too large",
+        422 => "Business rule violated",
+        429 => "Too many requests",
+        _ => "Error",
+    };
+
+    /// <summary>A default code for problems the framework writes (status code pages, auth, binding).</summary>
+    public static string DefaultCode(int? status) => status switch
+    {
+        400 => Codes.MalformedRequest,
+        401 => Codes.Unauthorized,
+        403 => Codes.Forbidden,
+        404 => Codes.NotFound,
+        405 => "method_not_allowed",
+        409 => "conflict",
+        413 => Codes.PayloadTooLarge,
+        415 => "unsupported_media_type",
+        429 => Codes.TooManyRequests,
+        >= 500 => Codes.InternalError,
+        _ => "error",
+    };
+
+    public static void Customize(ProblemDetailsContext context)
+    {
+        var problem = context.ProblemDetails;
+        problem.Extensions.TryAdd("code", DefaultCode(problem.Status));
+        problem.Type ??= $"https://ledger.example/problems/{problem.Extensions["code"]}";
+    }
+}
+
+/// <summary>
+/// Malformed bodies (bad JSON, wrong types, overflowing numbers) become 400 malformed_request and
+/// oversized ones 413; anything else unexpected is a defect: logged, and a 500 that reveals nothing.
+/// </summary>
+public sealed class LedgerExceptionHandler(IProblemDetailsService problems, ILogger<LedgerExceptionHandler> log) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
+    {
+        var (status, code, detail) = exception switch
+        {
+            BadHttpRequestException { StatusCode: 413 } => (413, Codes.PayloadTooLarge, "The request body is too large."),
+            BadHttpRequestException bad => (bad.StatusCode, Codes.MalformedRequest,
+                bad.InnerException is System.Text.Json.JsonException json ? $"The body is not valid JSON for this route: {json.Message}" : bad.Message),
+            _ => (500, Codes.InternalError, "An unexpected error occurred. It has been logged."),
+        };
+        if (status >= 500) log.LogError(exception, "Unhandled exception on {Method} {Path}", http.Request.Method, http.Request.Path);
+        http.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            Exception = exception,
+            ProblemDetails = new ProblemDetails
+            {
+                Status = status,
+                Title = status >= 500 ? "Internal error" : "Bad request",
+                Detail = detail,
+                Extensions = { ["code"] = code },
+            },
+        });
+    }
+}

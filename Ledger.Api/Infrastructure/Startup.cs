@@ -1,0 +1,187 @@
+using System.Security.Cryptography;
+using System.Threading.RateLimiting;
+using FluentValidation;
+using Ledger.Api.Communities;
+using Ledger.Api.Identity;
+using Ledger.Api.Ledger;
+using Ledger.Domain.Store;
+using Ledger.Jobs;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace Ledger.Api.Infrastructure;
+
+public static class Startup
+{
+    /// <summary>Registers the store, the domain services, auth, validation, problems, OpenAPI and jobs.</summary>
+    public static WebApplicationBuilder AddLedger(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var options = builder.Configuration.GetSection("Ledger").Get<LedgerOptions>() ?? new LedgerOptions();
+        services.Configure<LedgerOptions>(builder.Configuration.GetSection("Ledger"));
+
+        var engine = options.Database.Engine.ToLowerInvariant() switch
+        {
+            "sqlite" => Engine.Sqlite,
+            "postgres" or "postgresql" => Engine.Postgres,
+            var other => throw new InvalidOperationException($"Ledger:Database:Engine must be 'sqlite' or 'postgres', not '{other}'."),
+        };
+        var connectionString = options.Database.ConnectionString
+            ?? (engine == Engine.Sqlite ? "Data Source=data/ledger.db"
+                : throw new InvalidOperationException("Ledger:Database:ConnectionString is required for the postgres engine."));
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(_ => new LedgerDatabase(engine, connectionString));
+        services.AddSingleton<Migrator>();
+        services.AddSingleton<Domain.Store.Communities>();
+        services.AddSingleton<Domain.Store.Identity>();
+        services.AddSingleton<Journal>();
+        services.AddSingleton<Balances>();
+        services.AddSingleton<Integrity>();
+        services.AddSingleton<CommunityWriter>();
+        services.AddSingleton<LoginThrottle>();
+        services.AddScoped<CurrentCommunity>();
+        services.AddScoped<Writes>();
+        services.AddHostedService<DatabaseStartup>();
+
+        // Validators are listed, not discovered: what checks each body is readable here.
+        services.AddSingleton<IValidator<LoginRequest>, LoginValidator>();
+        services.AddSingleton<IValidator<CreateUserRequest>, CreateUserValidator>();
+        services.AddSingleton<IValidator<SetRolesRequest>, SetRolesValidator>();
+        services.AddSingleton<IValidator<CreateCommunityRequest>, CreateCommunityValidator>();
+        services.AddSingleton<IValidator<PostEntryRequest>, PostEntryValidator>();
+        services.AddSingleton<IValidator<ReversalRequest>, ReversalValidator>();
+        services.AddSingleton<IValidator<AddAccountRequest>, AddAccountValidator>();
+
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Customize);
+        services.AddExceptionHandler<LedgerExceptionHandler>();
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.Configure<JsonOptions>(o =>
+        {
+            // Money and ids are JSON numbers, never strings; absent optional fields are left out.
+            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+            o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
+        });
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 1024 * 1024);
+
+        services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization();
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.AddPolicy(IdentityEndpoints.LoginRateLimit, http => RateLimitPartition.GetFixedWindowLimiter(
+                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = http.RequestServices.GetRequiredService<IOptions<LedgerOptions>>().Value.Auth.LoginPerAddressPerMinute,
+                    Window = TimeSpan.FromMinutes(1),
+                }));
+            o.OnRejected = async (ctx, ct) =>
+            {
+                ctx.HttpContext.Response.Headers.RetryAfter = "60";
+                await ctx.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = ctx.HttpContext,
+                    ProblemDetails = { Status = 429, Title = "Too many requests", Detail = "Too many login attempts from this address; try again in a minute." },
+                });
+            };
+        });
+
+        services.AddOpenApi();
+        services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
+
+        if (options.Jobs.Enabled)
+            services.AddLedgerJobs(engine, connectionString, TimeSpan.FromSeconds(options.Jobs.IdleWaitSeconds));
+        return builder;
+    }
+
+    public static WebApplication UseLedger(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.UseSwaggerUI(o =>
+        {
+            o.SwaggerEndpoint("/openapi/v1.json", "Ledger API v1");
+            o.RoutePrefix = "docs";
+            o.DocumentTitle = "Ledger API";
+        });
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        return app;
+    }
+}
+
+/// <summary>Ready when the database answers and every embedded migration is applied unchanged.</summary>
+public sealed class DatabaseReadyCheck(LedgerDatabase db, Migrator migrator) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+    {
+        try
+        {
+            await using var connection = await db.OpenAsync(ct);
+            return await migrator.IsUpToDateAsync(connection)
+                ? HealthCheckResult.Healthy($"{db.Engine}: migrations applied")
+                : HealthCheckResult.Unhealthy($"{db.Engine}: migrations pending");
+        }
+        catch (Exception e)
+        {
+            return HealthCheckResult.Unhealthy($"{db.Engine}: unreachable", e);
+        }
+    }
+}
+
+/// <summary>
+/// Runs before the server takes requests (hosted services start first): applies migrations, and on
+/// an empty database creates the platform admin from configuration, or <c>admin</c> with a random
+/// password printed once.
+/// </summary>
+public sealed class DatabaseStartup(Migrator migrator, Domain.Store.Identity identity, IOptions<LedgerOptions> options,
+    ILogger<DatabaseStartup> log, IServiceProvider services) : IHostedService
+{
+    public async Task StartAsync(CancellationToken ct)
+    {
+        var applied = await migrator.MigrateAsync(ct);
+        if (applied.Count > 0) log.LogInformation("Applied migrations {Versions}", string.Join(", ", applied));
+
+        if (await identity.CountUsersAsync() == 0)
+        {
+            var bootstrap = options.Value.Bootstrap;
+            var login = string.IsNullOrWhiteSpace(bootstrap.AdminLogin) ? "admin" : bootstrap.AdminLogin.Trim().ToLowerInvariant();
+            var password = bootstrap.AdminPassword;
+            var generated = string.IsNullOrEmpty(password);
+            if (generated) password = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(15));
+            var created = await identity.CreateUserAsync(login, "Platform administrator", password!, platformAdmin: true);
+            if (created.Ok && generated)
+            {
+                // Printed once, on the console only: it is stored nowhere but as a hash.
+                Console.WriteLine($"""
+
+                    ==================================================================
+                     Platform admin created.   login: {login}   password: {password}
+                     (shown once; set Ledger:Bootstrap:AdminPassword to choose it)
+                    ==================================================================
+
+                    """);
+            }
+        }
+
+        foreach (var seeder in services.GetServices<IStartupSeeder>())
+            await seeder.SeedAsync(ct);
+    }
+
+    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+}
+
+/// <summary>Work that runs once the database is ready, before requests (the demo seed).</summary>
+public interface IStartupSeeder
+{
+    Task SeedAsync(CancellationToken ct);
+}

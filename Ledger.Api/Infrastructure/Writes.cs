@@ -1,0 +1,71 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Ledger.Domain.Model;
+using Ledger.Domain.Store;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+
+namespace Ledger.Api.Infrastructure;
+
+/// <summary>
+/// Runs a community write through <see cref="CommunityWriter"/> with the request's Idempotency-Key
+/// (or a natural key such as a payment's external reference): the response is stored with the key
+/// in the effect's transaction and replayed byte for byte, with <c>Idempotency-Replayed: true</c>.
+/// </summary>
+public sealed class Writes(CommunityWriter writer, IOptions<JsonOptions> json, CurrentCommunity current)
+{
+    public const string KeyHeader = "Idempotency-Key";
+
+    public async Task<IResult> RunAsync<T>(HttpContext http, object request, Func<WriteScope, Task<Result<T>>> work,
+        int status = StatusCodes.Status201Created, string? naturalKey = null)
+    {
+        IdempotencyClaim? claim = null;
+        var key = naturalKey ?? http.Request.Headers[KeyHeader].ToString();
+        if (naturalKey is null && http.Request.Headers.ContainsKey(KeyHeader)
+            && (key.Length is 0 or > 100 || !ValidationExtensions.IsVisibleAscii(key)))
+            return Problems.Validation(KeyHeader, "1 to 100 visible ASCII characters.");
+        if (key.Length > 0)
+        {
+            var fingerprint = $"{http.Request.Method} {http.Request.Path}\n{JsonSerializer.Serialize(request, request.GetType(), json.Value.SerializerOptions)}";
+            claim = new IdempotencyClaim(key, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(fingerprint))));
+        }
+
+        var outcome = await writer.RunAsync(current.Community, current.UserId, claim, async scope =>
+        {
+            var result = await work(scope);
+            if (!result.Ok) return result.Failure!;
+            return new StoredResponse(status, JsonSerializer.Serialize(result.Value, json.Value.SerializerOptions));
+        }, http.RequestAborted);
+
+        switch (outcome)
+        {
+            case WriteOutcome.Done done:
+                return Results.Text(done.Response.Body, "application/json", Encoding.UTF8, done.Response.Status);
+            case WriteOutcome.Replayed replayed:
+                http.Response.Headers["Idempotency-Replayed"] = "true";
+                return Results.Text(replayed.Response.Body, "application/json", Encoding.UTF8, replayed.Response.Status);
+            case WriteOutcome.Failed failed:
+                return Problems.From(failed.Failure);
+            default:
+                throw new InvalidOperationException("Unknown write outcome.");
+        }
+    }
+}
+
+public sealed record Page<T>(IReadOnlyList<T> Items, string? Next);
+
+public static class Paging
+{
+    /// <summary>Reads <c>?limit=</c> (1-500, default 100) and <c>?after=</c> (a sequence cursor).</summary>
+    public static bool TryRead(int? limit, string? after, out int take, out long afterSeq, out IResult? problem)
+    {
+        take = limit ?? 100;
+        afterSeq = 0;
+        problem = null;
+        if (take is < 1 or > 500) { problem = Problems.Validation("limit", "Between 1 and 500."); return false; }
+        if (after is not null && (!long.TryParse(after, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out afterSeq) || afterSeq < 0))
+        { problem = Problems.Validation("after", "A cursor from a previous page's 'next'."); return false; }
+        return true;
+    }
+}

@@ -1,0 +1,27 @@
+namespace Ledger.Domain.Model;
+
+/// <summary>Roles are held per community; platform_admin is global and holds no role inside a community unless granted one.</summary>
+public static class Roles
+{
+    public const string Owner = "owner";
+    public const string Trustee = "trustee";
+    public const string TrusteeManager = "trustee_manager";
+    public const string Supervisor = "supervisor";
+    public const string Committee = "committee";
+    public const string CommunityAdmin = "community_admin";
+    public const string PlatformAdmin = "platform_admin";
+
+    public static readonly string[] Community = [Owner, Trustee, TrusteeManager, Supervisor, Committee, CommunityAdmin];
+
+    /// <summary>"staff" in API.md.</summary>
+    public static readonly string[] Staff = [Trustee, TrusteeManager];
+
+    public static readonly string[] StaffAndOversight = [Trustee, TrusteeManager, Supervisor, Committee];
+
+    public static readonly string[] StaffAndSupervisor = [Trustee, TrusteeManager, Supervisor];
+}
+
+public sealed record CommunityInfo(long Id, string Slug, string Name, string TimeZone, int FiscalYearStartMonth, Month BooksStartMonth)
+{
+    public TimeZoneInfo Zone => Dates.TryFindZone(TimeZone, out var z) ? z : TimeZoneInfo.Utc;
+}

@@ -1,0 +1,134 @@
+using System.Security.Cryptography;
+using System.Text;
+using Dapper;
+using Ledger.Domain.Model;
+using Microsoft.AspNetCore.Identity;
+
+namespace Ledger.Domain.Store;
+
+public sealed record User(long Id, string Login, string DisplayName, bool IsPlatformAdmin);
+
+public sealed record Session(string Token, DateTimeOffset ExpiresAt, User User);
+
+/// <summary>
+/// Users, password hashes (the framework's PasswordHasher), opaque bearer tokens stored only as
+/// their SHA-256, and roles per community.
+/// </summary>
+public sealed class Identity(LedgerDatabase db, TimeProvider clock)
+{
+    private static readonly PasswordHasher<User> Hasher = new();
+
+    private sealed class UserRow
+    {
+        public long Id { get; init; }
+        public string Login { get; init; } = "";
+        public string DisplayName { get; init; } = "";
+        public string PasswordHash { get; init; } = "";
+        public bool IsPlatformAdmin { get; init; }
+        public User ToUser() => new(Id, Login, DisplayName, IsPlatformAdmin);
+    }
+
+    public static string HashToken(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+
+    public async Task<long> CountUsersAsync()
+    {
+        await using var connection = await db.OpenAsync();
+        return await connection.QuerySingleAsync<long>("SELECT COUNT(*) FROM users");
+    }
+
+    /// <summary>Fails with: login_taken (409).</summary>
+    public async Task<Result<User>> CreateUserAsync(string login, string displayName, string password, bool platformAdmin = false)
+    {
+        await using var connection = await db.OpenAsync();
+        var user = new User(0, login, displayName, platformAdmin);
+        try
+        {
+            var id = await connection.QuerySingleAsync<long>("""
+                INSERT INTO users (login, display_name, password_hash, is_platform_admin, created_at)
+                VALUES (@login, @displayName, @Hash, @platformAdmin, @At) RETURNING id
+                """, new { login, displayName, Hash = Hasher.HashPassword(user, password), platformAdmin, At = Dates.Instant(clock.GetUtcNow()) });
+            return user with { Id = id };
+        }
+        catch (Exception e) when (db.Dialect.IsUniqueViolation(e))
+        {
+            return Failure.Conflict(Codes.LoginTaken, $"The login '{login}' is taken.");
+        }
+    }
+
+    /// <summary>Checks the password and opens a session. Fails with: invalid_credentials (401).</summary>
+    public async Task<Result<Session>> LoginAsync(string login, string password, TimeSpan lifetime)
+    {
+        await using var connection = await db.OpenAsync();
+        var row = await connection.QuerySingleOrDefaultAsync<UserRow>(
+            "SELECT id, login, display_name, password_hash, is_platform_admin FROM users WHERE login = @login", new { login });
+        var verdict = row is null
+            ? PasswordVerificationResult.Failed
+            : Hasher.VerifyHashedPassword(row.ToUser(), row.PasswordHash, password);
+        if (row is null || verdict == PasswordVerificationResult.Failed)
+            return new Failure(Codes.InvalidCredentials, "The login or the password is wrong.", 401);
+        var token = Base64UrlToken();
+        var now = clock.GetUtcNow();
+        var expires = now + lifetime;
+        await connection.ExecuteAsync("""
+            INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (@Hash, @Id, @Now, @Expires)
+            """, new { Hash = HashToken(token), row.Id, Now = Dates.Instant(now), Expires = Dates.Instant(expires) });
+        return new Session(token, expires, row.ToUser());
+    }
+
+    public async Task<User?> AuthenticateAsync(string token)
+    {
+        await using var connection = await db.OpenAsync();
+        var row = await connection.QuerySingleOrDefaultAsync<UserRow>("""
+            SELECT u.id, u.login, u.display_name, u.password_hash, u.is_platform_admin
+            FROM sessions s JOIN users u ON u.id = s.user_id
+            WHERE s.token_hash = @Hash AND s.revoked_at IS NULL AND s.expires_at > @Now
+            """, new { Hash = HashToken(token), Now = Dates.Instant(clock.GetUtcNow()) });
+        return row?.ToUser();
+    }
+
+    public async Task RevokeAsync(string token)
+    {
+        await using var connection = await db.OpenAsync();
+        await connection.ExecuteAsync("UPDATE sessions SET revoked_at = @Now WHERE token_hash = @Hash AND revoked_at IS NULL",
+            new { Hash = HashToken(token), Now = Dates.Instant(clock.GetUtcNow()) });
+    }
+
+    public async Task<User?> FindUserAsync(long id)
+    {
+        await using var connection = await db.OpenAsync();
+        return (await connection.QuerySingleOrDefaultAsync<UserRow>(
+            "SELECT id, login, display_name, password_hash, is_platform_admin FROM users WHERE id = @id", new { id }))?.ToUser();
+    }
+
+    public async Task<IReadOnlyList<string>> RolesAsync(long communityId, long userId)
+    {
+        await using var connection = await db.OpenAsync();
+        return (await connection.QueryAsync<string>(
+            "SELECT role FROM memberships WHERE community_id = @communityId AND user_id = @userId ORDER BY role",
+            new { communityId, userId })).ToList();
+    }
+
+    public sealed record Membership(string Community, string Role);
+
+    public async Task<IReadOnlyList<Membership>> MembershipsAsync(long userId)
+    {
+        await using var connection = await db.OpenAsync();
+        return (await connection.QueryAsync<(string Slug, string Role)>("""
+            SELECT c.slug, m.role FROM memberships m JOIN communities c ON c.id = m.community_id
+            WHERE m.user_id = @userId ORDER BY c.slug, m.role
+            """, new { userId })).Select(r => new Membership(r.Slug, r.Role)).ToList();
+    }
+
+    /// <summary>Replaces the user's roles in the community with <paramref name="roles"/> (empty removes the member).</summary>
+    public async Task SetRolesAsync(long communityId, long userId, IReadOnlyCollection<string> roles)
+    {
+        await using var connection = await db.OpenAsync();
+        await using var tx = await db.BeginWriteAsync(connection);
+        await connection.ExecuteAsync("DELETE FROM memberships WHERE community_id = @communityId AND user_id = @userId", new { communityId, userId }, tx);
+        await connection.ExecuteAsync("INSERT INTO memberships (community_id, user_id, role) VALUES (@communityId, @userId, @Role)",
+            roles.Distinct().Select(role => new { communityId, userId, Role = role }), tx);
+        await tx.CommitAsync();
+    }
+
+    private static string Base64UrlToken() => System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+}

@@ -1,0 +1,124 @@
+using Dapper;
+using Ledger.Domain.Model;
+
+namespace Ledger.Domain.Store;
+
+public sealed record IntegrityProblem(string Code, string Detail);
+
+public sealed record IntegrityReport(bool Ok, long Seq, string ChainHash, IReadOnlyList<IntegrityProblem> Problems);
+
+/// <summary>
+/// Re-checks guarantees 1, 3 and 7 from the stored rows alone: every entry's hash is recomputed
+/// from its canonical form, the chain is re-walked from 32 zero bytes, the sequence must be
+/// gapless up to the community's head, each entry balances, and the per-month balances kept
+/// beside the journal must equal the sums of the journal, with each fund's trial balance zero.
+/// Streams the journal in pages, so memory is bounded by accounts x months, not entries.
+/// </summary>
+public sealed class Integrity(LedgerDatabase db, Journal journal)
+{
+    private const int PageSize = 2000;
+    private const int MaxProblems = 100;
+
+    private sealed class BalanceRow
+    {
+        public string AccountCode { get; init; } = "";
+        public long UnitId { get; init; }
+        public string Month { get; init; } = "";
+        public long DebitFen { get; init; }
+        public long CreditFen { get; init; }
+    }
+
+    public async Task<IntegrityReport> CheckAsync(CommunityInfo community, CancellationToken ct = default)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        var problems = new List<IntegrityProblem>();
+        void Problem(string code, string detail) { if (problems.Count < MaxProblems) problems.Add(new(code, detail)); }
+
+        var head = await connection.QuerySingleAsync<(long Seq, string Chain)>(
+            "SELECT head_seq, head_chain_hash FROM communities WHERE id = @Id", new { community.Id });
+        var chart = await Journal.LoadChartAsync(connection, community.Id);
+
+        var chain = HashChain.Genesis;
+        long expected = 1;
+        var accountSums = new Dictionary<(string, string), (long D, long C)>();
+        var unitSums = new Dictionary<(string, long, string), (long D, long C)>();
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            var page = await journal.ReadAsync(connection, community, "e.seq >= @From", new { community.Id, From = expected }, PageSize);
+            if (page.Count == 0) break;
+            foreach (var posted in page)
+            {
+                var entry = posted.Entry;
+                if (entry.Seq != expected)
+                {
+                    Problem("sequence_gap", $"Expected entry {expected}, found {entry.Seq}.");
+                    expected = entry.Seq;
+                }
+                var entryHash = entry.ComputeHash();
+                if (entryHash != posted.EntryHash)
+                    Problem("entry_hash_mismatch", $"Entry {entry.Seq}: stored hash {posted.EntryHash}, content hashes to {entryHash}.");
+                chain = HashChain.Next(chain, entryHash);
+                if (chain != posted.ChainHash)
+                    Problem("chain_hash_mismatch", $"Entry {entry.Seq}: stored chain hash {posted.ChainHash}, recomputed {chain}.");
+                var fundDebits = entry.Lines.Where(l => l.IsDebit).Sum(l => l.Amount);
+                var fundCredits = entry.Lines.Where(l => !l.IsDebit).Sum(l => l.Amount);
+                if (fundDebits != fundCredits || entry.Lines.Count < 2)
+                    Problem("entry_unbalanced", $"Entry {entry.Seq}: debits {fundDebits}, credits {fundCredits}.");
+                if (entry.Lines.Any(l => !chart.TryGetValue(l.Account, out var a) || a.Fund != entry.Fund))
+                    Problem("fund_mismatch", $"Entry {entry.Seq} has a line outside its fund {entry.Fund}.");
+                var month = Month.Of(entry.Date).ToString();
+                foreach (var line in entry.Lines)
+                {
+                    var (d, c) = line.IsDebit ? (line.Amount, 0L) : (0L, line.Amount);
+                    var prev = accountSums.GetValueOrDefault((line.Account, month));
+                    accountSums[(line.Account, month)] = (prev.D + d, prev.C + c);
+                    if (line.UnitId is { } u)
+                    {
+                        var uprev = unitSums.GetValueOrDefault((line.Account, u, month));
+                        unitSums[(line.Account, u, month)] = (uprev.D + d, uprev.C + c);
+                    }
+                }
+                expected++;
+            }
+        }
+        var lastSeq = expected - 1;
+        if (lastSeq != head.Seq)
+            Problem("head_mismatch", $"The community's head is entry {head.Seq}; the journal ends at {lastSeq}.");
+        else if (head.Chain != chain)
+            Problem("head_mismatch", $"The community's head chain hash is {head.Chain}; the journal recomputes to {chain}.");
+
+        var storedAccounts = (await connection.QueryAsync<BalanceRow>(
+            "SELECT account_code, 0 AS unit_id, month, debit_fen, credit_fen FROM account_balances WHERE community_id = @Id",
+            new { community.Id })).ToList();
+        Compare("account", storedAccounts.ToDictionary(r => (r.AccountCode, r.Month), r => (r.DebitFen, r.CreditFen)), accountSums, Problem);
+        var storedUnits = (await connection.QueryAsync<BalanceRow>(
+            "SELECT account_code, unit_id, month, debit_fen, credit_fen FROM unit_balances WHERE community_id = @Id",
+            new { community.Id })).ToDictionary(r => (r.AccountCode, r.UnitId, r.Month), r => (r.DebitFen, r.CreditFen));
+        Compare("unit", storedUnits, unitSums, Problem);
+
+        foreach (var fund in storedAccounts.GroupBy(r => chart.TryGetValue(r.AccountCode, out var a) ? a.Fund : "?"))
+        {
+            var net = fund.Sum(r => r.DebitFen - r.CreditFen);
+            if (net != 0) Problem("trial_balance_nonzero", $"The {fund.Key} fund's trial balance sums to {net}, not zero.");
+        }
+
+        return new IntegrityReport(problems.Count == 0, head.Seq, head.Chain, problems);
+    }
+
+    private static void Compare<TKey>(string what, Dictionary<TKey, (long D, long C)> stored, Dictionary<TKey, (long D, long C)> computed,
+        Action<string, string> problem) where TKey : notnull
+    {
+        foreach (var (key, sums) in computed)
+        {
+            var kept = stored.GetValueOrDefault(key);
+            if (kept != sums)
+                problem("balance_mismatch", $"The {what} balance {key}: kept {kept.D}/{kept.C}, the journal sums to {sums.D}/{sums.C}.");
+        }
+        foreach (var (key, kept) in stored)
+        {
+            if (!computed.ContainsKey(key) && kept != (0, 0))
+                problem("balance_mismatch", $"The {what} balance {key}: kept {kept.D}/{kept.C}, the journal has no lines for it.");
+        }
+    }
+}

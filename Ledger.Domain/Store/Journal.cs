@@ -1,0 +1,240 @@
+using System.Data.Common;
+using Dapper;
+using Ledger.Domain.Model;
+
+namespace Ledger.Domain.Store;
+
+/// <summary>A posted entry with its place in the chain.</summary>
+public sealed record JournalEntry(Entry Entry, string Kind, string EntryHash, string ChainHash, long? ReversedBy, string CreatedAt);
+
+public sealed record EntryFilter(Month? Month = null, string? Account = null, long? UnitId = null);
+
+/// <summary>
+/// The journal: posting (guarantees 1, 3, 5, 6, 7 inside the caller's write transaction) and reading.
+/// Immutability (guarantee 2) is the database's: triggers refuse UPDATE and DELETE.
+/// </summary>
+public sealed class Journal(LedgerDatabase db)
+{
+    private sealed class LineRow
+    {
+        public long Seq { get; init; }
+        public long LineNo { get; init; }
+        public string AccountCode { get; init; } = "";
+        public string Side { get; init; } = "";
+        public long AmountFen { get; init; }
+        public long? UnitId { get; init; }
+    }
+
+    private sealed class EntryRow
+    {
+        public long Seq { get; init; }
+        public string EntryDate { get; init; } = "";
+        public string Memo { get; init; } = "";
+        public string Fund { get; init; } = "";
+        public string Kind { get; init; } = "";
+        public long? ReversesSeq { get; init; }
+        public long? ReversedBy { get; init; }
+        public string EntryHash { get; init; } = "";
+        public string ChainHash { get; init; } = "";
+        public string CreatedAt { get; init; } = "";
+    }
+
+    private sealed class AccountRow
+    {
+        public string Code { get; init; } = "";
+        public string Name { get; init; } = "";
+        public string NameEn { get; init; } = "";
+        public string Kind { get; init; } = "";
+        public string Fund { get; init; } = "";
+        public string? ParentCode { get; init; }
+        public bool NonNegative { get; init; }
+        public bool PerUnit { get; init; }
+    }
+
+    public static async Task<IReadOnlyDictionary<string, AccountDef>> LoadChartAsync(DbConnection connection, long communityId, DbTransaction? tx = null)
+    {
+        var rows = await connection.QueryAsync<AccountRow>(
+            "SELECT code, name, name_en, kind, fund, parent_code, non_negative, per_unit FROM accounts WHERE community_id = @communityId ORDER BY code",
+            new { communityId }, tx);
+        return rows.ToDictionary(r => r.Code,
+            r => new AccountDef(r.Code, r.Name, r.NameEn, r.Kind, r.Fund, r.ParentCode, r.NonNegative, r.PerUnit), StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Posts the drafts in order, each with the next sequence number and chain hash.
+    /// Fails, posting nothing, with: the codes of <see cref="EntryRules.Check"/>, month_not_open,
+    /// month_closed, unknown_unit, insufficient_funds.
+    /// </summary>
+    public async Task<Result<IReadOnlyList<JournalEntry>>> PostAsync(WriteScope scope, IReadOnlyList<EntryDraft> drafts, bool checkUnits = true)
+    {
+        var community = scope.Community;
+        scope.ClosedMonths ??= (await scope.QueryAsync<string>(
+            "SELECT month FROM closed_months WHERE community_id = @Id", new { community.Id })).ToHashSet(StringComparer.Ordinal);
+        var chart = await scope.ChartAsync();
+        var today = scope.Today;
+
+        var unitIds = new HashSet<long>();
+        var cashDelta = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var draft in drafts)
+        {
+            if (EntryRules.Check(draft, chart) is { } failure) return failure;
+            var month = Month.Of(draft.Date);
+            if (month < community.BooksStartMonth)
+                return new Failure(Codes.MonthNotOpen, $"The books of this community open at {community.BooksStartMonth}; {month} does not exist.");
+            if (draft.Date > today)
+                return new Failure(Codes.MonthNotOpen, $"{Dates.Format(draft.Date)} is in the future in the community's time zone ({today}).");
+            if (scope.ClosedMonths.Contains(month.ToString()))
+                return new Failure(Codes.MonthClosed, $"{month} is closed; post a correction in the current month naming what it corrects.");
+            foreach (var line in draft.Lines)
+            {
+                if (line.UnitId is { } u) unitIds.Add(u);
+                if (chart[line.Account].NonNegative)
+                    cashDelta[line.Account] = cashDelta.GetValueOrDefault(line.Account) + (line.IsDebit ? line.Amount : -line.Amount);
+            }
+        }
+
+        if (checkUnits && unitIds.Count > 0)
+        {
+            var known = (await scope.QueryAsync<long>(
+                "SELECT id FROM units WHERE community_id = @Id AND id IN @Ids", new { community.Id, Ids = unitIds.ToArray() })).ToHashSet();
+            var missing = unitIds.FirstOrDefault(u => !known.Contains(u));
+            if (unitIds.Any(u => !known.Contains(u)))
+                return new Failure(Codes.UnknownUnit, $"Unit {missing} does not exist in this community.");
+        }
+
+        // Guarantee 6: a cash account never goes negative.
+        foreach (var (account, delta) in cashDelta)
+        {
+            if (delta >= 0) continue;
+            var balance = await scope.QuerySingleAsync<long>("""
+                SELECT CAST(COALESCE(SUM(debit_fen - credit_fen), 0) AS BIGINT) FROM account_balances
+                WHERE community_id = @Id AND account_code = @account
+                """, new { community.Id, account });
+            if (balance + delta < 0)
+                return new Failure(Codes.InsufficientFunds,
+                    $"Account {account} holds {balance} fen; this would take it to {balance + delta}.");
+        }
+
+        var posted = new List<JournalEntry>(drafts.Count);
+        var entryRows = new List<object>(drafts.Count);
+        var lineRows = new List<object>(drafts.Count * 2);
+        var accountDeltas = new Dictionary<(string Account, string Month), (long D, long C)>();
+        var unitDeltas = new Dictionary<(string Account, long Unit, string Month), (long D, long C)>();
+        var createdAt = Dates.Instant(scope.Now);
+        foreach (var draft in drafts)
+        {
+            var seq = scope.HeadSeq + 1;
+            var entry = new Entry(community.Slug, seq, draft.Date, draft.Memo, draft.Fund, draft.Lines, draft.Reverses);
+            var entryHash = entry.ComputeHash();
+            var chainHash = HashChain.Next(scope.HeadChainHash, entryHash);
+            var month = Month.Of(draft.Date).ToString();
+            entryRows.Add(new
+            {
+                community.Id, Seq = seq, Date = Dates.Format(draft.Date), Month = month, draft.Memo, draft.Fund, draft.Kind,
+                draft.Reverses, Personal = entry.IsPersonal, EntryHash = entryHash, ChainHash = chainHash, CreatedAt = createdAt, scope.UserId,
+            });
+            for (var i = 0; i < draft.Lines.Count; i++)
+            {
+                var line = draft.Lines[i];
+                lineRows.Add(new { community.Id, Seq = seq, LineNo = i + 1, line.Account, Side = line.IsDebit ? "D" : "C", Amount = line.Amount, line.UnitId });
+                var (d, c) = line.IsDebit ? (line.Amount, 0L) : (0L, line.Amount);
+                var key = (line.Account, month);
+                var prev = accountDeltas.GetValueOrDefault(key);
+                accountDeltas[key] = (prev.D + d, prev.C + c);
+                if (line.UnitId is { } unit)
+                {
+                    var ukey = (line.Account, unit, month);
+                    var uprev = unitDeltas.GetValueOrDefault(ukey);
+                    unitDeltas[ukey] = (uprev.D + d, uprev.C + c);
+                }
+            }
+            scope.HeadSeq = seq;
+            scope.HeadChainHash = chainHash;
+            posted.Add(new JournalEntry(entry, draft.Kind, entryHash, chainHash, null, createdAt));
+        }
+
+        await scope.ExecuteAsync("""
+            INSERT INTO entries (community_id, seq, entry_date, month, memo, fund, kind, reverses_seq, personal, entry_hash, chain_hash, created_at, created_by)
+            VALUES (@Id, @Seq, @Date, @Month, @Memo, @Fund, @Kind, @Reverses, @Personal, @EntryHash, @ChainHash, @CreatedAt, @UserId)
+            """, entryRows);
+        await scope.ExecuteAsync("""
+            INSERT INTO entry_lines (community_id, seq, line_no, account_code, side, amount_fen, unit_id)
+            VALUES (@Id, @Seq, @LineNo, @Account, @Side, @Amount, @UnitId)
+            """, lineRows);
+        await scope.ExecuteAsync("""
+            INSERT INTO account_balances (community_id, account_code, month, debit_fen, credit_fen)
+            VALUES (@Id, @Account, @Month, @D, @C)
+            ON CONFLICT (community_id, account_code, month) DO UPDATE
+            SET debit_fen = account_balances.debit_fen + excluded.debit_fen,
+                credit_fen = account_balances.credit_fen + excluded.credit_fen
+            """, accountDeltas.Select(kv => new { community.Id, kv.Key.Account, kv.Key.Month, kv.Value.D, kv.Value.C }));
+        if (unitDeltas.Count > 0)
+            await scope.ExecuteAsync("""
+                INSERT INTO unit_balances (community_id, account_code, unit_id, month, debit_fen, credit_fen)
+                VALUES (@Id, @Account, @Unit, @Month, @D, @C)
+                ON CONFLICT (community_id, account_code, unit_id, month) DO UPDATE
+                SET debit_fen = unit_balances.debit_fen + excluded.debit_fen,
+                    credit_fen = unit_balances.credit_fen + excluded.credit_fen
+                """, unitDeltas.Select(kv => new { community.Id, kv.Key.Account, kv.Key.Unit, kv.Key.Month, kv.Value.D, kv.Value.C }));
+        await scope.ExecuteAsync(
+            "UPDATE communities SET head_seq = @HeadSeq, head_chain_hash = @HeadChainHash WHERE id = @Id",
+            new { scope.HeadSeq, scope.HeadChainHash, community.Id });
+        return posted;
+    }
+
+    /// <summary>Reverses an entry once, dated today. Fails with: not_found, already_reversed (409), and the posting codes.</summary>
+    public async Task<Result<JournalEntry>> ReverseAsync(WriteScope scope, long seq, string reason)
+    {
+        var original = await GetAsync(scope.Connection, scope.Community, seq, scope.Transaction);
+        if (original is null) return Failure.NotFound($"Entry {seq}");
+        if (original.ReversedBy is { } by)
+            return Failure.Conflict(Codes.AlreadyReversed, $"Entry {seq} was already reversed by entry {by}.");
+        var result = await PostAsync(scope, [EntryRules.Reversal(original.Entry, scope.Today, reason)], checkUnits: false);
+        return result.Ok ? result.Value![0] : result.Failure!;
+    }
+
+    public async Task<JournalEntry?> GetAsync(DbConnection connection, CommunityInfo community, long seq, DbTransaction? tx = null)
+    {
+        var page = await ReadAsync(connection, community, "e.seq = @seq", new { community.Id, seq }, 1, tx);
+        return page.FirstOrDefault();
+    }
+
+    /// <summary>Entries in sequence order after <paramref name="afterSeq"/>, filtered, at most <paramref name="limit"/>.</summary>
+    public async Task<IReadOnlyList<JournalEntry>> ListAsync(CommunityInfo community, EntryFilter filter, long afterSeq, int limit)
+    {
+        await using var connection = await db.OpenAsync();
+        var where = new List<string> { "e.seq > @afterSeq" };
+        if (filter.Month is not null) where.Add("e.month = @Month");
+        if (filter.Account is not null) where.Add("EXISTS (SELECT 1 FROM entry_lines f WHERE f.community_id = e.community_id AND f.seq = e.seq AND f.account_code = @Account)");
+        if (filter.UnitId is not null) where.Add("EXISTS (SELECT 1 FROM entry_lines f WHERE f.community_id = e.community_id AND f.seq = e.seq AND f.unit_id = @UnitId)");
+        return await ReadAsync(connection, community, string.Join(" AND ", where),
+            new { community.Id, afterSeq, Month = filter.Month?.ToString(), filter.Account, filter.UnitId }, limit);
+    }
+
+    /// <summary>Reads entries with their lines: one query for the entries, one for their lines.</summary>
+    public async Task<IReadOnlyList<JournalEntry>> ReadAsync(DbConnection connection, CommunityInfo community, string where, object param, int limit, DbTransaction? tx = null)
+    {
+        var rows = (await connection.QueryAsync<EntryRow>($"""
+            SELECT e.seq, e.entry_date, e.memo, e.fund, e.kind, e.reverses_seq, e.entry_hash, e.chain_hash, e.created_at,
+                   (SELECT r.seq FROM entries r WHERE r.community_id = e.community_id AND r.reverses_seq = e.seq) AS reversed_by
+            FROM entries e
+            WHERE e.community_id = @Id AND {where}
+            ORDER BY e.seq
+            LIMIT {limit}
+            """, param, tx)).ToList();
+        if (rows.Count == 0) return [];
+        var lines = (await connection.QueryAsync<LineRow>("""
+            SELECT seq, line_no, account_code, side, amount_fen, unit_id FROM entry_lines
+            WHERE community_id = @Id AND seq BETWEEN @From AND @To
+            ORDER BY seq, line_no
+            """, new { community.Id, From = rows[0].Seq, To = rows[^1].Seq }, tx))
+            .ToLookup(l => l.Seq);
+        return rows.Select(r => new JournalEntry(
+            new Entry(community.Slug, r.Seq, DateOnly.ParseExact(r.EntryDate, "yyyy-MM-dd"), r.Memo, r.Fund,
+                lines[r.Seq].Select(ToLine).ToList(), r.ReversesSeq),
+            r.Kind, r.EntryHash, r.ChainHash, r.ReversedBy, r.CreatedAt)).ToList();
+    }
+
+    private static EntryLine ToLine(LineRow l) =>
+        l.Side == "D" ? new EntryLine(l.AccountCode, l.AmountFen, null, l.UnitId) : new EntryLine(l.AccountCode, null, l.AmountFen, l.UnitId);
+}

@@ -1,0 +1,53 @@
+using System.Data;
+using System.Data.Common;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Ledger.Domain.Store;
+
+/// <summary>The engine chosen by configuration: one singleton data source and its dialect.</summary>
+public sealed class LedgerDatabase : IAsyncDisposable
+{
+    static LedgerDatabase()
+    {
+        DefaultTypeMap.MatchNamesWithUnderscores = true;
+    }
+
+    public LedgerDatabase(Engine engine, string connectionString)
+    {
+        Dialect = Dialect.For(engine);
+        if (engine == Engine.Sqlite)
+        {
+            var builder = new SqliteConnectionStringBuilder(connectionString) { Pooling = true };
+            if (builder.DataSource is { Length: > 0 } file && file != ":memory:")
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+            ConnectionString = builder.ToString();
+            DataSource = new SqliteDataSource(ConnectionString);
+        }
+        else
+        {
+            ConnectionString = connectionString;
+            DataSource = NpgsqlDataSource.Create(connectionString);
+        }
+    }
+
+    public DbDataSource DataSource { get; }
+    public Dialect Dialect { get; }
+    public Engine Engine => Dialect.Engine;
+    public string ConnectionString { get; }
+
+    public async Task<DbConnection> OpenAsync(CancellationToken ct = default) => await DataSource.OpenConnectionAsync(ct);
+
+    /// <summary>
+    /// A write transaction: BEGIN IMMEDIATE on SQLite (the single-writer lock is taken up front, so
+    /// two writers never deadlock on upgrade); READ COMMITTED on PostgreSQL, where row locks taken
+    /// in a fixed order (the community row first) serialise writers of one community.
+    /// </summary>
+    public async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken ct = default) =>
+        connection is SqliteConnection sqlite
+            ? sqlite.BeginTransaction(deferred: false)
+            : await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
+
+    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+}

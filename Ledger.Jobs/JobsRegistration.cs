@@ -1,0 +1,42 @@
+using Ledger.Domain.Store;
+using Microsoft.Extensions.DependencyInjection;
+using Quartz;
+
+namespace Ledger.Jobs;
+
+public static class JobsRegistration
+{
+    /// <summary>
+    /// Quartz on its persistent job store in our own database: SQLite for the embedded default
+    /// (one node), PostgreSQL clustered, so with several instances each trigger fires once.
+    /// </summary>
+    public static IServiceCollection AddLedgerJobs(this IServiceCollection services, Engine engine, string connectionString, TimeSpan idleWait)
+    {
+        services.AddQuartz(q =>
+        {
+            q.ConfigureScheduler(s =>
+            {
+                s.InstanceName = "ledger";
+                s.GenerateInstanceId = true;
+                s.IdleWaitTime = idleWait;
+            });
+            q.UseDefaultThreadPool(4);
+            q.UsePersistentStore(store =>
+            {
+                if (engine == Engine.Sqlite) store.UseSqlite(connectionString);
+                else
+                {
+                    store.UsePostgres(connectionString);
+                    store.UseClustering(c => c.CheckinInterval = TimeSpan.FromSeconds(10));
+                }
+                store.UseSystemTextJsonSerializer();
+                store.ProvisionSchema();
+            });
+            q.AddJob<IntegrityCheckJob>(j => j.WithIdentity(IntegrityCheckJob.Key).StoreDurably());
+            q.AddTrigger(t => t.ForJob(IntegrityCheckJob.Key).WithIdentity("integrity-check-nightly", "ledger")
+                .WithCronSchedule("0 30 2 * * ?", c => c.InTimeZone(TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai"))));
+        });
+        services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        return services;
+    }
+}
