@@ -1,0 +1,156 @@
+using Dapper;
+using Ledger.Domain.Model;
+using Ledger.Domain.Store;
+using Ledger.Tests.Infrastructure;
+
+namespace Ledger.Tests.Store;
+
+/// <summary>What the database itself guarantees, tried with direct SQL, on each engine.</summary>
+public abstract class StoreTests(EngineFixture fixture)
+{
+    private LedgerApp App => fixture.App;
+    private LedgerDatabase Db => App.Service<LedgerDatabase>();
+
+    private async Task<CommunityInfo> CommunityWithEntriesAsync(int count = 3)
+    {
+        var slug = await App.CommunityAsync();
+        var api = await App.UserAsync(slug, "trustee_manager");
+        for (var i = 1; i <= count; i++)
+            await (await api.PostAsync($"/api/v1/communities/{slug}/entries", new
+            {
+                date = "2026-10-0" + i, memo = $"收入 {i}", fund = "common",
+                lines = new object[] { new { account = "1002", debit = 1000 * i }, new { account = "5201", credit = 1000 * i } },
+            })).AssertStatus(201);
+        return (await App.Service<Communities>().FindAsync(slug))!;
+    }
+
+    private async Task<Exception?> TryExecuteAsync(string sql, object param)
+    {
+        await using var connection = await Db.OpenAsync();
+        try { await connection.ExecuteAsync(sql, param); return null; }
+        catch (Exception e) { return e; }
+    }
+
+    [SkippableTheory]
+    [InlineData("UPDATE entries SET memo = 'changed' WHERE community_id = @Id")]
+    [InlineData("DELETE FROM entries WHERE community_id = @Id AND seq = 3")]
+    [InlineData("UPDATE entry_lines SET amount_fen = amount_fen + 1 WHERE community_id = @Id")]
+    [InlineData("DELETE FROM entry_lines WHERE community_id = @Id")]
+    [InlineData("DELETE FROM closed_months WHERE community_id = @Id")]
+    public async Task Database_refuses_to_change_the_journal(string sql)
+    {
+        var community = await CommunityWithEntriesAsync();
+        if (sql.Contains("closed_months"))
+        {
+            var manager = await App.UserAsync(community.Slug, "trustee_manager");
+            await (await manager.PostAsync($"/api/v1/communities/{community.Slug}/months/2026-09/close", null)).AssertStatus(200);
+        }
+        var error = await TryExecuteAsync(sql, new { community.Id });
+        Assert.NotNull(error);
+        Assert.Contains("ledger_immutable", error.Message);
+        var report = await App.Service<Integrity>().CheckAsync(community);
+        Assert.True(report.Ok);
+        Assert.Equal(3, report.Seq);
+    }
+
+    [SkippableFact]
+    public async Task Database_refuses_an_entry_in_a_closed_month_whoever_writes_it()
+    {
+        var community = await CommunityWithEntriesAsync(1);
+        var manager = await App.UserAsync(community.Slug, "trustee_manager");
+        await (await manager.PostAsync($"/api/v1/communities/{community.Slug}/months/2026-09/close", null)).AssertStatus(200);
+        var error = await TryExecuteAsync("""
+            INSERT INTO entries (community_id, seq, entry_date, month, memo, fund, kind, personal, entry_hash, chain_hash, created_at)
+            VALUES (@Id, 2, '2026-09-30', '2026-09', 'sneaked in', 'common', 'manual', @No, @Hash, @Hash, '2026-11-21T00:00:00.000Z')
+            """, new { community.Id, No = false, Hash = new string('a', 64) });
+        Assert.NotNull(error);
+        Assert.Contains("month_closed", error.Message);
+    }
+
+    /// <summary>Someone with database rights switches the triggers off and edits history: the check finds it.</summary>
+    [SkippableTheory]
+    [InlineData("memo", "entry_hash_mismatch")]
+    [InlineData("amount", "entry_hash_mismatch")]
+    [InlineData("balance", "balance_mismatch")]
+    [InlineData("chain", "chain_hash_mismatch")]
+    public async Task Integrity_check_detects_a_tampered_row(string what, string problem)
+    {
+        var community = await CommunityWithEntriesAsync();
+        var sql = what switch
+        {
+            "memo" => "UPDATE entries SET memo = memo || ' ' WHERE community_id = @Id AND seq = 2",
+            "amount" => "UPDATE entry_lines SET amount_fen = amount_fen + 1 WHERE community_id = @Id AND seq = 2",
+            "balance" => "UPDATE account_balances SET debit_fen = debit_fen + 1 WHERE community_id = @Id AND account_code = '1002'",
+            _ => "UPDATE entries SET chain_hash = entry_hash WHERE community_id = @Id AND seq = 2",
+        };
+        await using (var connection = await Db.OpenAsync())
+        {
+            if (Db.Engine == Engine.Sqlite)
+            {
+                await connection.ExecuteAsync("DROP TRIGGER entries_no_update; DROP TRIGGER entry_lines_no_update;");
+                await connection.ExecuteAsync(sql, new { community.Id });
+                await connection.ExecuteAsync("""
+                    CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries BEGIN SELECT RAISE(ABORT, 'ledger_immutable: entries are never updated'); END;
+                    CREATE TRIGGER entry_lines_no_update BEFORE UPDATE ON entry_lines BEGIN SELECT RAISE(ABORT, 'ledger_immutable: entry lines are never updated'); END;
+                    """);
+            }
+            else
+            {
+                await connection.ExecuteAsync("SET session_replication_role = replica");
+                await connection.ExecuteAsync(sql, new { community.Id });
+                await connection.ExecuteAsync("SET session_replication_role = origin");
+            }
+        }
+        var report = await App.Service<Integrity>().CheckAsync(community);
+        Assert.False(report.Ok);
+        Assert.Contains(report.Problems, p => p.Code == problem);
+    }
+
+    [SkippableFact]
+    public async Task Cash_never_goes_negative_even_when_a_flow_asks_it_to()
+    {
+        var community = await CommunityWithEntriesAsync(1); // bank holds 1000 fen
+        var writer = App.Service<CommunityWriter>();
+        var journal = App.Service<Journal>();
+        Task<WriteOutcome> Pay(long amount) => writer.RunAsync(community, null, null, async scope =>
+        {
+            var posted = await journal.PostAsync(scope, [new EntryDraft(new DateOnly(2026, 10, 20), "付款", Funds.Common,
+                [new EntryLine("6103", amount, null), new EntryLine("1002", null, amount)])]);
+            return posted.Ok ? new StoredResponse(201, "{}") : posted.Failure!;
+        });
+
+        var refused = Assert.IsType<WriteOutcome.Failed>(await Pay(1001));
+        Assert.Equal(Codes.InsufficientFunds, refused.Failure.Code);
+        Assert.IsType<WriteOutcome.Done>(await Pay(1000));
+        Assert.Equal(Codes.InsufficientFunds, Assert.IsType<WriteOutcome.Failed>(await Pay(1)).Failure.Code);
+        var report = await App.Service<Integrity>().CheckAsync(community);
+        Assert.True(report.Ok);
+        Assert.Equal(2, report.Seq);
+    }
+
+    [SkippableFact]
+    public async Task Migrator_refuses_to_start_when_an_applied_migration_changed()
+    {
+        var migrator = App.Service<Migrator>();
+        Assert.Empty(await migrator.MigrateAsync()); // already applied: nothing to do
+        await using (var connection = await Db.OpenAsync())
+            await connection.ExecuteAsync("UPDATE schema_migrations SET checksum = 'edited' WHERE version = '0001_core'");
+        try
+        {
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => migrator.MigrateAsync());
+            Assert.Contains("Refusing to start", error.Message);
+            await using var connection = await Db.OpenAsync();
+            Assert.False(await migrator.IsUpToDateAsync(connection));
+        }
+        finally
+        {
+            var real = migrator.Embedded().Single(m => m.Version == "0001_core").Checksum;
+            await using var connection = await Db.OpenAsync();
+            await connection.ExecuteAsync("UPDATE schema_migrations SET checksum = @real WHERE version = '0001_core'", new { real });
+        }
+    }
+}
+
+public sealed class SqliteStoreTests(SqliteFixture fixture) : StoreTests(fixture), IClassFixture<SqliteFixture>;
+
+public sealed class PostgresStoreTests(PostgresFixture fixture) : StoreTests(fixture), IClassFixture<PostgresFixture>;
