@@ -1,7 +1,9 @@
 using Ledger.Api.Communities;
 using Ledger.Api.Identity;
 using Ledger.Api.Infrastructure;
+using Ledger.Api.Fees;
 using Ledger.Api.Ledger;
+using Ledger.Api.Register;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddLedger();
@@ -11,7 +13,9 @@ app.UseLedger();
 
 app.MapIdentity();
 app.MapCommunities();
+app.MapRegister();
 app.MapLedger();
+app.MapFees();
 
 app.Run();
 

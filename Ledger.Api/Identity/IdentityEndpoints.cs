@@ -14,7 +14,8 @@ public sealed record LoginResponse(string Token, DateTimeOffset ExpiresAt, UserD
 public sealed record CreateUserRequest(string? Login, string? DisplayName, string? Password);
 public sealed record SetRolesRequest(string[]? Roles);
 public sealed record MembershipDto(string Community, IReadOnlyList<string> Roles);
-public sealed record MeResponse(UserDto User, IReadOnlyList<MembershipDto> Communities);
+public sealed record OwnedUnitDto(string Community, long UnitId, string Building, string Number);
+public sealed record MeResponse(UserDto User, IReadOnlyList<MembershipDto> Communities, IReadOnlyList<OwnedUnitDto> Units);
 public sealed record MemberDto(long UserId, string Community, IReadOnlyList<string> Roles);
 
 public sealed class LoginValidator : AbstractValidator<LoginRequest>
@@ -118,7 +119,7 @@ public static class IdentityEndpoints
         return TypedResults.NoContent();
     }
 
-    private static async Task<Results<Ok<MeResponse>, ProblemHttpResult>> Me(HttpContext http, Domain.Store.Identity identity)
+    private static async Task<Results<Ok<MeResponse>, ProblemHttpResult>> Me(HttpContext http, Domain.Store.Identity identity, Domain.Store.Register register)
     {
         var user = await identity.FindUserAsync(http.User.UserId());
         if (user is null) return Problems.NotFound("The user");
@@ -126,7 +127,8 @@ public static class IdentityEndpoints
             .GroupBy(m => m.Community)
             .Select(g => new MembershipDto(g.Key, g.Select(m => m.Role).ToList()))
             .ToList();
-        return TypedResults.Ok(new MeResponse(user.ToDto(), memberships));
+        var units = (await register.OwnedUnitsOfUserAsync(user.Id)).Select(u => new OwnedUnitDto(u.Community, u.UnitId, u.Building, u.Number)).ToList();
+        return TypedResults.Ok(new MeResponse(user.ToDto(), memberships, units));
     }
 
     /// <summary>Platform admins and community admins create staff, supervisor and committee accounts.</summary>

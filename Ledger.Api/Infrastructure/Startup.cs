@@ -4,6 +4,8 @@ using FluentValidation;
 using Ledger.Api.Communities;
 using Ledger.Api.Identity;
 using Ledger.Api.Ledger;
+using Ledger.Api.Register;
+using Ledger.Api.Fees;
 using Ledger.Domain.Store;
 using Ledger.Jobs;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -42,6 +44,8 @@ public static class Startup
         services.AddSingleton<Balances>();
         services.AddSingleton<Integrity>();
         services.AddSingleton<CommunityWriter>();
+        services.AddSingleton<Domain.Store.Register>();
+        services.AddSingleton<FeeBook>();
         services.AddSingleton<LoginThrottle>();
         services.AddScoped<CurrentCommunity>();
         services.AddScoped<Writes>();
@@ -55,6 +59,14 @@ public static class Startup
         services.AddSingleton<IValidator<PostEntryRequest>, PostEntryValidator>();
         services.AddSingleton<IValidator<ReversalRequest>, ReversalValidator>();
         services.AddSingleton<IValidator<AddAccountRequest>, AddAccountValidator>();
+        services.AddSingleton<IValidator<UnitRequest>, UnitValidator>();
+        services.AddSingleton<IValidator<OwnerRequest>, OwnerValidator>();
+        services.AddSingleton<IValidator<ActivateRequest>, ActivateValidator>();
+        services.AddSingleton<IValidator<TrustTermsRequest>, TrustTermsValidator>();
+        services.AddSingleton<IValidator<FeeScheduleRequest>, FeeScheduleValidator>();
+        services.AddSingleton<IValidator<BillingRunRequest>, BillingRunValidator>();
+        services.AddSingleton<IValidator<PaymentRequest>, PaymentValidator>();
+        services.AddSingleton<IValidator<ReceiptRequest>, ReceiptValidator>();
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Customize);
         services.AddExceptionHandler<LedgerExceptionHandler>();

@@ -18,7 +18,7 @@ public sealed class Writes(CommunityWriter writer, IOptions<JsonOptions> json, C
     public const string KeyHeader = "Idempotency-Key";
 
     public async Task<IResult> RunAsync<T>(HttpContext http, object request, Func<WriteScope, Task<Result<T>>> work,
-        int status = StatusCodes.Status201Created, string? naturalKey = null)
+        int status = StatusCodes.Status201Created, string? naturalKey = null, Func<T, int>? statusOf = null)
     {
         IdempotencyClaim? claim = null;
         var key = naturalKey ?? http.Request.Headers[KeyHeader].ToString();
@@ -35,7 +35,7 @@ public sealed class Writes(CommunityWriter writer, IOptions<JsonOptions> json, C
         {
             var result = await work(scope);
             if (!result.Ok) return result.Failure!;
-            return new StoredResponse(status, JsonSerializer.Serialize(result.Value, json.Value.SerializerOptions));
+            return new StoredResponse(statusOf?.Invoke(result.Value!) ?? status, JsonSerializer.Serialize(result.Value, json.Value.SerializerOptions));
         }, http.RequestAborted);
 
         switch (outcome)

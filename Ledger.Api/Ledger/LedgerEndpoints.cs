@@ -119,6 +119,11 @@ public static class LedgerEndpoints
         {
             // Cash leaves a fund only through an approved spending request or remuneration (guarantee 6).
             var chart = await scope.ChartAsync();
+            // Per-unit receivables and prepayments move only with bills and payments, so the bills
+            // and the sub-ledger never disagree.
+            if (lines.Any(l => chart.TryGetValue(l.Account, out var a) && a.PerUnit))
+                return new Failure(Codes.SubledgerRequiresFlow,
+                    "Accounts kept per unit (1122, 2203) move only through billing runs and payments.");
             if (lines.Any(l => !l.IsDebit && chart.TryGetValue(l.Account, out var a) && a.NonNegative))
                 return new Failure(Codes.CashOutRequiresRequest,
                     "A manual entry cannot take cash out of a fund; pay through an approved spending request.");

@@ -22,6 +22,8 @@ public readonly struct Result<T>
 
     public static implicit operator Result<T>(T value) => new(value, null);
     public static implicit operator Result<T>(Failure failure) => new(default, failure);
+
+    public static Result<T> From(T value) => new(value, null);
 }
 
 /// <summary>The stable error codes of API.md, plus the ones this service adds.</summary>
@@ -59,4 +61,13 @@ public static class Codes
     public const string InvalidCredentials = "invalid_credentials";
     public const string UnknownUser = "unknown_user";
     public const string UnknownTimeZone = "unknown_time_zone";
+
+    public const string InvitationInvalid = "invitation_invalid";
+    public const string UnitExists = "unit_exists";
+    public const string ImportInvalid = "import_invalid";
+    public const string NoFeeSchedule = "no_fee_schedule";
+    public const string NoRateForUse = "no_rate_for_use";
+    public const string MonthAlreadyBilled = "month_already_billed";
+    public const string EntryNotReversible = "entry_not_reversible";
+    public const string SubledgerRequiresFlow = "subledger_requires_flow";
 }

@@ -23,6 +23,12 @@ public abstract class Dialect
 
     public abstract bool IsUniqueViolation(Exception e);
 
+    /// <summary>
+    /// "column is one of the list parameter": Dapper expands a list into (@p1, @p2, ...) for SQLite
+    /// but hands Npgsql a native array, which PostgreSQL compares with = ANY.
+    /// </summary>
+    public abstract string InList(string column, string parameter);
+
     /// <summary>Serialises the migrators of several instances starting at once; dispose to release.</summary>
     public abstract Task<IAsyncDisposable> LockMigrationsAsync(DbConnection connection);
 
@@ -36,6 +42,8 @@ public sealed class SqliteDialect : Dialect
 
     // SQLite has one writer at a time: every write transaction is BEGIN IMMEDIATE, which is the lock.
     public override string ForUpdate => "";
+
+    public override string InList(string column, string parameter) => $"{column} IN {parameter}";
 
     public override bool IsUniqueViolation(Exception e) =>
         e is SqliteException { SqliteErrorCode: 19 } s && (s.SqliteExtendedErrorCode is 2067 or 1555);
@@ -56,6 +64,8 @@ public sealed class PostgresDialect : Dialect
     public override Engine Engine => Engine.Postgres;
     public override string MigrationFolder => "postgres";
     public override string ForUpdate => " FOR UPDATE";
+
+    public override string InList(string column, string parameter) => $"{column} = ANY({parameter})";
 
     public override bool IsUniqueViolation(Exception e) => e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 

@@ -28,6 +28,8 @@ public sealed class Identity(LedgerDatabase db, TimeProvider clock)
         public User ToUser() => new(Id, Login, DisplayName, IsPlatformAdmin);
     }
 
+    public static string HashPassword(string password) => Hasher.HashPassword(new User(0, "", "", false), password);
+
     public static string HashToken(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
     public async Task<long> CountUsersAsync()

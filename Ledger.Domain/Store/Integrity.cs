@@ -97,6 +97,19 @@ public sealed class Integrity(LedgerDatabase db, Journal journal)
             new { community.Id })).ToDictionary(r => (r.AccountCode, r.UnitId, r.Month), r => (r.DebitFen, r.CreditFen));
         Compare("unit", storedUnits, unitSums, Problem);
 
+        // The bills' open amounts per unit equal that unit's receivable (1122) in the journal.
+        var openBills = (await connection.QueryAsync<(long UnitId, long Open)>(
+            "SELECT unit_id, CAST(SUM(amount_fen - paid_fen) AS BIGINT) FROM bills WHERE community_id = @Id GROUP BY unit_id",
+            new { community.Id })).ToDictionary(r => r.UnitId, r => r.Open);
+        var receivable = unitSums.Where(kv => kv.Key.Item1 == "1122").GroupBy(kv => kv.Key.Item2)
+            .ToDictionary(g => g.Key, g => g.Sum(kv => kv.Value.D - kv.Value.C));
+        foreach (var unit in openBills.Keys.Union(receivable.Keys))
+        {
+            var (bills, ledger) = (openBills.GetValueOrDefault(unit), receivable.GetValueOrDefault(unit));
+            if (bills != ledger)
+                Problem("subledger_mismatch", $"Unit {unit}: open bills total {bills} fen, its receivable in the journal is {ledger}.");
+        }
+
         foreach (var fund in storedAccounts.GroupBy(r => chart.TryGetValue(r.AccountCode, out var a) ? a.Fund : "?"))
         {
             var net = fund.Sum(r => r.DebitFen - r.CreditFen);

@@ -96,7 +96,7 @@ public sealed class Journal(LedgerDatabase db)
         if (checkUnits && unitIds.Count > 0)
         {
             var known = (await scope.QueryAsync<long>(
-                "SELECT id FROM units WHERE community_id = @Id AND id IN @Ids", new { community.Id, Ids = unitIds.ToArray() })).ToHashSet();
+                "SELECT id FROM units WHERE community_id = @Id AND " + scope.Dialect.InList("id", "@Ids"), new { community.Id, Ids = unitIds.ToArray() })).ToHashSet();
             var missing = unitIds.FirstOrDefault(u => !known.Contains(u));
             if (unitIds.Any(u => !known.Contains(u)))
                 return new Failure(Codes.UnknownUnit, $"Unit {missing} does not exist in this community.");
@@ -187,6 +187,10 @@ public sealed class Journal(LedgerDatabase db)
     {
         var original = await GetAsync(scope.Connection, scope.Community, seq, scope.Transaction);
         if (original is null) return Failure.NotFound($"Entry {seq}");
+        // Entries that carry a flow's state (bills, payments and their settlements) are corrected
+        // through that flow, so the sub-ledger and the bills never disagree.
+        if (original.Kind is not (EntryKinds.Manual or EntryKinds.Reversal or "receipt"))
+            return new Failure(Codes.EntryNotReversible, $"Entry {seq} is a {original.Kind} entry; correct it through its own flow.");
         if (original.ReversedBy is { } by)
             return Failure.Conflict(Codes.AlreadyReversed, $"Entry {seq} was already reversed by entry {by}.");
         var result = await PostAsync(scope, [EntryRules.Reversal(original.Entry, scope.Today, reason)], checkUnits: false);

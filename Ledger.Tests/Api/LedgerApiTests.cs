@@ -57,7 +57,8 @@ public abstract class LedgerApiTests(EngineFixture fixture)
         { "negative amounts", [new { account = "1002", debit = -100 }, new { account = "5202", credit = -100 }], Codes.AmountNotPositive },
         { "unknown account", [new { account = "1002", debit = 100 }, new { account = "9999", credit = 100 }], Codes.UnknownAccount },
         { "maintenance account in a common entry", [new { account = "1002", debit = 100 }, new { account = "5301", credit = 100 }], Codes.FundMismatch },
-        { "receivable without a unit", [new { account = "1122", debit = 100 }, new { account = "5101", credit = 100 }], Codes.UnitRequired },
+        { "receivable by hand", [new { account = "1122", debit = 100, unitId = 1 }, new { account = "5101", credit = 100 }], Codes.SubledgerRequiresFlow },
+        { "revenue line naming a unit", [new { account = "1002", debit = 100, unitId = 1 }, new { account = "5202", credit = 100 }], Codes.UnitNotAllowed },
         { "cash taken out by hand", [new { account = "6103", debit = 100 }, new { account = "1002", credit = 100 }], Codes.CashOutRequiresRequest },
         { "amount beyond a trillion yuan", [new { account = "1002", debit = 200_000_000_000_000 }, new { account = "5202", credit = 200_000_000_000_000 }], Codes.AmountTooLarge },
     };

@@ -129,6 +129,38 @@ public abstract class StoreTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task A_write_held_open_on_one_community_does_not_block_another_on_postgres()
+    {
+        var a = await CommunityWithEntriesAsync(1);
+        var b = await CommunityWithEntriesAsync(1);
+        Skip.If(Db.Engine == Engine.Sqlite, "SQLite has one writer at a time by design.");
+        var writer = App.Service<CommunityWriter>();
+        var journal = App.Service<Journal>();
+        var holding = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        Task<WriteOutcome> Receipt(CommunityInfo c, Func<Task>? whileLocked = null) => writer.RunAsync(c, null, null, async scope =>
+        {
+            var posted = await journal.PostAsync(scope, [new EntryDraft(new DateOnly(2026, 10, 20), "收入", Funds.Common,
+                [new EntryLine("1002", 5, null), new EntryLine("5201", null, 5)])]);
+            if (whileLocked is not null) await whileLocked();
+            return new StoredResponse(201, "{}");
+        });
+
+        var slow = Receipt(a, async () => { holding.SetResult(); await release.Task; });
+        await holding.Task;
+        var other = Receipt(b);
+        var first = await Task.WhenAny(other, Task.Delay(TimeSpan.FromSeconds(10)));
+        Assert.Same(other, first); // b committed while a still held its chain head
+        var sameCommunity = Receipt(a);
+        await Task.Delay(300);
+        Assert.False(sameCommunity.IsCompleted); // a second writer of a waits for the first
+        release.SetResult();
+        await Task.WhenAll(slow, sameCommunity);
+        Assert.True((await App.Service<Integrity>().CheckAsync(a)).Ok);
+        Assert.Equal(3, (await App.Service<Integrity>().CheckAsync(a)).Seq);
+    }
+
+    [SkippableFact]
     public async Task Migrator_refuses_to_start_when_an_applied_migration_changed()
     {
         var migrator = App.Service<Migrator>();

@@ -1,0 +1,193 @@
+using System.Globalization;
+using FluentValidation;
+using Ledger.Api.Infrastructure;
+using Ledger.Domain.Model;
+using Ledger.Domain.Store;
+
+namespace Ledger.Api.Fees;
+
+public sealed record FeeScheduleRequest(string? EffectiveFrom, Dictionary<string, string>? Rates);
+public sealed record FeeScheduleDto(string EffectiveFrom, IReadOnlyDictionary<string, string> Rates);
+public sealed record BillingRunRequest(string? Month);
+public sealed record PaymentRequest(long? UnitId, long? Amount, string? PaidAt, string? Channel, string? ExternalRef);
+public sealed record ReceiptRequest(string? Source, long? Amount, string? ReceivedAt, string? Payer, string? Memo, string? ExternalRef);
+public sealed record BillDto(long Id, long UnitId, string Month, string Kind, long Amount, long Paid, string Status, long Seq, string IssuedOn, long? LateFeeOf)
+{
+    public static BillDto From(BillView b) => new(b.Id, b.UnitId, b.Month, b.Kind, b.Amount, b.Paid, b.Status, b.Seq, b.IssuedOn, b.LateFeeOf);
+}
+public sealed record PaymentDto(long Id, long UnitId, string ExternalRef, string Channel, long Amount, string PaidAt, long Seq, long Allocated, long Prepaid)
+{
+    public static PaymentDto From(PaymentView p) => new(p.Id, p.UnitId, p.ExternalRef, p.Channel, p.Amount, p.PaidAt, p.Seq, p.Allocated, p.Prepaid);
+}
+public sealed record UnitStatementDto(long UnitId, string From, string To, IReadOnlyList<BillDto> Bills, IReadOnlyList<PaymentDto> Payments, long Prepayment, long BalanceDue);
+
+public sealed class FeeScheduleValidator : AbstractValidator<FeeScheduleRequest>
+{
+    public FeeScheduleValidator()
+    {
+        RuleFor(r => r.EffectiveFrom).MonthText();
+        RuleFor(r => r.Rates).NotEmpty().Must(r => r is null || r.Count <= 50).WithMessage("1 to 50 uses.");
+        RuleForEach(r => r.Rates).Must(kv => UnitUses.IsValid(kv.Key)).WithMessage("Each use is a lowercase word: [a-z_]{1,20}.")
+            .Must(kv => Domain.Model.Fees.TryParseRate(kv.Value, out _)).WithMessage("Each rate is yuan per m² per month as a decimal string with up to 4 decimals (\"1.80\").");
+    }
+}
+
+public sealed class BillingRunValidator : AbstractValidator<BillingRunRequest>
+{
+    public BillingRunValidator() => RuleFor(r => r.Month).MonthText();
+}
+
+internal static class Moment
+{
+    /// <summary>A date, or an ISO 8601 instant taken as its date in the community's time zone.</summary>
+    public static bool TryDate(string? text, TimeZoneInfo zone, out DateOnly date)
+    {
+        if (Dates.TryParse(text, out date)) return true;
+        if (text is { Length: <= 40 } && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) && at.Year is >= 2000 and <= 2999)
+        {
+            date = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(at, zone).DateTime);
+            return true;
+        }
+        return false;
+    }
+
+    public static bool IsMoment(string? text) => TryDate(text, TimeZoneInfo.Utc, out _);
+}
+
+public sealed class PaymentValidator : AbstractValidator<PaymentRequest>
+{
+    public PaymentValidator()
+    {
+        RuleFor(r => r.UnitId).NotNull().GreaterThan(0);
+        RuleFor(r => r.Amount).NotNull().GreaterThan(0).WithErrorCode(Codes.AmountNotPositive).LessThanOrEqualTo(EntryRules.MaxAmountFen);
+        RuleFor(r => r.PaidAt).NotEmpty().Must(Moment.IsMoment).WithMessage("A date (2026-11-21) or an ISO 8601 instant.");
+        RuleFor(r => r.Channel).NotEmpty().Matches("^[a-z_]{1,20}$").WithMessage("A lowercase word such as bank, wechat, alipay, cash.");
+        RuleFor(r => r.ExternalRef).NotEmpty().MaximumLength(100).Must(ValidationExtensions.IsVisibleAscii).WithMessage("1 to 100 visible ASCII characters.");
+    }
+}
+
+public sealed class ReceiptValidator : AbstractValidator<ReceiptRequest>
+{
+    public ReceiptValidator()
+    {
+        RuleFor(r => r.Source).NotEmpty().Must(s => s is not null && ReceiptSources.Accounts.ContainsKey(s)).WithMessage("parking, advertising, rent, interest or other.");
+        RuleFor(r => r.Amount).NotNull().GreaterThan(0).LessThanOrEqualTo(EntryRules.MaxAmountFen);
+        RuleFor(r => r.ReceivedAt).NotEmpty().Must(Moment.IsMoment).WithMessage("A date (2026-11-21) or an ISO 8601 instant.");
+        RuleFor(r => r.Payer).Text(200);
+        RuleFor(r => r.Memo).NotNull().MaximumLength(500).Must(s => s is null || !s.Any(char.IsControl)).WithMessage("Control characters are not allowed.");
+        RuleFor(r => r.ExternalRef).NotEmpty().MaximumLength(100).Must(ValidationExtensions.IsVisibleAscii).WithMessage("1 to 100 visible ASCII characters.");
+    }
+}
+
+public static class FeeEndpoints
+{
+    public static IEndpointRouteBuilder MapFees(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapCommunityGroup().WithTags("Fees");
+        group.MapPut("/fee-schedule", SetSchedule).Validate<FeeScheduleRequest>().Allow(Roles.TrusteeManager);
+        group.MapGet("/fee-schedule", Schedules).Allow(Roles.Community);
+        group.MapPost("/billing-runs", RunBilling).Validate<BillingRunRequest>().Allow(Roles.Trustee, Roles.TrusteeManager);
+        group.MapGet("/bills", Bills).Allow(Roles.Staff.Append(Roles.Owner).ToArray());
+        group.MapPost("/payments", Pay).Validate<PaymentRequest>().Allow(Roles.Trustee, Roles.TrusteeManager).Produces<PaymentDto>(201);
+        group.MapPost("/receipts", Receive).Validate<ReceiptRequest>().Allow(Roles.Trustee, Roles.TrusteeManager);
+        group.MapGet("/units/{unitId:long}/statement", Statement).Allow(Roles.Staff.Append(Roles.Owner).ToArray());
+        group.MapGet("/arrears", GetArrears).Allow(Roles.StaffAndOversight);
+        return app;
+    }
+
+    private static Task<IResult> SetSchedule(FeeScheduleRequest request, HttpContext http, Writes writes, FeeBook fees)
+    {
+        var rates = request.Rates!.ToDictionary(kv => kv.Key, kv => { Domain.Model.Fees.TryParseRate(kv.Value, out var r); return r; });
+        return writes.RunAsync(http, request, async scope =>
+        {
+            var result = await fees.SetScheduleAsync(scope, Month.Parse(request.EffectiveFrom!), rates);
+            return result.Ok
+                ? Result<FeeScheduleDto>.From(new FeeScheduleDto(request.EffectiveFrom!, result.Value!.ToDictionary(kv => kv.Key, kv => Domain.Model.Fees.FormatRate(kv.Value))))
+                : result.Failure!;
+        }, StatusCodes.Status200OK);
+    }
+
+    private static async Task<IResult> Schedules(CurrentCommunity current, FeeBook fees) =>
+        TypedResults.Ok(new Page<FeeScheduleDto>((await fees.SchedulesAsync(current.Community.Id))
+            .Select(s => new FeeScheduleDto(s.EffectiveFrom, s.Rates.ToDictionary(kv => kv.Key, kv => Domain.Model.Fees.FormatRate(kv.Value)))).ToList(), null));
+
+    /// <summary>Idempotent per month: the first run answers 201, any later one 200 with the same run.</summary>
+    private static Task<IResult> RunBilling(BillingRunRequest request, HttpContext http, Writes writes, FeeBook fees) =>
+        writes.RunAsync(http, request, async scope => await fees.RunBillingAsync(scope, Month.Parse(request.Month!)),
+            status: StatusCodes.Status201Created, statusOf: run => run.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
+
+    /// <summary>Staff see every unit's bills; an owner only their own units' (another unit answers 404).</summary>
+    private static async Task<IResult> Bills(string? month, long? unitId, string? status, int? limit, string? after,
+        CurrentCommunity current, FeeBook fees, Domain.Store.Register register)
+    {
+        if (!Paging.TryRead(limit, after, out var take, out var afterId, out var problem)) return problem!;
+        if (status is not (null or "open" or "paid")) return Problems.Validation("status", "open or paid.");
+        Month? m = null;
+        if (month is not null)
+        {
+            if (!Month.TryParse(month, out var parsed)) return Problems.Validation("month", "A month as YYYY-MM.");
+            m = parsed;
+        }
+        IReadOnlyCollection<long>? units = unitId is { } u ? [u] : null;
+        if (!current.Has(Roles.Staff))
+        {
+            var owned = await register.OwnedUnitIdsAsync(current.Community.Id, current.UserId);
+            if (unitId is { } one && !owned.Contains(one)) return Problems.NotFound($"Unit {one}");
+            units ??= owned;
+        }
+        var bills = await fees.BillsAsync(current.Community.Id, m, units, status, afterId, take);
+        return TypedResults.Ok(new Page<BillDto>(bills.Select(BillDto.From).ToList(), bills.Count == take ? bills[^1].Id.ToString(CultureInfo.InvariantCulture) : null));
+    }
+
+    /// <summary>The external reference is the idempotency key: the same payment sent twice posts once.</summary>
+    private static Task<IResult> Pay(PaymentRequest request, HttpContext http, Writes writes, FeeBook fees, CurrentCommunity current)
+    {
+        Moment.TryDate(request.PaidAt, current.Community.Zone, out var paidOn);
+        return writes.RunAsync(http, request, async scope =>
+        {
+            var result = await fees.PayAsync(scope, request.UnitId!.Value, request.Amount!.Value, paidOn, request.Channel!, request.ExternalRef!);
+            return result.Ok ? Result<PaymentDto>.From(PaymentDto.From(result.Value!)) : result.Failure!;
+        }, naturalKey: "payment:" + request.ExternalRef);
+    }
+
+    private static Task<IResult> Receive(ReceiptRequest request, HttpContext http, Writes writes, FeeBook fees, CurrentCommunity current)
+    {
+        Moment.TryDate(request.ReceivedAt, current.Community.Zone, out var on);
+        return writes.RunAsync(http, request, async scope =>
+            await fees.ReceiveAsync(scope, request.Source!, request.Amount!.Value, on, request.Payer!.Trim(), request.Memo!, request.ExternalRef!),
+            naturalKey: "receipt:" + request.ExternalRef);
+    }
+
+    private static async Task<IResult> Statement(long unitId, string? from, string? to, CurrentCommunity current, FeeBook fees,
+        Domain.Store.Register register, TimeProvider clock)
+    {
+        var units = await register.UnitsAsync(current.Community.Id, unitId - 1, 1);
+        if (units.Count == 0 || units[0].Id != unitId) return Problems.NotFound($"Unit {unitId}");
+        if (!current.Has(Roles.Staff) && !(await register.OwnedUnitIdsAsync(current.Community.Id, current.UserId)).Contains(unitId))
+            return Problems.NotFound($"Unit {unitId}");
+        var start = new DateOnly(2000, 1, 1);
+        var end = Dates.Today(clock, current.Community.Zone);
+        if (from is not null && !Dates.TryParse(from, out start)) return Problems.Validation("from", "A date as YYYY-MM-DD.");
+        if (to is not null && !Dates.TryParse(to, out end)) return Problems.Validation("to", "A date as YYYY-MM-DD.");
+        if (end < start) return Problems.Validation("to", "On or after 'from'.");
+        var s = await fees.StatementAsync(current.Community.Id, unitId, start, end);
+        return TypedResults.Ok(new UnitStatementDto(s.UnitId, Dates.Format(start), Dates.Format(end),
+            s.Bills.Select(BillDto.From).ToList(), s.Payments.Select(PaymentDto.From).ToList(), s.Prepayment, s.BalanceDue));
+    }
+
+    private static async Task<IResult> GetArrears(CurrentCommunity current, FeeBook fees, TimeProvider clock)
+    {
+        var a = await fees.ArrearsAsync(current.Community.Id, Dates.Today(clock, current.Community.Zone));
+        return TypedResults.Ok(new
+        {
+            a.AsOf, a.UnitsInArrears, a.TotalDue,
+            buckets = ArrearsBuckets.Names.Select((n, i) => new { bucket = n, amount = a.Buckets[i] }),
+            units = a.Units.Select(u => new
+            {
+                u.UnitId, u.Building, u.Number, u.Due,
+                buckets = ArrearsBuckets.Names.Select((n, i) => new { bucket = n, amount = u.Buckets[i] }),
+            }),
+            months = a.Months,
+        });
+    }
+}

@@ -1,0 +1,92 @@
+using System.Globalization;
+
+namespace Ledger.Domain.Model;
+
+/// <summary>Fee arithmetic in integers only: areas in hundredths of a m², rates in hundredths of a fen.</summary>
+public static class Fees
+{
+    /// <summary>Parses a rate in yuan per m² per month with up to 4 decimals ("1.80") into hundredths of a fen (18000).</summary>
+    public static bool TryParseRate(string? text, out long centiFen)
+    {
+        centiFen = 0;
+        if (string.IsNullOrEmpty(text) || text.Length > 12) return false;
+        if (!decimal.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var yuan)) return false;
+        if (yuan.Scale > 4 || yuan > 10_000m) return false;
+        centiFen = (long)(yuan * 10_000m);
+        return true;
+    }
+
+    public static string FormatRate(long centiFen) => (centiFen / 10_000m).ToString("0.00##", CultureInfo.InvariantCulture);
+
+    /// <summary>An area in m² with at most two decimals, as whole hundredths.</summary>
+    public static bool TryArea(decimal m2, out long centiM2)
+    {
+        centiM2 = 0;
+        if (m2 <= 0 || m2 > 1_000_000m || decimal.Round(m2, 2) != m2) return false;
+        centiM2 = (long)(m2 * 100m);
+        return true;
+    }
+
+    public static decimal AreaM2(long centiM2) => centiM2 / 100m;
+
+    /// <summary>round_half_up(area × rate) to the fen: area in 1/100 m², rate in 1/100 fen, so the product is in 1/10000 fen.</summary>
+    public static long MonthlyFee(long areaCentiM2, long rateCentiFen) => checked(areaCentiM2 * rateCentiFen + 5_000) / 10_000;
+
+    /// <summary>
+    /// Late fee (违约金) for one overdue bill over <paramref name="days"/> days: outstanding × daily rate
+    /// (in 1/10000) × days, rounded half up, never taking the bill's late fees past the cap.
+    /// </summary>
+    public static long LateFee(long outstanding, int dailyRatePermyriad, int days, long billAmount, int capBasisPoints, long chargedSoFar)
+    {
+        if (outstanding <= 0 || days <= 0 || dailyRatePermyriad <= 0) return 0;
+        var fee = checked(outstanding * dailyRatePermyriad * days + 5_000) / 10_000;
+        var cap = checked(billAmount * capBasisPoints) / 10_000;
+        return Math.Max(0, Math.Min(fee, cap - chargedSoFar));
+    }
+}
+
+/// <summary>Age buckets of the arrears view, by days since a bill was issued.</summary>
+public static class ArrearsBuckets
+{
+    public static readonly string[] Names = ["0-30", "31-90", "91-180", "181-365", "over-365"];
+
+    public static int Of(int days) => days switch
+    {
+        <= 30 => 0,
+        <= 90 => 1,
+        <= 180 => 2,
+        <= 365 => 3,
+        _ => 4,
+    };
+}
+
+public static class UnitUses
+{
+    public static bool IsValid(string? use) => use is { Length: >= 1 and <= 20 } && use.All(c => c is >= 'a' and <= 'z' or '_');
+}
+
+public static class OwnerKinds
+{
+    public const string Person = "person";
+    public const string Organisation = "organisation";
+    public const string Developer = "developer";
+    public static readonly string[] All = [Person, Organisation, Developer];
+}
+
+public static class AreaSources
+{
+    public static readonly string[] All = ["registered", "surveyed", "contract"];
+}
+
+public static class ReceiptSources
+{
+    /// <summary>Public revenue sources and the income account each credits.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Accounts = new Dictionary<string, string>
+    {
+        ["parking"] = "5201",
+        ["advertising"] = "5202",
+        ["rent"] = "5203",
+        ["interest"] = "5204",
+        ["other"] = "5299",
+    };
+}

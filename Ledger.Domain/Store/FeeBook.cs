@@ -1,0 +1,371 @@
+using Dapper;
+using Ledger.Domain.Model;
+
+namespace Ledger.Domain.Store;
+
+public sealed record BillView(long Id, long UnitId, string Month, string Kind, long Amount, long Paid, string Status, long Seq, string IssuedOn, long? LateFeeOf);
+
+public sealed record BillingRun(string Month, long Bills, long Total, long? FirstSeq, long? LastSeq, string CreatedAt, bool Created);
+
+public sealed record PaymentView(long Id, long UnitId, string ExternalRef, string Channel, long Amount, string PaidAt, long Seq, long Allocated, long Prepaid);
+
+public sealed record ReceiptView(long Id, string Source, long Amount, string ReceivedAt, string Payer, string Memo, string ExternalRef, long Seq);
+
+public sealed record UnitStatement(long UnitId, IReadOnlyList<BillView> Bills, IReadOnlyList<PaymentView> Payments, long Prepayment, long BalanceDue);
+
+public sealed record ArrearsUnit(long UnitId, string Building, string Number, long Due, IReadOnlyList<long> Buckets);
+
+public sealed record MonthCollection(string Month, long Billed, long Collected, long RateBasisPoints);
+
+public sealed record Arrears(string AsOf, long UnitsInArrears, long TotalDue, IReadOnlyList<long> Buckets, IReadOnlyList<ArrearsUnit> Units, IReadOnlyList<MonthCollection> Months);
+
+/// <summary>
+/// Fees and receipts: schedules, the monthly billing run, payments settling the oldest bills first
+/// with any surplus kept as the unit's prepayment, public revenue, and what each owner owes.
+/// </summary>
+public sealed class FeeBook(LedgerDatabase db, Journal journal, Register register)
+{
+    public const string Receivable = "1122";
+    public const string Prepaid = "2203";
+    public const string FeeIncome = "5101";
+    public const string LateFeeIncome = "5299";
+    public const string Bank = "1002";
+
+    private sealed class BillRow
+    {
+        public long Id { get; init; }
+        public long UnitId { get; init; }
+        public string Month { get; init; } = "";
+        public string Kind { get; init; } = "";
+        public long AmountFen { get; init; }
+        public long PaidFen { get; init; }
+        public long Seq { get; init; }
+        public string IssuedOn { get; init; } = "";
+        public long? LateFeeOf { get; init; }
+        public BillView ToView() => new(Id, UnitId, Month, Kind, AmountFen, PaidFen, PaidFen == AmountFen ? "paid" : "open", Seq, IssuedOn, LateFeeOf);
+    }
+
+    private sealed class RunRow
+    {
+        public string Month { get; init; } = "";
+        public long Bills { get; init; }
+        public long TotalFen { get; init; }
+        public long? FirstSeq { get; init; }
+        public long? LastSeq { get; init; }
+        public string CreatedAt { get; init; } = "";
+    }
+
+    private sealed class PaymentRow
+    {
+        public long Id { get; init; }
+        public long UnitId { get; init; }
+        public string ExternalRef { get; init; } = "";
+        public string Channel { get; init; } = "";
+        public long AmountFen { get; init; }
+        public string PaidOn { get; init; } = "";
+        public long Seq { get; init; }
+        public long Allocated { get; init; }
+    }
+
+    private const string BillColumns = "id, unit_id, month, kind, amount_fen, paid_fen, seq, issued_on, late_fee_of";
+
+    /// <summary>Sets the rates by unit use from a month on. Fails with: month_already_billed (409) when that month or a later one is billed.</summary>
+    public async Task<Result<IReadOnlyDictionary<string, long>>> SetScheduleAsync(WriteScope scope, Month from, IReadOnlyDictionary<string, long> rates)
+    {
+        var billed = await scope.QuerySingleOrDefaultAsync<string>(
+            "SELECT MAX(month) FROM billing_runs WHERE community_id = @Id AND month >= @From", new { scope.Community.Id, From = from.ToString() });
+        if (billed is not null)
+            return Failure.Conflict(Codes.MonthAlreadyBilled, $"{billed} is already billed; a new schedule can start from a later month. Bills issued never change.");
+        await scope.ExecuteAsync("DELETE FROM fee_rates WHERE community_id = @Id AND effective_from = @From", new { scope.Community.Id, From = from.ToString() });
+        await scope.ExecuteAsync("""
+            INSERT INTO fee_rates (community_id, effective_from, use, rate_centi_fen, created_at) VALUES (@Id, @From, @Use, @Rate, @At)
+            """, rates.Select(r => new { scope.Community.Id, From = from.ToString(), Use = r.Key, Rate = r.Value, At = Dates.Instant(scope.Now) }));
+        return Result<IReadOnlyDictionary<string, long>>.From(rates);
+    }
+
+    public sealed record Schedule(string EffectiveFrom, IReadOnlyDictionary<string, long> Rates);
+
+    public async Task<IReadOnlyList<Schedule>> SchedulesAsync(long communityId)
+    {
+        await using var connection = await db.OpenAsync();
+        return (await connection.QueryAsync<(string From, string Use, long Rate)>(
+                "SELECT effective_from, use, rate_centi_fen FROM fee_rates WHERE community_id = @communityId ORDER BY effective_from, use", new { communityId }))
+            .GroupBy(r => r.From)
+            .Select(g => new Schedule(g.Key, g.ToDictionary(r => r.Use, r => r.Rate)))
+            .ToList();
+    }
+
+    private sealed class UnitBillingRow
+    {
+        public long Id { get; init; }
+        public string Use { get; init; } = "";
+        public long AreaCentiM2 { get; init; }
+        public bool Delivered { get; init; }
+        public long? OwnerId { get; init; }
+    }
+
+    /// <summary>
+    /// Bills every unit for <paramref name="month"/>, once: a second run (or a racing one, which waits
+    /// on the community lock) returns the first. Also charges late fees where the trust terms set
+    /// them, and settles the new bills from each unit's prepayment. Fails, billing nothing, with:
+    /// month_not_open, month_closed, no_fee_schedule, no_rate_for_use.
+    /// </summary>
+    public async Task<Result<BillingRun>> RunBillingAsync(WriteScope scope, Month month)
+    {
+        var c = scope.Community;
+        var existing = await scope.QuerySingleOrDefaultAsync<RunRow>(
+            "SELECT month, bills, total_fen, first_seq, last_seq, created_at FROM billing_runs WHERE community_id = @Id AND month = @M",
+            new { c.Id, M = month.ToString() });
+        if (existing is not null)
+            return new BillingRun(existing.Month, existing.Bills, existing.TotalFen, existing.FirstSeq, existing.LastSeq, existing.CreatedAt, false);
+        if (month < c.BooksStartMonth || month > Month.Of(scope.Today))
+            return new Failure(Codes.MonthNotOpen, $"{month} is not an open month (books from {c.BooksStartMonth}, today {scope.Today}).");
+
+        var rates = (await scope.QueryAsync<(string Use, long Rate)>("""
+            SELECT use, rate_centi_fen FROM fee_rates WHERE community_id = @Id AND effective_from =
+                (SELECT MAX(effective_from) FROM fee_rates WHERE community_id = @Id AND effective_from <= @M)
+            """, new { c.Id, M = month.ToString() })).ToDictionary(r => r.Use, r => r.Rate);
+        if (rates.Count == 0) return new Failure(Codes.NoFeeSchedule, $"No fee schedule is in force for {month}.");
+
+        var developer = await scope.QuerySingleOrDefaultAsync<long?>(
+            "SELECT MIN(id) FROM owners WHERE community_id = @Id AND kind = 'developer'", new { c.Id });
+        var units = (await scope.QueryAsync<UnitBillingRow>("""
+            SELECT u.id, u.use, u.area_centi_m2, u.delivered,
+                   (SELECT MIN(uo.owner_id) FROM unit_owners uo WHERE uo.community_id = u.community_id AND uo.unit_id = u.id) AS owner_id
+            FROM units u WHERE u.community_id = @Id ORDER BY u.id
+            """, new { c.Id })).ToList();
+        var unrated = units.Select(u => u.Use).Distinct().Where(u => !rates.ContainsKey(u)).Order().ToList();
+        if (unrated.Count > 0) return new Failure(Codes.NoRateForUse, $"The schedule for {month} has no rate for: {string.Join(", ", unrated)}.");
+
+        var date = month.FirstDay;
+        var drafts = new List<EntryDraft>();
+        var newBills = new List<(long UnitId, long? OwnerId, string Kind, long? LateFeeOf, long Amount)>();
+
+        // Late fees first, on bills still open from earlier months (DESIGN.md section 5).
+        var terms = await register.TrustTermsAsync(c.Id, scope.Connection, scope.Transaction);
+        if (terms?.Terms.LateFee is { } lateFee)
+        {
+            var previous = month.Previous;
+            var overdue = await scope.QueryAsync<(long Id, long UnitId, long? OwnerId, long Amount, long Paid, long Charged)>("""
+                SELECT b.id, b.unit_id, b.owner_id, b.amount_fen, b.paid_fen,
+                       COALESCE((SELECT SUM(l.amount_fen) FROM bills l WHERE l.community_id = b.community_id AND l.late_fee_of = b.id), 0)
+                FROM bills b
+                WHERE b.community_id = @Id AND b.kind = 'fee' AND b.paid_fen < b.amount_fen AND b.month < @Previous
+                ORDER BY b.id
+                """, new { c.Id, Previous = previous.ToString() });
+            var days = previous.LastDay.Day;
+            foreach (var b in overdue)
+            {
+                var fee = Fees.LateFee(b.Amount - b.Paid, lateFee.DailyRatePermyriad, days, b.Amount, lateFee.CapBasisPoints, b.Charged);
+                if (fee <= 0) continue;
+                newBills.Add((b.UnitId, b.OwnerId, "late_fee", b.Id, fee));
+                drafts.Add(new EntryDraft(date, $"违约金 {previous}", Funds.Common,
+                    [new EntryLine(Receivable, fee, null, b.UnitId), new EntryLine(LateFeeIncome, null, fee)], Kind: "late_fee"));
+            }
+        }
+
+        foreach (var u in units)
+        {
+            var amount = Fees.MonthlyFee(u.AreaCentiM2, rates[u.Use]);
+            if (amount <= 0) continue;
+            // The developer is billed for what it has not sold or not delivered.
+            var billed = u.OwnerId is null || !u.Delivered ? developer : u.OwnerId;
+            newBills.Add((u.Id, billed, "fee", null, amount));
+            drafts.Add(new EntryDraft(date, $"物业服务费 {month}", Funds.Common,
+                [new EntryLine(Receivable, amount, null, u.Id), new EntryLine(FeeIncome, null, amount)], Kind: "bill"));
+        }
+
+        if (drafts.Count == 0)
+        {
+            var empty = new BillingRun(month.ToString(), 0, 0, null, null, Dates.Instant(scope.Now), true);
+            await InsertRunAsync(scope, empty);
+            return empty;
+        }
+
+        var posted = await journal.PostAsync(scope, drafts, checkUnits: false);
+        if (!posted.Ok) return posted.Failure!;
+        var at = Dates.Instant(scope.Now);
+        await scope.ExecuteAsync($"""
+            INSERT INTO bills (community_id, unit_id, owner_id, month, kind, late_fee_of, amount_fen, paid_fen, seq, issued_on, created_at)
+            VALUES (@Id, @UnitId, @OwnerId, @Month, @Kind, @LateFeeOf, @Amount, 0, @Seq, @IssuedOn, @at)
+            """, newBills.Select((b, i) => new
+            {
+                c.Id, b.UnitId, b.OwnerId, Month = month.ToString(), b.Kind, b.LateFeeOf, b.Amount, posted.Value![i].Entry.Seq,
+                IssuedOn = Dates.Format(date), at,
+            }));
+
+        await SettleFromPrepaymentsAsync(scope, date);
+        var run = new BillingRun(month.ToString(), newBills.Count, newBills.Sum(b => b.Amount),
+            posted.Value![0].Entry.Seq, posted.Value[^1].Entry.Seq, at, true);
+        await InsertRunAsync(scope, run);
+        return run;
+    }
+
+    private static Task InsertRunAsync(WriteScope scope, BillingRun run) => scope.ExecuteAsync("""
+        INSERT INTO billing_runs (community_id, month, bills, total_fen, first_seq, last_seq, created_at)
+        VALUES (@Id, @Month, @Bills, @Total, @FirstSeq, @LastSeq, @CreatedAt)
+        """, new { scope.Community.Id, run.Month, run.Bills, run.Total, run.FirstSeq, run.LastSeq, run.CreatedAt });
+
+    /// <summary>Units holding a prepayment settle their open bills from it, oldest first: Dr 2203 / Cr 1122.</summary>
+    private async Task SettleFromPrepaymentsAsync(WriteScope scope, DateOnly date)
+    {
+        var prepaid = (await scope.QueryAsync<(long UnitId, long Balance)>("""
+            SELECT unit_id, CAST(SUM(credit_fen - debit_fen) AS BIGINT) FROM unit_balances
+            WHERE community_id = @Id AND account_code = @Prepaid GROUP BY unit_id HAVING SUM(credit_fen - debit_fen) > 0
+            """, new { scope.Community.Id, Prepaid })).ToDictionary(r => r.UnitId, r => r.Balance);
+        if (prepaid.Count == 0) return;
+        var open = (await scope.QueryAsync<BillRow>($"""
+            SELECT {BillColumns} FROM bills WHERE community_id = @Id AND paid_fen < amount_fen ORDER BY unit_id, month, kind, id
+            """, new { scope.Community.Id })).Where(b => prepaid.ContainsKey(b.UnitId)).ToLookup(b => b.UnitId);
+
+        var plans = new List<(long UnitId, List<(BillRow Bill, long Amount)> Parts)>();
+        foreach (var (unitId, balance) in prepaid)
+        {
+            var left = balance;
+            var parts = new List<(BillRow, long)>();
+            foreach (var bill in open[unitId])
+            {
+                if (left == 0) break;
+                var take = Math.Min(left, bill.AmountFen - bill.PaidFen);
+                parts.Add((bill, take));
+                left -= take;
+            }
+            if (parts.Count > 0) plans.Add((unitId, parts));
+        }
+        if (plans.Count == 0) return;
+        var drafts = plans.Select(p =>
+        {
+            var total = p.Parts.Sum(x => x.Amount);
+            return new EntryDraft(date, "预收物业费抵扣", Funds.Common,
+                [new EntryLine(Prepaid, total, null, p.UnitId), new EntryLine(Receivable, null, total, p.UnitId)], Kind: "prepayment_applied");
+        }).ToList();
+        var posted = await journal.PostAsync(scope, drafts, checkUnits: false);
+        if (!posted.Ok) throw new InvalidOperationException($"Settling prepayments failed: {posted.Failure}");
+        for (var i = 0; i < plans.Count; i++)
+            await RecordSettlementsAsync(scope, plans[i].Parts, null, posted.Value![i].Entry.Seq, date);
+    }
+
+    private static async Task RecordSettlementsAsync(WriteScope scope, List<(BillRow Bill, long Amount)> parts, long? paymentId, long seq, DateOnly date)
+    {
+        await scope.ExecuteAsync("""
+            INSERT INTO settlements (community_id, bill_id, payment_id, seq, amount_fen, settled_on) VALUES (@Id, @BillId, @paymentId, @seq, @Amount, @On)
+            """, parts.Select(p => new { scope.Community.Id, BillId = p.Bill.Id, paymentId, seq, p.Amount, On = Dates.Format(date) }));
+        await scope.ExecuteAsync("UPDATE bills SET paid_fen = paid_fen + @Amount WHERE community_id = @Id AND id = @BillId",
+            parts.Select(p => new { p.Amount, scope.Community.Id, BillId = p.Bill.Id }));
+    }
+
+    /// <summary>
+    /// Records a payment for a unit: Dr 1002, Cr 1122 against the oldest open bills first, and any
+    /// surplus Cr 2203 as the unit's prepayment. Fails with: unknown_unit, and the posting codes.
+    /// </summary>
+    public async Task<Result<PaymentView>> PayAsync(WriteScope scope, long unitId, long amount, DateOnly paidOn, string channel, string externalRef)
+    {
+        var unit = await scope.QuerySingleAsync<long>("SELECT COUNT(*) FROM units WHERE community_id = @Id AND id = @unitId", new { scope.Community.Id, unitId });
+        if (unit == 0) return new Failure(Codes.UnknownUnit, $"Unit {unitId} does not exist in this community.");
+        var open = (await scope.QueryAsync<BillRow>($"""
+            SELECT {BillColumns} FROM bills WHERE community_id = @Id AND unit_id = @unitId AND paid_fen < amount_fen ORDER BY month, kind, id
+            """, new { scope.Community.Id, unitId })).ToList();
+        var parts = new List<(BillRow Bill, long Amount)>();
+        var left = amount;
+        foreach (var bill in open)
+        {
+            if (left == 0) break;
+            var take = Math.Min(left, bill.AmountFen - bill.PaidFen);
+            parts.Add((bill, take));
+            left -= take;
+        }
+        var allocated = amount - left;
+        var lines = new List<EntryLine> { new(Bank, amount, null) };
+        if (allocated > 0) lines.Add(new EntryLine(Receivable, null, allocated, unitId));
+        if (left > 0) lines.Add(new EntryLine(Prepaid, null, left, unitId));
+        var posted = await journal.PostAsync(scope, [new EntryDraft(paidOn, $"物业费缴款 {channel}", Funds.Common, lines, Kind: "payment")], checkUnits: false);
+        if (!posted.Ok) return posted.Failure!;
+        var seq = posted.Value![0].Entry.Seq;
+        var paymentId = await scope.QuerySingleAsync<long>("""
+            INSERT INTO payments (community_id, unit_id, external_ref, channel, amount_fen, paid_on, seq, created_at)
+            VALUES (@Id, @unitId, @externalRef, @channel, @amount, @On, @seq, @At) RETURNING id
+            """, new { scope.Community.Id, unitId, externalRef, channel, amount, On = Dates.Format(paidOn), seq, At = Dates.Instant(scope.Now) });
+        if (parts.Count > 0) await RecordSettlementsAsync(scope, parts, paymentId, seq, paidOn);
+        return new PaymentView(paymentId, unitId, externalRef, channel, amount, Dates.Format(paidOn), seq, allocated, left);
+    }
+
+    /// <summary>Public revenue: Dr 1002 / Cr 52xx with payer and reference. Fails with the posting codes.</summary>
+    public async Task<Result<ReceiptView>> ReceiveAsync(WriteScope scope, string source, long amount, DateOnly receivedOn, string payer, string memo, string externalRef)
+    {
+        var account = ReceiptSources.Accounts[source];
+        var posted = await journal.PostAsync(scope, [new EntryDraft(receivedOn, $"公共收益 {payer}: {memo}", Funds.Common,
+            [new EntryLine(Bank, amount, null), new EntryLine(account, null, amount)], Kind: "receipt")]);
+        if (!posted.Ok) return posted.Failure!;
+        var seq = posted.Value![0].Entry.Seq;
+        var id = await scope.QuerySingleAsync<long>("""
+            INSERT INTO receipts (community_id, source, amount_fen, received_on, payer, memo, external_ref, seq, created_at)
+            VALUES (@Id, @source, @amount, @On, @payer, @memo, @externalRef, @seq, @At) RETURNING id
+            """, new { scope.Community.Id, source, amount, On = Dates.Format(receivedOn), payer, memo, externalRef, seq, At = Dates.Instant(scope.Now) });
+        return new ReceiptView(id, source, amount, Dates.Format(receivedOn), payer, memo, externalRef, seq);
+    }
+
+    public async Task<IReadOnlyList<BillView>> BillsAsync(long communityId, Month? month, IReadOnlyCollection<long>? unitIds, string? status, long afterId, int limit)
+    {
+        await using var connection = await db.OpenAsync();
+        var where = new List<string> { "community_id = @communityId", "id > @afterId" };
+        if (month is not null) where.Add("month = @Month");
+        if (unitIds is not null) where.Add(db.Dialect.InList("unit_id", "@unitIds"));
+        if (status == "open") where.Add("paid_fen < amount_fen");
+        if (status == "paid") where.Add("paid_fen = amount_fen");
+        return (await connection.QueryAsync<BillRow>($"SELECT {BillColumns} FROM bills WHERE {string.Join(" AND ", where)} ORDER BY id LIMIT {limit}",
+            new { communityId, afterId, Month = month?.ToString(), unitIds = unitIds?.ToArray() })).Select(b => b.ToView()).ToList();
+    }
+
+    /// <summary>A unit's bills issued and payments made between the dates, and its prepayment and balance due at the end.</summary>
+    public async Task<UnitStatement> StatementAsync(long communityId, long unitId, DateOnly from, DateOnly to)
+    {
+        await using var connection = await db.OpenAsync();
+        var range = new { communityId, unitId, From = Dates.Format(from), To = Dates.Format(to) };
+        var bills = (await connection.QueryAsync<BillRow>($"""
+            SELECT {BillColumns} FROM bills WHERE community_id = @communityId AND unit_id = @unitId AND issued_on BETWEEN @From AND @To ORDER BY month, kind, id
+            """, range)).Select(b => b.ToView()).ToList();
+        var payments = (await connection.QueryAsync<PaymentRow>("""
+            SELECT p.id, p.unit_id, p.external_ref, p.channel, p.amount_fen, p.paid_on, p.seq,
+                   CAST(COALESCE((SELECT SUM(s.amount_fen) FROM settlements s WHERE s.community_id = p.community_id AND s.payment_id = p.id), 0) AS BIGINT) AS allocated
+            FROM payments p WHERE p.community_id = @communityId AND p.unit_id = @unitId AND p.paid_on BETWEEN @From AND @To ORDER BY p.paid_on, p.id
+            """, range)).Select(p => new PaymentView(p.Id, p.UnitId, p.ExternalRef, p.Channel, p.AmountFen, p.PaidOn, p.Seq, p.Allocated, p.AmountFen - p.Allocated)).ToList();
+        // Balances at the end of the range, from the journal's lines for this unit.
+        var sums = (await connection.QueryAsync<(string Account, long Net)>("""
+            SELECT l.account_code, CAST(SUM(CASE WHEN l.side = 'D' THEN l.amount_fen ELSE -l.amount_fen END) AS BIGINT)
+            FROM entry_lines l JOIN entries e ON e.community_id = l.community_id AND e.seq = l.seq
+            WHERE l.community_id = @communityId AND l.unit_id = @unitId AND e.entry_date <= @To
+            GROUP BY l.account_code
+            """, range)).ToDictionary(r => r.Account, r => r.Net);
+        return new UnitStatement(unitId, bills, payments, -sums.GetValueOrDefault(Prepaid), sums.GetValueOrDefault(Receivable));
+    }
+
+    /// <summary>Open bills by unit and age bucket as of <paramref name="asOf"/>, and each billed month's collection rate.</summary>
+    public async Task<Arrears> ArrearsAsync(long communityId, DateOnly asOf)
+    {
+        await using var connection = await db.OpenAsync();
+        var open = (await connection.QueryAsync<(long UnitId, string Building, string Number, string IssuedOn, long Due)>("""
+            SELECT b.unit_id, u.building, u.number, b.issued_on, b.amount_fen - b.paid_fen
+            FROM bills b JOIN units u ON u.community_id = b.community_id AND u.id = b.unit_id
+            WHERE b.community_id = @communityId AND b.paid_fen < b.amount_fen
+            ORDER BY u.building, u.number, b.issued_on
+            """, new { communityId })).ToList();
+        var totals = new long[ArrearsBuckets.Names.Length];
+        var units = open.GroupBy(b => (b.UnitId, b.Building, b.Number)).Select(g =>
+        {
+            var buckets = new long[ArrearsBuckets.Names.Length];
+            foreach (var b in g)
+            {
+                var days = asOf.DayNumber - DateOnly.ParseExact(b.IssuedOn, "yyyy-MM-dd").DayNumber;
+                var i = ArrearsBuckets.Of(Math.Max(days, 0));
+                buckets[i] += b.Due;
+                totals[i] += b.Due;
+            }
+            return new ArrearsUnit(g.Key.UnitId, g.Key.Building, g.Key.Number, g.Sum(b => b.Due), buckets);
+        }).ToList();
+        var months = (await connection.QueryAsync<(string Month, long Billed, long Collected)>("""
+            SELECT month, CAST(SUM(amount_fen) AS BIGINT), CAST(SUM(paid_fen) AS BIGINT) FROM bills
+            WHERE community_id = @communityId AND kind = 'fee' GROUP BY month ORDER BY month
+            """, new { communityId })).Select(m => new MonthCollection(m.Month, m.Billed, m.Collected, m.Billed == 0 ? 0 : m.Collected * 10_000 / m.Billed)).ToList();
+        return new Arrears(Dates.Format(asOf), units.Count, units.Sum(u => u.Due), totals, units, months);
+    }
+}
