@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using Dapper;
+using Ledger.Domain.Model;
+using Ledger.Domain.Store;
+
+// Benchmarks print numbers; they assert correctness, never timings.
+// Usage: dotnet run -c Release --project bench/Ledger.Bench -- billing [units=2000] [runs=5]
+var command = args.FirstOrDefault() ?? "billing";
+var units = args.Length > 1 ? int.Parse(args[1]) : 2000;
+var runs = args.Length > 2 ? int.Parse(args[2]) : 5;
+switch (command)
+{
+    case "billing":
+        await BillingBench.RunAsync(units, runs);
+        break;
+    default:
+        Console.Error.WriteLine($"unknown benchmark '{command}'; try: billing");
+        return 2;
+}
+return 0;
+
+/// <summary>
+/// The monthly billing run for one community on embedded SQLite, through the store's own code
+/// (rules, hashing, chain, balances, bills, settlements), against a baseline in the same run: a bare
+/// loop writing the same rows (entries, lines, bills, balances) with no rules and no hashing.
+/// </summary>
+static class BillingBench
+{
+    public static async Task RunAsync(int unitCount, int runs)
+    {
+        var clock = new FixedClock(new DateTimeOffset(2026, 11, 21, 2, 0, 0, TimeSpan.Zero));
+        var ours = new List<double>();
+        var baseline = new List<double>();
+        for (var run = 0; run < runs; run++)
+        {
+            var file = Path.Combine(Path.GetTempPath(), $"ledger-bench-{Guid.NewGuid():N}.db");
+            try
+            {
+                await using var db = new LedgerDatabase(Engine.Sqlite, $"Data Source={file}");
+                await new Migrator(db).MigrateAsync();
+                var communities = new Communities(db, clock);
+                var community = (await communities.CreateAsync(new NewCommunity("bench", "基准小区", "Asia/Shanghai", 1, new Month(2026, 1)))).Value!;
+                var journal = new Journal(db);
+                var register = new Register(db, clock);
+                var fees = new FeeBook(db, journal, register);
+                var writer = new CommunityWriter(db, clock);
+                await writer.RunAsync(community, null, null, async scope =>
+                {
+                    await register.AddUnitsAsync(scope, Enumerable.Range(1, unitCount).Select(i =>
+                        new ImportRow(new NewUnit($"{1 + i / 100}栋", $"{i}", "residential", 8_000 + i % 5_000, "registered", true), $"业主{i}", "person")).ToList());
+                    await fees.SetScheduleAsync(scope, new Month(2026, 1), new Dictionary<string, long> { ["residential"] = 18_000 });
+                    return new StoredResponse(200, "{}");
+                });
+
+                var sw = Stopwatch.StartNew();
+                var outcome = await writer.RunAsync(community, null, null, async scope =>
+                {
+                    var result = await fees.RunBillingAsync(scope, new Month(2026, 10));
+                    return result.Ok ? new StoredResponse(201, "{}") : result.Failure!;
+                });
+                sw.Stop();
+                if (outcome is not WriteOutcome.Done) throw new InvalidOperationException($"billing failed: {outcome}");
+                var report = await new Integrity(db, journal).CheckAsync(community);
+                if (!report.Ok || report.Seq != unitCount) throw new InvalidOperationException($"integrity after billing: {report.Problems.FirstOrDefault()}");
+                ours.Add(sw.Elapsed.TotalMilliseconds);
+
+                baseline.Add(await BareInsertsAsync(db, unitCount));
+            }
+            finally
+            {
+                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+                foreach (var f in new[] { file, file + "-wal", file + "-shm" }) File.Delete(f);
+            }
+        }
+        var (o, b) = (Median(ours), Median(baseline));
+        Console.WriteLine($"billing run, {unitCount} units, SQLite, median of {runs}:");
+        Console.WriteLine($"  ledger (rules, hashes, chain, balances, bills): {o,8:F1} ms   runs: {string.Join(", ", ours.Select(x => x.ToString("F0")))}");
+        Console.WriteLine($"  baseline (bare loop of the same inserts):        {b,8:F1} ms   runs: {string.Join(", ", baseline.Select(x => x.ToString("F0")))}");
+        Console.WriteLine($"  ratio ledger/baseline: {o / b:F2}x   target: well under 1000 ms -> {(o < 1000 ? "met" : "MISSED")}");
+    }
+
+    /// <summary>The same rows a billing run writes, inserted in one transaction with no rules, hashing or reads.</summary>
+    private static async Task<double> BareInsertsAsync(LedgerDatabase db, int unitCount)
+    {
+        await using var connection = await db.OpenAsync();
+        await connection.ExecuteAsync("""
+            CREATE TEMP TABLE b_entries AS SELECT * FROM entries WHERE 0;
+            CREATE TEMP TABLE b_lines AS SELECT * FROM entry_lines WHERE 0;
+            CREATE TEMP TABLE b_bills AS SELECT * FROM bills WHERE 0;
+            CREATE TEMP TABLE b_unit_balances (community_id INTEGER, account_code TEXT, unit_id INTEGER, month TEXT, debit_fen INTEGER, credit_fen INTEGER,
+                PRIMARY KEY (community_id, account_code, unit_id, month));
+            """);
+        var hash = new string('a', 64);
+        var sw = Stopwatch.StartNew();
+        await using var tx = await db.BeginWriteAsync(connection);
+        var seqs = Enumerable.Range(1, unitCount).ToList();
+        await connection.ExecuteAsync("""
+            INSERT INTO b_entries (community_id, seq, entry_date, month, memo, fund, kind, reverses_seq, personal, entry_hash, chain_hash, created_at, created_by)
+            VALUES (1, @s, '2026-10-01', '2026-10', '物业服务费 2026-10', 'common', 'bill', NULL, 1, @hash, @hash, '2026-11-21T02:00:00.000Z', NULL)
+            """, seqs.Select(s => new { s, hash }), tx);
+        await connection.ExecuteAsync("""
+            INSERT INTO b_lines (community_id, seq, line_no, account_code, side, amount_fen, unit_id) VALUES (1, @s, @n, @a, @side, 14400, @s)
+            """, seqs.SelectMany(s => new[] { new { s, n = 1, a = "1122", side = "D" }, new { s, n = 2, a = "5101", side = "C" } }), tx);
+        await connection.ExecuteAsync("""
+            INSERT INTO b_unit_balances (community_id, account_code, unit_id, month, debit_fen, credit_fen) VALUES (1, '1122', @s, '2026-10', 14400, 0)
+            """, seqs.Select(s => new { s }), tx);
+        await connection.ExecuteAsync("""
+            INSERT INTO b_bills (id, community_id, unit_id, owner_id, month, kind, late_fee_of, amount_fen, paid_fen, seq, issued_on, created_at)
+            VALUES (@s, 1, @s, @s, '2026-10', 'fee', NULL, 14400, 0, @s, '2026-10-01', '2026-11-21T02:00:00.000Z')
+            """, seqs.Select(s => new { s }), tx);
+        await tx.CommitAsync();
+        return sw.Elapsed.TotalMilliseconds;
+    }
+
+    private static double Median(List<double> xs)
+    {
+        var s = xs.Order().ToList();
+        return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
+    }
+
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+}
