@@ -35,6 +35,11 @@ public static class JobsRegistration
             q.AddJob<IntegrityCheckJob>(j => j.WithIdentity(IntegrityCheckJob.Key).StoreDurably());
             q.AddTrigger(t => t.ForJob(IntegrityCheckJob.Key).WithIdentity("integrity-check-nightly", "ledger")
                 .WithCronSchedule("0 30 2 * * ?", c => c.InTimeZone(TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai"))));
+
+            // Hourly, so each community is billed soon after its own month begins, whatever its time zone.
+            q.AddJob<MonthlyBillingJob>(j => j.WithIdentity(MonthlyBillingJob.Key).StoreDurably());
+            q.AddTrigger(t => t.ForJob(MonthlyBillingJob.Key).WithIdentity("monthly-billing-hourly", "ledger")
+                .WithCronSchedule("0 5 * * * ?"));
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
         return services;

@@ -221,15 +221,7 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal, Register registe
         var plans = new List<(long UnitId, List<(BillRow Bill, long Amount)> Parts)>();
         foreach (var (unitId, balance) in prepaid)
         {
-            var left = balance;
-            var parts = new List<(BillRow, long)>();
-            foreach (var bill in open[unitId])
-            {
-                if (left == 0) break;
-                var take = Math.Min(left, bill.AmountFen - bill.PaidFen);
-                parts.Add((bill, take));
-                left -= take;
-            }
+            var (parts, _) = OldestFirst(open[unitId], balance);
             if (parts.Count > 0) plans.Add((unitId, parts));
         }
         if (plans.Count == 0) return;
@@ -243,6 +235,21 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal, Register registe
         if (!posted.Ok) throw new InvalidOperationException($"Settling prepayments failed: {posted.Failure}");
         for (var i = 0; i < plans.Count; i++)
             await RecordSettlementsAsync(scope, plans[i].Parts, null, posted.Value![i].Entry.Seq, date);
+    }
+
+    /// <summary>Spreads <paramref name="amount"/> over open bills in the order given (oldest first); returns the parts and what is left.</summary>
+    private static (List<(BillRow Bill, long Amount)> Parts, long Left) OldestFirst(IEnumerable<BillRow> open, long amount)
+    {
+        var parts = new List<(BillRow Bill, long Amount)>();
+        var left = amount;
+        foreach (var bill in open)
+        {
+            if (left == 0) break;
+            var take = Math.Min(left, bill.AmountFen - bill.PaidFen);
+            parts.Add((bill, take));
+            left -= take;
+        }
+        return (parts, left);
     }
 
     private static async Task RecordSettlementsAsync(WriteScope scope, List<(BillRow Bill, long Amount)> parts, long? paymentId, long seq, DateOnly date)
@@ -265,15 +272,7 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal, Register registe
         var open = (await scope.QueryAsync<BillRow>($"""
             SELECT {BillColumns} FROM bills WHERE community_id = @Id AND unit_id = @unitId AND paid_fen < amount_fen ORDER BY month, kind, id
             """, new { scope.Community.Id, unitId })).ToList();
-        var parts = new List<(BillRow Bill, long Amount)>();
-        var left = amount;
-        foreach (var bill in open)
-        {
-            if (left == 0) break;
-            var take = Math.Min(left, bill.AmountFen - bill.PaidFen);
-            parts.Add((bill, take));
-            left -= take;
-        }
+        var (parts, left) = OldestFirst(open, amount);
         var allocated = amount - left;
         var lines = new List<EntryLine> { new(Bank, amount, null) };
         if (allocated > 0) lines.Add(new EntryLine(Receivable, null, allocated, unitId));

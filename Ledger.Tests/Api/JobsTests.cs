@@ -1,0 +1,37 @@
+using Ledger.Domain.Store;
+using Ledger.Jobs;
+using Ledger.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Ledger.Tests.Api;
+
+/// <summary>Jobs are plain classes with idempotent work: run them twice, get one effect.</summary>
+public abstract class JobsTests(EngineFixture fixture)
+{
+    private LedgerApp App => fixture.App;
+
+    [SkippableFact]
+    public async Task Monthly_billing_job_bills_each_community_once_however_often_it_runs()
+    {
+        var slug = await App.CommunityAsync("2026-09");
+        var admin = await App.UserAsync(slug, "community_admin", "trustee_manager");
+        var p = $"/api/v1/communities/{slug}";
+        await (await admin.PostAsync(p + "/units", new { building = "1", number = "1", use = "residential", area = 100m, areaSource = "registered", delivered = true })).AssertStatus(201);
+        await (await admin.PutAsync(p + "/fee-schedule", new { effectiveFrom = "2026-09", rates = new { residential = "2.00" } })).AssertStatus(200);
+
+        var job = ActivatorUtilities.CreateInstance<MonthlyBillingJob>(App.Services);
+        await Task.WhenAll(job.RunAsync(), job.RunAsync());
+        await job.RunAsync();
+
+        var bills = (await admin.GetJsonAsync(p + "/bills"))["items"]!.AsArray();
+        var bill = Assert.Single(bills)!;
+        Assert.Equal("2026-11", bill["month"]!.GetValue<string>());
+        Assert.Equal(20000, bill["amount"]!.GetValue<long>());
+        var community = (await App.Service<Communities>().FindAsync(slug))!;
+        Assert.True((await App.Service<Integrity>().CheckAsync(community)).Ok);
+    }
+}
+
+public sealed class SqliteJobsTests(SqliteFixture fixture) : JobsTests(fixture), IClassFixture<SqliteFixture>;
+
+public sealed class PostgresJobsTests(PostgresFixture fixture) : JobsTests(fixture), IClassFixture<PostgresFixture>;
