@@ -14,7 +14,7 @@ public sealed class LedgerOptions
         /// <summary><c>sqlite</c> (default) or <c>postgres</c>.</summary>
         public string Engine { get; set; } = "sqlite";
 
-        /// <summary>Required for postgres; for sqlite defaults to <c>Data Source=data/ledger.db</c>.</summary>
+        /// <summary>Required for postgres; for sqlite defaults to <c>data/ledger.db</c> under the content root (Ledger.Api/).</summary>
         public string? ConnectionString { get; set; }
     }
 

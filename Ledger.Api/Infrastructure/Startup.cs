@@ -32,7 +32,7 @@ public static class Startup
             var other => throw new InvalidOperationException($"Ledger:Database:Engine must be 'sqlite' or 'postgres', not '{other}'."),
         };
         var connectionString = options.Database.ConnectionString
-            ?? (engine == Engine.Sqlite ? "Data Source=data/ledger.db"
+            ?? (engine == Engine.Sqlite ? $"Data Source={Path.Combine(builder.Environment.ContentRootPath, "data", "ledger.db")}"
                 : throw new InvalidOperationException("Ledger:Database:ConnectionString is required for the postgres engine."));
 
         services.AddSingleton(TimeProvider.System);
