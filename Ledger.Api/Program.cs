@@ -1,3 +1,4 @@
+using Ledger.Api.Budgets;
 using Ledger.Api.Communities;
 using Ledger.Api.Identity;
 using Ledger.Api.Infrastructure;
@@ -16,6 +17,8 @@ app.MapCommunities();
 app.MapRegister();
 app.MapLedger();
 app.MapFees();
+app.MapBudgets();
+app.MapMotions();
 
 app.Run();
 

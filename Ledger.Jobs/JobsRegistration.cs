@@ -40,6 +40,10 @@ public static class JobsRegistration
             q.AddJob<MonthlyBillingJob>(j => j.WithIdentity(MonthlyBillingJob.Key).StoreDurably());
             q.AddTrigger(t => t.ForJob(MonthlyBillingJob.Key).WithIdentity("monthly-billing-hourly", "ledger")
                 .WithCronSchedule("0 5 * * * ?"));
+
+            q.AddJob<MotionDeadlinesJob>(j => j.WithIdentity(MotionDeadlinesJob.Key).StoreDurably());
+            q.AddTrigger(t => t.ForJob(MotionDeadlinesJob.Key).WithIdentity("motion-deadlines-minutely", "ledger")
+                .WithCronSchedule("0 * * * * ?"));
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
         return services;

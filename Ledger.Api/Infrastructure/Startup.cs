@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Threading.RateLimiting;
 using FluentValidation;
+using Ledger.Api.Budgets;
 using Ledger.Api.Communities;
 using Ledger.Api.Identity;
 using Ledger.Api.Ledger;
@@ -46,6 +47,8 @@ public static class Startup
         services.AddSingleton<CommunityWriter>();
         services.AddSingleton<Domain.Store.Register>();
         services.AddSingleton<FeeBook>();
+        services.AddSingleton<Domain.Store.Budgets>();
+        services.AddSingleton<Motions>();
         services.AddSingleton<LoginThrottle>();
         services.AddScoped<CurrentCommunity>();
         services.AddScoped<Writes>();
@@ -67,6 +70,10 @@ public static class Startup
         services.AddSingleton<IValidator<BillingRunRequest>, BillingRunValidator>();
         services.AddSingleton<IValidator<PaymentRequest>, PaymentValidator>();
         services.AddSingleton<IValidator<ReceiptRequest>, ReceiptValidator>();
+        services.AddSingleton<IValidator<BudgetRequest>, BudgetValidator>();
+        services.AddSingleton<IValidator<CommentRequest>, CommentValidator>();
+        services.AddSingleton<IValidator<MotionRequest>, MotionValidator>();
+        services.AddSingleton<IValidator<BallotRequest>, BallotValidator>();
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Customize);
         services.AddExceptionHandler<LedgerExceptionHandler>();

@@ -70,4 +70,11 @@ public static class Codes
     public const string MonthAlreadyBilled = "month_already_billed";
     public const string EntryNotReversible = "entry_not_reversible";
     public const string SubledgerRequiresFlow = "subledger_requires_flow";
+
+    public const string AccountKindMismatch = "account_kind_mismatch";
+    public const string BudgetNotDraft = "budget_not_draft";
+    public const string BudgetNotPublished = "budget_not_published";
+    public const string SubjectInvalid = "subject_invalid";
+    public const string MotionNotOpen = "motion_not_open";
+    public const string NotAVoter = "not_a_voter";
 }

@@ -45,6 +45,7 @@ public sealed class WriteScope(DbConnection connection, DbTransaction transactio
     public Task<IEnumerable<T>> QueryAsync<T>(string sql, object? param = null) => Connection.QueryAsync<T>(sql, param, Transaction);
     public Task<T?> QuerySingleOrDefaultAsync<T>(string sql, object? param = null) => Connection.QuerySingleOrDefaultAsync<T>(sql, param, Transaction);
     public Task<T> QuerySingleAsync<T>(string sql, object? param = null) => Connection.QuerySingleAsync<T>(sql, param, Transaction);
+    public Task<T?> QueryOptionalAsync<T>(string sql, object? param = null) where T : struct => Connection.QueryOptionalAsync<T>(sql, param, Transaction);
 }
 
 /// <summary>
@@ -55,6 +56,8 @@ public sealed class WriteScope(DbConnection connection, DbTransaction transactio
 /// </summary>
 public sealed class CommunityWriter(LedgerDatabase db, TimeProvider clock)
 {
+    public DateTimeOffset Now => clock.GetUtcNow();
+
     private sealed class HeadRow { public long HeadSeq { get; init; } public string HeadChainHash { get; init; } = ""; }
 
     private sealed class StoredKey

@@ -22,6 +22,18 @@ public abstract class IdentityApiTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task A_token_stops_working_when_it_expires()
+    {
+        var identity = App.Service<Ledger.Domain.Store.Identity>();
+        var session = (await identity.LoginAsync(LedgerApp.AdminLogin, LedgerApp.AdminPassword, TimeSpan.FromMinutes(30))).Value!;
+        Assert.NotNull(await identity.AuthenticateAsync(session.Token));
+        App.Clock.Advance(TimeSpan.FromMinutes(31));
+        try { Assert.Null(await identity.AuthenticateAsync(session.Token)); }
+        finally { App.Clock.Advance(TimeSpan.FromMinutes(-31)); }
+        Assert.Null(await identity.AuthenticateAsync(session.Token + "x"));
+    }
+
+    [SkippableFact]
     public async Task Bad_credentials_are_refused_and_repeated_failures_lock_the_login()
     {
         var slug = await App.CommunityAsync();

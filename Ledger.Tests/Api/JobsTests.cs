@@ -30,6 +30,36 @@ public abstract class JobsTests(EngineFixture fixture)
         var community = (await App.Service<Communities>().FindAsync(slug))!;
         Assert.True((await App.Service<Integrity>().CheckAsync(community)).Ok);
     }
+
+    [SkippableFact]
+    public async Task Motion_deadlines_job_closes_a_vote_once_its_time_is_up()
+    {
+        var slug = await App.CommunityAsync("2026-09");
+        var admin = await App.UserAsync(slug, "community_admin");
+        var now = App.Clock.GetUtcNow();
+        var id = (await (await admin.PostAsync($"/api/v1/communities/{slug}/motions", new
+        {
+            kind = "other", title = "更换门禁", body = "是否更换门禁系统", opensAt = now.AddHours(1), closesAt = now.AddDays(3),
+        })).AssertStatus(201))["id"]!.GetValue<long>();
+        var job = ActivatorUtilities.CreateInstance<MotionDeadlinesJob>(App.Services);
+        var db = App.Service<LedgerDatabase>();
+        async Task<string> Status()
+        {
+            await using var c = await db.OpenAsync();
+            return await Dapper.SqlMapper.QuerySingleAsync<string>(c, "SELECT status FROM motions WHERE id = @id", new { id });
+        }
+        await job.RunAsync();
+        Assert.Equal("scheduled", await Status());
+        App.Clock.Advance(TimeSpan.FromHours(2));
+        await job.RunAsync();
+        Assert.Equal("open", await Status());
+        App.Clock.Advance(TimeSpan.FromDays(3));
+        await Task.WhenAll(job.RunAsync(), job.RunAsync());
+        Assert.Equal("closed", await Status());
+        var result = await App.Anonymous().GetJsonAsync($"/api/v1/communities/{slug}/motions/{id}/result");
+        Assert.False(result["quorumMet"]!.GetValue<bool>());
+        App.Clock.Advance(TimeSpan.FromDays(-3) - TimeSpan.FromHours(2));
+    }
 }
 
 public sealed class SqliteJobsTests(SqliteFixture fixture) : JobsTests(fixture), IClassFixture<SqliteFixture>;

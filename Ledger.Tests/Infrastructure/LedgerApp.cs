@@ -46,6 +46,8 @@ public sealed class LedgerApp : WebApplicationFactory<Program>
         builder.UseSetting("Ledger:Bootstrap:AdminLogin", AdminLogin);
         builder.UseSetting("Ledger:Bootstrap:AdminPassword", AdminPassword);
         builder.UseSetting("Ledger:Auth:LoginPerAddressPerMinute", "100000");
+        // Tests move the clock by weeks (vote deadlines, month ends); sessions must outlive that.
+        builder.UseSetting("Ledger:Auth:TokenHours", "100000");
         builder.UseSetting("Ledger:Jobs:Enabled", "false");
         builder.UseSetting("Ledger:Demo:Seed", "false");
         foreach (var (k, v) in _settings) builder.UseSetting(k, v);

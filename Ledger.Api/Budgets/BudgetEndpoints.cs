@@ -1,0 +1,195 @@
+using System.Globalization;
+using FluentValidation;
+using Microsoft.AspNetCore.Authentication;
+using Ledger.Api.Infrastructure;
+using Ledger.Domain.Model;
+using Ledger.Domain.Store;
+
+namespace Ledger.Api.Budgets;
+
+public sealed record BudgetLineRequest(string? Account, long? Amount, string? Note);
+public sealed record BudgetRequest(int? FiscalYear, List<BudgetLineRequest>? Lines, List<BudgetLineRequest>? Income)
+{
+    public BudgetDraft ToDraft() => new(FiscalYear!.Value,
+        Lines!.Select(l => new BudgetLine(l.Account!, l.Amount!.Value, l.Note ?? "")).ToList(),
+        (Income ?? []).Select(l => new BudgetLine(l.Account!, l.Amount!.Value, l.Note ?? "")).ToList());
+}
+public sealed record CommentRequest(string? Text);
+public sealed record MotionRequest(string? Kind, long? SubjectId, string? Title, string? Body, DateTimeOffset? OpensAt, DateTimeOffset? ClosesAt);
+public sealed record BallotRequest(string? Choice);
+
+public sealed record ShareDto(decimal Area, long Headcount)
+{
+    public static ShareDto From(Share s) => new(Domain.Model.Fees.AreaM2(s.Area), s.Headcount);
+}
+public sealed record TotalsDto(ShareDto Eligible, ShareDto Participating, ShareDto Yes, ShareDto No, ShareDto Abstain);
+public sealed record MotionResultDto(long MotionId, string Kind, string Threshold, string Status, bool? QuorumMet, bool? Passed, TotalsDto Totals,
+    IReadOnlyList<ReceiptLine> Receipts, string ClosesAt);
+public sealed record MotionDto(long Id, string Kind, string Threshold, long? SubjectId, string Title, string Body, string OpensAt, string ClosesAt,
+    string Status, bool FollowMajority, MotionResultDto? Result);
+
+public sealed class BudgetValidator : AbstractValidator<BudgetRequest>
+{
+    public BudgetValidator()
+    {
+        RuleFor(r => r.FiscalYear).NotNull().InclusiveBetween(2000, 2999);
+        RuleFor(r => r.Lines).NotEmpty().Must(l => l is null || l.Count <= 200).WithMessage("1 to 200 lines.")
+            .Must(l => l is null || l.Select(x => x?.Account).Distinct().Count() == l.Count).WithMessage("Each account once.");
+        RuleFor(r => r.Income).Must(l => l is null || (l.Count <= 50 && l.Select(x => x?.Account).Distinct().Count() == l.Count)).WithMessage("At most 50 lines, each account once.");
+        RuleForEach(r => r.Lines).NotNull().SetValidator(new LineValidator());
+        RuleForEach(r => r.Income).NotNull().SetValidator(new LineValidator());
+    }
+
+    private sealed class LineValidator : AbstractValidator<BudgetLineRequest>
+    {
+        public LineValidator()
+        {
+            RuleFor(l => l.Account).NotEmpty().Must(a => a is null || Ledger.PostEntryValidator.AccountCode().IsMatch(a)).WithMessage("An account code.");
+            RuleFor(l => l.Amount).NotNull().InclusiveBetween(0, EntryRules.MaxAmountFen);
+            RuleFor(l => l.Note).MaximumLength(500);
+        }
+    }
+}
+
+public sealed class CommentValidator : AbstractValidator<CommentRequest>
+{
+    public CommentValidator() => RuleFor(r => r.Text).NotEmpty().MaximumLength(2000);
+}
+
+public sealed class MotionValidator : AbstractValidator<MotionRequest>
+{
+    public MotionValidator()
+    {
+        RuleFor(r => r.Kind).NotEmpty().Must(k => MotionKinds.All.Contains(k)).WithMessage($"One of: {string.Join(", ", MotionKinds.All)}.");
+        RuleFor(r => r.Title).Text(200);
+        RuleFor(r => r.Body).NotNull().MaximumLength(20_000);
+        RuleFor(r => r.OpensAt).NotNull().Must(t => t is null || t.Value.Year is >= 2000 and <= 2999);
+        RuleFor(r => r.ClosesAt).NotNull().GreaterThan(r => r.OpensAt).WithMessage("After opensAt.")
+            .Must((r, t) => t is null || r.OpensAt is null || t - r.OpensAt <= TimeSpan.FromDays(366)).WithMessage("At most a year after opensAt.");
+        RuleFor(r => r.SubjectId).NotNull().When(r => r.Kind is MotionKinds.BudgetAdoption or MotionKinds.BudgetAmendment or MotionKinds.Spending)
+            .WithMessage("This kind of motion names its subject.");
+    }
+}
+
+public sealed class BallotValidator : AbstractValidator<BallotRequest>
+{
+    public BallotValidator() => RuleFor(r => r.Choice).NotEmpty().Must(c => Choices.All.Contains(c)).WithMessage("yes, no or abstain.");
+}
+
+public static class BudgetEndpoints
+{
+    public static IEndpointRouteBuilder MapBudgets(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapCommunityGroup().WithTags("Budgets");
+        group.MapPost("/budgets", Create).Validate<BudgetRequest>().Allow(Roles.TrusteeManager);
+        group.MapGet("/budgets", List).Allow(Roles.Community);
+        group.MapGet("/budgets/{id:long}", Get).Allow(Roles.Community);
+        group.MapPut("/budgets/{id:long}", Update).Validate<BudgetRequest>().Allow(Roles.TrusteeManager);
+        group.MapPost("/budgets/{id:long}/publish", Publish).Allow(Roles.TrusteeManager);
+        group.MapPost("/budgets/{id:long}/comments", Comment).Validate<CommentRequest>().Allow(Roles.Owner);
+        group.MapGet("/budgets/{id:long}/execution", Execution).Allow(Roles.Community);
+        return app;
+    }
+
+    public static IEndpointRouteBuilder MapMotions(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapCommunityGroup().WithTags("Motions");
+        group.MapPost("/motions", CreateMotion).Validate<MotionRequest>().Allow(Roles.CommunityAdmin, Roles.Committee);
+        group.MapGet("/motions", ListMotions).Allow(Roles.Community);
+        group.MapGet("/motions/{id:long}", GetMotion).Allow(Roles.Community);
+        group.MapPost("/motions/{id:long}/ballots", Cast).Validate<BallotRequest>().Allow(Roles.Owner);
+        // Public once closed: outside the members-only group, so it checks membership itself while open.
+        app.MapGet("/api/v1/communities/{c}/motions/{id:long}/result", Result).AllowAnonymous().WithTags("Motions");
+        return app;
+    }
+
+    private static Task<IResult> Create(BudgetRequest request, HttpContext http, Writes writes, Domain.Store.Budgets budgets) =>
+        writes.RunAsync(http, request, async scope => await budgets.CreateAsync(scope, request.ToDraft()));
+
+    private static async Task<IResult> List(CurrentCommunity current, Domain.Store.Budgets budgets) =>
+        TypedResults.Ok(new Page<BudgetView>(await budgets.ListAsync(current.Community.Id), null));
+
+    private static async Task<IResult> Get(long id, CurrentCommunity current, Domain.Store.Budgets budgets) =>
+        await budgets.GetAsync(current.Community.Id, id) is { } b ? TypedResults.Ok(b) : Problems.NotFound($"Budget {id}");
+
+    private static Task<IResult> Update(long id, BudgetRequest request, HttpContext http, Writes writes, Domain.Store.Budgets budgets) =>
+        writes.RunAsync(http, request, async scope => await budgets.UpdateAsync(scope, id, request.ToDraft()), StatusCodes.Status200OK);
+
+    private static Task<IResult> Publish(long id, HttpContext http, Writes writes, Domain.Store.Budgets budgets) =>
+        writes.RunAsync(http, new { id }, async scope => await budgets.PublishAsync(scope, id), StatusCodes.Status200OK);
+
+    private static Task<IResult> Comment(long id, CommentRequest request, HttpContext http, Writes writes, Domain.Store.Budgets budgets, CurrentCommunity current) =>
+        writes.RunAsync(http, request, async scope =>
+        {
+            var author = await Domain.Store.Budgets.AuthorLabelAsync(scope.Connection, scope.Transaction, scope.Community.Id, current.UserId);
+            return await budgets.CommentAsync(scope, id, current.UserId, author, request.Text!.Trim());
+        });
+
+    private static async Task<IResult> Execution(long id, CurrentCommunity current, Domain.Store.Budgets budgets)
+    {
+        var budget = await budgets.GetAsync(current.Community.Id, id);
+        if (budget is null) return Problems.NotFound($"Budget {id}");
+        return TypedResults.Ok(new { budgetId = id, budget.FiscalYear, budget.Status, lines = await budgets.ExecutionAsync(current.Community, budget) });
+    }
+
+    internal static MotionDto ToDto(MotionView m) => new(m.Id, m.Kind, m.Threshold, m.SubjectId, m.Title, m.Body, m.OpensAt, m.ClosesAt, m.Status,
+        m.FollowMajority, m.Result is null ? null : ToResult(m));
+
+    internal static MotionResultDto ToResult(MotionView m)
+    {
+        var r = m.Result!;
+        var t = r.Totals;
+        return new MotionResultDto(m.Id, m.Kind, m.Threshold, r.Status, r.QuorumMet, r.Passed,
+            new TotalsDto(ShareDto.From(t.Eligible), ShareDto.From(t.Participating), ShareDto.From(t.Yes), ShareDto.From(t.No), ShareDto.From(t.Abstain)),
+            r.Receipts, m.ClosesAt);
+    }
+
+    private static Task<IResult> CreateMotion(MotionRequest request, HttpContext http, Writes writes, Motions motions) =>
+        writes.RunAsync(http, request, async scope =>
+        {
+            var result = await motions.CreateAsync(scope, new NewMotion(request.Kind!, request.SubjectId, request.Title!.Trim(), request.Body!,
+                request.OpensAt!.Value, request.ClosesAt!.Value));
+            return result.Ok ? Result<MotionDto>.From(ToDto(result.Value!)) : result.Failure!;
+        });
+
+    private static async Task<IResult> ListMotions(CurrentCommunity current, Motions motions, CommunityWriter writer)
+    {
+        await motions.AdvanceDueAsync(current.Community, writer);
+        return TypedResults.Ok(new Page<MotionDto>((await motions.ListAsync(current.Community.Id)).Select(ToDto).ToList(), null));
+    }
+
+    private static async Task<IResult> GetMotion(long id, CurrentCommunity current, Motions motions, CommunityWriter writer, LedgerDatabase db)
+    {
+        await motions.AdvanceDueAsync(current.Community, writer, id);
+        await using var connection = await db.OpenAsync();
+        return await motions.GetAsync(connection, null, current.Community.Id, id) is { } m ? TypedResults.Ok(ToDto(m)) : Problems.NotFound($"Motion {id}");
+    }
+
+    private static Task<IResult> Cast(long id, BallotRequest request, HttpContext http, Writes writes, Motions motions, CurrentCommunity current) =>
+        writes.RunAsync(http, request, async scope =>
+        {
+            var receipt = await motions.CastAsync(scope, id, current.UserId, request.Choice!);
+            return receipt.Ok ? Result<object>.From(new { receipt = receipt.Value }) : receipt.Failure!;
+        });
+
+    /// <summary>Anyone may read a closed motion's result; while open, only members see participation.</summary>
+    private static async Task<IResult> Result(string c, long id, HttpContext http, Domain.Store.Communities communities, Motions motions,
+        CommunityWriter writer, LedgerDatabase db, Domain.Store.Identity identity)
+    {
+        var community = await communities.FindAsync(c);
+        if (community is null) return Problems.NotFound("The motion");
+        await motions.AdvanceDueAsync(community, writer, id);
+        await using var connection = await db.OpenAsync();
+        var motion = await motions.GetAsync(connection, null, community.Id, id);
+        if (motion is null) return Problems.NotFound("The motion");
+        if (motion.Status != "closed")
+        {
+            var result = await http.AuthenticateAsync(TokenAuthenticationHandler.SchemeName);
+            if (!result.Succeeded || (await identity.RolesAsync(community.Id, result.Principal!.UserId())).Count == 0)
+                return Problems.NotFound("The motion");
+        }
+        return motion.Result is null
+            ? TypedResults.Ok(new { motionId = id, status = motion.Status, opensAt = motion.OpensAt })
+            : TypedResults.Ok(ToResult(motion));
+    }
+}

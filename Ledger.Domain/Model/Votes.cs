@@ -1,0 +1,118 @@
+namespace Ledger.Domain.Model;
+
+public static class MotionKinds
+{
+    public const string BudgetAdoption = "budget_adoption";
+    public const string BudgetAmendment = "budget_amendment";
+    public const string Spending = "spending";
+
+    /// <summary>Civil Code Art. 278 (1)(6)(7)(8): raising the maintenance fund, rebuilding, changing the use of common parts.</summary>
+    public static readonly string[] Special = ["maintenance_fund_raise", "rebuild", "common_parts_use_change"];
+
+    public static readonly string[] All =
+    [
+        BudgetAdoption, BudgetAmendment, Spending, "remuneration_change", "trustee_appointment", "supervisor_appointment",
+        "maintenance_fund_use", "maintenance_fund_raise", "common_parts_use_change", "rebuild", "other",
+    ];
+
+    public static string Threshold(string kind) => Special.Contains(kind) ? Thresholds.Special : Thresholds.Ordinary;
+}
+
+public static class Thresholds
+{
+    public const string Ordinary = "ordinary";
+    public const string Special = "special";
+}
+
+public static class Choices
+{
+    public const string Yes = "yes";
+    public const string No = "no";
+    public const string Abstain = "abstain";
+    public static readonly string[] All = [Yes, No, Abstain];
+}
+
+/// <summary>A unit as the register sees it for a vote.</summary>
+public sealed record RegisterUnit(long UnitId, long AreaCentiM2, bool Delivered, IReadOnlyList<long> OwnerIds, IReadOnlyList<long> DeveloperOwnerIds);
+
+/// <summary>One voter of a motion: who may cast the ballot (owner ids) and the area it carries.</summary>
+public sealed record Voter(string Key, long AreaCentiM2, IReadOnlyList<long> OwnerIds);
+
+/// <summary>
+/// The voter register of DESIGN.md section 4 (SPC interpretation on building ownership, Art. 9):
+/// headcount one per unit, except that one buyer of several units counts once and the developer's
+/// unsold or undelivered units together count once; a voter's area is the sum of their units'.
+/// Co-owners of a unit are one voter for it (they share one ballot).
+/// </summary>
+public static class VoterRegister
+{
+    public const string DeveloperKey = "developer";
+
+    public static IReadOnlyList<Voter> Build(IEnumerable<RegisterUnit> units)
+    {
+        var voters = new Dictionary<string, (long Area, IReadOnlyList<long> Owners)>(StringComparer.Ordinal);
+        foreach (var unit in units)
+        {
+            var developer = unit.OwnerIds.Count == 0 || !unit.Delivered;
+            var owners = developer ? unit.DeveloperOwnerIds : unit.OwnerIds.Distinct().Order().ToList();
+            var key = developer ? DeveloperKey : "owners:" + string.Join(',', owners);
+            var previous = voters.GetValueOrDefault(key);
+            voters[key] = (previous.Area + unit.AreaCentiM2, owners);
+        }
+        return voters.Select(v => new Voter(v.Key, v.Value.Area, v.Value.Owners)).OrderBy(v => v.Key, StringComparer.Ordinal).ToList();
+    }
+}
+
+public sealed record Share(long Area, long Headcount)
+{
+    public static readonly Share Zero = new(0, 0);
+    public Share Add(long area) => new(Area + area, Headcount + 1);
+    public static Share operator +(Share a, Share b) => new(a.Area + b.Area, a.Headcount + b.Headcount);
+}
+
+public sealed record TallyTotals(Share Eligible, Share Participating, Share Yes, Share No, Share Abstain);
+
+public sealed record TallyResult(TallyTotals Totals, bool QuorumMet, bool Passed);
+
+/// <summary>
+/// Civil Code Art. 278, in integers only: quorum when the voters taking part (abstaining is taking
+/// part) hold at least 2/3 of the area and 2/3 of the headcount; a special matter passes with at least
+/// 3/4 of the participating area and headcount saying yes, any other with more than 1/2 of both.
+/// </summary>
+public static class Tally
+{
+    /// <param name="choices">The counted ballot (the last one) of each voter who took part, by voter key.</param>
+    /// <param name="followMajority">从众条款: non-voters are counted with the majority of those who voted.</param>
+    public static TallyResult Count(IReadOnlyList<Voter> register, IReadOnlyDictionary<string, string> choices, string threshold, bool followMajority)
+    {
+        Share eligible = Share.Zero, yes = Share.Zero, no = Share.Zero, abstain = Share.Zero;
+        var silent = new List<Voter>();
+        foreach (var voter in register)
+        {
+            eligible = eligible.Add(voter.AreaCentiM2);
+            switch (choices.GetValueOrDefault(voter.Key))
+            {
+                case Choices.Yes: yes = yes.Add(voter.AreaCentiM2); break;
+                case Choices.No: no = no.Add(voter.AreaCentiM2); break;
+                case Choices.Abstain: abstain = abstain.Add(voter.AreaCentiM2); break;
+                default: silent.Add(voter); break;
+            }
+        }
+        if (followMajority && silent.Count > 0)
+        {
+            // The majority is the side ahead on both area and headcount among those who voted;
+            // where neither is ahead on both, nobody's silence is counted.
+            var followers = silent.Aggregate(Share.Zero, (s, v) => s.Add(v.AreaCentiM2));
+            if (yes.Area > no.Area && yes.Headcount > no.Headcount) yes += followers;
+            else if (no.Area > yes.Area && no.Headcount > yes.Headcount) no += followers;
+        }
+        var participating = yes + no + abstain;
+        var quorum = eligible.Headcount > 0
+            && participating.Area * 3 >= eligible.Area * 2
+            && participating.Headcount * 3 >= eligible.Headcount * 2;
+        var passed = quorum && (threshold == Thresholds.Special
+            ? yes.Area * 4 >= participating.Area * 3 && yes.Headcount * 4 >= participating.Headcount * 3
+            : yes.Area * 2 > participating.Area && yes.Headcount * 2 > participating.Headcount);
+        return new TallyResult(new TallyTotals(eligible, participating, yes, no, abstain), quorum, passed);
+    }
+}

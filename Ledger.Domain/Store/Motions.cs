@@ -1,0 +1,213 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using Ledger.Domain.Model;
+
+namespace Ledger.Domain.Store;
+
+public sealed record NewMotion(string Kind, long? SubjectId, string Title, string Body, DateTimeOffset OpensAt, DateTimeOffset ClosesAt);
+
+public sealed record MotionView(long Id, string Kind, string Threshold, long? SubjectId, string Title, string Body, string OpensAt, string ClosesAt,
+    string Status, bool FollowMajority, MotionResult? Result);
+
+public sealed record ReceiptLine(string ReceiptHash, string Choice);
+
+/// <summary>A motion's outcome: while open only participation is known; at the close, everything.</summary>
+public sealed record MotionResult(string Status, bool? QuorumMet, bool? Passed, TallyTotals Totals, IReadOnlyList<ReceiptLine> Receipts);
+
+/// <summary>
+/// Motions and votes under Civil Code Art. 278. The register is snapshotted when a motion opens, so
+/// later changes to it do not move an open vote; every ballot is kept, and each voter's last ballot
+/// before the close counts. Opening and closing follow the clock: whoever touches a motion first
+/// after its time (a ballot, a read, the job) opens or closes it, once, under the community lock.
+/// </summary>
+public sealed class Motions(LedgerDatabase db, Register register)
+{
+    private static readonly JsonSerializerOptions ResultJson = new(JsonSerializerDefaults.Web);
+
+    private sealed class Row
+    {
+        public long Id { get; init; }
+        public string Kind { get; init; } = "";
+        public string Threshold { get; init; } = "";
+        public long? SubjectId { get; init; }
+        public string Title { get; init; } = "";
+        public string Body { get; init; } = "";
+        public string OpensAt { get; init; } = "";
+        public string ClosesAt { get; init; } = "";
+        public string Status { get; init; } = "";
+        public bool FollowMajority { get; init; }
+        public string? Result { get; init; }
+
+        public MotionView ToView(MotionResult? live) => new(Id, Kind, Threshold, SubjectId, Title, Body, OpensAt, ClosesAt, Status, FollowMajority,
+            Result is null ? live : JsonSerializer.Deserialize<MotionResult>(Result, ResultJson));
+    }
+
+    private const string Columns = "id, kind, threshold, subject_id, title, body, opens_at, closes_at, status, follow_majority, result";
+
+    /// <summary>Fails with: subject_invalid (a budget motion must name a published budget of the right kind).</summary>
+    public async Task<Result<MotionView>> CreateAsync(WriteScope scope, NewMotion motion)
+    {
+        var c = scope.Community.Id;
+        if (motion.Kind is MotionKinds.BudgetAdoption or MotionKinds.BudgetAmendment)
+        {
+            var budget = await scope.QueryOptionalAsync<(long FiscalYear, string Status, long? AmendsId)>(
+                "SELECT fiscal_year, status, amends_id FROM budgets WHERE community_id = @c AND id = @SubjectId", new { c, motion.SubjectId });
+            if (budget is not { Status: BudgetStatus.Published } b)
+                return new Failure(Codes.SubjectInvalid, "A budget motion names a published budget (subjectId).");
+            var inForce = await Budgets.InForceIdAsync(scope, (int)b.FiscalYear);
+            if (motion.Kind == MotionKinds.BudgetAdoption && inForce is not null)
+                return new Failure(Codes.SubjectInvalid, $"A budget for {b.FiscalYear} is in force; a new version is a budget_amendment.");
+            if (motion.Kind == MotionKinds.BudgetAmendment && inForce is null)
+                return new Failure(Codes.SubjectInvalid, $"No budget for {b.FiscalYear} is in force to amend; use budget_adoption.");
+        }
+        if (motion.Kind == MotionKinds.Spending)
+        {
+            var request = await scope.QuerySingleOrDefaultAsync<string>(
+                "SELECT status FROM spending_requests WHERE community_id = @c AND id = @SubjectId", new { c, motion.SubjectId });
+            if (request is not "pending")
+                return new Failure(Codes.SubjectInvalid, "A spending motion names a pending spending request (subjectId).");
+        }
+        var terms = await register.TrustTermsAsync(c, scope.Connection, scope.Transaction);
+        var id = await scope.QuerySingleAsync<long>("""
+            INSERT INTO motions (community_id, kind, threshold, subject_id, title, body, opens_at, closes_at, follow_majority, status, created_by, created_at)
+            VALUES (@c, @Kind, @Threshold, @SubjectId, @Title, @Body, @OpensAt, @ClosesAt, @Follow, 'scheduled', @UserId, @At) RETURNING id
+            """, new
+        {
+            c, motion.Kind, Threshold = MotionKinds.Threshold(motion.Kind), motion.SubjectId, motion.Title, motion.Body,
+            OpensAt = Dates.Instant(motion.OpensAt), ClosesAt = Dates.Instant(motion.ClosesAt), Follow = terms?.Terms.FollowMajority ?? false,
+            scope.UserId, At = Dates.Instant(scope.Now),
+        });
+        return (await AdvanceAsync(scope, id))!;
+    }
+
+    /// <summary>Opens (snapshotting the register) or closes (tallying, with its effect) a motion whose time has come. Idempotent.</summary>
+    public async Task<MotionView?> AdvanceAsync(WriteScope scope, long id)
+    {
+        var row = await scope.QuerySingleOrDefaultAsync<Row>($"SELECT {Columns} FROM motions WHERE community_id = @Id AND id = @Target", new { scope.Community.Id, Target = id });
+        if (row is null) return null;
+        var now = Dates.Instant(scope.Now);
+        if (row.Status == "scheduled" && string.CompareOrdinal(now, row.OpensAt) >= 0)
+        {
+            await SnapshotRegisterAsync(scope, id);
+            await scope.ExecuteAsync("UPDATE motions SET status = 'open' WHERE community_id = @Id AND id = @Target", new { scope.Community.Id, Target = id });
+        }
+        if (row.Status != "closed" && string.CompareOrdinal(now, row.ClosesAt) >= 0)
+        {
+            var result = await CountAsync(scope.Connection, scope.Transaction, scope.Community.Id, id, row.Threshold, row.FollowMajority, final: true);
+            await scope.ExecuteAsync("UPDATE motions SET status = 'closed', result = @Result WHERE community_id = @Id AND id = @Target",
+                new { Result = JsonSerializer.Serialize(result, ResultJson), scope.Community.Id, Target = id });
+            if (result.Passed == true && row.SubjectId is { } subject && row.Kind is MotionKinds.BudgetAdoption or MotionKinds.BudgetAmendment)
+                await Budgets.AdoptAsync(scope, subject, id);
+        }
+        return await GetAsync(scope.Connection, scope.Transaction, scope.Community.Id, id);
+    }
+
+    private static async Task SnapshotRegisterAsync(WriteScope scope, long motionId)
+    {
+        var c = scope.Community.Id;
+        var units = (await scope.QueryAsync<(long Id, long Area, bool Delivered)>(
+            "SELECT id, area_centi_m2, delivered FROM units WHERE community_id = @c ORDER BY id", new { c })).ToList();
+        var owners = (await scope.QueryAsync<(long UnitId, long OwnerId)>(
+            "SELECT unit_id, owner_id FROM unit_owners WHERE community_id = @c", new { c })).ToLookup(r => r.UnitId, r => r.OwnerId);
+        var developers = (await scope.QueryAsync<long>("SELECT id FROM owners WHERE community_id = @c AND kind = 'developer' ORDER BY id", new { c })).ToList();
+        var voters = VoterRegister.Build(units.Select(u => new RegisterUnit(u.Id, u.Area, u.Delivered, owners[u.Id].ToList(), developers)));
+        await scope.ExecuteAsync("INSERT INTO motion_voters (community_id, motion_id, voter_key, area_centi_m2) VALUES (@c, @motionId, @Key, @AreaCentiM2)",
+            voters.Select(v => new { c, motionId, v.Key, v.AreaCentiM2 }));
+        await scope.ExecuteAsync("INSERT INTO motion_voter_owners (community_id, motion_id, voter_key, owner_id) VALUES (@c, @motionId, @Key, @OwnerId)",
+            voters.SelectMany(v => v.OwnerIds.Select(o => new { c, motionId, v.Key, OwnerId = o })));
+    }
+
+    /// <summary>
+    /// Casts the caller's ballot for every voter of the register they may vote for. Fails with:
+    /// not_found, motion_not_open (409), not_a_voter (403).
+    /// </summary>
+    public async Task<Result<string>> CastAsync(WriteScope scope, long motionId, long userId, string choice)
+    {
+        var motion = await AdvanceAsync(scope, motionId);
+        if (motion is null) return Failure.NotFound($"Motion {motionId}");
+        if (motion.Status != "open")
+            return Failure.Conflict(Codes.MotionNotOpen, $"Motion {motionId} is {motion.Status}: it takes ballots from {motion.OpensAt} until {motion.ClosesAt}.");
+        var keys = (await scope.QueryAsync<string>("""
+            SELECT DISTINCT mvo.voter_key FROM owner_users ou
+            JOIN motion_voter_owners mvo ON mvo.community_id = ou.community_id AND mvo.owner_id = ou.owner_id AND mvo.motion_id = @motionId
+            WHERE ou.community_id = @Id AND ou.user_id = @userId
+            """, new { motionId, scope.Community.Id, userId })).ToList();
+        if (keys.Count == 0)
+            return new Failure(Codes.NotAVoter, "You hold no unit on this motion's register (it was fixed when the motion opened).", 403);
+        var receipt = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16));
+        await scope.ExecuteAsync("""
+            INSERT INTO ballots (community_id, motion_id, voter_key, user_id, choice, receipt_hash, cast_at) VALUES (@Id, @motionId, @Key, @userId, @choice, @Hash, @At)
+            """, keys.Select(k => new { scope.Community.Id, motionId, Key = k, userId, choice, Hash = ReceiptHash(receipt), At = Dates.Instant(scope.Now) }));
+        return receipt;
+    }
+
+    /// <summary>Lowercase hex SHA-256 of the receipt's UTF-8 bytes, as the published result lists it.</summary>
+    public static string ReceiptHash(string receipt) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(receipt)));
+
+    private static async Task<MotionResult> CountAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx,
+        long communityId, long motionId, string threshold, bool followMajority, bool final)
+    {
+        var voters = (await connection.QueryAsync<(string Key, long Area)>(
+            "SELECT voter_key, area_centi_m2 FROM motion_voters WHERE community_id = @communityId AND motion_id = @motionId", new { communityId, motionId }, tx))
+            .Select(v => new Voter(v.Key, v.Area, [])).ToList();
+        // Each voter's last ballot counts; the earlier ones stay in the audit trail.
+        var counted = (await connection.QueryAsync<(string Key, string Choice, string ReceiptHash)>("""
+            SELECT b.voter_key, b.choice, b.receipt_hash FROM ballots b
+            WHERE b.community_id = @communityId AND b.motion_id = @motionId
+              AND b.id = (SELECT MAX(x.id) FROM ballots x WHERE x.community_id = b.community_id AND x.motion_id = b.motion_id AND x.voter_key = b.voter_key)
+            """, new { communityId, motionId }, tx)).ToList();
+        var tally = Tally.Count(voters, counted.ToDictionary(b => b.Key, b => b.Choice), threshold, followMajority);
+        if (!final)
+        {
+            // While open, only participation is shown: no running score to sway the vote.
+            var t = tally.Totals;
+            var participating = counted.Select(b => voters.First(v => v.Key == b.Key)).Aggregate(Share.Zero, (s, v) => s.Add(v.AreaCentiM2));
+            return new MotionResult("open", null, null, new TallyTotals(t.Eligible, participating, Share.Zero, Share.Zero, Share.Zero), []);
+        }
+        var receipts = counted.Select(b => new ReceiptLine(b.ReceiptHash, b.Choice)).OrderBy(r => r.ReceiptHash, StringComparer.Ordinal).ToList();
+        return new MotionResult("closed", tally.QuorumMet, tally.Passed, tally.Totals, receipts);
+    }
+
+    public async Task<MotionView?> GetAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx, long communityId, long id)
+    {
+        var row = await connection.QuerySingleOrDefaultAsync<Row>($"SELECT {Columns} FROM motions WHERE community_id = @communityId AND id = @id", new { communityId, id }, tx);
+        if (row is null) return null;
+        var live = row.Status == "open" ? await CountAsync(connection, tx, communityId, id, row.Threshold, row.FollowMajority, final: false) : null;
+        return row.ToView(live);
+    }
+
+    /// <summary>Opens or closes, each under the community lock, every motion (or just <paramref name="only"/>) whose time has come.</summary>
+    public async Task<int> AdvanceDueAsync(CommunityInfo community, CommunityWriter writer, long? only = null, CancellationToken ct = default)
+    {
+        var due = (await DueAsync(community.Id, writer.Now)).Where(d => only is null || d == only).ToList();
+        foreach (var id in due)
+            await writer.RunAsync(community, null, null, async scope =>
+            {
+                await AdvanceAsync(scope, id);
+                return new StoredResponse(200, "{}");
+            }, ct);
+        return due.Count;
+    }
+
+    public async Task<IReadOnlyList<long>> DueAsync(long communityId, DateTimeOffset now)
+    {
+        await using var connection = await db.OpenAsync();
+        var at = Dates.Instant(now);
+        return (await connection.QueryAsync<long>("""
+            SELECT id FROM motions WHERE community_id = @communityId
+              AND ((status = 'scheduled' AND opens_at <= @at) OR (status <> 'closed' AND closes_at <= @at)) ORDER BY id
+            """, new { communityId, at })).ToList();
+    }
+
+    public async Task<IReadOnlyList<MotionView>> ListAsync(long communityId, bool closedOnly = false)
+    {
+        await using var connection = await db.OpenAsync();
+        var ids = await connection.QueryAsync<long>($"SELECT id FROM motions WHERE community_id = @communityId {(closedOnly ? "AND status = 'closed'" : "")} ORDER BY id",
+            new { communityId });
+        var list = new List<MotionView>();
+        foreach (var id in ids) list.Add((await GetAsync(connection, null, communityId, id))!);
+        return list;
+    }
+}

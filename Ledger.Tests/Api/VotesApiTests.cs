@@ -1,0 +1,194 @@
+using System.Text.Json.Nodes;
+using Ledger.Domain.Model;
+using Ledger.Domain.Store;
+using Ledger.Tests.Infrastructure;
+
+namespace Ledger.Tests.Api;
+
+/// <summary>Budgets adopted by owners' votes, through the API, on each engine.</summary>
+public abstract class VotesApiTests(EngineFixture fixture)
+{
+    private LedgerApp App => fixture.App;
+    private static readonly DateTimeOffset Start = new(2026, 11, 21, 2, 0, 0, TimeSpan.Zero);
+
+    private sealed record Yard(string Slug, ApiClient Admin, ApiClient Manager, List<(long Unit, ApiClient Owner)> Owners)
+    {
+        public string P(string path) => $"/api/v1/communities/{Slug}{path}";
+    }
+
+    /// <summary>A community whose units (areas in m²) each have their own owner with a login.</summary>
+    private async Task<Yard> YardAsync(params decimal[] areas)
+    {
+        App.Clock.Set(Start);
+        var slug = await App.CommunityAsync("2026-01");
+        var admin = await App.UserAsync(slug, "community_admin", "committee");
+        var manager = await App.UserAsync(slug, "trustee_manager", "trustee");
+        var owners = new List<(long, ApiClient)>();
+        for (var i = 0; i < areas.Length; i++)
+        {
+            var unit = (await (await admin.PostAsync($"/api/v1/communities/{slug}/units",
+                new { building = "5栋", number = $"{i + 1:D3}", use = "residential", area = areas[i], areaSource = "registered", delivered = true })).AssertStatus(201))["id"]!.GetValue<long>();
+            owners.Add((unit, await OwnerLoginAsync(slug, admin, [unit], $"o{i}")));
+        }
+        return new Yard(slug, admin, manager, owners);
+    }
+
+    private async Task<ApiClient> OwnerLoginAsync(string slug, ApiClient admin, long[] units, string tag, string kind = "person")
+    {
+        var owner = (await (await admin.PostAsync($"/api/v1/communities/{slug}/owners", new { name = "业主" + tag, kind, unitIds = units })).AssertStatus(201))["id"]!.GetValue<long>();
+        var code = (await (await admin.PostAsync($"/api/v1/communities/{slug}/owners/{owner}/invitations", null)).AssertStatus(201))["code"]!.GetValue<string>();
+        var login = $"{tag}-{slug}";
+        await (await App.Anonymous().PostAsync("/api/v1/auth/activate", new { invitationCode = code, login, password = "owner password 1" })).AssertStatus(201);
+        return await App.LoginAsync(login, "owner password 1");
+    }
+
+    private static async Task<long> PublishedBudgetAsync(Yard y, long cleaning = 3_000_000)
+    {
+        var budget = await (await y.Manager.PostAsync(y.P("/budgets"), new
+        {
+            fiscalYear = 2026,
+            lines = new[] { new { account = "6103", amount = cleaning, note = "保洁外包" }, new { account = "6105", amount = 5_000_000L, note = "秩序维护" } },
+            income = new[] { new { account = "5101", amount = 9_000_000L, note = "" } },
+        })).AssertStatus(201);
+        var id = budget["id"]!.GetValue<long>();
+        await (await y.Manager.PostAsync(y.P($"/budgets/{id}/publish"), null)).AssertStatus(200);
+        return id;
+    }
+
+    private static async Task<long> MotionAsync(Yard y, string kind, long? subjectId, int days = 7) =>
+        (await (await y.Admin.PostAsync(y.P("/motions"), new
+        {
+            kind, subjectId, title = "表决 " + kind, body = "请业主表决。", opensAt = Start, closesAt = Start.AddDays(days),
+        })).AssertStatus(201))["id"]!.GetValue<long>();
+
+    [SkippableFact]
+    public async Task A_budget_is_drafted_published_commented_and_put_in_force_by_a_passed_vote()
+    {
+        var y = await YardAsync(100m, 90m, 80m);
+        var id = await PublishedBudgetAsync(y);
+        await (await y.Manager.PutAsync(y.P($"/budgets/{id}"), new { fiscalYear = 2026, lines = new[] { new { account = "6103", amount = 1L, note = "" } } }))
+            .AssertProblem(409, Codes.BudgetNotDraft);
+        var comment = await (await y.Owners[0].Owner.PostAsync(y.P($"/budgets/{id}/comments"), new { text = "保洁费偏高" })).AssertStatus(201);
+        Assert.Equal("5栋-001", comment["author"]!.GetValue<string>());
+        await (await y.Manager.PostAsync(y.P($"/budgets/{id}/comments"), new { text = "x" })).AssertProblem(403, Codes.Forbidden);
+
+        var motion = await MotionAsync(y, "budget_adoption", id);
+        var receipts = new List<string>();
+        foreach (var (_, owner) in y.Owners.Take(2))
+            receipts.Add((await (await owner.PostAsync(y.P($"/motions/{motion}/ballots"), new { choice = "yes" })).AssertStatus(201))["receipt"]!.GetValue<string>());
+        var live = await y.Admin.GetJsonAsync(y.P($"/motions/{motion}"));
+        Assert.Equal("open", live["status"]!.GetValue<string>());
+        Assert.Equal(2, live["result"]!["totals"]!["participating"]!["headcount"]!.GetValue<long>());
+        Assert.Equal(0, live["result"]!["totals"]!["yes"]!["headcount"]!.GetValue<long>()); // no running score while open
+
+        await (await App.Anonymous().GetAsync(y.P($"/motions/{motion}/result"))).AssertProblem(404, Codes.NotFound);
+        App.Clock.Set(Start.AddDays(7));
+        await (await y.Owners[2].Owner.PostAsync(y.P($"/motions/{motion}/ballots"), new { choice = "no" })).AssertProblem(409, Codes.MotionNotOpen);
+
+        var result = await App.Anonymous().GetJsonAsync(y.P($"/motions/{motion}/result"));
+        Assert.Equal("closed", result["status"]!.GetValue<string>());
+        Assert.True(result["quorumMet"]!.GetValue<bool>());
+        Assert.True(result["passed"]!.GetValue<bool>());
+        Assert.Equal(270m, result["totals"]!["eligible"]!["area"]!.GetValue<decimal>());
+        Assert.Equal(190m, result["totals"]!["yes"]!["area"]!.GetValue<decimal>());
+        var published = result["receipts"]!.AsArray().Select(r => (r!["receiptHash"]!.GetValue<string>(), r["choice"]!.GetValue<string>())).ToList();
+        Assert.All(receipts, r => Assert.Contains((Motions.ReceiptHash(r), "yes"), published));
+
+        var budget = await y.Owners[2].Owner.GetJsonAsync(y.P($"/budgets/{id}"));
+        Assert.Equal("adopted", budget["status"]!.GetValue<string>());
+        Assert.Equal(motion, budget["motionId"]!.GetValue<long>());
+        var execution = await y.Owners[2].Owner.GetJsonAsync(y.P($"/budgets/{id}/execution"));
+        var cleaning = execution["lines"]!.AsArray().Single(l => l!["account"]!.GetValue<string>() == "6103")!;
+        Assert.Equal(3_000_000, cleaning["budget"]!.GetValue<long>());
+        Assert.Equal(3_000_000, cleaning["left"]!.GetValue<long>());
+    }
+
+    [SkippableFact]
+    public async Task An_amendment_is_a_new_version_and_only_one_version_is_in_force()
+    {
+        var y = await YardAsync(100m, 100m, 100m);
+        var first = await PublishedBudgetAsync(y);
+        var adopt = await MotionAsync(y, "budget_adoption", first);
+        foreach (var (_, owner) in y.Owners) await (await owner.PostAsync(y.P($"/motions/{adopt}/ballots"), new { choice = "yes" })).AssertStatus(201);
+        App.Clock.Set(Start.AddDays(7));
+        Assert.True((await y.Admin.GetJsonAsync(y.P($"/motions/{adopt}")))["result"]!["passed"]!.GetValue<bool>());
+
+        App.Clock.Set(Start);
+        var second = await PublishedBudgetAsync(y, cleaning: 3_500_000);
+        Assert.Equal(2, (await y.Manager.GetJsonAsync(y.P($"/budgets/{second}")))["version"]!.GetValue<int>());
+        await (await y.Admin.PostAsync(y.P("/motions"), new { kind = "budget_adoption", subjectId = second, title = "x", body = "x", opensAt = Start, closesAt = Start.AddDays(3) }))
+            .AssertProblem(422, Codes.SubjectInvalid);
+        var amend = await MotionAsync(y, "budget_amendment", second);
+        foreach (var (_, owner) in y.Owners) await (await owner.PostAsync(y.P($"/motions/{amend}/ballots"), new { choice = "yes" })).AssertStatus(201);
+        App.Clock.Set(Start.AddDays(8));
+        await (await y.Admin.GetAsync(y.P($"/motions/{amend}"))).AssertStatus(200);
+
+        var budgets = (await y.Manager.GetJsonAsync(y.P("/budgets")))["items"]!.AsArray();
+        Assert.Equal(["superseded", "adopted"], budgets.Select(b => b!["status"]!.GetValue<string>()));
+    }
+
+    [SkippableFact]
+    public async Task A_later_ballot_replaces_an_earlier_one_and_both_stay_in_the_trail()
+    {
+        var y = await YardAsync(100m, 100m, 100m);
+        var motion = await MotionAsync(y, "other", null);
+        var first = (await (await y.Owners[0].Owner.PostAsync(y.P($"/motions/{motion}/ballots"), new { choice = "no" })).AssertStatus(201))["receipt"]!.GetValue<string>();
+        var second = (await (await y.Owners[0].Owner.PostAsync(y.P($"/motions/{motion}/ballots"), new { choice = "yes" })).AssertStatus(201))["receipt"]!.GetValue<string>();
+        await (await y.Owners[1].Owner.PostAsync(y.P($"/motions/{motion}/ballots"), new { choice = "yes" })).AssertStatus(201);
+        App.Clock.Set(Start.AddDays(7));
+        var result = await y.Admin.GetJsonAsync(y.P($"/motions/{motion}/result"));
+        var receipts = result["receipts"]!.AsArray().Select(r => r!["receiptHash"]!.GetValue<string>()).ToList();
+        Assert.Contains(Motions.ReceiptHash(second), receipts);
+        Assert.DoesNotContain(Motions.ReceiptHash(first), receipts);
+        Assert.Equal(2, result["totals"]!["yes"]!["headcount"]!.GetValue<long>());
+        Assert.True(result["passed"]!.GetValue<bool>());
+        await using var connection = await App.Service<LedgerDatabase>().OpenAsync();
+        var all = await Dapper.SqlMapper.QuerySingleAsync<long>(connection, "SELECT COUNT(*) FROM ballots WHERE motion_id = @motion", new { motion });
+        Assert.Equal(3, all);
+    }
+
+    [SkippableFact]
+    public async Task The_register_is_fixed_when_the_motion_opens_and_the_developer_counts_once()
+    {
+        var y = await YardAsync(100m, 100m);
+        var unsold1 = (await (await y.Admin.PostAsync(y.P("/units"), new { building = "6栋", number = "1", use = "residential", area = 50m, areaSource = "surveyed", delivered = false })).AssertStatus(201))["id"]!.GetValue<long>();
+        await (await y.Admin.PostAsync(y.P("/units"), new { building = "6栋", number = "2", use = "residential", area = 60m, areaSource = "surveyed", delivered = false })).AssertStatus(201);
+        var developer = await OwnerLoginAsync(y.Slug, y.Admin, [], "dev", "developer");
+        var motion = await MotionAsync(y, "maintenance_fund_raise", null);
+        Assert.Equal("special", (await y.Admin.GetJsonAsync(y.P($"/motions/{motion}")))["threshold"]!.GetValue<string>());
+
+        // Changes after the opening do not move the open vote.
+        var late = (await (await y.Admin.PostAsync(y.P("/units"), new { building = "7栋", number = "1", use = "residential", area = 500m, areaSource = "surveyed", delivered = true })).AssertStatus(201))["id"]!.GetValue<long>();
+        var latecomer = await OwnerLoginAsync(y.Slug, y.Admin, [late], "late");
+        await (await latecomer.PostAsync(y.P($"/motions/{motion}/ballots"), new { choice = "no" })).AssertProblem(403, Codes.NotAVoter);
+
+        await (await developer.PostAsync(y.P($"/motions/{motion}/ballots"), new { choice = "yes" })).AssertStatus(201);
+        foreach (var (_, owner) in y.Owners) await (await owner.PostAsync(y.P($"/motions/{motion}/ballots"), new { choice = "yes" })).AssertStatus(201);
+        App.Clock.Set(Start.AddDays(7));
+        var result = await y.Admin.GetJsonAsync(y.P($"/motions/{motion}/result"));
+        Assert.Equal(3, result["totals"]!["eligible"]!["headcount"]!.GetValue<long>());
+        Assert.Equal(310m, result["totals"]!["eligible"]!["area"]!.GetValue<decimal>());
+        Assert.True(result["passed"]!.GetValue<bool>());
+        Assert.True(unsold1 > 0);
+    }
+
+    [SkippableFact]
+    public async Task Only_owners_vote_and_another_community_sees_nothing()
+    {
+        var y = await YardAsync(100m, 100m);
+        var motion = await MotionAsync(y, "other", null);
+        await (await y.Manager.PostAsync(y.P($"/motions/{motion}/ballots"), new { choice = "yes" })).AssertProblem(403, Codes.Forbidden);
+        await (await y.Owners[0].Owner.PostAsync(y.P($"/motions/{motion}/ballots"), new { choice = "maybe" })).AssertProblem(400, Codes.ValidationFailed);
+
+        var other = await YardAsync(70m);
+        await (await other.Owners[0].Owner.GetAsync(y.P($"/motions/{motion}"))).AssertProblem(404, Codes.NotFound);
+        await (await other.Owners[0].Owner.PostAsync(y.P($"/motions/{motion}/ballots"), new { choice = "yes" })).AssertProblem(404, Codes.NotFound);
+        await (await other.Owners[0].Owner.GetAsync(y.P($"/motions/{motion}/result"))).AssertProblem(404, Codes.NotFound);
+        await (await y.Owners[0].Owner.GetAsync(y.P($"/motions/{motion}/result"))).AssertStatus(200);
+        await (await y.Owners[0].Owner.GetAsync(y.P("/motions/999999"))).AssertProblem(404, Codes.NotFound);
+    }
+}
+
+public sealed class SqliteVotesApiTests(SqliteFixture fixture) : VotesApiTests(fixture), IClassFixture<SqliteFixture>;
+
+public sealed class PostgresVotesApiTests(PostgresFixture fixture) : VotesApiTests(fixture), IClassFixture<PostgresFixture>;
