@@ -5,6 +5,7 @@ using Ledger.Api.Infrastructure;
 using Ledger.Api.Fees;
 using Ledger.Api.Ledger;
 using Ledger.Api.Register;
+using Ledger.Api.Spending;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddLedger();
@@ -19,6 +20,7 @@ app.MapLedger();
 app.MapFees();
 app.MapBudgets();
 app.MapMotions();
+app.MapSpending();
 
 app.Run();
 

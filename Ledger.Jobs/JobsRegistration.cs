@@ -44,6 +44,13 @@ public static class JobsRegistration
             q.AddJob<MotionDeadlinesJob>(j => j.WithIdentity(MotionDeadlinesJob.Key).StoreDurably());
             q.AddTrigger(t => t.ForJob(MotionDeadlinesJob.Key).WithIdentity("motion-deadlines-minutely", "ledger")
                 .WithCronSchedule("0 * * * * ?"));
+
+            q.AddJob<RemunerationAccrualJob>(j => j.WithIdentity(RemunerationAccrualJob.Key).StoreDurably());
+            q.AddTrigger(t => t.ForJob(RemunerationAccrualJob.Key).WithIdentity("remuneration-accrual-daily", "ledger")
+                .WithCronSchedule("0 20 1 * * ?", c => c.InTimeZone(TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai"))));
+
+            q.AddJob<SpendingExpiryJob>(j => j.WithIdentity(SpendingExpiryJob.Key).StoreDurably());
+            q.AddTrigger(t => t.ForJob(SpendingExpiryJob.Key).WithIdentity("spending-expiry-hourly", "ledger").WithCronSchedule("0 10 * * * ?"));
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
         return services;

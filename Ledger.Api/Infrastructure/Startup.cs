@@ -6,6 +6,7 @@ using Ledger.Api.Communities;
 using Ledger.Api.Identity;
 using Ledger.Api.Ledger;
 using Ledger.Api.Register;
+using Ledger.Api.Spending;
 using Ledger.Api.Fees;
 using Ledger.Domain.Store;
 using Ledger.Jobs;
@@ -49,6 +50,8 @@ public static class Startup
         services.AddSingleton<FeeBook>();
         services.AddSingleton<Domain.Store.Budgets>();
         services.AddSingleton<Motions>();
+        services.AddSingleton<Domain.Store.Spending>();
+        services.AddSingleton<Queries>();
         services.AddSingleton<LoginThrottle>();
         services.AddScoped<CurrentCommunity>();
         services.AddScoped<Writes>();
@@ -74,6 +77,12 @@ public static class Startup
         services.AddSingleton<IValidator<CommentRequest>, CommentValidator>();
         services.AddSingleton<IValidator<MotionRequest>, MotionValidator>();
         services.AddSingleton<IValidator<BallotRequest>, BallotValidator>();
+        services.AddSingleton<IValidator<SpendingRequestBody>, SpendingRequestValidator>();
+        services.AddSingleton<IValidator<DecisionBody>, DecisionValidator>();
+        services.AddSingleton<IValidator<PaymentBody>, PaymentBodyValidator>();
+        services.AddSingleton<IValidator<AccrualBody>, AccrualValidator>();
+        services.AddSingleton<IValidator<QueryBody>, QueryValidator>();
+        services.AddSingleton<IValidator<AnswerBody>, AnswerValidator>();
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Customize);
         services.AddExceptionHandler<LedgerExceptionHandler>();

@@ -36,7 +36,7 @@ public sealed class Writes(CommunityWriter writer, IOptions<JsonOptions> json, C
             var result = await work(scope);
             if (!result.Ok) return result.Failure!;
             return new StoredResponse(statusOf?.Invoke(result.Value!) ?? status, JsonSerializer.Serialize(result.Value, json.Value.SerializerOptions));
-        }, http.RequestAborted);
+        }, http.RequestAborted, http.Connection.RemoteIpAddress?.ToString());
 
         switch (outcome)
         {

@@ -77,4 +77,15 @@ public static class Codes
     public const string SubjectInvalid = "subject_invalid";
     public const string MotionNotOpen = "motion_not_open";
     public const string NotAVoter = "not_a_voter";
+
+    public const string TrustTermsRequired = "trust_terms_required";
+    public const string UnknownAttachment = "unknown_attachment";
+    public const string ExceedsPayable = "exceeds_payable";
+    public const string SelfApproval = "self_approval";
+    public const string AlreadyDecided = "already_decided";
+    public const string RequestNotPending = "request_not_pending";
+    public const string NotApproved = "not_approved";
+    public const string AlreadyPaid = "already_paid";
+    public const string UnknownSubject = "unknown_subject";
+    public const string AlreadyAnswered = "already_answered";
 }

@@ -187,18 +187,20 @@ public sealed class Budgets(LedgerDatabase db)
     /// Per expense line: the budget, what open spending requests reserve, what was spent in the fiscal
     /// year (the line's account and its sub-accounts, from the per-month balances), and what is left.
     /// </summary>
-    public async Task<IReadOnlyList<ExecutionLine>> ExecutionAsync(CommunityInfo community, BudgetView budget)
+    public async Task<IReadOnlyList<ExecutionLine>> ExecutionAsync(CommunityInfo community, BudgetView budget, WriteScope? scope = null)
     {
-        await using var connection = await db.OpenAsync();
+        await using var own = scope is null ? await db.OpenAsync() : null;
+        var connection = scope?.Connection ?? own!;
+        var tx = scope?.Transaction;
         var (from, to) = FiscalYearMonths(budget.FiscalYear, community.FiscalYearStartMonth);
         var spent = (await connection.QueryAsync<(string Account, long Net)>("""
             SELECT account_code, CAST(SUM(debit_fen - credit_fen) AS BIGINT) FROM account_balances
             WHERE community_id = @Id AND month BETWEEN @From AND @To GROUP BY account_code
-            """, new { community.Id, From = from.ToString(), To = to.ToString() })).ToList();
+            """, new { community.Id, From = from.ToString(), To = to.ToString() }, tx)).ToList();
         var reserved = (await connection.QueryAsync<(string Line, long Amount)>("""
             SELECT budget_line, CAST(SUM(amount_fen) AS BIGINT) FROM spending_requests
-            WHERE community_id = @Id AND fiscal_year = @FiscalYear AND status IN ('pending', 'approved') GROUP BY budget_line
-            """, new { community.Id, budget.FiscalYear })).ToDictionary(r => r.Line, r => r.Amount);
+            WHERE community_id = @Id AND fiscal_year = @FiscalYear AND kind = 'expense' AND status IN ('pending', 'approved') GROUP BY budget_line
+            """, new { community.Id, budget.FiscalYear }, tx)).ToDictionary(r => r.Line, r => r.Amount);
         return budget.Lines.Select(line =>
         {
             var s = spent.Where(x => x.Account.StartsWith(line.Account, StringComparison.Ordinal)).Sum(x => x.Net);

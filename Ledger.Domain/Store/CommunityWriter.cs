@@ -34,6 +34,14 @@ public sealed class WriteScope(DbConnection connection, DbTransaction transactio
     public DateTimeOffset Now { get; } = now;
     public DateOnly Today => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(Now, Community.Zone).DateTime);
 
+    /// <summary>The client's address, for the audit trail (null for jobs).</summary>
+    public string? Address { get; init; }
+
+    /// <summary>Records who did what, when and from where, in the same transaction as the effect.</summary>
+    public Task AuditAsync(string action, string subject, string detail) => ExecuteAsync("""
+        INSERT INTO audit_log (community_id, user_id, action, subject, detail, address, at) VALUES (@Id, @UserId, @action, @subject, @detail, @Address, @At)
+        """, new { Community.Id, UserId, action, subject, detail, Address, At = Dates.Instant(Now) });
+
     internal IReadOnlyDictionary<string, AccountDef>? Chart { get; set; }
 
     /// <summary>The community's chart of accounts, read once per transaction.</summary>
@@ -68,7 +76,7 @@ public sealed class CommunityWriter(LedgerDatabase db, TimeProvider clock)
     }
 
     public async Task<WriteOutcome> RunAsync(CommunityInfo community, long? userId, IdempotencyClaim? claim,
-        Func<WriteScope, Task<Result<StoredResponse>>> work, CancellationToken ct = default)
+        Func<WriteScope, Task<Result<StoredResponse>>> work, CancellationToken ct = default, string? address = null)
     {
         await using var connection = await db.OpenAsync(ct);
         await using var tx = await db.BeginWriteAsync(connection, ct);
@@ -90,7 +98,7 @@ public sealed class CommunityWriter(LedgerDatabase db, TimeProvider clock)
             }
         }
 
-        var scope = new WriteScope(connection, tx, db.Dialect, community, head.HeadSeq, head.HeadChainHash, userId, clock.GetUtcNow());
+        var scope = new WriteScope(connection, tx, db.Dialect, community, head.HeadSeq, head.HeadChainHash, userId, clock.GetUtcNow()) { Address = address };
         var result = await work(scope);
         if (!result.Ok)
         {

@@ -66,8 +66,8 @@ public sealed class Motions(LedgerDatabase db, Register register)
         {
             var request = await scope.QuerySingleOrDefaultAsync<string>(
                 "SELECT status FROM spending_requests WHERE community_id = @c AND id = @SubjectId", new { c, motion.SubjectId });
-            if (request is not "pending")
-                return new Failure(Codes.SubjectInvalid, "A spending motion names a pending spending request (subjectId).");
+            if (request is not ("pending" or "approved"))
+                return new Failure(Codes.SubjectInvalid, "A spending motion names a pending or approved, unpaid spending request (subjectId).");
         }
         var terms = await register.TrustTermsAsync(c, scope.Connection, scope.Transaction);
         var id = await scope.QuerySingleAsync<long>("""

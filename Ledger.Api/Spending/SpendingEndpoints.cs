@@ -1,0 +1,195 @@
+using System.Globalization;
+using Dapper;
+using FluentValidation;
+using Ledger.Api.Fees;
+using Ledger.Api.Infrastructure;
+using Ledger.Domain.Model;
+using Ledger.Domain.Store;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Ledger.Api.Spending;
+
+public sealed record SpendingRequestBody(string? Payee, long? Amount, string? Account, string? BudgetLine, string? Description, string[]? Attachments);
+public sealed record DecisionBody(string? Decision, string? Comment);
+public sealed record PaymentBody(string? PaidAt, string? BankRef, string? Voucher);
+public sealed record AccrualBody(string? Month);
+public sealed record QueryBody(string? Subject, string? SubjectId, string? Question);
+public sealed record AnswerBody(string? Answer);
+
+public sealed class SpendingRequestValidator : AbstractValidator<SpendingRequestBody>
+{
+    public SpendingRequestValidator()
+    {
+        RuleFor(r => r.Payee).Text(200);
+        RuleFor(r => r.Amount).NotNull().GreaterThan(0).LessThanOrEqualTo(EntryRules.MaxAmountFen);
+        RuleFor(r => r.Account).NotEmpty().Must(a => a is null || Ledger.PostEntryValidator.AccountCode().IsMatch(a)).WithMessage("An account code.");
+        RuleFor(r => r.BudgetLine).Must(a => a is null || Ledger.PostEntryValidator.AccountCode().IsMatch(a)).WithMessage("An expense account code.");
+        RuleFor(r => r.Description).Text(2000);
+        RuleFor(r => r.Attachments).NotNull().Must(a => a is null || a.Length <= 20).WithMessage("At most 20 attachments.");
+        RuleForEach(r => r.Attachments).Must(IsSha256).WithMessage("A lowercase hex SHA-256 from POST …/attachments.");
+    }
+
+    public static bool IsSha256(string? s) => s is { Length: 64 } && s.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
+}
+
+public sealed class DecisionValidator : AbstractValidator<DecisionBody>
+{
+    public DecisionValidator()
+    {
+        RuleFor(r => r.Decision).NotEmpty().Must(d => d is "approve" or "reject").WithMessage("approve or reject.");
+        RuleFor(r => r.Comment).NotNull().MaximumLength(2000);
+        RuleFor(r => r.Comment).NotEmpty().When(r => r.Decision == "reject").WithMessage("Say why the request is rejected.");
+    }
+}
+
+public sealed class PaymentBodyValidator : AbstractValidator<PaymentBody>
+{
+    public PaymentBodyValidator()
+    {
+        RuleFor(r => r.PaidAt).NotEmpty().Must(Moment.IsMoment).WithMessage("A date (2026-11-21) or an ISO 8601 instant.");
+        RuleFor(r => r.BankRef).NotEmpty().MaximumLength(100).Must(ValidationExtensions.IsVisibleAscii).WithMessage("1 to 100 visible ASCII characters.");
+        RuleFor(r => r.Voucher).Must(v => v is null || SpendingRequestValidator.IsSha256(v)).WithMessage("A lowercase hex SHA-256 of an uploaded attachment.");
+    }
+}
+
+public sealed class AccrualValidator : AbstractValidator<AccrualBody>
+{
+    public AccrualValidator() => RuleFor(r => r.Month).MonthText();
+}
+
+public sealed class QueryValidator : AbstractValidator<QueryBody>
+{
+    public QueryValidator()
+    {
+        RuleFor(r => r.Subject).NotEmpty().Must(s => s is "entry" or "statement" or "spendingRequest").WithMessage("entry, statement or spendingRequest.");
+        RuleFor(r => r.SubjectId).NotEmpty().MaximumLength(40);
+        RuleFor(r => r.Question).NotEmpty().MaximumLength(4000);
+    }
+}
+
+public sealed class AnswerValidator : AbstractValidator<AnswerBody>
+{
+    public AnswerValidator() => RuleFor(r => r.Answer).NotEmpty().MaximumLength(8000);
+}
+
+public static class SpendingEndpoints
+{
+    public static IEndpointRouteBuilder MapSpending(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapCommunityGroup().WithTags("Spending");
+        group.MapPost("/attachments", Upload).Allow(Roles.StaffAndSupervisor)
+            .WithMetadata(new RequestSizeLimitAttribute(Domain.Store.Spending.MaxAttachmentBytes + 1024 * 1024));
+        group.MapGet("/attachments/{sha256}", Download).Allow(Roles.Community);
+        group.MapPost("/spending-requests", File).Validate<SpendingRequestBody>().Allow(Roles.Staff);
+        group.MapGet("/spending-requests", List).Allow(Roles.StaffAndOversight);
+        group.MapGet("/spending-requests/{id:long}", Get).Allow(Roles.StaffAndOversight);
+        group.MapPost("/spending-requests/{id:long}/decisions", Decide).Validate<DecisionBody>().Allow(Roles.Supervisor, Roles.Committee);
+        group.MapPost("/spending-requests/{id:long}/payment", Pay).Validate<PaymentBody>().Allow(Roles.Staff);
+        group.MapPost("/spending-requests/{id:long}/cancel", Cancel).Allow(Roles.Staff);
+        group.MapPost("/remuneration-accruals", Accrue).Validate<AccrualBody>().Allow(Roles.TrusteeManager);
+        group.MapPost("/queries", Ask).Validate<QueryBody>().Allow(Roles.Owner, Roles.Supervisor);
+        group.MapPost("/queries/{id:long}/answer", Answer).Validate<AnswerBody>().Allow(Roles.Staff);
+        group.MapGet("/queries", ListQueries).Allow(Roles.Community);
+        group.MapGet("/audit", Audit).Allow(Roles.StaffAndOversight);
+        return app;
+    }
+
+    private static async Task<IResult> Upload(HttpContext http, Writes writes, Domain.Store.Spending spending)
+    {
+        if (!http.Request.HasFormContentType)
+            return Problems.From(new Failure("unsupported_media_type", "Upload the file as multipart/form-data.", 415));
+        var form = await http.Request.ReadFormAsync(http.RequestAborted);
+        var file = form.Files.FirstOrDefault();
+        if (file is null) return Problems.Validation("file", "A file is required.");
+        if (file.Length > Domain.Store.Spending.MaxAttachmentBytes) return Problems.From(new Failure(Codes.PayloadTooLarge, "Attachments are at most 10 MB.", 413));
+        using var buffer = new MemoryStream((int)file.Length);
+        await file.CopyToAsync(buffer, http.RequestAborted);
+        var content = buffer.ToArray();
+        return await writes.RunAsync(http, new { sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content)) },
+            async scope => await spending.StoreAttachmentAsync(scope, content));
+    }
+
+    private static async Task<IResult> Download(string sha256, CurrentCommunity current, Domain.Store.Spending spending, HttpContext http)
+    {
+        if (!SpendingRequestValidator.IsSha256(sha256)) return Problems.NotFound("The attachment");
+        var file = await spending.AttachmentAsync(current.Community.Id, sha256);
+        if (file is not { } f) return Problems.NotFound("The attachment");
+        http.Response.Headers.XContentTypeOptions = "nosniff";
+        http.Response.Headers.CacheControl = "private, max-age=31536000, immutable";
+        return TypedResults.File(f.Content, f.ContentType, $"{sha256[..12]}{(f.ContentType == "application/pdf" ? ".pdf" : f.ContentType == "image/png" ? ".png" : ".jpg")}");
+    }
+
+    private static Task<IResult> File(SpendingRequestBody body, HttpContext http, Writes writes, Domain.Store.Spending spending) =>
+        writes.RunAsync(http, body, async scope => await spending.FileAsync(scope,
+            new NewSpendingRequest(body.Payee!.Trim(), body.Amount!.Value, body.Account!, body.BudgetLine, body.Description!.Trim(), body.Attachments!)));
+
+    private static async Task<IResult> List(string? status, CurrentCommunity current, Domain.Store.Spending spending, CommunityWriter writer)
+    {
+        if (status is not null && !new[] { "pending", "approved", "rejected", "cancelled", "expired", "paid" }.Contains(status))
+            return Problems.Validation("status", "pending, approved, rejected, cancelled, expired or paid.");
+        await ExpireAsync(current.Community, writer);
+        return TypedResults.Ok(new Page<SpendingRequestView>(await spending.ListAsync(current.Community.Id, status), null));
+    }
+
+    private static async Task<IResult> Get(long id, CurrentCommunity current, Domain.Store.Spending spending, CommunityWriter writer, LedgerDatabase db)
+    {
+        await ExpireAsync(current.Community, writer);
+        await using var connection = await db.OpenAsync();
+        return await spending.GetAsync(connection, null, current.Community.Id, id) is { } r ? TypedResults.Ok(r) : Problems.NotFound($"Spending request {id}");
+    }
+
+    /// <summary>Expiry follows the clock: whoever looks first after a deadline (or the job) expires the request.</summary>
+    internal static Task ExpireAsync(CommunityInfo community, CommunityWriter writer) =>
+        writer.RunAsync(community, null, null, async scope =>
+        {
+            await Domain.Store.Spending.ExpireDueAsync(scope);
+            return new StoredResponse(200, "{}");
+        });
+
+    private static Task<IResult> Decide(long id, DecisionBody body, HttpContext http, Writes writes, Domain.Store.Spending spending, CurrentCommunity current) =>
+        writes.RunAsync(http, body, async scope => await spending.DecideAsync(scope, id, current.UserId, current.Roles, body.Decision!, body.Comment!.Trim()),
+            StatusCodes.Status200OK);
+
+    private static Task<IResult> Pay(long id, PaymentBody body, HttpContext http, Writes writes, Domain.Store.Spending spending, CurrentCommunity current)
+    {
+        Moment.TryDate(body.PaidAt, current.Community.Zone, out var paidOn);
+        // The bank reference identifies the payment: a retry replays it, another payment of a paid request is 409 already_paid.
+        return writes.RunAsync(http, body, async scope => await spending.PayAsync(scope, id, paidOn, body.BankRef!, body.Voucher),
+            naturalKey: $"spending-payment:{id}:{body.BankRef}");
+    }
+
+    private static Task<IResult> Cancel(long id, HttpContext http, Writes writes, Domain.Store.Spending spending) =>
+        writes.RunAsync(http, new { id }, async scope => await spending.CancelAsync(scope, id), StatusCodes.Status200OK);
+
+    private static Task<IResult> Accrue(AccrualBody body, HttpContext http, Writes writes, Domain.Store.Spending spending) =>
+        writes.RunAsync(http, body, async scope =>
+        {
+            var result = await spending.AccrueRemunerationAsync(scope, Month.Parse(body.Month!));
+            if (!result.Ok) return result.Failure!;
+            var (amount, basis, seq, created) = result.Value;
+            return Result<object>.From(new { month = body.Month, amount, basis, seq, created });
+        }, statusOf: _ => StatusCodes.Status200OK);
+
+    private static Task<IResult> Ask(QueryBody body, HttpContext http, Writes writes, Queries queries) =>
+        writes.RunAsync(http, body, async scope => await queries.AskAsync(scope, body.Subject!, body.SubjectId!.Trim(), body.Question!.Trim()));
+
+    private static Task<IResult> Answer(long id, AnswerBody body, HttpContext http, Writes writes, Queries queries) =>
+        writes.RunAsync(http, body, async scope => await queries.AnswerAsync(scope, id, body.Answer!.Trim()), StatusCodes.Status200OK);
+
+    private static async Task<IResult> ListQueries(string? status, CurrentCommunity current, Queries queries, TimeProvider clock)
+    {
+        if (status is not (null or "open" or "answered" or "overdue")) return Problems.Validation("status", "open, answered or overdue.");
+        return TypedResults.Ok(new Page<QueryView>(await queries.ListAsync(current.Community, clock.GetUtcNow(), status), null));
+    }
+
+    private static async Task<IResult> Audit(int? limit, string? after, CurrentCommunity current, LedgerDatabase db)
+    {
+        if (!Paging.TryRead(limit, after, out var take, out var afterId, out var problem)) return problem!;
+        await using var connection = await db.OpenAsync();
+        var rows = (await connection.QueryAsync<(long Id, long? UserId, string Action, string Subject, string Detail, string? Address, string At)>($"""
+            SELECT id, user_id, action, subject, detail, address, at FROM audit_log WHERE community_id = @Id AND id > @afterId ORDER BY id LIMIT {take}
+            """, new { current.Community.Id, afterId })).ToList();
+        return TypedResults.Ok(new Page<object>(rows.Select(r => (object)new { r.Id, r.UserId, r.Action, r.Subject, r.Detail, r.Address, r.At }).ToList(),
+            rows.Count == take ? rows[^1].Id.ToString(CultureInfo.InvariantCulture) : null));
+    }
+}
