@@ -5,7 +5,14 @@ using Ledger.Api.Infrastructure;
 using Ledger.Api.Fees;
 using Ledger.Api.Ledger;
 using Ledger.Api.Register;
+using Ledger.Api.Public;
 using Ledger.Api.Spending;
+using Ledger.Api.Statements;
+
+using Ledger.Api.Verification;
+
+// `verify <community page URL>`: recompute the chain and every published statement from the public pages.
+if (args is ["verify", var url, ..]) return await Verifier.RunCliAsync(url);
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddLedger();
@@ -21,8 +28,11 @@ app.MapFees();
 app.MapBudgets();
 app.MapMotions();
 app.MapSpending();
+app.MapStatements();
+app.MapPublicPages();
 
 app.Run();
+return 0;
 
 /// <summary>The entry point, visible to the test host.</summary>
 public partial class Program;

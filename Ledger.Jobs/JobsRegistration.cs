@@ -51,6 +51,9 @@ public static class JobsRegistration
 
             q.AddJob<SpendingExpiryJob>(j => j.WithIdentity(SpendingExpiryJob.Key).StoreDurably());
             q.AddTrigger(t => t.ForJob(SpendingExpiryJob.Key).WithIdentity("spending-expiry-hourly", "ledger").WithCronSchedule("0 10 * * * ?"));
+
+            q.AddJob<MonthCloseJob>(j => j.WithIdentity(MonthCloseJob.Key).StoreDurably());
+            q.AddTrigger(t => t.ForJob(MonthCloseJob.Key).WithIdentity("month-close-hourly", "ledger").WithCronSchedule("0 15 * * * ?"));
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
         return services;

@@ -92,6 +92,7 @@ public static class FeeEndpoints
         group.MapPost("/receipts", Receive).Validate<ReceiptRequest>().Allow(Roles.Trustee, Roles.TrusteeManager);
         group.MapGet("/units/{unitId:long}/statement", Statement).Allow(Roles.Staff.Append(Roles.Owner).ToArray());
         group.MapGet("/arrears", GetArrears).Allow(Roles.StaffAndOversight);
+        group.MapGet("/units/{unitId:long}/entries", UnitEntries).Allow(Roles.Staff.Append(Roles.Owner).ToArray());
         return app;
     }
 
@@ -173,6 +174,20 @@ public static class FeeEndpoints
         var s = await fees.StatementAsync(current.Community.Id, unitId, start, end);
         return TypedResults.Ok(new UnitStatementDto(s.UnitId, Dates.Format(start), Dates.Format(end),
             s.Bills.Select(BillDto.From).ToList(), s.Payments.Select(PaymentDto.From).ToList(), s.Prepayment, s.BalanceDue));
+    }
+
+    /// <summary>
+    /// The full content of the entries that name a unit (the public feed shows them as hashes only):
+    /// its owner can check every one against the published chain.
+    /// </summary>
+    private static async Task<IResult> UnitEntries(long unitId, int? limit, string? after, CurrentCommunity current, Journal journal, Domain.Store.Register register)
+    {
+        if (!Paging.TryRead(limit, after, out var take, out var afterSeq, out var problem)) return problem!;
+        if (!current.Has(Roles.Staff) && !(await register.OwnedUnitIdsAsync(current.Community.Id, current.UserId)).Contains(unitId))
+            return Problems.NotFound($"Unit {unitId}");
+        var items = await journal.ListAsync(current.Community, new EntryFilter(UnitId: unitId), afterSeq, take);
+        return TypedResults.Ok(new Page<Ledger.EntryDto>(items.Select(Ledger.EntryDto.From).ToList(),
+            items.Count == take ? items[^1].Entry.Seq.ToString(CultureInfo.InvariantCulture) : null));
     }
 
     private static async Task<IResult> GetArrears(CurrentCommunity current, FeeBook fees, TimeProvider clock)

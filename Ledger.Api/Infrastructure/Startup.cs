@@ -6,7 +6,9 @@ using Ledger.Api.Communities;
 using Ledger.Api.Identity;
 using Ledger.Api.Ledger;
 using Ledger.Api.Register;
+using Ledger.Api.Public;
 using Ledger.Api.Spending;
+using Ledger.Api.Statements;
 using Ledger.Api.Fees;
 using Ledger.Domain.Store;
 using Ledger.Jobs;
@@ -52,10 +54,13 @@ public static class Startup
         services.AddSingleton<Motions>();
         services.AddSingleton<Domain.Store.Spending>();
         services.AddSingleton<Queries>();
+        services.AddSingleton<StatementBook>();
+        services.AddSingleton<JournalExport>();
         services.AddSingleton<LoginThrottle>();
         services.AddScoped<CurrentCommunity>();
         services.AddScoped<Writes>();
         services.AddHostedService<DatabaseStartup>();
+        services.AddSingleton<IStartupSeeder, Demo.DemoSeeder>();
 
         // Validators are listed, not discovered: what checks each body is readable here.
         services.AddSingleton<IValidator<LoginRequest>, LoginValidator>();
@@ -83,6 +88,8 @@ public static class Startup
         services.AddSingleton<IValidator<AccrualBody>, AccrualValidator>();
         services.AddSingleton<IValidator<QueryBody>, QueryValidator>();
         services.AddSingleton<IValidator<AnswerBody>, AnswerValidator>();
+        services.AddSingleton<IValidator<RemarkBody>, RemarkValidator>();
+        services.AddSingleton<IValidator<CorrectionBody>, CorrectionValidator>();
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Customize);
         services.AddExceptionHandler<LedgerExceptionHandler>();
@@ -119,6 +126,7 @@ public static class Startup
             };
         });
 
+        services.AddMemoryCache();
         services.AddOpenApi();
         services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
 
@@ -129,6 +137,7 @@ public static class Startup
 
     public static WebApplication UseLedger(this WebApplication app)
     {
+        app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();

@@ -73,6 +73,7 @@ public static class LedgerEndpoints
         group.MapPost("/entries/{seq:long}/reversal", Reverse).Validate<ReversalRequest>().Allow(Roles.TrusteeManager).Produces<EntryDto>(201);
         group.MapGet("/trial-balance", GetTrialBalance).Allow(Roles.StaffAndOversight);
         group.MapGet("/integrity", CheckIntegrity).Allow(Roles.StaffAndSupervisor);
+        group.MapGet("/export/journal", ExportJournal).Allow(Roles.StaffAndOversight).Produces<string>(200, "text/plain");
         group.MapPost("/months/{month}/close", CloseMonth).Allow(Roles.TrusteeManager).Produces<ClosedMonthDto>(200);
         return app;
     }
@@ -173,12 +174,21 @@ public static class LedgerEndpoints
     private static async Task<Ok<IntegrityReport>> CheckIntegrity(CurrentCommunity current, Integrity integrity, HttpContext http) =>
         TypedResults.Ok(await integrity.CheckAsync(current.Community, http.RequestAborted));
 
-    private static async Task<IResult> CloseMonth(string month, HttpContext http, Writes writes, Domain.Store.Communities communities)
+    /// <summary>The whole journal in hledger / ledger-cli syntax, streamed.</summary>
+    private static async Task ExportJournal(HttpContext http, CurrentCommunity current, JournalExport export)
+    {
+        http.Response.ContentType = "text/plain; charset=utf-8";
+        http.Response.Headers.ContentDisposition = $"attachment; filename=\"{current.Community.Slug}.journal\"";
+        await using var writer = new StreamWriter(http.Response.Body, new System.Text.UTF8Encoding(false), 65536);
+        await export.WriteAsync(current.Community, writer, http.RequestAborted);
+    }
+
+    private static async Task<IResult> CloseMonth(string month, HttpContext http, Writes writes, StatementBook statements)
     {
         if (!Month.TryParse(month, out var m)) return Problems.Validation("month", "A month as YYYY-MM.");
         return await writes.RunAsync(http, new { month }, async scope =>
         {
-            var result = await communities.CloseMonthAsync(scope, m);
+            var result = await statements.CloseAndBuildAsync(scope, m);
             if (!result.Ok) return result.Failure!;
             var c = result.Value!;
             return (Result<ClosedMonthDto>)new ClosedMonthDto(c.Month, c.ClosedAt, c.Seq, c.ChainHash);

@@ -88,4 +88,8 @@ public static class Codes
     public const string AlreadyPaid = "already_paid";
     public const string UnknownSubject = "unknown_subject";
     public const string AlreadyAnswered = "already_answered";
+
+    public const string StatementPublished = "statement_published";
+    public const string StatementNotPublished = "statement_not_published";
+    public const string EarlierStatementUnpublished = "earlier_statement_unpublished";
 }
