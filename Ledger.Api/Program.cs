@@ -1,14 +1,14 @@
 using Ledger.Api.Budgets;
 using Ledger.Api.Communities;
+using Ledger.Api.Fees;
 using Ledger.Api.Identity;
 using Ledger.Api.Infrastructure;
-using Ledger.Api.Fees;
 using Ledger.Api.Ledger;
-using Ledger.Api.Register;
+using Ledger.Api.Operations;
 using Ledger.Api.Public;
+using Ledger.Api.Register;
 using Ledger.Api.Spending;
 using Ledger.Api.Statements;
-
 using Ledger.Api.Verification;
 
 // `verify <community page URL>`: recompute the chain and every published statement from the public pages.
@@ -30,6 +30,7 @@ app.MapMotions();
 app.MapSpending();
 app.MapStatements();
 app.MapPublicPages();
+app.MapOperations();
 
 app.Run();
 return 0;

@@ -21,6 +21,9 @@ public static class JobsRegistration
                 s.IdleWaitTime = idleWait;
             });
             q.UseDefaultThreadPool(4);
+            // A failed run is retried (1, 2, 4 ... minutes, up to 5 times); every job is idempotent, so a retry is safe.
+            q.UseDefaultRetryPolicy(RetryPolicy.Exponential(5, TimeSpan.FromMinutes(1), 2.0, TimeSpan.FromMinutes(30)));
+            q.AddJobListener<JobRunRecorder>([GroupMatcher<JobKey>.AnyGroup()]);
             q.UsePersistentStore(store =>
             {
                 if (engine == Engine.Sqlite) store.UseSqlite(connectionString);

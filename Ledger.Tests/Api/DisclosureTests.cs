@@ -1,0 +1,287 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using AngleSharp.Html.Parser;
+using Dapper;
+using Ledger.Api.Verification;
+using Ledger.Domain.Model;
+using Ledger.Domain.Store;
+using Ledger.Tests.Infrastructure;
+using Microsoft.Extensions.Caching.Memory;
+
+namespace Ledger.Tests.Api;
+
+/// <summary>Statements, public pages, downloads and verification, on each engine.</summary>
+public abstract class DisclosureTests(EngineFixture fixture)
+{
+    private LedgerApp App => fixture.App;
+
+    private void ForgetPublicCache() => ((MemoryCache)App.Service<IMemoryCache>()).Compact(1.0);
+
+    [SkippableFact]
+    public async Task A_statement_is_built_at_close_takes_remarks_then_publishes_frozen_with_its_hash()
+    {
+        var y = await DisclosureYard.BuildAsync(App, publish: false);
+        var draft = await y.Supervisor.GetJsonAsync(y.P("/statements/2026-10"));
+        Assert.Equal("已核对十月全部支出凭证。<i>无异常</i>", draft["remarks"]![0]!["text"]!.GetValue<string>());
+        await (await y.Owners[0].GetAsync(y.P("/statements/2026-10"))).AssertProblem(404, Codes.NotFound); // drafts are not for owners yet
+        await (await y.Admin.PostAsync(y.P("/statements/2026-10/publish"), null)).AssertProblem(409, Codes.EarlierStatementUnpublished);
+        await (await y.Admin.PostAsync(y.P("/statements/2026-09/publish"), null)).AssertStatus(200);
+        var published = await (await y.Admin.PostAsync(y.P("/statements/2026-10/publish"), null)).AssertStatus(200);
+        await (await y.Supervisor.PostAsync(y.P("/statements/2026-10/remarks"), new { text = "too late" })).AssertProblem(409, Codes.StatementPublished);
+
+        var json = await App.Anonymous().GetJsonAsync(y.Public("/statements/2026-10.json"));
+        Assert.Equal(published["hash"]!.GetValue<string>(), json["hash"]!.GetValue<string>());
+        Assert.Equal(json["hash"]!.GetValue<string>(), StatementBook.HashOfPublished(json));
+        var september = await App.Anonymous().GetJsonAsync(y.Public("/statements/2026-09.json"));
+        Assert.Equal(september["hash"]!.GetValue<string>(), json["previousHash"]!.GetValue<string>());
+        Assert.Equal(september["bank"]!["closing"]!.GetValue<long>(), json["bank"]!["opening"]!.GetValue<long>());
+
+        await using var connection = await App.Service<LedgerDatabase>().OpenAsync();
+        var error = await Record.ExceptionAsync(() => connection.ExecuteAsync(
+            "UPDATE statements SET body = body || ' ' WHERE period = '2026-10' AND status = 'published'"));
+        Assert.Contains("ledger_immutable", error?.Message);
+    }
+
+    [SkippableFact]
+    public async Task The_statements_figures_equal_the_journals()
+    {
+        var y = await DisclosureYard.BuildAsync(App);
+        var s = await App.Anonymous().GetJsonAsync(y.Public("/statements/2026-10.json"));
+        // Re-add October from every entry of the journal (staff see them all).
+        long bankIn = 0, bankOut = 0, opening = 0, income = 0, expense = 0;
+        var chart = (await y.Trustee.GetJsonAsync(y.P("/accounts")))["items"]!.AsArray().ToDictionary(a => a!["code"]!.GetValue<string>(), a => a!["kind"]!.GetValue<string>());
+        string? after = null;
+        do
+        {
+            var page = await y.Trustee.GetJsonAsync(y.P($"/entries?limit=500{(after is null ? "" : $"&after={after}")}"));
+            foreach (var e in page["items"]!.AsArray())
+            {
+                var month = e!["date"]!.GetValue<string>()[..7];
+                foreach (var l in e["lines"]!.AsArray())
+                {
+                    var (account, d, c) = (l!["account"]!.GetValue<string>(), l["debit"]?.GetValue<long>() ?? 0, l["credit"]?.GetValue<long>() ?? 0);
+                    if (account == "1002" && string.CompareOrdinal(month, "2026-10") < 0) opening += d - c;
+                    if (month != "2026-10") continue;
+                    if (account == "1002") { bankIn += d; bankOut += c; }
+                    if (chart[account] == "income") income += c - d;
+                    if (chart[account] == "expense") expense += d - c;
+                }
+            }
+            after = page["next"]?.GetValue<string>();
+        } while (after is not null);
+
+        Assert.Equal(opening, s["bank"]!["opening"]!.GetValue<long>());
+        Assert.Equal(bankIn, s["bank"]!["receipts"]!.GetValue<long>());
+        Assert.Equal(bankOut, s["bank"]!["payments"]!.GetValue<long>());
+        Assert.Equal(opening + bankIn - bankOut, s["bank"]!["closing"]!.GetValue<long>());
+        Assert.Equal(income, s["result"]!["income"]!.GetValue<long>());
+        Assert.Equal(expense, s["result"]!["expense"]!.GetValue<long>());
+        Assert.Equal(18_000 + 120_000, bankIn);              // one fee payment, one advertising receipt
+        Assert.Equal(150_000, s["payments"]!["items"]![0]!["amount"]!.GetValue<long>());
+        Assert.Equal(DisclosureYard.HostilePayee, s["payments"]!["items"]![0]!["payee"]!.GetValue<string>());
+        Assert.Equal(1_800, s["remuneration"]!["accrued"]!.GetValue<long>()); // 10% of the 18,000 fen of fees received in October
+    }
+
+    [SkippableFact]
+    public async Task A_correction_is_a_new_version_that_says_why_and_both_stay_readable()
+    {
+        var y = await DisclosureYard.BuildAsync(App);
+        var v1 = await App.Anonymous().GetJsonAsync(y.Public("/statements/2026-10.json"));
+        await (await y.Admin.PostAsync(y.P("/statements/2026-10/corrections"), new { reason = "补充监察人意见" })).AssertStatus(201);
+        await (await y.Supervisor.PostAsync(y.P("/statements/2026-10/remarks"), new { text = "补充：保洁合同已续签。" })).AssertStatus(201);
+        await (await y.Admin.PostAsync(y.P("/statements/2026-10/publish"), null)).AssertStatus(200);
+        ForgetPublicCache();
+        var v2 = await App.Anonymous().GetJsonAsync(y.Public("/statements/2026-10.json"));
+        Assert.Equal(2, v2["version"]!.GetValue<int>());
+        Assert.Equal("补充监察人意见", v2["correction"]!["reason"]!.GetValue<string>());
+        Assert.Equal(v1["hash"]!.GetValue<string>(), v2["correction"]!["supersedes"]!.GetValue<string>());
+        Assert.Equal(v1.ToJsonString(), (await App.Anonymous().GetJsonAsync(y.Public("/statements/2026-10.json?version=1"))).ToJsonString());
+        var page = await (await App.Anonymous().GetAsync(y.Public("/statements/2026-10"))).Content.ReadAsStringAsync();
+        Assert.Contains("?version=1", page);
+        Assert.Contains("补充监察人意见", page);
+    }
+
+    [SkippableFact]
+    public async Task Public_pages_are_chinese_by_default_english_on_request_and_escape_user_text()
+    {
+        var y = await DisclosureYard.BuildAsync(App);
+        var anonymous = App.Anonymous();
+        var parser = new HtmlParser();
+        var community = parser.ParseDocument(await anonymous.Http.GetStringAsync(y.Public()));
+        Assert.Equal("zh-CN", community.DocumentElement.GetAttribute("lang"));
+        Assert.Contains("最新报表", community.Body!.TextContent);
+        Assert.NotEmpty(community.QuerySelectorAll("svg title"));
+
+        var zh = await anonymous.Http.GetStringAsync(y.Public("/statements/2026-10"));
+        var doc = parser.ParseDocument(zh);
+        Assert.Empty(doc.QuerySelectorAll("script"));
+        Assert.Contains(DisclosureYard.HostilePayee, doc.Body!.TextContent); // shown as text
+        Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt;", zh);
+        Assert.Empty(doc.QuerySelectorAll("i"));                            // the remark's markup is text too
+        Assert.Contains("<i>无异常</i>", doc.Body.TextContent);
+
+        var en = parser.ParseDocument(await anonymous.Http.GetStringAsync(y.Public("/statements/2026-10?lang=en")));
+        Assert.Equal("en", en.DocumentElement.GetAttribute("lang"));
+        Assert.Contains("Every payment", en.Body!.TextContent);
+        Assert.Contains("Cleaning", en.Body.TextContent);
+
+        var missing = await anonymous.GetAsync("/p/no-such-yard");
+        Assert.Equal(404, (int)missing.StatusCode);
+    }
+
+    [SkippableFact]
+    public async Task Only_the_embed_page_may_be_framed_and_only_by_the_communitys_origins()
+    {
+        var y = await DisclosureYard.BuildAsync(App);
+        var anonymous = App.Anonymous();
+        var embed = await anonymous.GetAsync($"/embed/{y.Slug}/latest");
+        Assert.Equal(200, (int)embed.StatusCode);
+        Assert.Contains("frame-ancestors http://sq.example.cn", embed.Headers.GetValues("Content-Security-Policy").Single());
+        Assert.False(embed.Headers.Contains("X-Frame-Options"));
+        foreach (var path in new[] { y.Public(), y.Public("/statements/2026-10"), "/api/v1/me" })
+        {
+            var r = await anonymous.GetAsync(path);
+            Assert.Equal("DENY", r.Headers.GetValues("X-Frame-Options").Single());
+            Assert.Contains("frame-ancestors 'none'", r.Headers.GetValues("Content-Security-Policy").Single());
+        }
+    }
+
+    [SkippableFact]
+    public async Task Published_pages_answer_conditional_requests_with_304()
+    {
+        var y = await DisclosureYard.BuildAsync(App);
+        var anonymous = App.Anonymous();
+        var first = await anonymous.GetAsync(y.Public("/statements/2026-10"));
+        var etag = first.Headers.ETag!;
+        var request = new HttpRequestMessage(HttpMethod.Get, y.Public("/statements/2026-10"));
+        request.Headers.IfNoneMatch.Add(etag);
+        var second = await anonymous.Http.SendAsync(request);
+        Assert.Equal(304, (int)second.StatusCode);
+        Assert.Empty(await second.Content.ReadAsByteArrayAsync());
+    }
+
+    [SkippableFact]
+    public async Task Downloads_are_csv_with_a_bom_and_a_fiscal_data_package()
+    {
+        var y = await DisclosureYard.BuildAsync(App);
+        var anonymous = App.Anonymous();
+        var csv = await anonymous.Http.GetByteArrayAsync(y.Public("/statements/2026-10.csv"));
+        Assert.Equal(new byte[] { 0xEF, 0xBB, 0xBF }, csv[..3]);
+        var text = Encoding.UTF8.GetString(csv[3..]);
+        Assert.StartsWith("section,item,account,date,payee,amount_fen,amount_yuan", text);
+        Assert.Contains(DisclosureYard.HostilePayee, text);
+        var package = await anonymous.GetJsonAsync(y.Public("/statements/2026-10/datapackage.json"));
+        Assert.Equal("fiscal-data-package", package["profile"]!.GetValue<string>());
+        Assert.Equal("CNY", package["model"]!["measures"]!["amount"]!["currency"]!.GetValue<string>());
+        var data = Encoding.UTF8.GetString((await anonymous.Http.GetByteArrayAsync(y.Public("/statements/2026-10/data.csv")))[3..]);
+        Assert.Contains("expenditure,6103", data);
+    }
+
+    [SkippableFact]
+    public async Task The_public_feed_hides_owner_entries_and_each_owner_can_read_their_own()
+    {
+        var y = await DisclosureYard.BuildAsync(App);
+        var feed = await App.Anonymous().GetJsonAsync(y.Public("/journal?limit=500"));
+        var items = feed["items"]!.AsArray();
+        Assert.Contains(items, i => i!["entry"] is null);   // bills and payments name a unit
+        Assert.Contains(items, i => i!["entry"] is not null);
+        Assert.DoesNotContain(items, i => i!["entry"]?["lines"]?.AsArray().Any(l => l!["unitId"] is not null) == true);
+
+        var mine = (await y.Owners[0].GetJsonAsync(y.P($"/units/{y.Units[0]}/entries")))["items"]!.AsArray();
+        Assert.NotEmpty(mine);
+        foreach (var e in mine)
+        {
+            var canonical = new JsonObject { ["community"] = y.Slug, ["seq"] = e!["seq"]!.DeepClone(), ["date"] = e["date"]!.DeepClone(), ["memo"] = e["memo"]!.DeepClone(), ["fund"] = e["fund"]!.DeepClone(), ["lines"] = e["lines"]!.DeepClone() };
+            var published = items.Single(i => i!["seq"]!.GetValue<long>() == e["seq"]!.GetValue<long>())!;
+            Assert.Equal(published["entryHash"]!.GetValue<string>(), CanonicalJson.Sha256Hex(canonical));
+        }
+        await (await y.Owners[0].GetAsync(y.P($"/units/{y.Units[1]}/entries"))).AssertProblem(404, Codes.NotFound);
+    }
+
+    [SkippableFact]
+    public async Task Verification_passes_and_one_changed_byte_anywhere_fails_it()
+    {
+        var y = await DisclosureYard.BuildAsync(App);
+        var client = App.CreateClient();
+        var url = $"http://localhost/p/{y.Slug}";
+        var report = await Verifier.VerifyAsync(client, url);
+        Assert.True(report.Ok, string.Join("\n", report.Problems));
+        Assert.Equal(3, report.Statements); // September, October and the third quarter
+
+        var db = App.Service<LedgerDatabase>();
+        var community = (await App.Service<Communities>().FindAsync(y.Slug))!;
+        async Task Tamper(string sql)
+        {
+            await using var connection = await db.OpenAsync();
+            if (db.Engine == Engine.Sqlite)
+            {
+                await connection.ExecuteAsync("DROP TRIGGER entries_no_update; DROP TRIGGER statements_published_frozen;");
+                await connection.ExecuteAsync(sql, new { community.Id });
+                await connection.ExecuteAsync("""
+                    CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries BEGIN SELECT RAISE(ABORT, 'ledger_immutable: entries are never updated'); END;
+                    CREATE TRIGGER statements_published_frozen BEFORE UPDATE ON statements WHEN OLD.status = 'published'
+                    BEGIN SELECT RAISE(ABORT, 'ledger_immutable: a published statement never changes'); END;
+                    """);
+            }
+            else
+            {
+                await connection.ExecuteAsync("SET session_replication_role = replica");
+                await connection.ExecuteAsync(sql, new { community.Id });
+                await connection.ExecuteAsync("SET session_replication_role = origin");
+            }
+            ForgetPublicCache();
+        }
+
+        // One byte of a statement: its published hash no longer matches.
+        await Tamper("UPDATE statements SET body = replace(body, '\"currency\":\"CNY\"', '\"currency\":\"CNZ\"') WHERE community_id = @Id AND period = '2026-09'");
+        var broken = await Verifier.VerifyAsync(client, url);
+        Assert.False(broken.Ok);
+        Assert.Contains(broken.Problems, p => p.Contains("statement 2026-09") && p.Contains("hash"));
+        await Tamper("UPDATE statements SET body = replace(body, '\"currency\":\"CNZ\"', '\"currency\":\"CNY\"') WHERE community_id = @Id AND period = '2026-09'");
+        Assert.True((await Verifier.VerifyAsync(client, url)).Ok);
+
+        // One byte of a public entry: its content no longer hashes to the chain.
+        await Tamper("UPDATE entries SET memo = memo || '.' WHERE community_id = @Id AND kind = 'spending'");
+        var tampered = await Verifier.VerifyAsync(client, url);
+        Assert.False(tampered.Ok);
+        Assert.Contains(tampered.Problems, p => p.Contains("hashes to"));
+    }
+
+    [SkippableFact]
+    public async Task Hledger_balance_on_the_exported_journal_agrees_with_the_trial_balance()
+    {
+        var hledger = new[] { "/usr/bin/hledger", "/usr/local/bin/hledger" }.FirstOrDefault(File.Exists);
+        if (hledger is null)
+        {
+            if (PostgresServer.InCi) throw new InvalidOperationException("hledger is required when CI is set (apt-get install hledger).");
+            Skip.If(true, "hledger is not installed");
+        }
+        var y = await DisclosureYard.BuildAsync(App);
+        var journal = await y.Supervisor.Http.GetStringAsync(y.P("/export/journal"));
+        var file = Path.Combine(Path.GetTempPath(), $"{y.Slug}-{Guid.NewGuid():N}.journal");
+        await File.WriteAllTextAsync(file, journal);
+        try
+        {
+            var psi = new ProcessStartInfo(hledger!, $"-f {file} balance --flat --no-total -O csv") { RedirectStandardOutput = true, RedirectStandardError = true };
+            using var process = Process.Start(psi)!;
+            var output = await process.StandardOutput.ReadToEndAsync();
+            var errors = await process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            Assert.True(process.ExitCode == 0, errors);
+            var hledgerBalances = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1)
+                .Select(line => line.Split("\",\"")).ToDictionary(
+                    f => f[0].Trim('"').Split(' ')[0],
+                    f => (long)Math.Round(decimal.Parse(f[1].Trim('"'), CultureInfo.InvariantCulture) * 100));
+            var tb = await y.Supervisor.GetJsonAsync(y.P("/trial-balance"));
+            var ours = tb["accounts"]!.AsArray().ToDictionary(a => a!["code"]!.GetValue<string>(), a => a!["debit"]!.GetValue<long>() - a!["credit"]!.GetValue<long>());
+            Assert.Equal(ours.Where(kv => kv.Value != 0).OrderBy(kv => kv.Key), hledgerBalances.Where(kv => kv.Value != 0).OrderBy(kv => kv.Key));
+        }
+        finally { File.Delete(file); }
+    }
+}
+
+public sealed class SqliteDisclosureTests(SqliteFixture fixture) : DisclosureTests(fixture), IClassFixture<SqliteFixture>;
+
+public sealed class PostgresDisclosureTests(PostgresFixture fixture) : DisclosureTests(fixture), IClassFixture<PostgresFixture>;
