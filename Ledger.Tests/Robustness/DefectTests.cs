@@ -1,0 +1,71 @@
+using System.Net.Http.Headers;
+using System.Text;
+using Ledger.Tests.Infrastructure;
+
+namespace Ledger.Tests.Robustness;
+
+/// <summary>
+/// Defects the bad-input check found, each as the smallest failing request. Skipped until the service
+/// is fixed (not fixed here: found by the robustness work, reported to the owner of the code); remove
+/// the Skip and the matching entry in BadInputCheck.FoundDefects together.
+/// </summary>
+public sealed class DefectTests(SqliteFixture fixture) : IClassFixture<SqliteFixture>
+{
+    private const string Open = "Open defect found by the bad-input check: the service answers 500; see bench/README.md (robustness).";
+
+    private async Task<(ApiClient Api, string Slug)> StaffAsync()
+    {
+        var slug = await fixture.App.CommunityAsync();
+        return (await fixture.App.UserAsync(slug, "trustee", "trustee_manager", "supervisor"), slug);
+    }
+
+    [SkippableFact(Skip = Open)]
+    public async Task Json_body_with_an_unknown_charset_is_refused_with_400_not_500()
+    {
+        var (api, slug) = await StaffAsync();
+        var content = new StringContent("""{"month":"2026-11"}""", Encoding.UTF8);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/json; charset=nonsense");
+
+        var response = await api.Http.PostAsync($"/api/v1/communities/{slug}/billing-runs", content);
+
+        await response.AssertProblem(400, "malformed_request");
+    }
+
+    [SkippableFact(Skip = Open)]
+    public async Task Upload_without_a_multipart_boundary_is_refused_with_400_not_500()
+    {
+        var (api, slug) = await StaffAsync();
+        var content = new ByteArrayContent("x"u8.ToArray());
+        content.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data");
+
+        var response = await api.Http.PostAsync($"/api/v1/communities/{slug}/attachments", content);
+
+        Assert.Equal(400, (int)response.StatusCode);
+    }
+
+    [SkippableFact(Skip = Open)]
+    public async Task Upload_with_a_truncated_multipart_body_is_refused_with_400_not_500()
+    {
+        var (api, slug) = await StaffAsync();
+        var content = new ByteArrayContent("--nope--"u8.ToArray());
+        content.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=abc");
+
+        var response = await api.Http.PostAsync($"/api/v1/communities/{slug}/attachments", content);
+
+        Assert.Equal(400, (int)response.StatusCode);
+    }
+
+    [SkippableFact(Skip = Open)]
+    public async Task Concurrent_imports_of_the_same_new_unit_import_it_once_and_refuse_the_rest_without_500()
+    {
+        var slug = await fixture.App.CommunityAsync();
+        var admin = await fixture.App.UserAsync(slug, "community_admin");
+        const string csv = "building,number,use,area,areaSource,delivered\n7栋,701,residential,88.50,registered,true\n";
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ =>
+            admin.PostRawAsync($"/api/v1/communities/{slug}/units/import", csv, "text/csv")));
+
+        Assert.DoesNotContain(responses, r => (int)r.StatusCode >= 500);
+        Assert.Single(responses, r => (int)r.StatusCode == 201);
+    }
+}
