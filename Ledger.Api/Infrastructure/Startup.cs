@@ -135,10 +135,27 @@ public static class Startup
         return builder;
     }
 
+    /// <summary>A body in a charset nobody can decode is malformed, whatever the route: 400 before any reader sees it.</summary>
+    private static Task RefuseUnknownCharset(HttpContext http, RequestDelegate next)
+    {
+        var charset = http.Request.ContentType is { } type && Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(type, out var media)
+            ? media.Charset.Value : null;
+        if (charset is { Length: > 0 })
+        {
+            try { System.Text.Encoding.GetEncoding(charset.Trim('"')); }
+            catch (ArgumentException)
+            {
+                return Problems.From(Domain.Model.Failure.Invalid(Domain.Model.Codes.MalformedRequest, $"Unknown charset '{charset}'; send UTF-8.")).ExecuteAsync(http);
+            }
+        }
+        return next(http);
+    }
+
     public static WebApplication UseLedger(this WebApplication app)
     {
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
+        app.Use(RefuseUnknownCharset);
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();

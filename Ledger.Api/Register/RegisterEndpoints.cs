@@ -187,7 +187,13 @@ public static class RegisterEndpoints
                 Detail = $"{errors.Count} problem(s) in the CSV.", Extensions = { ["code"] = Codes.ImportInvalid, ["errors"] = errors },
             });
         return await writes.RunAsync(http, new { csv = text }, async scope =>
-            Result<ImportResult>.From(new ImportResult(rows.Count, await register.AddUnitsAsync(scope, rows))));
+        {
+            // Checked again under the write lock: an import that raced this one may have added the same units.
+            var taken = await register.ExistingUnitKeysAsync(scope);
+            if (rows.FirstOrDefault(r => taken.Contains((r.Unit.Building, r.Unit.Number))) is { } clash)
+                return Failure.Conflict(Codes.UnitExists, $"Unit {clash.Unit.Building}-{clash.Unit.Number} already exists; nothing was imported.");
+            return Result<ImportResult>.From(new ImportResult(rows.Count, await register.AddUnitsAsync(scope, rows)));
+        });
     }
 
     internal static (List<ImportRow> Rows, List<ImportError> Errors) ParseUnits(string text, HashSet<(string, string)> existing)

@@ -98,7 +98,12 @@ public static class SpendingEndpoints
     {
         if (!http.Request.HasFormContentType)
             return Problems.From(new Failure("unsupported_media_type", "Upload the file as multipart/form-data.", 415));
-        var form = await http.Request.ReadFormAsync(http.RequestAborted);
+        IFormCollection form;
+        try { form = await http.Request.ReadFormAsync(http.RequestAborted); }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            return Problems.From(Failure.Invalid(Codes.MalformedRequest, $"The multipart body cannot be read: {e.Message}"));
+        }
         var file = form.Files.FirstOrDefault();
         if (file is null) return Problems.Validation("file", "A file is required.");
         if (file.Length > Domain.Store.Spending.MaxAttachmentBytes) return Problems.From(new Failure(Codes.PayloadTooLarge, "Attachments are at most 10 MB.", 413));

@@ -68,6 +68,9 @@ public sealed class Register(LedgerDatabase db, TimeProvider clock)
             .ToHashSet();
     }
 
+    public async Task<HashSet<(string Building, string Number)>> ExistingUnitKeysAsync(WriteScope scope) =>
+        (await scope.QueryAsync<(string, string)>("SELECT building, number FROM units WHERE community_id = @Id", new { scope.Community.Id })).ToHashSet();
+
     private static Task<long> InsertOwnerAsync(WriteScope scope, string name, string kind) =>
         scope.QuerySingleAsync<long>("INSERT INTO owners (community_id, name, kind, created_at) VALUES (@Id, @name, @kind, @At) RETURNING id",
             new { scope.Community.Id, name, kind, At = Dates.Instant(scope.Now) });

@@ -138,7 +138,7 @@ public abstract class DisclosureTests(EngineFixture fixture)
         var anonymous = App.Anonymous();
         var embed = await anonymous.GetAsync($"/embed/{y.Slug}/latest");
         Assert.Equal(200, (int)embed.StatusCode);
-        Assert.Contains("frame-ancestors http://sq.example.cn", embed.Headers.GetValues("Content-Security-Policy").Single());
+        Assert.Contains($"frame-ancestors {DisclosureYard.EmbedOrigin}", embed.Headers.GetValues("Content-Security-Policy").Single());
         Assert.False(embed.Headers.Contains("X-Frame-Options"));
         foreach (var path in new[] { y.Public(), y.Public("/statements/2026-10"), "/api/v1/me" })
         {

@@ -10,6 +10,9 @@ namespace Ledger.Tests.Infrastructure;
 public sealed record DisclosureYard(string Slug, ApiClient Admin, ApiClient Trustee, ApiClient Supervisor, List<ApiClient> Owners, long[] Units)
 {
     public const string HostilePayee = "<script>alert(1)</script>";
+
+    /// <summary>The committee's site that may frame the embed page (*.localhost is loopback to a browser, like the service).</summary>
+    public const string EmbedOrigin = "http://sq.localhost";
     public static readonly DateTimeOffset Now = new(2026, 11, 21, 2, 0, 0, TimeSpan.Zero);
 
     public string P(string path) => $"/api/v1/communities/{Slug}{path}";
@@ -24,7 +27,7 @@ public sealed record DisclosureYard(string Slug, ApiClient Admin, ApiClient Trus
         var trustee = await app.UserAsync(slug, "trustee", "trustee_manager");
         var supervisor = await app.UserAsync(slug, "supervisor");
         var terms = JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(Api.FeesApiTests.TrustTermsJson()))!.AsObject();
-        terms["embedOrigins"] = new JsonArray("http://sq.example.cn");
+        terms["embedOrigins"] = new JsonArray(EmbedOrigin);
         await (await admin.PutAsync(P("/trust-terms"), terms)).AssertStatus(200);
 
         var owners = new List<ApiClient>();

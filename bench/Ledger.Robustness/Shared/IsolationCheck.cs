@@ -9,7 +9,8 @@ namespace Ledger.Robustness;
 /// slug and on B's slug with A's ids, and (2) with the token of the owner of unit 2 of A, aimed at
 /// unit 1. A leak is any 2xx on A's slug for the outsider, any answer that carries A's marker text to
 /// the outsider, and any answer that carries unit 1's private data (its payment reference, or a
-/// <c>unitId</c> of unit 1) to the owner of unit 2. 5xx answers are defects too.
+/// <c>unitId</c> of unit 1) to the owner of unit 2. Public pages (/p, /embed) show the community's
+/// non-personal figures to anyone by design; on them a leak is anything naming a unit. 5xx answers are defects too.
 /// </summary>
 public static class IsolationCheck
 {
@@ -43,7 +44,10 @@ public static class IsolationCheck
                         string? leak = null;
                         if (answer.Status >= 500) leak = "a 5xx";
                         else if (who == "outsider" && ok && onA && !route.Anonymous) leak = "a 2xx on another community";
-                        else if (who == "outsider" && answer.Body.Contains(w.Marker, StringComparison.Ordinal)) leak = "community A's data";
+                        // Public pages (/p, /embed) publish the community's non-personal figures to anyone by design;
+                        // what they must never show is anything tied to an owner's unit.
+                        else if (who == "outsider" && !route.Anonymous && answer.Body.Contains(w.Marker, StringComparison.Ordinal)) leak = "community A's data";
+                        else if (route.Anonymous && ok && NamesUnit(answer.Json(), w.Unit1)) leak = "a unit's entries on a public page";
                         else if (answer.Body.Contains(w.Unit1Secret, StringComparison.Ordinal)) leak = "unit 1's payment reference";
                         else if (who != "outsider" && ok && aimedAtUnit1 && route.Parameters.Contains("unitId")) leak = "a 2xx on another owner's unit";
                         else if (who != "outsider" && ok && NamesUnit(answer.Json(), w.Unit1)) leak = "a unitId of another owner's unit";
