@@ -32,6 +32,49 @@ public abstract class JobsTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task Month_close_killed_mid_run_is_completed_by_the_rerun_without_duplicates()
+    {
+        var slug = await App.CommunityAsync("2025-11");
+        var admin = await App.UserAsync(slug, "community_admin", "trustee_manager");
+        var p = $"/api/v1/communities/{slug}";
+        await (await admin.PutAsync(p + "/trust-terms", FeesApiTests.TrustTermsJson())).AssertStatus(200);
+        foreach (var month in Enumerable.Range(0, 12).Select(i => new DateOnly(2025, 11, 15).AddMonths(i)))
+            await (await admin.PostAsync(p + "/entries", new
+            {
+                date = month.ToString("yyyy-MM-dd"), memo = "押金", fund = "common",
+                lines = new object[] { new { account = "1002", debit = 10_000 }, new { account = "2241", credit = 10_000 } },
+            })).AssertStatus(201);
+        var community = (await App.Service<Communities>().FindAsync(slug))!;
+        var db = App.Service<LedgerDatabase>();
+        async Task<long> Count(string sql)
+        {
+            await using var c = await db.OpenAsync();
+            return await Dapper.SqlMapper.QuerySingleAsync<long>(c, sql, new { community.Id });
+        }
+
+        // A run that died after three months: each month closes in its own transaction, so that is what it leaves.
+        foreach (var month in new[] { "2025-11", "2025-12", "2026-01" })
+            await (await admin.PostAsync(p + $"/months/{month}/close", null)).AssertStatus(200);
+        // Another run, cancelled as soon as it closes one more month: what it committed stays, the rest rolls back.
+        var job = ActivatorUtilities.CreateInstance<MonthCloseJob>(App.Services);
+        using var kill = new CancellationTokenSource();
+        var run = job.RunAsync(kill.Token);
+        while (!run.IsCompleted && await Count("SELECT COUNT(*) FROM closed_months WHERE community_id = @Id") == 3) { }
+        kill.Cancel();
+        try { await run; } catch (OperationCanceledException) { /* killed mid-run */ }
+        Assert.InRange(await Count("SELECT COUNT(*) FROM closed_months WHERE community_id = @Id"), 4, 12);
+
+        await job.RunAsync();
+        await job.RunAsync();
+        Assert.Equal(12, await Count("SELECT COUNT(*) FROM closed_months WHERE community_id = @Id"));
+        Assert.Equal(12, await Count("SELECT COUNT(*) FROM statements WHERE community_id = @Id AND kind = 'month'"));
+        Assert.Equal(0, await Count("SELECT COUNT(*) FROM (SELECT period FROM statements WHERE community_id = @Id GROUP BY period HAVING COUNT(*) > 1) d"));
+        Assert.True((await App.Service<Integrity>().CheckAsync(community)).Ok);
+        var report = await Ledger.Api.Verification.Verifier.VerifyAsync(App.CreateClient(), $"http://localhost/p/{slug}");
+        Assert.True(report.Ok, string.Join("\n", report.Problems));
+    }
+
+    [SkippableFact]
     public async Task Motion_deadlines_job_closes_a_vote_once_its_time_is_up()
     {
         var slug = await App.CommunityAsync("2026-09");

@@ -5,6 +5,7 @@ using Ledger.Domain.Store;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Ledger.Tests.Infrastructure;
@@ -22,14 +23,17 @@ public sealed class LedgerApp : WebApplicationFactory<Program>
     private readonly string _engine;
     private readonly string _connectionString;
     private readonly Dictionary<string, string?> _settings;
+    private readonly bool _ownsDatabase;
     private static int _slugs;
 
-    public LedgerApp(Engine engine, IDictionary<string, string?>? settings = null)
+    /// <param name="connectionString">Share another instance's database (two nodes of one cluster); a fresh one when null.</param>
+    public LedgerApp(Engine engine, IDictionary<string, string?>? settings = null, string? connectionString = null)
     {
         _engine = engine == Engine.Sqlite ? "sqlite" : "postgres";
-        _connectionString = engine == Engine.Sqlite
+        _ownsDatabase = connectionString is null;
+        _connectionString = connectionString ?? (engine == Engine.Sqlite
             ? $"Data Source={Path.Combine(Path.GetTempPath(), $"ledger-test-{Guid.NewGuid():N}.db")}"
-            : PostgresServer.CreateDatabase();
+            : PostgresServer.CreateDatabase());
         _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>());
         Engine = engine;
     }
@@ -51,6 +55,8 @@ public sealed class LedgerApp : WebApplicationFactory<Program>
         builder.UseSetting("Ledger:Jobs:Enabled", "false");
         builder.UseSetting("Ledger:Demo:Seed", "false");
         foreach (var (k, v) in _settings) builder.UseSetting(k, v);
+        // Settings reach the builder's configuration early enough for AddLedger to read them.
+        builder.ConfigureAppConfiguration(c => c.AddInMemoryCollection(_settings));
         builder.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(Clock));
     }
 
@@ -99,7 +105,7 @@ public sealed class LedgerApp : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (Engine == Engine.Sqlite)
+        if (Engine == Engine.Sqlite && _ownsDatabase)
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             var file = _connectionString["Data Source=".Length..];
