@@ -57,6 +57,10 @@ public static class JobsRegistration
 
             q.AddJob<MonthCloseJob>(j => j.WithIdentity(MonthCloseJob.Key).StoreDurably());
             q.AddTrigger(t => t.ForJob(MonthCloseJob.Key).WithIdentity("month-close-hourly", "ledger").WithCronSchedule("0 15 * * * ?"));
+
+            q.AddJob<ArrearsReminderJob>(j => j.WithIdentity(ArrearsReminderJob.Key).StoreDurably());
+            q.AddTrigger(t => t.ForJob(ArrearsReminderJob.Key).WithIdentity("arrears-reminders-daily", "ledger")
+                .WithCronSchedule("0 0 10 * * ?", c => c.InTimeZone(TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai"))));
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
         return services;

@@ -92,6 +92,7 @@ public static class FeeEndpoints
         group.MapPost("/receipts", Receive).Validate<ReceiptRequest>().Allow(Roles.Trustee, Roles.TrusteeManager);
         group.MapGet("/units/{unitId:long}/statement", Statement).Allow(Roles.Staff.Append(Roles.Owner).ToArray());
         group.MapGet("/arrears", GetArrears).Allow(Roles.StaffAndOversight);
+        group.MapGet("/outbox", Outbox).Allow(Roles.Staff);
         group.MapGet("/units/{unitId:long}/entries", UnitEntries).Allow(Roles.Staff.Append(Roles.Owner).ToArray());
         return app;
     }
@@ -188,6 +189,14 @@ public static class FeeEndpoints
         var items = await journal.ListAsync(current.Community, new EntryFilter(UnitId: unitId), afterSeq, take);
         return TypedResults.Ok(new Page<Ledger.EntryDto>(items.Select(Ledger.EntryDto.From).ToList(),
             items.Count == take ? items[^1].Entry.Seq.ToString(CultureInfo.InvariantCulture) : null));
+    }
+
+    /// <summary>Messages waiting for a delivery channel (arrears reminders).</summary>
+    private static async Task<IResult> Outbox(int? limit, string? after, CurrentCommunity current, Reminders reminders)
+    {
+        if (!Paging.TryRead(limit, after, out var take, out var afterId, out var problem)) return problem!;
+        var items = await reminders.ListAsync(current.Community.Id, afterId, take);
+        return TypedResults.Ok(new Page<OutboxMessage>(items, items.Count == take ? items[^1].Id.ToString(CultureInfo.InvariantCulture) : null));
     }
 
     private static async Task<IResult> GetArrears(CurrentCommunity current, FeeBook fees, TimeProvider clock)

@@ -56,6 +56,7 @@ public static class Startup
         services.AddSingleton<Queries>();
         services.AddSingleton<StatementBook>();
         services.AddSingleton<JournalExport>();
+        services.AddSingleton<Reminders>();
         services.AddSingleton<LoginThrottle>();
         services.AddScoped<CurrentCommunity>();
         services.AddScoped<Writes>();

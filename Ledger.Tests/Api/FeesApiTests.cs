@@ -277,6 +277,24 @@ public abstract class FeesApiTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task Arrears_reminders_are_queued_once_a_month_per_unit_behind_by_more_than_30_days()
+    {
+        var b = await BooksAsync(100m, 50m);
+        await Bill(b, "2026-09");
+        await Bill(b, "2026-10");
+        await Bill(b, "2026-11");
+        await (await Pay(b, b.Units[1], 27_000, "ALL")).AssertStatus(201);
+        var job = Microsoft.Extensions.DependencyInjection.ActivatorUtilities.CreateInstance<Ledger.Jobs.ArrearsReminderJob>(App.Services);
+        await Task.WhenAll(job.RunAsync(), job.RunAsync());
+        await job.RunAsync();
+        var outbox = (await b.Staff.GetJsonAsync(b.P("/outbox")))["items"]!.AsArray();
+        var reminder = Assert.Single(outbox)!;
+        Assert.Equal(b.Units[0], reminder["unitId"]!.GetValue<long>());
+        Assert.Contains("360.00 元", reminder["body"]!.GetValue<string>()); // September and October; November's bill is 20 days old
+        Assert.DoesNotContain("业主0", reminder["body"]!.GetValue<string>()); // a unit, never an owner's name
+    }
+
+    [SkippableFact]
     public async Task Public_revenue_is_receipted_once_per_reference()
     {
         var b = await BooksAsync();

@@ -1,0 +1,25 @@
+using Ledger.Domain.Store;
+using Microsoft.Extensions.Logging;
+using Quartz;
+
+namespace Ledger.Jobs;
+
+/// <summary>Daily: queues an arrears reminder for each unit more than 30 days behind, at most once a month per unit.</summary>
+[DisallowConcurrentExecution]
+public sealed class ArrearsReminderJob(Communities communities, CommunityWriter writer, ILogger<ArrearsReminderJob> log) : IJob
+{
+    public static readonly JobKey Key = new("arrears-reminders", "ledger");
+
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken ct) => new(RunAsync(ct));
+
+    public async Task RunAsync(CancellationToken ct = default)
+    {
+        foreach (var community in await communities.AllAsync())
+            await writer.RunAsync(community, null, null, async scope =>
+            {
+                var added = await Reminders.QueueArrearsAsync(scope);
+                if (added > 0) log.LogInformation("Queued {Count} arrears reminder(s) for {Community}", added, community.Slug);
+                return new StoredResponse(200, "{}");
+            }, ct);
+    }
+}
