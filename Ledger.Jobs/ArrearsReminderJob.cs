@@ -12,14 +12,11 @@ public sealed class ArrearsReminderJob(Communities communities, CommunityWriter 
 
     public ValueTask Execute(IJobExecutionContext context, CancellationToken ct) => new(RunAsync(ct));
 
-    public async Task RunAsync(CancellationToken ct = default)
-    {
-        foreach (var community in await communities.AllAsync())
-            await writer.RunAsync(community, null, null, async scope =>
-            {
-                var added = await Reminders.QueueArrearsAsync(scope);
-                if (added > 0) log.LogInformation("Queued {Count} arrears reminder(s) for {Community}", added, community.Slug);
-                return new StoredResponse(200, "{}");
-            }, ct);
-    }
+    public Task RunAsync(CancellationToken ct = default) => EachCommunity.RunAsync(communities, log, Key.Name, async community =>
+        (await writer.DoAsync(community, null, async scope =>
+        {
+            var added = await Reminders.QueueArrearsAsync(scope);
+            if (added > 0) log.LogInformation("Queued {Count} arrears reminder(s) for {Community}", added, community.Slug);
+            return null;
+        }, ct)).FailureOf(), ct);
 }

@@ -1,3 +1,4 @@
+using Ledger.Domain.Model;
 using Ledger.Domain.Store;
 using Microsoft.Extensions.Logging;
 using Quartz;
@@ -5,24 +6,21 @@ using Quartz;
 namespace Ledger.Jobs;
 
 /// <summary>
-/// Nightly: re-checks guarantees 3 and 7 for every community (chain, sequence, balances).
-/// Read-only, so a rerun or a second node changes nothing; a broken community is logged as an error.
+/// Nightly: re-checks guarantees 3 and 7 for every community (chain, sequence, balances). Read-only,
+/// so a rerun or a second node changes nothing; a broken community fails the run, which is logged,
+/// recorded in job_runs and retried.
 /// </summary>
 [DisallowConcurrentExecution]
 public sealed class IntegrityCheckJob(Communities communities, Integrity integrity, ILogger<IntegrityCheckJob> log) : IJob
 {
     public static readonly JobKey Key = new("integrity-check", "ledger");
 
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken ct)
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken ct) => new(RunAsync(ct));
+
+    public Task RunAsync(CancellationToken ct = default) => EachCommunity.RunAsync(communities, log, Key.Name, async community =>
     {
-        foreach (var community in await communities.AllAsync())
-        {
-            var report = await integrity.CheckAsync(community, ct);
-            if (report.Ok)
-                log.LogInformation("Integrity of {Community}: ok at entry {Seq}", community.Slug, report.Seq);
-            else
-                log.LogError("Integrity of {Community} FAILED at entry {Seq}: {Problems}", community.Slug, report.Seq,
-                    string.Join("; ", report.Problems.Select(p => $"{p.Code}: {p.Detail}")));
-        }
-    }
+        var report = await integrity.CheckAsync(community, ct);
+        if (report.Ok) return null;
+        return new Failure("integrity_failed", string.Join("; ", report.Problems.Select(p => $"{p.Code}: {p.Detail}")));
+    }, ct);
 }

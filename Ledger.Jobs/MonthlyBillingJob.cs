@@ -18,23 +18,16 @@ public sealed class MonthlyBillingJob(Communities communities, CommunityWriter w
 
     public ValueTask Execute(IJobExecutionContext context, CancellationToken ct) => new(RunAsync(ct));
 
-    public async Task RunAsync(CancellationToken ct = default)
+    // No schedule yet is normal for a new community.
+    public Task RunAsync(CancellationToken ct = default) => EachCommunity.RunAsync(communities, log, Key.Name, async community =>
     {
-        foreach (var community in await communities.AllAsync())
+        var month = Month.Of(Dates.Today(clock, community.Zone));
+        return (await writer.DoAsync(community, null, async scope =>
         {
-            ct.ThrowIfCancellationRequested();
-            var month = Month.Of(Dates.Today(clock, community.Zone));
-            var outcome = await writer.RunAsync(community, null, null, async scope =>
-            {
-                var run = await fees.RunBillingAsync(scope, month);
-                if (!run.Ok) return run.Failure!;
-                if (run.Value!.Created)
-                    log.LogInformation("Billed {Community} for {Month}: {Bills} bills, {Total} fen", community.Slug, month, run.Value.Bills, run.Value.Total);
-                return new StoredResponse(200, "{}");
-            }, ct);
-            // No schedule yet is normal for a new community; anything else is worth a look.
-            if (outcome is WriteOutcome.Failed { Failure.Code: not Codes.NoFeeSchedule } failed)
-                log.LogWarning("Billing {Community} for {Month} refused: {Code} {Detail}", community.Slug, month, failed.Failure.Code, failed.Failure.Detail);
-        }
-    }
+            var run = await fees.RunBillingAsync(scope, month);
+            if (run is { Ok: true, Value.Created: true })
+                log.LogInformation("Billed {Community} for {Month}: {Bills} bills, {Total} fen", community.Slug, month, run.Value.Bills, run.Value.Total);
+            return run.Failure;
+        }, ct)).FailureOf();
+    }, ct, Codes.NoFeeSchedule);
 }

@@ -16,12 +16,10 @@ public sealed class MotionDeadlinesJob(Communities communities, Motions motions,
 
     public ValueTask Execute(IJobExecutionContext context, CancellationToken ct) => new(RunAsync(ct));
 
-    public async Task RunAsync(CancellationToken ct = default)
+    public Task RunAsync(CancellationToken ct = default) => EachCommunity.RunAsync(communities, log, Key.Name, async community =>
     {
-        foreach (var community in await communities.AllAsync())
-        {
-            var advanced = await motions.AdvanceDueAsync(community, writer, ct: ct);
-            if (advanced > 0) log.LogInformation("Advanced {Count} motion(s) of {Community}", advanced, community.Slug);
-        }
-    }
+        var advanced = await motions.AdvanceDueAsync(community, writer, ct: ct);
+        if (advanced > 0) log.LogInformation("Advanced {Count} motion(s) of {Community}", advanced, community.Slug);
+        return null;
+    }, ct);
 }

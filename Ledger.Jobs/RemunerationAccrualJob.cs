@@ -17,22 +17,17 @@ public sealed class RemunerationAccrualJob(Communities communities, CommunityWri
 
     public ValueTask Execute(IJobExecutionContext context, CancellationToken ct) => new(RunAsync(ct));
 
-    public async Task RunAsync(CancellationToken ct = default)
+    // Without trust terms there is no remuneration; a month already closed by hand is left as it is.
+    public Task RunAsync(CancellationToken ct = default) => EachCommunity.RunAsync(communities, log, Key.Name, async community =>
     {
-        foreach (var community in await communities.AllAsync())
+        var month = Month.Of(Dates.Today(clock, community.Zone)).Previous;
+        if (month < community.BooksStartMonth) return null;
+        return (await writer.DoAsync(community, null, async scope =>
         {
-            var month = Month.Of(Dates.Today(clock, community.Zone)).Previous;
-            if (month < community.BooksStartMonth) continue;
-            var outcome = await writer.RunAsync(community, null, null, async scope =>
-            {
-                var result = await spending.AccrueRemunerationAsync(scope, month);
-                if (!result.Ok) return result.Failure!;
-                if (result.Value.Created)
-                    log.LogInformation("Accrued remuneration of {Community} for {Month}: {Amount} fen", community.Slug, month, result.Value.Amount);
-                return new StoredResponse(200, "{}");
-            }, ct);
-            if (outcome is WriteOutcome.Failed { Failure.Code: not (Codes.TrustTermsRequired or Codes.MonthClosed) } failed)
-                log.LogWarning("Remuneration of {Community} for {Month} refused: {Code} {Detail}", community.Slug, month, failed.Failure.Code, failed.Failure.Detail);
-        }
-    }
+            var result = await spending.AccrueRemunerationAsync(scope, month);
+            if (result is { Ok: true, Value.Created: true })
+                log.LogInformation("Accrued remuneration of {Community} for {Month}: {Amount} fen", community.Slug, month, result.Value.Amount);
+            return result.Failure;
+        }, ct)).FailureOf();
+    }, ct, Codes.TrustTermsRequired, Codes.MonthClosed);
 }

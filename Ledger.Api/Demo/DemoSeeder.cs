@@ -103,10 +103,10 @@ public sealed class DemoSeeder(LedgerDatabase db, IOptions<LedgerOptions> option
 
         async Task Write(long? user, Func<WriteScope, Task> work)
         {
-            var outcome = await writer.RunAsync(community, user, null, async scope =>
+            var outcome = await writer.DoAsync(community, user, async scope =>
             {
                 await work(scope);
-                return new StoredResponse(200, "{}");
+                return null;
             }, ct);
             if (outcome is WriteOutcome.Failed f) throw new InvalidOperationException($"Demo seed: {f.Failure.Code} {f.Failure.Detail}");
         }

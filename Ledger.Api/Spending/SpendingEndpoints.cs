@@ -145,10 +145,10 @@ public static class SpendingEndpoints
 
     /// <summary>Expiry follows the clock: whoever looks first after a deadline (or the job) expires the request.</summary>
     internal static Task ExpireAsync(CommunityInfo community, CommunityWriter writer) =>
-        writer.RunAsync(community, null, null, async scope =>
+        writer.DoAsync(community, null, async scope =>
         {
             await Domain.Store.Spending.ExpireDueAsync(scope);
-            return new StoredResponse(200, "{}");
+            return null;
         });
 
     private static Task<IResult> Decide(long id, DecisionBody body, HttpContext http, Writes writes, Domain.Store.Spending spending, CurrentCommunity current) =>

@@ -117,4 +117,10 @@ public sealed class CommunityWriter(LedgerDatabase db, TimeProvider clock)
         await tx.CommitAsync(ct);
         return new WriteOutcome.Done(result.Value!);
     }
+
+    private static readonly StoredResponse Nothing = new(200, "{}");
+
+    /// <summary>A write with no response to keep (jobs, seeding): the work either succeeds or returns a failure, and then nothing is written.</summary>
+    public Task<WriteOutcome> DoAsync(CommunityInfo community, long? userId, Func<WriteScope, Task<Failure?>> work, CancellationToken ct = default) =>
+        RunAsync(community, userId, null, async scope => await work(scope) is { } failure ? failure : Nothing, ct);
 }

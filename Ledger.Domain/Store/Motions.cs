@@ -183,10 +183,10 @@ public sealed class Motions(LedgerDatabase db, Register register)
     {
         var due = (await DueAsync(community.Id, writer.Now)).Where(d => only is null || d == only).ToList();
         foreach (var id in due)
-            await writer.RunAsync(community, null, null, async scope =>
+            await writer.DoAsync(community, null, async scope =>
             {
                 await AdvanceAsync(scope, id);
-                return new StoredResponse(200, "{}");
+                return null;
             }, ct);
         return due.Count;
     }

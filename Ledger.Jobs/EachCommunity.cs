@@ -1,0 +1,41 @@
+using Ledger.Domain.Model;
+using Ledger.Domain.Store;
+using Microsoft.Extensions.Logging;
+
+namespace Ledger.Jobs;
+
+/// <summary>
+/// The shell every periodic job shares: do the work for each community in turn; one community's
+/// failure never stops the others, and the run ends failed (so Quartz records and retries it) when
+/// any community failed. The work itself is idempotent, so a retry redoes nothing that is done.
+/// </summary>
+public static class EachCommunity
+{
+    /// <param name="expected">Failure codes that are a normal "nothing to do yet" (no schedule, no trust terms).</param>
+    public static async Task RunAsync(Communities communities, ILogger log, string job, Func<CommunityInfo, Task<Failure?>> work,
+        CancellationToken ct, params string[] expected)
+    {
+        List<string> failures = [];
+        foreach (var community in await communities.AllAsync())
+        {
+            ct.ThrowIfCancellationRequested();
+            try
+            {
+                if (await work(community) is { } failure && !expected.Contains(failure.Code))
+                {
+                    log.LogWarning("{Job} for {Community} refused: {Code} {Detail}", job, community.Slug, failure.Code, failure.Detail);
+                    failures.Add($"{community.Slug}: {failure.Code}");
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                log.LogError(e, "{Job} for {Community} failed", job, community.Slug);
+                failures.Add($"{community.Slug}: {e.Message}");
+            }
+        }
+        if (failures.Count > 0) throw new InvalidOperationException($"{job} failed for {failures.Count} community(ies): {string.Join("; ", failures)}");
+    }
+
+    /// <summary>The failure of a write, or null when it was done.</summary>
+    public static Failure? FailureOf(this WriteOutcome outcome) => outcome is WriteOutcome.Failed f ? f.Failure : null;
+}
