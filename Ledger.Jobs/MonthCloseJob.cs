@@ -27,7 +27,7 @@ public sealed class MonthCloseJob(Communities communities, CommunityWriter write
         var today = Dates.Today(clock, community.Zone);
         var lastToClose = Month.Of(today).Previous;
         if (today.Day < terms.Value.Terms.Disclosure.CloseDay) lastToClose = lastToClose.Previous;
-        for (var month = community.BooksStartMonth; month <= lastToClose; month = month.Next)
+        for (var month = await communities.FirstOpenMonthAsync(community); month <= lastToClose; month = month.Next)
         {
             var m = month;
             var closed = await writer.DoAsync(community, null, async scope => (await statements.CloseAndBuildAsync(scope, m)).Failure, ct);

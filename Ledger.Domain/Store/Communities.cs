@@ -87,6 +87,14 @@ public sealed class Communities(LedgerDatabase db, TimeProvider clock)
 
     public sealed record ClosedMonth(string Month, string ClosedAt, long Seq, string ChainHash);
 
+    /// <summary>The month after the last closed one (months close in order), or the books' first month.</summary>
+    public async Task<Month> FirstOpenMonthAsync(CommunityInfo community)
+    {
+        await using var connection = await db.OpenAsync();
+        var last = await connection.QuerySingleOrDefaultAsync<string>("SELECT MAX(month) FROM closed_months WHERE community_id = @Id", new { community.Id });
+        return last is null ? community.BooksStartMonth : Month.Parse(last).Next;
+    }
+
     /// <summary>
     /// Closes a past month: afterwards it accepts no entry (guarantee 5). Idempotent: closing a
     /// closed month returns it as it was. Fails with: month_not_open (before the books or not yet
