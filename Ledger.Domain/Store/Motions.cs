@@ -79,11 +79,16 @@ public sealed class Motions(LedgerDatabase db, Register register)
             OpensAt = Dates.Instant(motion.OpensAt), ClosesAt = Dates.Instant(motion.ClosesAt), Follow = terms?.Terms.FollowMajority ?? false,
             scope.UserId, At = Dates.Instant(scope.Now),
         });
-        return (await AdvanceAsync(scope, id))!;
+        await AdvanceAsync(scope, id);
+        return (await GetAsync(scope.Connection, scope.Transaction, c, id))!;
     }
 
-    /// <summary>Opens (snapshotting the register) or closes (tallying, with its effect) a motion whose time has come. Idempotent.</summary>
-    public async Task<MotionView?> AdvanceAsync(WriteScope scope, long id)
+    /// <summary>
+    /// Opens (snapshotting the register) or closes (tallying, with its effect) a motion whose time has
+    /// come. Idempotent. Returns the motion's status afterwards (null if there is no such motion); it
+    /// never counts the live tally, so casting a ballot stays O(1) in the size of the register.
+    /// </summary>
+    public async Task<string?> AdvanceAsync(WriteScope scope, long id)
     {
         var row = await scope.QuerySingleOrDefaultAsync<Row>($"SELECT {Columns} FROM motions WHERE community_id = @Id AND id = @Target", new { scope.Community.Id, Target = id });
         if (row is null) return null;
@@ -100,8 +105,9 @@ public sealed class Motions(LedgerDatabase db, Register register)
                 new { Result = JsonSerializer.Serialize(result, ResultJson), scope.Community.Id, Target = id });
             if (result.Passed == true && row.SubjectId is { } subject && row.Kind is MotionKinds.BudgetAdoption or MotionKinds.BudgetAmendment)
                 await Budgets.AdoptAsync(scope, subject, id);
+            return "closed";
         }
-        return await GetAsync(scope.Connection, scope.Transaction, scope.Community.Id, id);
+        return row.Status == "scheduled" && string.CompareOrdinal(now, row.OpensAt) >= 0 ? "open" : row.Status;
     }
 
     private static async Task SnapshotRegisterAsync(WriteScope scope, long motionId)
@@ -125,10 +131,10 @@ public sealed class Motions(LedgerDatabase db, Register register)
     /// </summary>
     public async Task<Result<string>> CastAsync(WriteScope scope, long motionId, long userId, string choice)
     {
-        var motion = await AdvanceAsync(scope, motionId);
-        if (motion is null) return Failure.NotFound($"Motion {motionId}");
-        if (motion.Status != "open")
-            return Failure.Conflict(Codes.MotionNotOpen, $"Motion {motionId} is {motion.Status}: it takes ballots from {motion.OpensAt} until {motion.ClosesAt}.");
+        var status = await AdvanceAsync(scope, motionId);
+        if (status is null) return Failure.NotFound($"Motion {motionId}");
+        if (status != "open")
+            return Failure.Conflict(Codes.MotionNotOpen, $"Motion {motionId} is {status}: it takes ballots only while open.");
         var keys = (await scope.QueryAsync<string>("""
             SELECT DISTINCT mvo.voter_key FROM owner_users ou
             JOIN motion_voter_owners mvo ON mvo.community_id = ou.community_id AND mvo.owner_id = ou.owner_id AND mvo.motion_id = @motionId
@@ -163,7 +169,8 @@ public sealed class Motions(LedgerDatabase db, Register register)
         {
             // While open, only participation is shown: no running score to sway the vote.
             var t = tally.Totals;
-            var participating = counted.Select(b => voters.First(v => v.Key == b.Key)).Aggregate(Share.Zero, (s, v) => s.Add(v.AreaCentiM2));
+            var area = voters.ToDictionary(v => v.Key, v => v.AreaCentiM2, StringComparer.Ordinal);
+            var participating = counted.Aggregate(Share.Zero, (s, b) => s.Add(area[b.Key]));
             return new MotionResult("open", null, null, new TallyTotals(t.Eligible, participating, Share.Zero, Share.Zero, Share.Zero), []);
         }
         var receipts = counted.Select(b => new ReceiptLine(b.ReceiptHash, b.Choice)).OrderBy(r => r.ReceiptHash, StringComparer.Ordinal).ToList();
