@@ -116,7 +116,51 @@ public sealed class Integrity(LedgerDatabase db, Journal journal)
             if (net != 0) Problem("trial_balance_nonzero", $"The {fund.Key} fund's trial balance sums to {net}, not zero.");
         }
 
+        await CheckStatementsAsync(connection, community, Problem);
         return new IntegrityReport(problems.Count == 0, head.Seq, head.Chain, problems);
+    }
+
+    private sealed class StatementRow
+    {
+        public string Period { get; init; } = "";
+        public long Version { get; init; }
+        public string Body { get; init; } = "";
+        public string Hash { get; init; } = "";
+        public long Seq { get; init; }
+        public string ChainHash { get; init; } = "";
+    }
+
+    /// <summary>
+    /// Every published statement: its body still hashes to its hash, its chain hash is the journal's at
+    /// its sequence number, and its cash, receipts, payments, result and remuneration rebuilt from the
+    /// journal's balances today are the figures it published.
+    /// </summary>
+    private static async Task CheckStatementsAsync(System.Data.Common.DbConnection connection, CommunityInfo community, Action<string, string> problem)
+    {
+        var published = await connection.QueryAsync<StatementRow>(
+            "SELECT period, version, body, hash, seq, chain_hash FROM statements WHERE community_id = @Id AND status = 'published' ORDER BY period, version",
+            new { community.Id });
+        foreach (var s in published)
+        {
+            var name = $"Statement {s.Period} v{s.Version}";
+            var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(s.Body)));
+            if (hash != s.Hash) { problem("statement_hash_mismatch", $"{name}: its body hashes to {hash}, it was published as {s.Hash}."); continue; }
+            var chain = s.Seq == 0 ? HashChain.Genesis
+                : await connection.QuerySingleOrDefaultAsync<string>("SELECT chain_hash FROM entries WHERE community_id = @Id AND seq = @Seq", new { community.Id, s.Seq });
+            if (chain != s.ChainHash) problem("statement_chain_mismatch", $"{name}: published chain hash {s.ChainHash} at entry {s.Seq}, the journal has {chain}.");
+            if (!Period.TryParse(s.Period, community.FiscalYearStartMonth, out var period)) continue;
+            var doc = System.Text.Json.JsonSerializer.Deserialize<StatementDoc>(s.Body, StatementBook.Json)!;
+            var rebuilt = await StatementBook.BuildAsync(connection, null, community, period, doc.Version, doc.PreviousHash, doc.Correction);
+            foreach (var (figure, was, now) in new (string, object, object)[]
+            {
+                ("bank", doc.Bank, rebuilt.Bank), ("receipts", doc.Receipts, rebuilt.Receipts), ("payments", doc.Payments, rebuilt.Payments),
+                ("result", doc.Result, rebuilt.Result), ("remuneration", doc.Remuneration, rebuilt.Remuneration),
+            })
+            {
+                var (a, b) = (System.Text.Json.JsonSerializer.Serialize(was, StatementBook.Json), System.Text.Json.JsonSerializer.Serialize(now, StatementBook.Json));
+                if (a != b) problem("statement_figures_mismatch", $"{name}: published {figure} {a}, the journal now gives {b}.");
+            }
+        }
     }
 
     private static void Compare<TKey>(string what, Dictionary<TKey, (long D, long C)> stored, Dictionary<TKey, (long D, long C)> computed,

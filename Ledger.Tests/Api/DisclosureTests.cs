@@ -242,6 +242,18 @@ public abstract class DisclosureTests(EngineFixture fixture)
         await Tamper("UPDATE statements SET body = replace(body, '\"currency\":\"CNZ\"', '\"currency\":\"CNY\"') WHERE community_id = @Id AND period = '2026-09'");
         Assert.True((await Verifier.VerifyAsync(client, url)).Ok);
 
+        // The service's own integrity check sees it too.
+        var integrity = App.Service<Integrity>();
+        Assert.True((await integrity.CheckAsync(community)).Ok);
+        await Tamper("UPDATE account_balances SET credit_fen = credit_fen + 1, debit_fen = debit_fen + 1 WHERE community_id = @Id AND account_code = '1002' AND month = '2026-10'");
+        var figures = await integrity.CheckAsync(community);
+        Assert.Contains(figures.Problems, p => p.Code == "statement_figures_mismatch" && p.Detail.Contains("2026-10"));
+        await Tamper("UPDATE account_balances SET credit_fen = credit_fen - 1, debit_fen = debit_fen - 1 WHERE community_id = @Id AND account_code = '1002' AND month = '2026-10'");
+        await Tamper("UPDATE statements SET body = body || ' ' WHERE community_id = @Id AND period = '2026-09'");
+        Assert.Contains((await integrity.CheckAsync(community)).Problems, p => p.Code == "statement_hash_mismatch");
+        await Tamper("UPDATE statements SET body = rtrim(body) WHERE community_id = @Id AND period = '2026-09'");
+        Assert.True((await integrity.CheckAsync(community)).Ok);
+
         // One byte of a public entry: its content no longer hashes to the chain.
         await Tamper("UPDATE entries SET memo = memo || '.' WHERE community_id = @Id AND kind = 'spending'");
         var tampered = await Verifier.VerifyAsync(client, url);
