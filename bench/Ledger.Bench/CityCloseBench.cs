@@ -28,7 +28,7 @@ static class CityCloseBench
         {
             var d = args.Select(a => a.Split('=', 2)).Where(a => a.Length == 2).ToDictionary(a => a[0], a => a[1]);
             int I(string k, int v) => d.TryGetValue(k, out var s) ? int.Parse(s, CultureInfo.InvariantCulture) : v;
-            return new Options(I("communities", 6), I("units", 2000), I("months", 12), I("long-communities", 2), I("long-months", 36), I("runs", 3), I("parallel", 2),
+            return new Options(I("communities", 4), I("units", 2000), I("months", 12), I("long-communities", 1), I("long-months", 36), I("runs", 3), I("parallel", 2),
                 d.TryGetValue("pay-share", out var p) ? double.Parse(p, CultureInfo.InvariantCulture) : 0.85);
         }
     }
