@@ -234,6 +234,12 @@ static class PostingBench
         Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(dir, "manual.sql"), ManualScript);
         File.WriteAllText(Path.Combine(dir, "payment.sql"), PaymentScript);
+        try { return PgBenchIn(dir, pg, setup, clients, communities, seconds); }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    private static Measure PgBenchIn(string dir, PgCluster pg, Setup setup, int clients, int communities, int seconds)
+    {
         var ids = IdsOf(pg, setup.BaselineSlugs);
         if (ids.Zip(ids.Skip(1)).Any(p => p.Second != p.First + 1)) throw new InvalidOperationException("baseline community ids are not contiguous");
         var today = Today();
