@@ -1,23 +1,36 @@
 using System.Diagnostics;
 using Dapper;
+using Ledger.Bench;
 using Ledger.Domain.Model;
 using Ledger.Domain.Store;
 
-// Benchmarks print numbers; they assert correctness, never timings.
-// Usage: dotnet run -c Release --project bench/Ledger.Bench -- billing [units=2000] [runs=5]
+// Benchmarks print numbers and, from the same run, a baseline's; they assert correctness, never timings.
+// Usage (bench/README.md): dotnet bench/Ledger.Bench/bin/Release/net10.0/Ledger.Bench.dll <benchmark> [options]
+//   billing   [units=2000] [runs=5]
+//   posting   [postgres|sqlite|both=both] [seconds=5] [runs=3]
+//   pages     [seconds=5] [runs=3]
+//   cityclose [communities=...] [units=2000] [runs=3]   (see CityCloseBench for every option)
+//   tally     [voters=100000] [runs=3]
 var command = args.FirstOrDefault() ?? "billing";
-var units = args.Length > 1 ? int.Parse(args[1]) : 2000;
-var runs = args.Length > 2 ? int.Parse(args[2]) : 5;
+string Arg(int i, string fallback) => args.Length > i ? args[i] : fallback;
+int IntArg(int i, int fallback) => args.Length > i ? int.Parse(args[i], System.Globalization.CultureInfo.InvariantCulture) : fallback;
 switch (command)
 {
     case "billing":
-        await BillingBench.RunAsync(units, runs);
-        break;
+        await BillingBench.RunAsync(IntArg(1, 2000), IntArg(2, 5));
+        return 0;
+    case "posting":
+        return await PostingBench.RunAsync(Arg(1, "both"), IntArg(2, 5), IntArg(3, 3)) == 0 ? 0 : 1;
+    case "pages":
+        return await PagesBench.RunAsync(IntArg(1, 5), IntArg(2, 3));
+    case "cityclose":
+        return await CityCloseBench.RunAsync(args.Skip(1).ToArray());
+    case "tally":
+        return await TallyBench.RunAsync(IntArg(1, 100_000), IntArg(2, 3));
     default:
-        Console.Error.WriteLine($"unknown benchmark '{command}'; try: billing");
+        Console.Error.WriteLine($"unknown benchmark '{command}'; try: billing, posting, pages, cityclose, tally");
         return 2;
 }
-return 0;
 
 /// <summary>
 /// The monthly billing run for one community on embedded SQLite, through the store's own code
@@ -78,6 +91,7 @@ static class BillingBench
         Console.WriteLine($"  baseline (bare loop of the same inserts):        {b,8:F1} ms   runs: {string.Join(", ", baseline.Select(x => x.ToString("F0")))}");
         Console.WriteLine($"  ratio ledger/baseline: {o / b:F2}x   target: well under 1000 ms -> {(o < 1000 ? "met" : "MISSED")}");
     }
+
 
     /// <summary>The same rows a billing run writes, inserted in one transaction with no rules, hashing or reads.</summary>
     private static async Task<double> BareInsertsAsync(LedgerDatabase db, int unitCount)

@@ -1,0 +1,521 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.RegularExpressions;
+using Dapper;
+using Ledger.Domain.Model;
+using Ledger.Domain.Store;
+using Npgsql;
+
+namespace Ledger.Bench;
+
+/// <summary>
+/// Posting throughput through the HTTP API (manual entries with Idempotency-Key, payments with
+/// externalRef, alternating) against a baseline in the same run: on PostgreSQL, pgbench running the
+/// same SQL the posting transaction runs, on the same cluster; on SQLite, a bare in-process loop of
+/// that SQL. Checks afterwards: every community's integrity, entries posted = requests acknowledged,
+/// an idempotent replay.
+/// </summary>
+static class PostingBench
+{
+    private const int UnitsPerCommunity = 50;
+    private static readonly (int Clients, int Communities)[] Configs = [(1, 1), (32, 1), (32, 32)];
+
+    public static async Task<int> RunAsync(string engine, int seconds, int runs)
+    {
+        var failures = 0;
+        if (engine is "postgres" or "both") failures += await PostgresAsync(seconds, runs);
+        if (engine is "sqlite" or "both") failures += await SqliteAsync(seconds, runs);
+        return failures;
+    }
+
+    // ------------------------------------------------------------------ PostgreSQL
+
+    private static async Task<int> PostgresAsync(int seconds, int runs)
+    {
+        await using var pg = await PgCluster.StartAsync();
+        await pg.CreateDatabaseAsync("ledger");
+        var cs = pg.ConnectionString("ledger");
+        await using var service = await Service.StartAsync("postgres", cs);
+        using var http = NewClient(service.Base);
+        var setup = await SetupAsync(http, 32, "pgb");
+        await WarmUpAsync(http, setup);
+        var rows = new List<Row>();
+        string? profile = null;
+        foreach (var (clients, communities) in Configs)
+        {
+            var api = new List<Measure>();
+            var bench = new List<Measure>();
+            for (var run = 0; run < runs; run++)
+            {
+                await ResetStatsAsync(pg);
+                var cpu0 = Cpu.Snapshot(service.Pid, pg.Pid);
+                var m = await LoadAsync(http, setup, clients, communities, seconds);
+                var cpu1 = Cpu.Snapshot(service.Pid, pg.Pid);
+                var (calls, dbMs) = await StatsAsync(pg, "ledger");
+                api.Add(m with { CallsPer = calls / (double)m.Total, DbMsPer = dbMs / m.Total, Cpu = cpu1 - cpu0 });
+                if (run == 0 && clients == 1) profile = await TopStatementsAsync(pg, m.Total);
+
+                await ResetStatsAsync(pg);
+                var b0 = Cpu.Snapshot(null, pg.Pid);
+                var b = PgBench(pg, setup, clients, communities, seconds);
+                var b1 = Cpu.Snapshot(null, pg.Pid);
+                var (bcalls, bdbMs) = await StatsAsync(pg, "ledger");
+                bench.Add(b with { CallsPer = bcalls / (double)b.Counted, DbMsPer = bdbMs / b.Counted, Cpu = b1 - b0 });
+            }
+            rows.Add(new Row($"{clients} client{(clients > 1 ? "s" : "")}, {communities} communit{(communities > 1 ? "ies" : "y")}", api, bench, communities == 1));
+        }
+        var failures = await CheckAsync(http, setup);
+        Print("PostgreSQL", "pgbench, same SQL, same cluster", rows, runs, seconds);
+        Console.WriteLine("  profile, API at 1 client (pg_stat_statements): statements per posting, mean ms");
+        Console.Write(profile);
+        return failures;
+    }
+
+    private sealed record Setup(string Token, string[] Slugs, Dictionary<string, long[]> Units, string[] BaselineSlugs, long[] BaselineUnitBase);
+
+    private static HttpClient NewClient(Uri baseUri) => new(new SocketsHttpHandler { MaxConnectionsPerServer = 64, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+    {
+        BaseAddress = baseUri,
+        Timeout = TimeSpan.FromSeconds(60),
+    };
+
+    /// <summary>Communities bench-01.. for the API and pgb-01.. for the baseline, each with units; a trustee manager for all.</summary>
+    private static async Task<Setup> SetupAsync(HttpClient http, int count, string? baselinePrefix)
+    {
+        var api = new Api(http);
+        var admin = await api.LoginAsync("admin", Service.AdminPassword);
+        var user = await api.SendAsync(HttpMethod.Post, "/api/v1/users", admin, new { login = "poster", displayName = "Poster", password = "poster-password-1" });
+        var userId = (long)user!["id"]!;
+        var month = Today().ToString("yyyy-MM", CultureInfo.InvariantCulture);
+        var units = new Dictionary<string, long[]>();
+        var csv = new StringBuilder("building,number,use,area,areaSource,delivered\n");
+        for (var i = 1; i <= UnitsPerCommunity; i++) csv.Append(CultureInfo.InvariantCulture, $"1栋,{i},residential,{80 + i % 40}.25,registered,true\n");
+        async Task<string> Create(string slug)
+        {
+            await api.SendAsync(HttpMethod.Post, "/api/v1/communities", admin, new { slug, name = slug, booksStartMonth = month });
+            await api.SendAsync(HttpMethod.Put, $"/api/v1/communities/{slug}/members/{userId}", admin, new { roles = new[] { "trustee", "trustee_manager", "community_admin" } });
+            return slug;
+        }
+        var slugs = new List<string>();
+        for (var i = 1; i <= count; i++) slugs.Add(await Create($"bench-{i:00}"));
+        var baseline = new List<string>();
+        if (baselinePrefix is not null) for (var i = 1; i <= count; i++) baseline.Add(await Create($"{baselinePrefix}-{i:00}"));
+        var token = await api.LoginAsync("poster", "poster-password-1");
+        foreach (var slug in slugs.Concat(baseline))
+        {
+            await api.SendAsync(HttpMethod.Post, $"/api/v1/communities/{slug}/units/import", token, csv.ToString(), "text/csv");
+            var list = await api.SendAsync(HttpMethod.Get, $"/api/v1/communities/{slug}/units?limit=500", token);
+            units[slug] = list!["items"]!.AsArray().Select(u => (long)u!["id"]!).Order().ToArray();
+        }
+        // The baseline addresses communities and units by id: check they are contiguous so pgbench can compute them.
+        var unitBase = new List<long>();
+        foreach (var slug in baseline)
+        {
+            var u = units[slug];
+            if (u[^1] - u[0] != UnitsPerCommunity - 1) throw new InvalidOperationException($"units of {slug} are not contiguous");
+            unitBase.Add(u[0]);
+        }
+        return new Setup(token, slugs.ToArray(), units, baseline.ToArray(), unitBase.ToArray());
+    }
+
+    private static DateOnly Today() => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai")).DateTime);
+
+    internal sealed record Measure(double Rate, long Counted, long Total, double CallsPer = 0, double DbMsPer = 0, Cpu.Use Cpu = default);
+
+    private static long _posted;
+    private static long _sequence;
+
+    /// <summary>Closed-loop clients for 1 s of warm-up and then <paramref name="seconds"/> measured; alternate manual entry and payment.</summary>
+    private static async Task<Measure> LoadAsync(HttpClient http, Setup setup, int clients, int communities, int seconds)
+    {
+        var today = Today().ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        long done = 0, errors = 0;
+        string? firstError = null;
+        var stop = false;
+        var tasks = Enumerable.Range(0, clients).Select(i => Task.Run(async () =>
+        {
+            var slug = setup.Slugs[i % communities];
+            var units = setup.Units[slug];
+            var rnd = new Random(i);
+            var n = 0;
+            while (!Volatile.Read(ref stop))
+            {
+                var k = Interlocked.Increment(ref _sequence);
+                var amount = rnd.Next(100, 100_000);
+                using var req = (n++ % 2 == 0)
+                    ? new HttpRequestMessage(HttpMethod.Post, $"/api/v1/communities/{slug}/entries")
+                    {
+                        Content = JsonContent.Create(new
+                        {
+                            date = today, memo = "停车费收入", fund = "common",
+                            lines = new object[] { new { account = "1002", debit = amount }, new { account = "5201", credit = amount } },
+                        }),
+                        Headers = { { "Idempotency-Key", $"m-{k}" } },
+                    }
+                    : new HttpRequestMessage(HttpMethod.Post, $"/api/v1/communities/{slug}/payments")
+                    {
+                        Content = JsonContent.Create(new { unitId = units[rnd.Next(units.Length)], amount, paidAt = today, channel = "bank", externalRef = $"BANK-{k}" }),
+                    };
+                req.Headers.Authorization = Api.Bearer(setup.Token);
+                using var r = await http.SendAsync(req);
+                if (r.StatusCode == HttpStatusCode.Created) { Interlocked.Increment(ref done); Interlocked.Increment(ref _posted); }
+                else
+                {
+                    Interlocked.Increment(ref errors);
+                    firstError ??= $"{(int)r.StatusCode} {await r.Content.ReadAsStringAsync()}";
+                }
+            }
+        })).ToList();
+        await Task.Delay(1000);
+        var start = Interlocked.Read(ref done);
+        var sw = Stopwatch.StartNew();
+        await Task.Delay(seconds * 1000);
+        var end = Interlocked.Read(ref done);
+        var elapsed = sw.Elapsed.TotalSeconds;
+        Volatile.Write(ref stop, true);
+        await Task.WhenAll(tasks);
+        if (errors > 0) throw new InvalidOperationException($"{errors} postings failed; first: {firstError}");
+        return new Measure((end - start) / elapsed, end - start, Interlocked.Read(ref done));
+    }
+
+    // The SQL of one posting as CommunityWriter.RunAsync + Journal.PostAsync (+ FeeBook.PayAsync) run it, statement for statement.
+    private const string Lock = "SELECT head_seq + 1 AS seq, head_chain_hash AS prev FROM communities WHERE id = :c FOR UPDATE \\gset\n";
+    private const string Tail = """
+        SELECT month FROM closed_months WHERE community_id = :c;
+        SELECT code, name, name_en, kind, fund, parent_code, non_negative, per_unit FROM accounts WHERE community_id = :c ORDER BY code;
+        """;
+
+    private static string ManualScript => $$"""
+        \set c :c0 + (:client_id % :ncom)
+        \set amt random(100, 100000)
+        BEGIN;
+        {{Lock}}SELECT request_hash, status_code, response_body FROM idempotency_keys WHERE community_id = :c AND idem_key = 'm-' || CAST(:seq AS text);
+        {{Tail}}
+        INSERT INTO entries (community_id, seq, entry_date, month, memo, fund, kind, reverses_seq, personal, entry_hash, chain_hash, created_at, created_by) VALUES (:c, :seq, :day, :month, '停车费收入', 'common', 'manual', NULL, false, :hash, :hash, :at, 1);
+        INSERT INTO entry_lines (community_id, seq, line_no, account_code, side, amount_fen, unit_id) VALUES (:c, :seq, 1, '1002', 'D', :amt, NULL);
+        INSERT INTO entry_lines (community_id, seq, line_no, account_code, side, amount_fen, unit_id) VALUES (:c, :seq, 2, '5201', 'C', :amt, NULL);
+        INSERT INTO account_balances (community_id, account_code, month, debit_fen, credit_fen) VALUES (:c, '1002', :month, :amt, 0) ON CONFLICT (community_id, account_code, month) DO UPDATE SET debit_fen = account_balances.debit_fen + excluded.debit_fen, credit_fen = account_balances.credit_fen + excluded.credit_fen;
+        INSERT INTO account_balances (community_id, account_code, month, debit_fen, credit_fen) VALUES (:c, '5201', :month, 0, :amt) ON CONFLICT (community_id, account_code, month) DO UPDATE SET debit_fen = account_balances.debit_fen + excluded.debit_fen, credit_fen = account_balances.credit_fen + excluded.credit_fen;
+        UPDATE communities SET head_seq = :seq, head_chain_hash = :hash WHERE id = :c;
+        INSERT INTO idempotency_keys (community_id, idem_key, request_hash, status_code, response_body, created_at) VALUES (:c, 'm-' || CAST(:seq AS text), :hash, 201, :body, :at);
+        COMMIT;
+        """;
+
+    private static string PaymentScript => $$"""
+        \set c :c0 + (:client_id % :ncom)
+        \set u :ubase + (:c - :c0) * {{UnitsPerCommunity}} + random(0, {{UnitsPerCommunity - 1}})
+        \set amt random(100, 100000)
+        BEGIN;
+        {{Lock}}SELECT request_hash, status_code, response_body FROM idempotency_keys WHERE community_id = :c AND idem_key = 'payment' || chr(58) || 'p-' || CAST(:seq AS text);
+        SELECT COUNT(*) FROM units WHERE community_id = :c AND id = :u;
+        SELECT id, unit_id, month, kind, amount_fen, paid_fen, seq, issued_on, late_fee_of FROM bills WHERE community_id = :c AND unit_id = :u AND paid_fen < amount_fen ORDER BY month, kind, id;
+        {{Tail}}
+        INSERT INTO entries (community_id, seq, entry_date, month, memo, fund, kind, reverses_seq, personal, entry_hash, chain_hash, created_at, created_by) VALUES (:c, :seq, :day, :month, '物业费缴款 bank', 'common', 'payment', NULL, true, :hash, :hash, :at, 1);
+        INSERT INTO entry_lines (community_id, seq, line_no, account_code, side, amount_fen, unit_id) VALUES (:c, :seq, 1, '1002', 'D', :amt, NULL);
+        INSERT INTO entry_lines (community_id, seq, line_no, account_code, side, amount_fen, unit_id) VALUES (:c, :seq, 2, '2203', 'C', :amt, :u);
+        INSERT INTO account_balances (community_id, account_code, month, debit_fen, credit_fen) VALUES (:c, '1002', :month, :amt, 0) ON CONFLICT (community_id, account_code, month) DO UPDATE SET debit_fen = account_balances.debit_fen + excluded.debit_fen, credit_fen = account_balances.credit_fen + excluded.credit_fen;
+        INSERT INTO account_balances (community_id, account_code, month, debit_fen, credit_fen) VALUES (:c, '2203', :month, 0, :amt) ON CONFLICT (community_id, account_code, month) DO UPDATE SET debit_fen = account_balances.debit_fen + excluded.debit_fen, credit_fen = account_balances.credit_fen + excluded.credit_fen;
+        INSERT INTO unit_balances (community_id, account_code, unit_id, month, debit_fen, credit_fen) VALUES (:c, '2203', :u, :month, 0, :amt) ON CONFLICT (community_id, account_code, unit_id, month) DO UPDATE SET debit_fen = unit_balances.debit_fen + excluded.debit_fen, credit_fen = unit_balances.credit_fen + excluded.credit_fen;
+        UPDATE communities SET head_seq = :seq, head_chain_hash = :hash WHERE id = :c;
+        INSERT INTO payments (community_id, unit_id, external_ref, channel, amount_fen, paid_on, seq, created_at) VALUES (:c, :u, 'p-' || CAST(:seq AS text), 'bank', :amt, :day, :seq, :at) RETURNING id;
+        INSERT INTO idempotency_keys (community_id, idem_key, request_hash, status_code, response_body, created_at) VALUES (:c, 'payment' || chr(58) || 'p-' || CAST(:seq AS text), :hash, 201, :body, :at);
+        COMMIT;
+        """;
+
+    private static readonly string Hash = new('a', 64);
+    private static readonly string Body = """{"id":1,"unitId":1,"externalRef":"BANK-1","channel":"bank","amount":12345,"paidAt":"2026-01-01","seq":1,"allocated":0,"prepaid":12345}""";
+
+    private static Measure PgBench(PgCluster pg, Setup setup, int clients, int communities, int seconds)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"ledger-pgbench-{Environment.ProcessId}");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "manual.sql"), ManualScript);
+        File.WriteAllText(Path.Combine(dir, "payment.sql"), PaymentScript);
+        try { return PgBenchIn(dir, pg, setup, clients, communities, seconds); }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    private static Measure PgBenchIn(string dir, PgCluster pg, Setup setup, int clients, int communities, int seconds)
+    {
+        var ids = IdsOf(pg, setup.BaselineSlugs);
+        if (ids.Zip(ids.Skip(1)).Any(p => p.Second != p.First + 1)) throw new InvalidOperationException("baseline community ids are not contiguous");
+        var today = Today();
+        var at = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        var (_, output, _) = Proc.Run(pg.PgBench,
+        [
+            "-h", "127.0.0.1", "-p", pg.Port.ToString(CultureInfo.InvariantCulture), "-U", "postgres", "-n", "-M", "extended",
+            "-c", clients.ToString(CultureInfo.InvariantCulture), "-j", Math.Min(clients, 2).ToString(CultureInfo.InvariantCulture),
+            "-T", seconds.ToString(CultureInfo.InvariantCulture),
+            "-D", $"c0={ids[0]}", "-D", $"ncom={communities}", "-D", $"ubase={setup.BaselineUnitBase[0]}",
+            "-D", $"day={today:yyyy-MM-dd}", "-D", $"month={today:yyyy-MM}", "-D", $"at={at}", "-D", $"hash={Hash}", "-D", $"body={Body}",
+            "-f", Path.Combine(dir, "manual.sql") + "@1", "-f", Path.Combine(dir, "payment.sql") + "@1", "ledger",
+        ]);
+        var tps = double.Parse(Regex.Match(output, @"tps = ([\d.]+) \(without initial").Groups[1].Value, CultureInfo.InvariantCulture);
+        var processed = long.Parse(Regex.Match(output, @"number of transactions actually processed: (\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
+        var failed = Regex.Match(output, @"number of failed transactions: (\d+)");
+        if (failed.Success && failed.Groups[1].Value != "0") throw new InvalidOperationException("pgbench transactions failed:\n" + output);
+        return new Measure(tps, processed, processed);
+    }
+
+    private static long[] IdsOf(PgCluster pg, string[] slugs)
+    {
+        using var c = new NpgsqlConnection(pg.ConnectionString("ledger"));
+        return c.Query<long>("SELECT id FROM communities WHERE slug = ANY(@slugs) ORDER BY id", new { slugs }).ToArray();
+    }
+
+    /// <summary>Warms the service up (JIT, pools) with 5 s of load on every community before anything is measured.</summary>
+    private static async Task WarmUpAsync(HttpClient http, Setup setup) => await LoadAsync(http, setup, 8, setup.Slugs.Length, 5);
+
+    private static async Task<string> TopStatementsAsync(PgCluster pg, long posts)
+    {
+        await using var c = new NpgsqlConnection(pg.ConnectionString("ledger"));
+        var rows = await c.QueryAsync<(long Calls, double Mean, string Query)>("""
+            SELECT calls, mean_exec_time, regexp_replace(query, '\s+', ' ', 'g') FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+            WHERE d.datname = 'ledger' AND s.toplevel AND s.query NOT LIKE '%pg_stat_statements%' ORDER BY calls DESC, total_exec_time DESC LIMIT 30
+            """);
+        var sb = new StringBuilder();
+        foreach (var r in rows)
+            sb.Append(CultureInfo.InvariantCulture, $"    {r.Calls / (double)posts,5:F2} x {r.Mean,6:F3} ms  {(r.Query.Length > 110 ? r.Query[..110] : r.Query)}\n");
+        return sb.ToString();
+    }
+
+    private static async Task ResetStatsAsync(PgCluster pg) => await pg.ExecAsync("ledger", "SELECT pg_stat_statements_reset()");
+
+    /// <summary>Statements executed and their total execution time in the database, since the last reset.</summary>
+    private static async Task<(long Calls, double Ms)> StatsAsync(PgCluster pg, string database)
+    {
+        await using var c = new NpgsqlConnection(pg.ConnectionString(database));
+        var r = await c.QuerySingleAsync<(long, double)>("""
+            SELECT COALESCE(SUM(calls), 0)::bigint, COALESCE(SUM(total_exec_time), 0)::float8 FROM pg_stat_statements s
+            JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = @database AND s.query NOT LIKE '%pg_stat_statements%' AND s.toplevel
+            """, new { database });
+        return r;
+    }
+
+    private static async Task<int> CheckAsync(HttpClient http, Setup setup)
+    {
+        var api = new Api(http);
+        long seqs = 0;
+        var failures = 0;
+        foreach (var slug in setup.Slugs)
+        {
+            var report = await api.SendAsync(HttpMethod.Get, $"/api/v1/communities/{slug}/integrity", setup.Token);
+            seqs += (long)report!["seq"]!;
+            if (!(bool)report["ok"]!) { failures++; Console.WriteLine($"  INTEGRITY FAILED for {slug}: {report}"); }
+        }
+        var posted = Interlocked.Exchange(ref _posted, 0);
+        Console.WriteLine($"  check: integrity ok on {setup.Slugs.Length - failures}/{setup.Slugs.Length} communities; entries in the chains {seqs}, postings acknowledged {posted} -> {(seqs == posted ? "equal" : "DIFFERENT")}");
+        if (seqs != posted) failures++;
+        // An idempotent replay: the same key and request answer the first response, with Idempotency-Replayed.
+        var today = Today().ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var body = new { date = today, memo = "replay", fund = "common", lines = new object[] { new { account = "1002", debit = 100 }, new { account = "5201", credit = 100 } } };
+        string? first = null;
+        for (var i = 0; i < 2; i++)
+        {
+            using var req = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/communities/{setup.Slugs[0]}/entries") { Content = JsonContent.Create(body) };
+            req.Headers.Authorization = Api.Bearer(setup.Token);
+            req.Headers.Add("Idempotency-Key", "replay-check");
+            using var r = await http.SendAsync(req);
+            var text = await r.Content.ReadAsStringAsync();
+            if (i == 0) first = text;
+            else if (text != first || !r.Headers.Contains("Idempotency-Replayed")) { failures++; Console.WriteLine("  REPLAY FAILED"); }
+        }
+        return failures;
+    }
+
+    private sealed record Row(string Name, List<Measure> Ours, List<Measure> Baseline, bool SingleCommunity);
+
+    private static void Print(string engine, string baselineName, List<Row> rows, int runs, int seconds)
+    {
+        Console.WriteLine($"posting throughput, {engine}, API (manual entry with Idempotency-Key / payment with externalRef, alternating), median of {runs} runs of {seconds} s:");
+        Console.WriteLine($"  {"config",-28} {"API posts/s",12} {"baseline/s",12} {"ratio",7}  target        API db calls/post, db ms/post, cpu ms/post (service+db) | baseline calls/post, db ms/post, cpu ms/post (db)");
+        foreach (var r in rows)
+        {
+            var o = Stats.Median(r.Ours.Select(m => m.Rate).ToList());
+            var b = Stats.Median(r.Baseline.Select(m => m.Rate).ToList());
+            var ratio = o / b;
+            var target = r.SingleCommunity ? ratio >= 0.70 ? "met (>=70%)" : ratio >= 0.50 ? "MISSED 70%" : "MISSED 50%" : ratio >= 0.70 ? "met (>=70%)" : "MISSED 70%";
+            var om = r.Ours[r.Ours.Count / 2];
+            var bm = r.Baseline[r.Baseline.Count / 2];
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {r.Name,-28} {o,12:F0} {b,12:F0} {ratio,6:P0}  {target,-13} {om.CallsPer,5:F1}, {om.DbMsPer,5:F2}, {om.Cpu.PerOp(om.Total)} | {bm.CallsPer,5:F1}, {bm.DbMsPer,5:F2}, {bm.Cpu.PerOp(bm.Counted)}"));
+            Console.WriteLine($"  {"",-28} runs API: {Stats.Runs(r.Ours.Select(m => m.Rate))}; baseline: {Stats.Runs(r.Baseline.Select(m => m.Rate))}");
+        }
+        Console.WriteLine($"  baseline: {baselineName}");
+    }
+
+    // ------------------------------------------------------------------ SQLite
+
+    private static async Task<int> SqliteAsync(int seconds, int runs)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"ledger-bench-sqlite-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var file = Path.Combine(dir, "ledger.db");
+            int failures;
+            var rows = new List<Row>();
+            await using (var service = await Service.StartAsync("sqlite", $"Data Source={file}"))
+            {
+                using var http = NewClient(service.Base);
+                var setup = await SetupAsync(http, 32, null);
+                var bareFile = Path.Combine(dir, "bare.db");
+                var bare = await BareSetupAsync(bareFile);
+                foreach (var (clients, communities) in Configs)
+                {
+                    var api = new List<Measure>();
+                    var baseline = new List<Measure>();
+                    for (var run = 0; run < runs; run++)
+                    {
+                        var cpu0 = Cpu.Snapshot(service.Pid, null);
+                        var m = await LoadAsync(http, setup, clients, communities, seconds);
+                        var cpu1 = Cpu.Snapshot(service.Pid, null);
+                        api.Add(m with { Cpu = cpu1 - cpu0 });
+                        baseline.Add(await BareLoopAsync(bare, seconds));
+                    }
+                    rows.Add(new Row($"{clients} client{(clients > 1 ? "s" : "")}, {communities} communit{(communities > 1 ? "ies" : "y")}", api, baseline, communities == 1));
+                }
+                failures = await CheckAsync(http, setup);
+                await bare.Db.DisposeAsync();
+            }
+            Print("SQLite", "bare in-process loop of the same SQL, one writer, same pragmas (WAL, synchronous=FULL)", rows, runs, seconds);
+            return failures;
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(dir, true);
+        }
+    }
+
+    private sealed record Bare(LedgerDatabase Db, long CommunityId, long UnitBase);
+
+    private static async Task<Bare> BareSetupAsync(string file)
+    {
+        var db = new LedgerDatabase(Engine.Sqlite, $"Data Source={file}");
+        await new Migrator(db).MigrateAsync();
+        var clock = TimeProvider.System;
+        var community = (await new Communities(db, clock).CreateAsync(new NewCommunity("bare", "bare", "Asia/Shanghai", 1, Month.Of(Today())))).Value!;
+        var register = new Register(db, clock);
+        IReadOnlyList<long> ids = [];
+        await new CommunityWriter(db, clock).RunAsync(community, null, null, async scope =>
+        {
+            ids = await register.AddUnitsAsync(scope, Enumerable.Range(1, UnitsPerCommunity)
+                .Select(i => new ImportRow(new NewUnit("1栋", $"{i}", "residential", 8_025 + i, "registered", true), null, null)).ToList());
+            return new StoredResponse(200, "{}");
+        });
+        return new Bare(db, community.Id, ids[0]);
+    }
+
+    /// <summary>The posting SQL (as the pgbench scripts), one transaction per posting, in a tight loop on one connection.</summary>
+    private static async Task<Measure> BareLoopAsync(Bare bare, int seconds)
+    {
+        var today = Today();
+        var day = today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var month = today.ToString("yyyy-MM", CultureInfo.InvariantCulture);
+        var at = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        var rnd = new Random(7);
+        long n = 0;
+        var sw = Stopwatch.StartNew();
+        await using var connection = await bare.Db.OpenAsync();
+        while (sw.Elapsed.TotalSeconds < seconds)
+        {
+            var c = bare.CommunityId;
+            var amt = rnd.Next(100, 100_000);
+            var payment = n % 2 == 1;
+            var u = bare.UnitBase + rnd.Next(UnitsPerCommunity);
+            await using var tx = await bare.Db.BeginWriteAsync(connection);
+            var seq = await connection.QuerySingleAsync<long>("SELECT head_seq + 1 FROM communities WHERE id = @c", new { c }, tx);
+            var key = payment ? $"payment:p-{seq}" : $"m-{seq}";
+            await connection.QueryAsync("SELECT request_hash, status_code, response_body FROM idempotency_keys WHERE community_id = @c AND idem_key = @key", new { c, key }, tx);
+            if (payment)
+            {
+                await connection.QuerySingleAsync<long>("SELECT COUNT(*) FROM units WHERE community_id = @c AND id = @u", new { c, u }, tx);
+                await connection.QueryAsync("SELECT id, unit_id, month, kind, amount_fen, paid_fen, seq, issued_on, late_fee_of FROM bills WHERE community_id = @c AND unit_id = @u AND paid_fen < amount_fen ORDER BY month, kind, id", new { c, u }, tx);
+            }
+            await connection.QueryAsync("SELECT month FROM closed_months WHERE community_id = @c", new { c }, tx);
+            await connection.QueryAsync("SELECT code, name, name_en, kind, fund, parent_code, non_negative, per_unit FROM accounts WHERE community_id = @c ORDER BY code", new { c }, tx);
+            var credit = payment ? "2203" : "5201";
+            await connection.ExecuteAsync("""
+                INSERT INTO entries (community_id, seq, entry_date, month, memo, fund, kind, reverses_seq, personal, entry_hash, chain_hash, created_at, created_by)
+                VALUES (@c, @seq, @day, @month, 'bare', 'common', @kind, NULL, @payment, @Hash, @Hash, @at, 1)
+                """, new { c, seq, day, month, kind = payment ? "payment" : "manual", payment, Hash, at }, tx);
+            await connection.ExecuteAsync("INSERT INTO entry_lines (community_id, seq, line_no, account_code, side, amount_fen, unit_id) VALUES (@c, @seq, 1, '1002', 'D', @amt, NULL)", new { c, seq, amt }, tx);
+            await connection.ExecuteAsync("INSERT INTO entry_lines (community_id, seq, line_no, account_code, side, amount_fen, unit_id) VALUES (@c, @seq, 2, @credit, 'C', @amt, @unit)",
+                new { c, seq, amt, credit, unit = payment ? u : (long?)null }, tx);
+            const string upsert = """
+                INSERT INTO account_balances (community_id, account_code, month, debit_fen, credit_fen) VALUES (@c, @a, @month, @d, @cr)
+                ON CONFLICT (community_id, account_code, month) DO UPDATE SET debit_fen = account_balances.debit_fen + excluded.debit_fen, credit_fen = account_balances.credit_fen + excluded.credit_fen
+                """;
+            await connection.ExecuteAsync(upsert, new { c, a = "1002", month, d = amt, cr = 0 }, tx);
+            await connection.ExecuteAsync(upsert, new { c, a = credit, month, d = 0, cr = amt }, tx);
+            if (payment)
+                await connection.ExecuteAsync("""
+                    INSERT INTO unit_balances (community_id, account_code, unit_id, month, debit_fen, credit_fen) VALUES (@c, '2203', @u, @month, 0, @amt)
+                    ON CONFLICT (community_id, account_code, unit_id, month) DO UPDATE SET debit_fen = unit_balances.debit_fen + excluded.debit_fen, credit_fen = unit_balances.credit_fen + excluded.credit_fen
+                    """, new { c, u, month, amt }, tx);
+            await connection.ExecuteAsync("UPDATE communities SET head_seq = @seq, head_chain_hash = @Hash WHERE id = @c", new { seq, Hash, c }, tx);
+            if (payment)
+                await connection.QuerySingleAsync<long>("""
+                    INSERT INTO payments (community_id, unit_id, external_ref, channel, amount_fen, paid_on, seq, created_at) VALUES (@c, @u, @key, 'bank', @amt, @day, @seq, @at) RETURNING id
+                    """, new { c, u, key, amt, day, seq, at }, tx);
+            await connection.ExecuteAsync("INSERT INTO idempotency_keys (community_id, idem_key, request_hash, status_code, response_body, created_at) VALUES (@c, @key, @Hash, 201, @Body, @at)",
+                new { c, key, Hash, Body, at }, tx);
+            await tx.CommitAsync();
+            n++;
+        }
+        return new Measure(n / sw.Elapsed.TotalSeconds, n, n);
+    }
+}
+
+/// <summary>CPU time (user + system) of the service and of the PostgreSQL server (postmaster, live backends, reaped backends).</summary>
+static class Cpu
+{
+    private static readonly double Tick = 1000.0 / 100; // ms per clock tick (CLK_TCK = 100 on Linux)
+
+    public readonly record struct Use(double ServiceMs, double DbMs)
+    {
+        public static Use operator -(Use a, Use b) => new(a.ServiceMs - b.ServiceMs, a.DbMs - b.DbMs);
+        public string PerOp(long ops) => ops == 0 ? "-" : string.Create(CultureInfo.InvariantCulture, $"{ServiceMs / ops:F2}+{DbMs / ops:F2}");
+    }
+
+    public static Use Snapshot(int? service, int? postmaster)
+    {
+        var s = service is { } sp ? Ticks(sp, false) : 0;
+        double db = 0;
+        if (postmaster is { } pm)
+        {
+            db = Ticks(pm, true);
+            foreach (var d in Directory.EnumerateDirectories("/proc"))
+            {
+                if (!int.TryParse(Path.GetFileName(d), out var pid) || pid == pm) continue;
+                var f = Fields(pid);
+                if (f is not null && f.Length > 3 && f[1] == pm.ToString(CultureInfo.InvariantCulture)) db += Ticks(pid, false);
+            }
+        }
+        return new Use(s * Tick, db * Tick);
+    }
+
+    private static string[]? Fields(int pid)
+    {
+        try
+        {
+            var s = File.ReadAllText($"/proc/{pid}/stat");
+            return s[(s.LastIndexOf(')') + 2)..].Split(' ');
+        }
+        catch (IOException) { return null; }
+    }
+
+    private static double Ticks(int pid, bool children)
+    {
+        var f = Fields(pid);
+        if (f is null) return 0;
+        // After "(comm) ": state(0) ppid(1) ... utime(11) stime(12) cutime(13) cstime(14)
+        double t = long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture);
+        if (children) t += long.Parse(f[13], CultureInfo.InvariantCulture) + long.Parse(f[14], CultureInfo.InvariantCulture);
+        return t;
+    }
+}
