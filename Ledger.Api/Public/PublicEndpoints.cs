@@ -443,11 +443,18 @@ public static class PublicEndpoints
         Domain.Store.Register register, IMemoryCache cache)
     {
         var t = Texts.For(http);
-        var community = await communities.FindAsync(c);
-        var origins = community is null ? [] : (await register.TrustTermsAsync(community.Id))?.Terms.EmbedOrigins ?? [];
-        http.Response.Headers.ContentSecurityPolicy = StrictCsp + "; frame-ancestors " + (origins.Count == 0 ? "'none'" : string.Join(' ', origins));
+        // The framing policy is cached like the page, so a cache hit costs no database work.
+        var policy = await cache.GetOrCreateAsync($"embed-policy:{c}", async entry =>
+        {
+            entry.AbsoluteExpirationRelativeToNow = CacheFor;
+            var found = await communities.FindAsync(c);
+            var origins = found is null ? [] : (await register.TrustTermsAsync(found.Id))?.Terms.EmbedOrigins ?? [];
+            return StrictCsp + "; frame-ancestors " + (origins.Count == 0 ? "'none'" : string.Join(' ', origins));
+        });
+        http.Response.Headers.ContentSecurityPolicy = policy;
         return await Serve(http, cache, HtmlType, async () =>
         {
+            var community = await communities.FindAsync(c);
             if (community is null) return NotFoundPage(t);
             var latest = (await statements.ListAsync(community.Id, includeDrafts: false)).Where(s => s.Kind == "month")
                 .OrderBy(s => s.Period, StringComparer.Ordinal).ThenBy(s => s.Version).LastOrDefault();

@@ -297,12 +297,17 @@ public sealed class StatementBook(LedgerDatabase db, Communities communities, Re
                 lines.Where(l => l.Kind == "income").Select(l => Figure(l, -1)).ToList());
         }
 
-        // Arrears as they stood at the period's end: settlements after it do not count yet.
+        // Arrears as they stood at the period's end: settlements after it do not count yet. Only bills
+        // open now, or settled after the period's end, can have been open then: read just those.
         var open = (await c.QueryAsync<(string Building, string Number, long UnitId, string IssuedOn, long Due)>("""
+            WITH candidates (id) AS (
+                SELECT id FROM bills WHERE community_id = @communityId AND paid_fen < amount_fen AND issued_on <= @ToDay
+                UNION
+                SELECT bill_id FROM settlements WHERE community_id = @communityId AND settled_on > @ToDay)
             SELECT u.building, u.number, b.unit_id, b.issued_on,
                    b.amount_fen - COALESCE((SELECT SUM(s.amount_fen) FROM settlements s WHERE s.community_id = b.community_id AND s.bill_id = b.id AND s.settled_on <= @ToDay), 0)
-            FROM bills b JOIN units u ON u.community_id = b.community_id AND u.id = b.unit_id
-            WHERE b.community_id = @communityId AND b.issued_on <= @ToDay
+            FROM candidates k JOIN bills b ON b.id = k.id JOIN units u ON u.community_id = b.community_id AND u.id = b.unit_id
+            WHERE b.issued_on <= @ToDay
             """, range, tx)).Where(b => b.Due > 0).ToList();
         var buckets = new long[ArrearsBuckets.Names.Length];
         foreach (var b in open)

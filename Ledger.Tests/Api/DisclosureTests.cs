@@ -104,6 +104,23 @@ public abstract class DisclosureTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task Arrears_in_a_statement_stand_as_at_the_periods_end_even_when_paid_later()
+    {
+        var y = await DisclosureYard.BuildAsync(App);
+        var before = await App.Anonymous().GetJsonAsync(y.Public("/statements/2026-10.json"));
+        Assert.Equal(3 * 18_000, before["arrears"]!["amount"]!.GetValue<long>()); // unit 2's October, unit 3's September and October
+        await (await y.Trustee.PostAsync(y.P("/payments"), new { unitId = y.Units[2], amount = 36_000, paidAt = "2026-11-20", channel = "bank", externalRef = "LATE" })).AssertStatus(201);
+        await (await y.Admin.PostAsync(y.P("/statements/2026-10/corrections"), new { reason = "重新生成" })).AssertStatus(201);
+        await (await y.Admin.PostAsync(y.P("/statements/2026-10/publish"), null)).AssertStatus(200);
+        ForgetPublicCache();
+        var after = await App.Anonymous().GetJsonAsync(y.Public("/statements/2026-10.json"));
+        Assert.Equal(2, after["version"]!.GetValue<int>());
+        Assert.Equal(before["arrears"]!.ToJsonString(), after["arrears"]!.ToJsonString());
+        var now = await y.Trustee.GetJsonAsync(y.P("/arrears"));
+        Assert.Equal(18_000, now["totalDue"]!.GetValue<long>()); // today only unit 2's October is still open
+    }
+
+    [SkippableFact]
     public async Task Public_pages_are_chinese_by_default_english_on_request_and_escape_user_text()
     {
         var y = await DisclosureYard.BuildAsync(App);
