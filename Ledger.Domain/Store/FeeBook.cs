@@ -185,14 +185,11 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal, Register registe
         var posted = await journal.PostAsync(scope, drafts, checkUnits: false);
         if (!posted.Ok) return posted.Failure!;
         var at = Dates.Instant(scope.Now);
-        await scope.ExecuteAsync($"""
-            INSERT INTO bills (community_id, unit_id, owner_id, month, kind, late_fee_of, amount_fen, paid_fen, seq, issued_on, created_at)
-            VALUES (@Id, @UnitId, @OwnerId, @Month, @Kind, @LateFeeOf, @Amount, 0, @Seq, @IssuedOn, @at)
-            """, newBills.Select((b, i) => new
+        await Bulk.InsertAsync(scope, "INSERT INTO bills (community_id, unit_id, owner_id, month, kind, late_fee_of, amount_fen, paid_fen, seq, issued_on, created_at)",
+            newBills.Select((b, i) => new object?[]
             {
-                c.Id, b.UnitId, b.OwnerId, Month = month.ToString(), b.Kind, b.LateFeeOf, b.Amount, posted.Value![i].Entry.Seq,
-                IssuedOn = Dates.Format(date), at,
-            }));
+                c.Id, b.UnitId, b.OwnerId, month.ToString(), b.Kind, b.LateFeeOf, b.Amount, 0L, posted.Value![i].Entry.Seq, Dates.Format(date), at,
+            }).ToList());
 
         await SettleFromPrepaymentsAsync(scope, date);
         var run = new BillingRun(month.ToString(), newBills.Count, newBills.Sum(b => b.Amount),
@@ -233,8 +230,7 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal, Register registe
         }).ToList();
         var posted = await journal.PostAsync(scope, drafts, checkUnits: false);
         if (!posted.Ok) throw new InvalidOperationException($"Settling prepayments failed: {posted.Failure}");
-        for (var i = 0; i < plans.Count; i++)
-            await RecordSettlementsAsync(scope, plans[i].Parts, null, posted.Value![i].Entry.Seq, date);
+        await RecordSettlementsAsync(scope, plans.SelectMany((p, i) => p.Parts.Select(part => (part.Bill, part.Amount, posted.Value![i].Entry.Seq))).ToList(), null, date);
     }
 
     /// <summary>Spreads <paramref name="amount"/> over open bills in the order given (oldest first); returns the parts and what is left.</summary>
@@ -252,13 +248,12 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal, Register registe
         return (parts, left);
     }
 
-    private static async Task RecordSettlementsAsync(WriteScope scope, List<(BillRow Bill, long Amount)> parts, long? paymentId, long seq, DateOnly date)
+    /// <summary>Records which entry settled how much of which bill, and marks the bills paid that far. Each bill appears once.</summary>
+    private static async Task RecordSettlementsAsync(WriteScope scope, List<(BillRow Bill, long Amount, long Seq)> parts, long? paymentId, DateOnly date)
     {
-        await scope.ExecuteAsync("""
-            INSERT INTO settlements (community_id, bill_id, payment_id, seq, amount_fen, settled_on) VALUES (@Id, @BillId, @paymentId, @seq, @Amount, @On)
-            """, parts.Select(p => new { scope.Community.Id, BillId = p.Bill.Id, paymentId, seq, p.Amount, On = Dates.Format(date) }));
-        await scope.ExecuteAsync("UPDATE bills SET paid_fen = paid_fen + @Amount WHERE community_id = @Id AND id = @BillId",
-            parts.Select(p => new { p.Amount, scope.Community.Id, BillId = p.Bill.Id }));
+        await Bulk.InsertAsync(scope, "INSERT INTO settlements (community_id, bill_id, payment_id, seq, amount_fen, settled_on)",
+            parts.Select(p => new object?[] { scope.Community.Id, p.Bill.Id, paymentId, p.Seq, p.Amount, Dates.Format(date) }).ToList());
+        await Bulk.AddToPaidAsync(scope, parts.Select(p => new object?[] { p.Bill.Id, p.Amount }).ToList());
     }
 
     /// <summary>
@@ -284,7 +279,7 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal, Register registe
             INSERT INTO payments (community_id, unit_id, external_ref, channel, amount_fen, paid_on, seq, created_at)
             VALUES (@Id, @unitId, @externalRef, @channel, @amount, @On, @seq, @At) RETURNING id
             """, new { scope.Community.Id, unitId, externalRef, channel, amount, On = Dates.Format(paidOn), seq, At = Dates.Instant(scope.Now) });
-        if (parts.Count > 0) await RecordSettlementsAsync(scope, parts, paymentId, seq, paidOn);
+        if (parts.Count > 0) await RecordSettlementsAsync(scope, parts.Select(p => (p.Bill, p.Amount, seq)).ToList(), paymentId, paidOn);
         return new PaymentView(paymentId, unitId, externalRef, channel, amount, Dates.Format(paidOn), seq, allocated, left);
     }
 

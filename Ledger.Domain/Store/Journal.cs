@@ -116,8 +116,8 @@ public sealed class Journal(LedgerDatabase db)
         }
 
         var posted = new List<JournalEntry>(drafts.Count);
-        var entryRows = new List<object>(drafts.Count);
-        var lineRows = new List<object>(drafts.Count * 2);
+        var entryRows = new List<object?[]>(drafts.Count);
+        var lineRows = new List<object?[]>(drafts.Count * 2);
         var accountDeltas = new Dictionary<(string Account, string Month), (long D, long C)>();
         var unitDeltas = new Dictionary<(string Account, long Unit, string Month), (long D, long C)>();
         var createdAt = Dates.Instant(scope.Now);
@@ -128,15 +128,12 @@ public sealed class Journal(LedgerDatabase db)
             var entryHash = entry.ComputeHash();
             var chainHash = HashChain.Next(scope.HeadChainHash, entryHash);
             var month = Month.Of(draft.Date).ToString();
-            entryRows.Add(new
-            {
-                community.Id, Seq = seq, Date = Dates.Format(draft.Date), Month = month, draft.Memo, draft.Fund, draft.Kind,
-                draft.Reverses, Personal = entry.IsPersonal, EntryHash = entryHash, ChainHash = chainHash, CreatedAt = createdAt, scope.UserId,
-            });
+            entryRows.Add([community.Id, seq, Dates.Format(draft.Date), month, draft.Memo, draft.Fund, draft.Kind,
+                draft.Reverses, entry.IsPersonal, entryHash, chainHash, createdAt, scope.UserId]);
             for (var i = 0; i < draft.Lines.Count; i++)
             {
                 var line = draft.Lines[i];
-                lineRows.Add(new { community.Id, Seq = seq, LineNo = i + 1, line.Account, Side = line.IsDebit ? "D" : "C", Amount = line.Amount, line.UnitId });
+                lineRows.Add([community.Id, seq, (long)(i + 1), line.Account, line.IsDebit ? "D" : "C", line.Amount, line.UnitId]);
                 var (d, c) = line.IsDebit ? (line.Amount, 0L) : (0L, line.Amount);
                 var key = (line.Account, month);
                 var prev = accountDeltas.GetValueOrDefault(key);
@@ -153,29 +150,23 @@ public sealed class Journal(LedgerDatabase db)
             posted.Add(new JournalEntry(entry, draft.Kind, entryHash, chainHash, null, createdAt));
         }
 
-        await scope.ExecuteAsync("""
-            INSERT INTO entries (community_id, seq, entry_date, month, memo, fund, kind, reverses_seq, personal, entry_hash, chain_hash, created_at, created_by)
-            VALUES (@Id, @Seq, @Date, @Month, @Memo, @Fund, @Kind, @Reverses, @Personal, @EntryHash, @ChainHash, @CreatedAt, @UserId)
-            """, entryRows);
-        await scope.ExecuteAsync("""
-            INSERT INTO entry_lines (community_id, seq, line_no, account_code, side, amount_fen, unit_id)
-            VALUES (@Id, @Seq, @LineNo, @Account, @Side, @Amount, @UnitId)
-            """, lineRows);
-        await scope.ExecuteAsync("""
-            INSERT INTO account_balances (community_id, account_code, month, debit_fen, credit_fen)
-            VALUES (@Id, @Account, @Month, @D, @C)
+        await Bulk.InsertAsync(scope,
+            "INSERT INTO entries (community_id, seq, entry_date, month, memo, fund, kind, reverses_seq, personal, entry_hash, chain_hash, created_at, created_by)",
+            entryRows);
+        await Bulk.InsertAsync(scope, "INSERT INTO entry_lines (community_id, seq, line_no, account_code, side, amount_fen, unit_id)", lineRows);
+        // The balance deltas are summed per key above, so no statement touches one row twice.
+        await Bulk.InsertAsync(scope, "INSERT INTO account_balances (community_id, account_code, month, debit_fen, credit_fen)",
+            accountDeltas.Select(kv => new object?[] { community.Id, kv.Key.Account, kv.Key.Month, kv.Value.D, kv.Value.C }).ToList(), """
             ON CONFLICT (community_id, account_code, month) DO UPDATE
             SET debit_fen = account_balances.debit_fen + excluded.debit_fen,
                 credit_fen = account_balances.credit_fen + excluded.credit_fen
-            """, accountDeltas.Select(kv => new { community.Id, kv.Key.Account, kv.Key.Month, kv.Value.D, kv.Value.C }));
-        if (unitDeltas.Count > 0)
-            await scope.ExecuteAsync("""
-                INSERT INTO unit_balances (community_id, account_code, unit_id, month, debit_fen, credit_fen)
-                VALUES (@Id, @Account, @Unit, @Month, @D, @C)
-                ON CONFLICT (community_id, account_code, unit_id, month) DO UPDATE
-                SET debit_fen = unit_balances.debit_fen + excluded.debit_fen,
-                    credit_fen = unit_balances.credit_fen + excluded.credit_fen
-                """, unitDeltas.Select(kv => new { community.Id, kv.Key.Account, kv.Key.Unit, kv.Key.Month, kv.Value.D, kv.Value.C }));
+            """);
+        await Bulk.InsertAsync(scope, "INSERT INTO unit_balances (community_id, account_code, unit_id, month, debit_fen, credit_fen)",
+            unitDeltas.Select(kv => new object?[] { community.Id, kv.Key.Account, kv.Key.Unit, kv.Key.Month, kv.Value.D, kv.Value.C }).ToList(), """
+            ON CONFLICT (community_id, account_code, unit_id, month) DO UPDATE
+            SET debit_fen = unit_balances.debit_fen + excluded.debit_fen,
+                credit_fen = unit_balances.credit_fen + excluded.credit_fen
+            """);
         await scope.ExecuteAsync(
             "UPDATE communities SET head_seq = @HeadSeq, head_chain_hash = @HeadChainHash WHERE id = @Id",
             new { scope.HeadSeq, scope.HeadChainHash, community.Id });
