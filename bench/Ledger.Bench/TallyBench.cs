@@ -86,9 +86,9 @@ static class TallyBench
                 var t = Stopwatch.StartNew();
                 var outcome = await writer.RunAsync(c, null, null, async scope =>
                 {
-                    var m = await motions.AdvanceAsync(scope, motionId);
-                    closed = m?.Result;
-                    return m is { Status: "closed" } ? new Failure("bench_rollback", "on purpose") : new Failure("bench", $"not closed: {m?.Status}");
+                    var status = await motions.AdvanceAsync(scope, motionId);
+                    closed = (await motions.GetAsync(scope.Connection, scope.Transaction, c.Id, motionId))?.Result;
+                    return status == "closed" ? new Failure("bench_rollback", "on purpose") : new Failure("bench", $"not closed: {status}");
                 });
                 close.Add(t.Elapsed.TotalMilliseconds);
                 if (outcome is not WriteOutcome.Failed { Failure.Code: "bench_rollback" }) throw new InvalidOperationException($"close failed: {outcome}");
