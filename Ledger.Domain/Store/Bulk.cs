@@ -5,14 +5,12 @@ using Dapper;
 namespace Ledger.Domain.Store;
 
 /// <summary>
-/// Many rows in one statement: <c>INSERT … VALUES (…), (…), …</c> in chunks that stay under both
-/// engines' parameter limits, instead of one round trip per row (which is what handing Dapper a list
-/// does). The same SQL runs on SQLite and PostgreSQL, ON CONFLICT clauses included.
+/// Many rows in one statement: <c>INSERT … VALUES (…), (…), …</c> in chunks sized per engine
+/// (<see cref="Dialect.BatchParameters"/>), instead of one round trip per row (which is what handing
+/// Dapper a list does). The same SQL runs on SQLite and PostgreSQL, ON CONFLICT clauses included.
 /// </summary>
 public static class Bulk
 {
-    private const int MaxParameters = 30_000; // SQLite allows 32,766; PostgreSQL 65,535
-
     /// <param name="insert">"INSERT INTO t (a, b, c)"</param>
     /// <param name="rows">one value array per row, in the column order of <paramref name="insert"/></param>
     /// <param name="suffix">anything after the VALUES list, e.g. an ON CONFLICT clause</param>
@@ -33,7 +31,20 @@ public static class Bulk
         var columns = rows[0].Length;
         // A column that is null in every row still needs a type for PostgreSQL: ours are all bigint ids.
         var types = Enumerable.Range(0, columns).Select(j => TypeOf(rows.Select(r => r[j]).FirstOrDefault(v => v is not null))).ToArray();
-        var chunk = Math.Max(1, MaxParameters / columns);
+        if (scope.Dialect.BatchParameters == 0)
+        {
+            // One row's statement, prepared once and executed for every row.
+            var one = $"{before} ({string.Join(", ", Enumerable.Range(0, columns).Select(j => $"@p{j}"))}) {after}";
+            await scope.ExecuteAsync(one, rows.Select(row =>
+            {
+                var p = new DynamicParameters();
+                foreach (var (name, value) in fixedParameters) p.Add(name, value);
+                for (var j = 0; j < columns; j++) p.Add($"p{j}", row[j], types[j]);
+                return p;
+            }).ToList());
+            return;
+        }
+        var chunk = Math.Max(1, scope.Dialect.BatchParameters / columns);
         for (var start = 0; start < rows.Count; start += chunk)
         {
             var count = Math.Min(chunk, rows.Count - start);

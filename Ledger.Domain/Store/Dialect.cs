@@ -24,6 +24,15 @@ public abstract class Dialect
     public abstract bool IsUniqueViolation(Exception e);
 
     /// <summary>
+    /// Parameters per multi-row statement, or 0 for one prepared statement executed once per row.
+    /// PostgreSQL saves a network round trip per row, so large batches pay. SQLite is in-process: one
+    /// statement compiled once and re-run per row beats compiling many long ones (measured: 254 ms
+    /// against 642 ms for a 2,000-unit billing run; a 30,000-parameter statement took 29 s, since
+    /// SQLite finds each named parameter by a linear scan).
+    /// </summary>
+    public abstract int BatchParameters { get; }
+
+    /// <summary>
     /// "column is one of the list parameter": Dapper expands a list into (@p1, @p2, ...) for SQLite
     /// but hands Npgsql a native array, which PostgreSQL compares with = ANY.
     /// </summary>
@@ -44,6 +53,8 @@ public sealed class SqliteDialect : Dialect
     public override string ForUpdate => "";
 
     public override string InList(string column, string parameter) => $"{column} IN {parameter}";
+
+    public override int BatchParameters => 0;
 
     public override bool IsUniqueViolation(Exception e) =>
         e is SqliteException { SqliteErrorCode: 19 } s && (s.SqliteExtendedErrorCode is 2067 or 1555);
@@ -66,6 +77,8 @@ public sealed class PostgresDialect : Dialect
     public override string ForUpdate => " FOR UPDATE";
 
     public override string InList(string column, string parameter) => $"{column} = ANY({parameter})";
+
+    public override int BatchParameters => 20_000;
 
     public override bool IsUniqueViolation(Exception e) => e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 
