@@ -154,8 +154,8 @@ public sealed class StatementBook(LedgerDatabase db, Communities communities, Re
     }
 
     /// <summary>
-    /// Publishes the draft: rebuilt once more with the remarks and the previous statement's hash, then
-    /// frozen. Idempotent. Fails with: not_found, earlier_statement_unpublished (409).
+    /// Publishes the draft as reviewed (with its remarks, naming the previous statement's hash), then
+    /// it is frozen. Idempotent. Fails with: not_found, earlier_statement_unpublished (409).
     /// </summary>
     public async Task<Result<StatementRecord>> PublishAsync(WriteScope scope, Period period)
     {
@@ -169,7 +169,9 @@ public sealed class StatementBook(LedgerDatabase db, Communities communities, Re
             if (before is { Status: "draft" })
                 return Failure.Conflict(Codes.EarlierStatementUnpublished, $"Publish {previous.Text} first: each statement names the one before.");
         }
-        var draft = await DraftAsync(scope, period);
+        // What is published is the draft the supervisor reviewed (remarks rebuild it as they come);
+        // it is rebuilt only when the statement before it was published since, to name its hash.
+        var draft = latest.PreviousHash == await PreviousPublishedHashAsync(scope, period) ? latest : await DraftAsync(scope, period);
         await scope.ExecuteAsync("""
             UPDATE statements SET status = 'published', published_at = @At WHERE community_id = @Id AND period = @Period AND version = @Version AND status = 'draft'
             """, new { At = Dates.Instant(scope.Now), scope.Community.Id, Period = period.Text, draft.Version });
