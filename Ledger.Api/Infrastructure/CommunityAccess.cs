@@ -44,11 +44,9 @@ public static class CommunityAccess
             var http = context.HttpContext;
             var slug = http.GetRouteValue("c") as string ?? "";
             var communities = http.RequestServices.GetRequiredService<Domain.Store.Communities>();
-            var identity = http.RequestServices.GetRequiredService<Domain.Store.Identity>();
-            var community = await communities.FindAsync(slug);
-            if (community is null) return Problems.NotFound("The community");
             var userId = http.User.UserId();
-            var roles = await identity.RolesAsync(community.Id, userId);
+            var (community, roles) = await communities.FindWithRolesAsync(slug, userId);
+            if (community is null) return Problems.NotFound("The community");
             var platformAdmin = http.User.IsPlatformAdmin();
             if (roles.Count == 0 && !platformAdmin) return Problems.NotFound("The community");
             var allowed = http.GetEndpoint()?.Metadata.GetMetadata<AllowedRoles>()?.Roles ?? [];

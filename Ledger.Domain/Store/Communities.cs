@@ -9,7 +9,12 @@ public sealed record NewCommunity(string Slug, string Name, string TimeZone, int
 /// <summary>Communities, their funds and charts of accounts, and month closing.</summary>
 public sealed class Communities(LedgerDatabase db, TimeProvider clock)
 {
-    private sealed class Row
+    private sealed class RowWithRole : Row
+    {
+        public string? Role { get; init; }
+    }
+
+    private class Row
     {
         public long Id { get; init; }
         public string Slug { get; init; } = "";
@@ -28,6 +33,19 @@ public sealed class Communities(LedgerDatabase db, TimeProvider clock)
             return (await connection.QuerySingleOrDefaultAsync<Row>($"SELECT {Columns} FROM communities WHERE slug = @slug", new { slug }))?.ToInfo();
         await using var own = await db.OpenAsync();
         return await FindAsync(slug, own);
+    }
+
+    /// <summary>The community and the user's roles in it, in one round trip (every community request asks both).</summary>
+    public async Task<(CommunityInfo? Community, IReadOnlyList<string> Roles)> FindWithRolesAsync(string slug, long userId)
+    {
+        await using var connection = await db.OpenAsync();
+        var rows = (await connection.QueryAsync<RowWithRole>("""
+            SELECT c.id, c.slug, c.name, c.time_zone, c.fiscal_year_start_month, c.books_start_month, m.role
+            FROM communities c LEFT JOIN memberships m ON m.community_id = c.id AND m.user_id = @userId
+            WHERE c.slug = @slug ORDER BY m.role
+            """, new { slug, userId })).ToList();
+        if (rows.Count == 0) return (null, []);
+        return (rows[0].ToInfo(), rows.Where(r => r.Role is not null).Select(r => r.Role!).ToList());
     }
 
     public async Task<IReadOnlyList<CommunityInfo>> AllAsync()

@@ -27,8 +27,10 @@ public sealed class LedgerDatabase : IAsyncDisposable
         }
         else
         {
-            ConnectionString = connectionString;
-            DataSource = NpgsqlDataSource.Create(connectionString);
+            // No session state outlives a use of a connection (the migration lock is released
+            // explicitly), so returning one to the pool needs no DISCARD ALL round trip.
+            ConnectionString = new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true }.ToString();
+            DataSource = NpgsqlDataSource.Create(ConnectionString);
         }
     }
 
