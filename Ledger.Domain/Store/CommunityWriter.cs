@@ -78,6 +78,7 @@ public sealed class CommunityWriter(LedgerDatabase db, TimeProvider clock)
     public async Task<WriteOutcome> RunAsync(CommunityInfo community, long? userId, IdempotencyClaim? claim,
         Func<WriteScope, Task<Result<StoredResponse>>> work, CancellationToken ct = default, string? address = null)
     {
+        using var gate = await db.EnterWriterAsync(ct);
         await using var connection = await db.OpenAsync(ct);
         await using var tx = await db.BeginWriteAsync(connection, ct);
         var head = await connection.QuerySingleAsync<HeadRow>(

@@ -51,5 +51,26 @@ public sealed class LedgerDatabase : IAsyncDisposable
             ? sqlite.BeginTransaction(deferred: false)
             : await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
 
+    private readonly SemaphoreSlim _sqliteWriter = new(1, 1);
+
+    /// <summary>
+    /// SQLite has one writer at a time; writers of this process queue here, in order and without
+    /// sleeping, instead of polling SQLite's lock on its busy timeout (which sleeps in growing steps).
+    /// Other processes still meet the busy timeout. PostgreSQL needs no gate: row locks serialise
+    /// writers of one community and let other communities through.
+    /// </summary>
+    public async ValueTask<IDisposable?> EnterWriterAsync(CancellationToken ct)
+    {
+        if (Engine != Engine.Sqlite) return null;
+        await _sqliteWriter.WaitAsync(ct);
+        return new Gate(_sqliteWriter);
+    }
+
+    private sealed class Gate(SemaphoreSlim semaphore) : IDisposable
+    {
+        private int _released;
+        public void Dispose() { if (Interlocked.Exchange(ref _released, 1) == 0) semaphore.Release(); }
+    }
+
     public ValueTask DisposeAsync() => DataSource.DisposeAsync();
 }
