@@ -31,6 +31,16 @@ public sealed record TrustTermsRequest(
     public sealed record DisclosureDto(int? CloseDay, int? SignOffDays, string? ArrearsDetail);
     public sealed record LateFeeDto(int? DailyRatePermyriad, decimal? CapPercent);
 
+    /// <summary>The document as PUT takes it, so a client can read, change and put it back.</summary>
+    public static TrustTermsRequest From(TrustTerms t) => new(
+        new TrusteeDto(t.Trustee.Name, t.Trustee.CreditCode),
+        new RemunerationDto(t.Remuneration.Kind, t.Remuneration.PercentBasisPoints is { } bp ? bp / 100m : null, t.Remuneration.Amount),
+        new ApprovalDto(t.Approval.SupervisorUpTo, t.Approval.CommitteeUpTo, t.Approval.ExpiryDays),
+        new DisclosureDto(t.Disclosure.CloseDay, t.Disclosure.SignOffDays, t.Disclosure.ArrearsDetail),
+        t.QueryAnswerDays, t.EmbedOrigins.ToArray(),
+        t.LateFee is { } lf ? new LateFeeDto(lf.DailyRatePermyriad, lf.CapBasisPoints / 100m) : null,
+        t.FollowMajority);
+
     public TrustTerms ToTerms() => new(
         new TrustTerms.TrusteeInfo(Trustee!.Name!.Trim(), Trustee.CreditCode!.Trim()),
         new TrustTerms.RemunerationTerms(Remuneration!.Kind!, Remuneration.Kind == "percent" ? (long)(Remuneration.Percent!.Value * 100) : null,
@@ -142,15 +152,14 @@ public static class RegisterEndpoints
     private static Task<IResult> SetTrustTerms(TrustTermsRequest request, HttpContext http, Writes writes, Domain.Store.Register register) =>
         writes.RunAsync(http, request, async scope =>
         {
-            var terms = request.ToTerms();
-            var version = await register.SetTrustTermsAsync(scope, terms);
-            return Result<object>.From(new { version, terms });
+            var version = await register.SetTrustTermsAsync(scope, request.ToTerms());
+            return Result<object>.From(new { version, terms = TrustTermsRequest.From(request.ToTerms()) });
         }, StatusCodes.Status200OK);
 
     private static async Task<IResult> GetTrustTerms(CurrentCommunity current, Domain.Store.Register register)
     {
         var terms = await register.TrustTermsAsync(current.Community.Id);
-        return terms is { } t ? TypedResults.Ok(new { version = t.Version, terms = t.Terms }) : Problems.NotFound("Trust terms");
+        return terms is { } t ? TypedResults.Ok(new { version = t.Version, terms = TrustTermsRequest.From(t.Terms) }) : Problems.NotFound("Trust terms");
     }
 
     private static Task<IResult> AddUnit(UnitRequest request, HttpContext http, Writes writes, Domain.Store.Register register) =>

@@ -248,6 +248,9 @@ public abstract class FeesApiTests(EngineFixture fixture)
 
         var terms = TrustTermsJson(lateFee: new { dailyRatePermyriad = 5, capPercent = 1 });
         await (await b.Admin.PutAsync(b.P("/trust-terms"), terms)).AssertStatus(200);
+        var stored = await b.Admin.GetJsonAsync(b.P("/trust-terms"));
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(terms, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)),
+            stored["terms"]!.ToJsonString()); // what was put comes back as it was put
         await Bill(b, "2026-11");
         var lateFees = (await b.Staff.GetJsonAsync(b.P("/bills")))["items"]!.AsArray().Where(x => x!["kind"]!.GetValue<string>() == "late_fee").ToList();
         // September's 18000 fen was overdue all of October: 18000 × 0.05% × 31 days = 279, capped at 1% = 180.

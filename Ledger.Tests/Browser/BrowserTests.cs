@@ -57,10 +57,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         var terms = await Yard.Admin.GetJsonAsync(Yard.P("/trust-terms"));
         var document = terms["terms"]!.AsObject();
         document["embedOrigins"] = new System.Text.Json.Nodes.JsonArray(SiteOrigin);
-        document["remuneration"] = new System.Text.Json.Nodes.JsonObject { ["kind"] = "percent", ["percent"] = 10 };
-        document["approval"] = new System.Text.Json.Nodes.JsonObject { ["supervisorUpTo"] = 200000, ["committeeUpTo"] = 5000000, ["expiryDays"] = 30 };
-        document["lateFee"] = null;
-        (await Yard.Admin.PutAsync(Yard.P("/trust-terms"), document)).EnsureSuccessStatusCode();
+        (await Yard.Admin.PutAsync(Yard.P("/trust-terms"), document)).EnsureSuccessStatusCode(); // read, change, put back
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
