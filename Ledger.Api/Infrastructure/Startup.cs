@@ -127,7 +127,8 @@ public static class Startup
             };
         });
 
-        services.AddMemoryCache();
+        // Public pages are cached briefly; at most 64 MB of them (each entry is sized in bytes).
+        services.AddMemoryCache(o => o.SizeLimit = 64 * 1024 * 1024);
         services.AddOpenApi();
         services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
 

@@ -58,13 +58,16 @@ public static class PublicEndpoints
     /// <summary>Serves a rendered response from the cache (or renders it), honouring If-None-Match.</summary>
     private static async Task<IResult> Serve(HttpContext http, IMemoryCache cache, string contentType, Func<Task<(int Status, string Body)>> render, bool bom = false)
     {
-        var key = "public:" + http.Request.Path + http.Request.QueryString;
+        // Keyed by what changes the answer (path, language, version), never by the raw query string,
+        // so made-up parameters cannot fill the cache; its size is bounded in bytes (Startup).
+        var q = http.Request.Query;
+        var key = $"public:{http.Request.Path}|{(q["lang"] == "en" ? "en" : "zh")}|{q["version"]}|{q["after"]}|{q["limit"]}";
         if (!cache.TryGetValue(key, out Cached? hit) || hit is null)
         {
             var (status, body) = await render();
             var bytes = bom ? [.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(body)] : Encoding.UTF8.GetBytes(body);
             hit = new Cached(bytes, contentType, $"\"{Convert.ToHexStringLower(SHA256.HashData(bytes))[..32]}\"", status);
-            cache.Set(key, hit, CacheFor);
+            cache.Set(key, hit, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = CacheFor, Size = bytes.Length + key.Length });
         }
         if (hit.Status == 200)
         {
@@ -447,6 +450,7 @@ public static class PublicEndpoints
         var policy = await cache.GetOrCreateAsync($"embed-policy:{c}", async entry =>
         {
             entry.AbsoluteExpirationRelativeToNow = CacheFor;
+            entry.Size = 256;
             var found = await communities.FindAsync(c);
             var origins = found is null ? [] : (await register.TrustTermsAsync(found.Id))?.Terms.EmbedOrigins ?? [];
             return StrictCsp + "; frame-ancestors " + (origins.Count == 0 ? "'none'" : string.Join(' ', origins));

@@ -177,6 +177,13 @@ public abstract class DisclosureTests(EngineFixture fixture)
         var second = await anonymous.Http.SendAsync(request);
         Assert.Equal(304, (int)second.StatusCode);
         Assert.Empty(await second.Content.ReadAsByteArrayAsync());
+
+        // Made-up query parameters share the page's cache entry instead of adding their own.
+        var cache = (MemoryCache)App.Service<IMemoryCache>();
+        var entries = cache.Count;
+        for (var i = 0; i < 20; i++)
+            Assert.Equal(200, (int)(await anonymous.GetAsync(y.Public($"/statements/2026-10?junk={i}"))).StatusCode);
+        Assert.Equal(entries, cache.Count);
     }
 
     [SkippableFact]
