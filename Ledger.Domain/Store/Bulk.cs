@@ -17,12 +17,19 @@ public static class Bulk
     public static Task InsertAsync(WriteScope scope, string insert, IReadOnlyList<object?[]> rows, string suffix = "") =>
         ExecuteAsync(scope, insert + " VALUES", rows, suffix);
 
-    /// <summary>Adds <c>amount</c> to <c>paid_fen</c> of each bill <c>id</c> of the rows (id, amount), one statement per chunk.</summary>
+    /// <summary>
+    /// Adds <c>amount</c> to <c>paid_fen</c> of each bill <c>id</c> of the rows (id, amount): one statement
+    /// per chunk on PostgreSQL; on SQLite one primary-key update per row (there the batched form made
+    /// the planner walk all of a community's bills through its (community_id, month) index each time).
+    /// </summary>
     public static Task AddToPaidAsync(WriteScope scope, IReadOnlyList<object?[]> billAmounts) =>
-        ExecuteAsync(scope, "WITH v (id, amount) AS (VALUES", billAmounts, """
-            ) UPDATE bills SET paid_fen = paid_fen + (SELECT v.amount FROM v WHERE v.id = bills.id)
-            WHERE community_id = @community AND id IN (SELECT v.id FROM v)
-            """, ("community", scope.Community.Id));
+        scope.Dialect.BatchParameters == 0
+            ? scope.ExecuteAsync("UPDATE bills SET paid_fen = paid_fen + @Amount WHERE id = @Id",
+                billAmounts.Select(r => new { Id = (long)r[0]!, Amount = (long)r[1]! }).ToList())
+            : ExecuteAsync(scope, "WITH v (id, amount) AS (VALUES", billAmounts, """
+                ) UPDATE bills SET paid_fen = paid_fen + (SELECT v.amount FROM v WHERE v.id = bills.id)
+                WHERE community_id = @community AND id IN (SELECT v.id FROM v)
+                """, ("community", scope.Community.Id));
 
     /// <summary><paramref name="before"/> (…), (…), … <paramref name="after"/>, in chunks under the engines' parameter limits.</summary>
     public static async Task ExecuteAsync(WriteScope scope, string before, IReadOnlyList<object?[]> rows, string after, params (string Name, object Value)[] fixedParameters)
