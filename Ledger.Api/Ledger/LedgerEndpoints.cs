@@ -95,8 +95,9 @@ public static class LedgerEndpoints
         var accounts = await balances.AtEndOfAsync(current.Community, m);
         // A parent's balance rolls up its sub-accounts.
         var rolled = accounts.ToDictionary(a => a.Account.Code, a => a.Balance);
+        var parentOf = accounts.ToDictionary(a => a.Account.Code, a => a.Account.ParentCode);
         foreach (var a in accounts)
-            for (var parent = a.Account.ParentCode; parent is not null; parent = accounts.First(p => p.Account.Code == parent).Account.ParentCode)
+            for (var parent = a.Account.ParentCode; parent is not null; parent = parentOf[parent])
                 rolled[parent] += a.Balance;
         return TypedResults.Ok(new Page<AccountDto>(accounts.Select(a => new AccountDto(a.Account.Code, a.Account.Name, a.Account.NameEn,
             a.Account.Kind, a.Account.Fund, a.Account.ParentCode, rolled[a.Account.Code])).ToList(), null));

@@ -172,8 +172,12 @@ public static class PublicEndpoints
         {
             var (community, s, versions) = await FindStatementAsync(c, period, version, communities, statements);
             if (community is null || s is null) return NotFoundPage(t);
-            await using var connection = await db.OpenAsync();
-            var english = (await Journal.LoadChartAsync(connection, community.Id)).ToDictionary(a => a.Key, a => a.Value.NameEn);
+            var english = new Dictionary<string, string>();
+            if (t.IsEnglish)
+            {
+                await using var connection = await db.OpenAsync();
+                english = (await Journal.LoadChartAsync(connection, community.Id)).ToDictionary(a => a.Key, a => a.Value.NameEn);
+            }
             return (200, Page(t, $"{community.Name} · {s.Period}", RenderStatement(t, c, community, s, versions, english), SwitchHref(http, t) + (version is null ? "" : $"{(t.IsEnglish ? "?" : "&")}version={version}")));
         });
     }

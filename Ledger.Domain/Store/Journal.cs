@@ -97,8 +97,7 @@ public sealed class Journal(LedgerDatabase db)
         {
             var known = (await scope.QueryAsync<long>(
                 "SELECT id FROM units WHERE community_id = @Id AND " + scope.Dialect.InList("id", "@Ids"), new { community.Id, Ids = unitIds.ToArray() })).ToHashSet();
-            var missing = unitIds.FirstOrDefault(u => !known.Contains(u));
-            if (unitIds.Any(u => !known.Contains(u)))
+            if (unitIds.FirstOrDefault(u => !known.Contains(u)) is var missing and not 0)
                 return new Failure(Codes.UnknownUnit, $"Unit {missing} does not exist in this community.");
         }
 

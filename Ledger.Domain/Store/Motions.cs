@@ -149,6 +149,15 @@ public sealed class Motions(LedgerDatabase db, Register register)
         return receipt;
     }
 
+    /// <summary>Whether a closed motion of <paramref name="kind"/> about <paramref name="subjectId"/> passed.</summary>
+    public static async Task<bool> PassedAboutAsync(WriteScope scope, string kind, long subjectId)
+    {
+        var results = await scope.QueryAsync<string>(
+            "SELECT result FROM motions WHERE community_id = @Id AND kind = @kind AND subject_id = @subjectId AND status = 'closed'",
+            new { scope.Community.Id, kind, subjectId });
+        return results.Any(r => JsonSerializer.Deserialize<MotionResult>(r, ResultJson)?.Passed == true);
+    }
+
     /// <summary>Lowercase hex SHA-256 of the receipt's UTF-8 bytes, as the published result lists it.</summary>
     public static string ReceiptHash(string receipt) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(receipt)));
 

@@ -214,7 +214,7 @@ public sealed class Spending(LedgerDatabase db, Journal journal, Register regist
         if (request is null) return Failure.NotFound($"Spending request {id}");
         if (request.Status == SpendingStatus.Paid) return Failure.Conflict(Codes.AlreadyPaid, $"Request {id} was paid by entry {request.PaidSeq}.");
         if (request.Status != SpendingStatus.Approved) return new Failure(Codes.NotApproved, $"Request {id} is {request.Status}, not approved.");
-        if (request.NeedsVote && !await SpendingMotionPassedAsync(scope, id))
+        if (request.NeedsVote && !await Motions.PassedAboutAsync(scope, MotionKinds.Spending, id))
             return new Failure(Codes.NotApproved, $"Request {id} needs a passed owners' spending motion ({request.VoteReason}).");
         if (voucher is not null && await scope.QuerySingleAsync<long>("SELECT COUNT(*) FROM attachments WHERE community_id = @c AND sha256 = @voucher", new { c, voucher }) == 0)
             return new Failure(Codes.UnknownAttachment, $"Voucher {voucher} was not uploaded to this community.");
@@ -229,14 +229,6 @@ public sealed class Spending(LedgerDatabase db, Journal journal, Register regist
             """, new { seq, On = Dates.Format(paidOn), bankRef, voucher, At = Dates.Instant(scope.Now), c, id });
         await scope.AuditAsync("spending.pay", $"spending-request:{id}", $"entry {seq}, bank ref {bankRef}");
         return (await GetAsync(scope.Connection, scope.Transaction, c, id))!;
-    }
-
-    private static async Task<bool> SpendingMotionPassedAsync(WriteScope scope, long requestId)
-    {
-        var results = await scope.QueryAsync<string>(
-            "SELECT result FROM motions WHERE community_id = @Id AND kind = 'spending' AND subject_id = @requestId AND status = 'closed'",
-            new { scope.Community.Id, requestId });
-        return results.Any(r => System.Text.Json.JsonSerializer.Deserialize<MotionResult>(r, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web))?.Passed == true);
     }
 
     /// <summary>Withdraws a request that is not paid. Fails with: not_found, request_not_pending (409).</summary>
