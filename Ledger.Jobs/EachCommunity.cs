@@ -12,7 +12,7 @@ namespace Ledger.Jobs;
 public static class EachCommunity
 {
     /// <param name="expected">Failure codes that are a normal "nothing to do yet" (no schedule, no trust terms).</param>
-    public static async Task RunAsync(Communities communities, ILogger log, string job, Func<CommunityInfo, Task<Failure?>> work,
+    public static async Task RunAsync(CommunityBook communities, ILogger log, string job, Func<CommunityInfo, Task<Failure?>> work,
         CancellationToken ct, params string[] expected)
     {
         List<string> failures = [];

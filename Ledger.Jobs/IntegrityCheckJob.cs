@@ -11,7 +11,7 @@ namespace Ledger.Jobs;
 /// recorded in job_runs and retried.
 /// </summary>
 [DisallowConcurrentExecution]
-public sealed class IntegrityCheckJob(Communities communities, Integrity integrity, ILogger<IntegrityCheckJob> log) : IJob
+public sealed class IntegrityCheckJob(CommunityBook communities, Integrity integrity, ILogger<IntegrityCheckJob> log) : IJob
 {
     public static readonly JobKey Key = new("integrity-check", "ledger");
 

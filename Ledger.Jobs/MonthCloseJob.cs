@@ -13,7 +13,7 @@ namespace Ledger.Jobs;
 /// are, so a rerun, a run killed midway or a second node changes nothing.
 /// </summary>
 [DisallowConcurrentExecution]
-public sealed class MonthCloseJob(Communities communities, CommunityWriter writer, StatementBook statements, Register register,
+public sealed class MonthCloseJob(CommunityBook communities, CommunityWriter writer, StatementBook statements, RegisterBook register,
     TimeProvider clock, ILogger<MonthCloseJob> log) : IJob
 {
     public static readonly JobKey Key = new("month-close", "ledger");

@@ -11,7 +11,7 @@ namespace Ledger.Jobs;
 /// hourly trigger, a rerun after a crash or a second node changes nothing.
 /// </summary>
 [DisallowConcurrentExecution]
-public sealed class MonthlyBillingJob(Communities communities, CommunityWriter writer, FeeBook fees, TimeProvider clock,
+public sealed class MonthlyBillingJob(CommunityBook communities, CommunityWriter writer, FeeBook fees, TimeProvider clock,
     ILogger<MonthlyBillingJob> log) : IJob
 {
     public static readonly JobKey Key = new("monthly-billing", "ledger");

@@ -10,7 +10,7 @@ namespace Ledger.Jobs;
 /// a closed motion is never counted again, and a ballot or a read does the same work if it comes first.
 /// </summary>
 [DisallowConcurrentExecution]
-public sealed class MotionDeadlinesJob(Communities communities, Motions motions, CommunityWriter writer, ILogger<MotionDeadlinesJob> log) : IJob
+public sealed class MotionDeadlinesJob(CommunityBook communities, MotionBook motions, CommunityWriter writer, ILogger<MotionDeadlinesJob> log) : IJob
 {
     public static readonly JobKey Key = new("motion-deadlines", "ledger");
 

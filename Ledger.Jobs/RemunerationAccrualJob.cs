@@ -10,7 +10,7 @@ namespace Ledger.Jobs;
 /// by (community, month): the accrual row is the key, so daily runs, reruns and a second node change nothing.
 /// </summary>
 [DisallowConcurrentExecution]
-public sealed class RemunerationAccrualJob(Communities communities, CommunityWriter writer, Spending spending, TimeProvider clock,
+public sealed class RemunerationAccrualJob(CommunityBook communities, CommunityWriter writer, SpendingBook spending, TimeProvider clock,
     ILogger<RemunerationAccrualJob> log) : IJob
 {
     public static readonly JobKey Key = new("remuneration-accrual", "ledger");

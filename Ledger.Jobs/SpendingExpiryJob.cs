@@ -6,7 +6,7 @@ namespace Ledger.Jobs;
 
 /// <summary>Hourly: pending spending requests past their expiry become expired, releasing their reservation. Idempotent.</summary>
 [DisallowConcurrentExecution]
-public sealed class SpendingExpiryJob(Communities communities, CommunityWriter writer, ILogger<SpendingExpiryJob> log) : IJob
+public sealed class SpendingExpiryJob(CommunityBook communities, CommunityWriter writer, ILogger<SpendingExpiryJob> log) : IJob
 {
     public static readonly JobKey Key = new("spending-expiry", "ledger");
 
@@ -15,7 +15,7 @@ public sealed class SpendingExpiryJob(Communities communities, CommunityWriter w
     public Task RunAsync(CancellationToken ct = default) => EachCommunity.RunAsync(communities, log, Key.Name, async community =>
         (await writer.DoAsync(community, null, async scope =>
         {
-            await Spending.ExpireDueAsync(scope);
+            await SpendingBook.ExpireDueAsync(scope);
             return null;
         }, ct)).FailureOf(), ct);
 }

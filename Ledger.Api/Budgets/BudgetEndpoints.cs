@@ -103,29 +103,29 @@ public static class BudgetEndpoints
         return app;
     }
 
-    private static Task<IResult> Create(BudgetRequest request, HttpContext http, Writes writes, Domain.Store.Budgets budgets) =>
+    private static Task<IResult> Create(BudgetRequest request, HttpContext http, Writes writes, BudgetBook budgets) =>
         writes.RunAsync(http, request, async scope => await budgets.CreateAsync(scope, request.ToDraft()));
 
-    private static async Task<IResult> List(CurrentCommunity current, Domain.Store.Budgets budgets) =>
+    private static async Task<IResult> List(CurrentCommunity current, BudgetBook budgets) =>
         TypedResults.Ok(new Page<BudgetView>(await budgets.ListAsync(current.Community.Id), null));
 
-    private static async Task<IResult> Get(long id, CurrentCommunity current, Domain.Store.Budgets budgets) =>
+    private static async Task<IResult> Get(long id, CurrentCommunity current, BudgetBook budgets) =>
         await budgets.GetAsync(current.Community.Id, id) is { } b ? TypedResults.Ok(b) : Problems.NotFound($"Budget {id}");
 
-    private static Task<IResult> Update(long id, BudgetRequest request, HttpContext http, Writes writes, Domain.Store.Budgets budgets) =>
+    private static Task<IResult> Update(long id, BudgetRequest request, HttpContext http, Writes writes, BudgetBook budgets) =>
         writes.RunAsync(http, request, async scope => await budgets.UpdateAsync(scope, id, request.ToDraft()), StatusCodes.Status200OK);
 
-    private static Task<IResult> Publish(long id, HttpContext http, Writes writes, Domain.Store.Budgets budgets) =>
+    private static Task<IResult> Publish(long id, HttpContext http, Writes writes, BudgetBook budgets) =>
         writes.RunAsync(http, new { id }, async scope => await budgets.PublishAsync(scope, id), StatusCodes.Status200OK);
 
-    private static Task<IResult> Comment(long id, CommentRequest request, HttpContext http, Writes writes, Domain.Store.Budgets budgets, CurrentCommunity current) =>
+    private static Task<IResult> Comment(long id, CommentRequest request, HttpContext http, Writes writes, BudgetBook budgets, CurrentCommunity current) =>
         writes.RunAsync(http, request, async scope =>
         {
-            var author = await Domain.Store.Budgets.AuthorLabelAsync(scope.Connection, scope.Transaction, scope.Community.Id, current.UserId);
+            var author = await BudgetBook.AuthorLabelAsync(scope.Connection, scope.Transaction, scope.Community.Id, current.UserId);
             return await budgets.CommentAsync(scope, id, current.UserId, author, request.Text!.Trim());
         });
 
-    private static async Task<IResult> Execution(long id, CurrentCommunity current, Domain.Store.Budgets budgets)
+    private static async Task<IResult> Execution(long id, CurrentCommunity current, BudgetBook budgets)
     {
         var budget = await budgets.GetAsync(current.Community.Id, id);
         if (budget is null) return Problems.NotFound($"Budget {id}");
@@ -144,7 +144,7 @@ public static class BudgetEndpoints
             r.Receipts, m.ClosesAt);
     }
 
-    private static Task<IResult> CreateMotion(MotionRequest request, HttpContext http, Writes writes, Motions motions) =>
+    private static Task<IResult> CreateMotion(MotionRequest request, HttpContext http, Writes writes, MotionBook motions) =>
         writes.RunAsync(http, request, async scope =>
         {
             var result = await motions.CreateAsync(scope, new NewMotion(request.Kind!, request.SubjectId, request.Title!.Trim(), request.Body!,
@@ -152,20 +152,20 @@ public static class BudgetEndpoints
             return result.Ok ? Result<MotionDto>.From(ToDto(result.Value!)) : result.Failure!;
         });
 
-    private static async Task<IResult> ListMotions(CurrentCommunity current, Motions motions, CommunityWriter writer)
+    private static async Task<IResult> ListMotions(CurrentCommunity current, MotionBook motions, CommunityWriter writer)
     {
         await motions.AdvanceDueAsync(current.Community, writer);
         return TypedResults.Ok(new Page<MotionDto>((await motions.ListAsync(current.Community.Id)).Select(ToDto).ToList(), null));
     }
 
-    private static async Task<IResult> GetMotion(long id, CurrentCommunity current, Motions motions, CommunityWriter writer, LedgerDatabase db)
+    private static async Task<IResult> GetMotion(long id, CurrentCommunity current, MotionBook motions, CommunityWriter writer, LedgerDatabase db)
     {
         await motions.AdvanceDueAsync(current.Community, writer, id);
         await using var connection = await db.OpenAsync();
         return await motions.GetAsync(connection, null, current.Community.Id, id) is { } m ? TypedResults.Ok(ToDto(m)) : Problems.NotFound($"Motion {id}");
     }
 
-    private static Task<IResult> Cast(long id, BallotRequest request, HttpContext http, Writes writes, Motions motions, CurrentCommunity current) =>
+    private static Task<IResult> Cast(long id, BallotRequest request, HttpContext http, Writes writes, MotionBook motions, CurrentCommunity current) =>
         writes.RunAsync(http, request, async scope =>
         {
             var receipt = await motions.CastAsync(scope, id, current.UserId, request.Choice!);
@@ -173,8 +173,8 @@ public static class BudgetEndpoints
         });
 
     /// <summary>Anyone may read a closed motion's result; while open, only members see participation.</summary>
-    private static async Task<IResult> Result(string c, long id, HttpContext http, Domain.Store.Communities communities, Motions motions,
-        CommunityWriter writer, LedgerDatabase db, Domain.Store.Identity identity)
+    private static async Task<IResult> Result(string c, long id, HttpContext http, CommunityBook communities, MotionBook motions,
+        CommunityWriter writer, LedgerDatabase db, IdentityBook identity)
     {
         var community = await communities.FindAsync(c);
         if (community is null) return Problems.NotFound("The motion");

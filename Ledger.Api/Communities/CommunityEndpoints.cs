@@ -37,7 +37,7 @@ public static class CommunityEndpoints
     }
 
     private static async Task<Results<Created<CommunityDto>, ProblemHttpResult>> Create(
-        CreateCommunityRequest request, HttpContext http, Domain.Store.Communities communities, TimeProvider clock)
+        CreateCommunityRequest request, HttpContext http, CommunityBook communities, TimeProvider clock)
     {
         if (!http.User.IsPlatformAdmin())
             return Problems.From(new Failure(Codes.Forbidden, "Only a platform admin creates communities.", 403));

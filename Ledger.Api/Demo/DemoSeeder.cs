@@ -9,12 +9,7 @@ using Microsoft.Extensions.Options;
 
 namespace Ledger.Api.Demo;
 
-using Budgets = global::Ledger.Domain.Store.Budgets;
-using Communities = global::Ledger.Domain.Store.Communities;
 using FeeMath = global::Ledger.Domain.Model.Fees;
-using Identity = global::Ledger.Domain.Store.Identity;
-using Register = global::Ledger.Domain.Store.Register;
-using Spending = global::Ledger.Domain.Store.Spending;
 
 /// <summary>
 /// On first start of an empty embedded database, builds one demo community through the domain's own
@@ -77,16 +72,16 @@ public sealed class DemoSeeder(LedgerDatabase db, IOptions<LedgerOptions> option
         var today = Dates.Today(realClock, Zone);
         var booksStart = Month.Of(today).Previous.Previous.Previous.Previous.Previous.Previous.Previous.Previous.Previous.Previous.Previous;
         var clock = new SeedClock(At(booksStart.FirstDay, 8));
-        var communities = new Communities(db, clock);
-        var identity = new Identity(db, clock);
-        var register = new Register(db, clock);
+        var communities = new CommunityBook(db, clock);
+        var identity = new IdentityBook(db, clock);
+        var register = new RegisterBook(db, clock);
         var journal = new Journal(db);
         var writer = new CommunityWriter(db, clock);
         var fees = new FeeBook(db, journal, register);
-        var budgets = new Budgets(db);
-        var motions = new Motions(db, register);
-        var spending = new Spending(db, journal, register, budgets);
-        var queries = new Queries(db, register);
+        var budgets = new BudgetBook(db);
+        var motions = new MotionBook(db, register);
+        var spending = new SpendingBook(db, journal, register, budgets);
+        var queries = new InquiryBook(db, register);
         var statements = new StatementBook(db, communities, register);
         var random = new Random(20261121);
 
@@ -180,7 +175,7 @@ public sealed class DemoSeeder(LedgerDatabase db, IOptions<LedgerOptions> option
             await Write(manager, async scope => Must(await fees.RunBillingAsync(scope, m)));
 
             // The fiscal year's budget, voted by the owners in its first week.
-            var fy = Budgets.FiscalYearOf(m, 1);
+            var fy = BudgetBook.FiscalYearOf(m, 1);
             if (m == booksStart || m.Number == 1)
             {
                 clock.Now = At(m.FirstDay.AddDays(1), 9);

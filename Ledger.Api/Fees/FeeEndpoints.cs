@@ -120,7 +120,7 @@ public static class FeeEndpoints
 
     /// <summary>Staff see every unit's bills; an owner only their own units' (another unit answers 404).</summary>
     private static async Task<IResult> Bills(string? month, long? unitId, string? status, int? limit, string? after,
-        CurrentCommunity current, FeeBook fees, Domain.Store.Register register)
+        CurrentCommunity current, FeeBook fees, RegisterBook register)
     {
         if (!Paging.TryRead(limit, after, out var take, out var afterId, out var problem)) return problem!;
         if (status is not (null or "open" or "paid")) return Problems.Validation("status", "open or paid.");
@@ -161,7 +161,7 @@ public static class FeeEndpoints
     }
 
     private static async Task<IResult> Statement(long unitId, string? from, string? to, CurrentCommunity current, FeeBook fees,
-        Domain.Store.Register register, TimeProvider clock)
+        RegisterBook register, TimeProvider clock)
     {
         var units = await register.UnitsAsync(current.Community.Id, unitId - 1, 1);
         if (units.Count == 0 || units[0].Id != unitId) return Problems.NotFound($"Unit {unitId}");
@@ -181,7 +181,7 @@ public static class FeeEndpoints
     /// The full content of the entries that name a unit (the public feed shows them as hashes only):
     /// its owner can check every one against the published chain.
     /// </summary>
-    private static async Task<IResult> UnitEntries(long unitId, int? limit, string? after, CurrentCommunity current, Journal journal, Domain.Store.Register register)
+    private static async Task<IResult> UnitEntries(long unitId, int? limit, string? after, CurrentCommunity current, Journal journal, RegisterBook register)
     {
         if (!Paging.TryRead(limit, after, out var take, out var afterSeq, out var problem)) return problem!;
         if (!current.Has(Roles.Staff) && !(await register.OwnedUnitIdsAsync(current.Community.Id, current.UserId)).Contains(unitId))
@@ -192,7 +192,7 @@ public static class FeeEndpoints
     }
 
     /// <summary>Messages waiting for a delivery channel (arrears reminders).</summary>
-    private static async Task<IResult> Outbox(int? limit, string? after, CurrentCommunity current, Reminders reminders)
+    private static async Task<IResult> Outbox(int? limit, string? after, CurrentCommunity current, ReminderBook reminders)
     {
         if (!Paging.TryRead(limit, after, out var take, out var afterId, out var problem)) return problem!;
         var items = await reminders.ListAsync(current.Community.Id, afterId, take);

@@ -93,7 +93,7 @@ public static class IdentityEndpoints
     public static UserDto ToDto(this User u) => new(u.Id, u.Login, u.DisplayName, u.IsPlatformAdmin);
 
     private static async Task<Results<Ok<LoginResponse>, ProblemHttpResult>> Login(
-        LoginRequest request, Domain.Store.Identity identity, LoginThrottle throttle, IOptions<LedgerOptions> options, HttpContext http)
+        LoginRequest request, IdentityBook identity, LoginThrottle throttle, IOptions<LedgerOptions> options, HttpContext http)
     {
         var login = request.Login!.Trim().ToLowerInvariant();
         if (throttle.LockedFor(login) is { } wait)
@@ -112,14 +112,14 @@ public static class IdentityEndpoints
         return TypedResults.Ok(new LoginResponse(session.Token, session.ExpiresAt, session.User.ToDto()));
     }
 
-    private static async Task<NoContent> Logout(HttpContext http, Domain.Store.Identity identity)
+    private static async Task<NoContent> Logout(HttpContext http, IdentityBook identity)
     {
         var token = http.Request.Headers.Authorization.ToString()["Bearer ".Length..].Trim();
         await identity.RevokeAsync(token);
         return TypedResults.NoContent();
     }
 
-    private static async Task<Results<Ok<MeResponse>, ProblemHttpResult>> Me(HttpContext http, Domain.Store.Identity identity, Domain.Store.Register register)
+    private static async Task<Results<Ok<MeResponse>, ProblemHttpResult>> Me(HttpContext http, IdentityBook identity, RegisterBook register)
     {
         var user = await identity.FindUserAsync(http.User.UserId());
         if (user is null) return Problems.NotFound("The user");
@@ -133,7 +133,7 @@ public static class IdentityEndpoints
 
     /// <summary>Platform admins and community admins create staff, supervisor and committee accounts.</summary>
     private static async Task<Results<Created<UserDto>, ProblemHttpResult>> CreateUser(
-        CreateUserRequest request, HttpContext http, Domain.Store.Identity identity)
+        CreateUserRequest request, HttpContext http, IdentityBook identity)
     {
         if (!http.User.IsPlatformAdmin())
         {
@@ -147,7 +147,7 @@ public static class IdentityEndpoints
     }
 
     private static async Task<Results<Ok<MemberDto>, ProblemHttpResult>> SetRoles(
-        long userId, SetRolesRequest request, CurrentCommunity current, Domain.Store.Identity identity)
+        long userId, SetRolesRequest request, CurrentCommunity current, IdentityBook identity)
     {
         var user = await identity.FindUserAsync(userId);
         if (user is null) return Problems.From(new Failure(Codes.UnknownUser, $"User {userId} does not exist.", 404));

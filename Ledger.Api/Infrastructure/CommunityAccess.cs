@@ -43,7 +43,7 @@ public static class CommunityAccess
         {
             var http = context.HttpContext;
             var slug = http.GetRouteValue("c") as string ?? "";
-            var communities = http.RequestServices.GetRequiredService<Domain.Store.Communities>();
+            var communities = http.RequestServices.GetRequiredService<CommunityBook>();
             var userId = http.User.UserId();
             var (community, roles) = await communities.FindWithRolesAsync(slug, userId);
             if (community is null) return Problems.NotFound("The community");

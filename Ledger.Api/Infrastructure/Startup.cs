@@ -42,21 +42,21 @@ public static class Startup
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(_ => new LedgerDatabase(engine, connectionString));
         services.AddSingleton<Migrator>();
-        services.AddSingleton<Domain.Store.Communities>();
-        services.AddSingleton<Domain.Store.Identity>();
+        services.AddSingleton<CommunityBook>();
+        services.AddSingleton<IdentityBook>();
         services.AddSingleton<Journal>();
-        services.AddSingleton<Balances>();
+        services.AddSingleton<BalanceBook>();
         services.AddSingleton<Integrity>();
         services.AddSingleton<CommunityWriter>();
-        services.AddSingleton<Domain.Store.Register>();
+        services.AddSingleton<RegisterBook>();
         services.AddSingleton<FeeBook>();
-        services.AddSingleton<Domain.Store.Budgets>();
-        services.AddSingleton<Motions>();
-        services.AddSingleton<Domain.Store.Spending>();
-        services.AddSingleton<Queries>();
+        services.AddSingleton<BudgetBook>();
+        services.AddSingleton<MotionBook>();
+        services.AddSingleton<SpendingBook>();
+        services.AddSingleton<InquiryBook>();
         services.AddSingleton<StatementBook>();
         services.AddSingleton<JournalExport>();
-        services.AddSingleton<Reminders>();
+        services.AddSingleton<ReminderBook>();
         services.AddSingleton<LoginThrottle>();
         services.AddScoped<CurrentCommunity>();
         services.AddScoped<Writes>();
@@ -199,7 +199,7 @@ public sealed class DatabaseReadyCheck(LedgerDatabase db, Migrator migrator) : I
 /// an empty database creates the platform admin from configuration, or <c>admin</c> with a random
 /// password printed once.
 /// </summary>
-public sealed class DatabaseStartup(Migrator migrator, Domain.Store.Identity identity, IOptions<LedgerOptions> options,
+public sealed class DatabaseStartup(Migrator migrator, IdentityBook identity, IOptions<LedgerOptions> options,
     ILogger<DatabaseStartup> log, IServiceProvider services) : IHostedService
 {
     public async Task StartAsync(CancellationToken ct)

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Ledger.Domain.Model;
+using Ledger.Domain.Store;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -9,7 +10,7 @@ namespace Ledger.Api.Infrastructure;
 /// <summary>Opaque bearer tokens: looked up by their SHA-256, refused once expired or revoked.</summary>
 public sealed class TokenAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    Domain.Store.Identity identity, IProblemDetailsService problems)
+    IdentityBook identity, IProblemDetailsService problems)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Bearer";

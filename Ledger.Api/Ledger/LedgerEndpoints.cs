@@ -89,7 +89,7 @@ public static class LedgerEndpoints
         return false;
     }
 
-    private static async Task<IResult> Accounts(string? month, CurrentCommunity current, Balances balances, TimeProvider clock)
+    private static async Task<IResult> Accounts(string? month, CurrentCommunity current, BalanceBook balances, TimeProvider clock)
     {
         if (!TryMonth(month, current, clock, out var m, out var problem)) return problem!;
         var accounts = await balances.AtEndOfAsync(current.Community, m);
@@ -103,7 +103,7 @@ public static class LedgerEndpoints
             a.Account.Kind, a.Account.Fund, a.Account.ParentCode, rolled[a.Account.Code])).ToList(), null));
     }
 
-    private static Task<IResult> AddAccount(AddAccountRequest request, HttpContext http, Writes writes, Domain.Store.Communities communities) =>
+    private static Task<IResult> AddAccount(AddAccountRequest request, HttpContext http, Writes writes, CommunityBook communities) =>
         writes.RunAsync(http, request, async scope =>
         {
             var result = await communities.AddAccountAsync(scope, request.Code!, request.Name!.Trim(), request.ParentCode!);
@@ -163,7 +163,7 @@ public static class LedgerEndpoints
             return result.Ok ? EntryDto.From(result.Value!) : (Result<EntryDto>)result.Failure!;
         });
 
-    private static async Task<IResult> GetTrialBalance(string? month, CurrentCommunity current, Balances balances, TimeProvider clock)
+    private static async Task<IResult> GetTrialBalance(string? month, CurrentCommunity current, BalanceBook balances, TimeProvider clock)
     {
         if (!TryMonth(month, current, clock, out var m, out var problem)) return problem!;
         var tb = await balances.TrialBalanceAsync(current.Community, m);

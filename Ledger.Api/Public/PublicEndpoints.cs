@@ -102,8 +102,8 @@ public static class PublicEndpoints
 
     // ---------------------------------------------------------------- community page
 
-    private static Task<IResult> CommunityPage(string c, HttpContext http, Domain.Store.Communities communities, StatementBook statements,
-        Motions motions, IMemoryCache cache)
+    private static Task<IResult> CommunityPage(string c, HttpContext http, CommunityBook communities, StatementBook statements,
+        MotionBook motions, IMemoryCache cache)
     {
         var t = Texts.For(http);
         return Serve(http, cache, HtmlType, async () =>
@@ -155,7 +155,7 @@ public static class PublicEndpoints
     // ---------------------------------------------------------------- statements
 
     private static async Task<(CommunityInfo? Community, StatementRecord? Statement, IReadOnlyList<StatementRecord> Versions)> FindStatementAsync(
-        string c, string period, int? version, Domain.Store.Communities communities, StatementBook statements)
+        string c, string period, int? version, CommunityBook communities, StatementBook statements)
     {
         var community = await communities.FindAsync(c);
         if (community is null) return (null, null, []);
@@ -164,7 +164,7 @@ public static class PublicEndpoints
         return (community, match, versions);
     }
 
-    private static Task<IResult> StatementPage(string c, string period, int? version, HttpContext http, Domain.Store.Communities communities,
+    private static Task<IResult> StatementPage(string c, string period, int? version, HttpContext http, CommunityBook communities,
         StatementBook statements, IMemoryCache cache, LedgerDatabase db)
     {
         var t = Texts.For(http);
@@ -270,7 +270,7 @@ public static class PublicEndpoints
     }
 
     /// <summary>Every published statement version, oldest first: what a verifier walks.</summary>
-    private static Task<IResult> StatementIndex(string c, HttpContext http, Domain.Store.Communities communities, StatementBook statements, IMemoryCache cache) =>
+    private static Task<IResult> StatementIndex(string c, HttpContext http, CommunityBook communities, StatementBook statements, IMemoryCache cache) =>
         Serve(http, cache, "application/json; charset=utf-8", async () =>
         {
             var community = await communities.FindAsync(c);
@@ -283,7 +283,7 @@ public static class PublicEndpoints
             return (200, new JsonObject { ["community"] = c, ["items"] = items }.ToJsonString());
         });
 
-    private static Task<IResult> StatementJson(string c, string period, int? version, HttpContext http, Domain.Store.Communities communities,
+    private static Task<IResult> StatementJson(string c, string period, int? version, HttpContext http, CommunityBook communities,
         StatementBook statements, IMemoryCache cache) =>
         Serve(http, cache, "application/json; charset=utf-8", async () =>
         {
@@ -292,7 +292,7 @@ public static class PublicEndpoints
         });
 
     /// <summary>The statement as rows: UTF-8 with a BOM so spreadsheet programs show Chinese.</summary>
-    private static Task<IResult> StatementCsv(string c, string period, int? version, HttpContext http, Domain.Store.Communities communities,
+    private static Task<IResult> StatementCsv(string c, string period, int? version, HttpContext http, CommunityBook communities,
         StatementBook statements, IMemoryCache cache) =>
         Serve(http, cache, "text/csv; charset=utf-8", async () =>
         {
@@ -331,7 +331,7 @@ public static class PublicEndpoints
             ? value : "\"" + (value.StartsWith('=') || value.StartsWith('+') || value.StartsWith('@') ? "'" : "") + value.Replace("\"", "\"\"") + "\"";
 
     /// <summary>A Fiscal Data Package descriptor for open-data tools: one CSV resource of revenue and expenditure lines.</summary>
-    private static Task<IResult> DataPackage(string c, string period, HttpContext http, Domain.Store.Communities communities, StatementBook statements, IMemoryCache cache) =>
+    private static Task<IResult> DataPackage(string c, string period, HttpContext http, CommunityBook communities, StatementBook statements, IMemoryCache cache) =>
         Serve(http, cache, "application/json; charset=utf-8", async () =>
         {
             var (community, s, _) = await FindStatementAsync(c, period, null, communities, statements);
@@ -376,7 +376,7 @@ public static class PublicEndpoints
         ["dimensionType"] = type, ["primaryKey"] = source, ["attributes"] = new JsonObject { [source] = new JsonObject { ["source"] = source } },
     };
 
-    private static Task<IResult> DataPackageCsv(string c, string period, HttpContext http, Domain.Store.Communities communities, StatementBook statements, IMemoryCache cache) =>
+    private static Task<IResult> DataPackageCsv(string c, string period, HttpContext http, CommunityBook communities, StatementBook statements, IMemoryCache cache) =>
         Serve(http, cache, "text/csv; charset=utf-8", async () =>
         {
             var (_, s, _) = await FindStatementAsync(c, period, null, communities, statements);
@@ -399,7 +399,7 @@ public static class PublicEndpoints
     /// Every entry's sequence, entry hash and chain hash; the full entry where it carries no personal
     /// data (a line naming a unit makes it owner-specific: hash only).
     /// </summary>
-    private static async Task<IResult> JournalFeed(string c, int? limit, string? after, Domain.Store.Communities communities, Journal journal, LedgerDatabase db)
+    private static async Task<IResult> JournalFeed(string c, int? limit, string? after, CommunityBook communities, Journal journal, LedgerDatabase db)
     {
         if (!Infrastructure.Paging.TryRead(limit, after, out var take, out var afterSeq, out var problem)) return problem!;
         var community = await communities.FindAsync(c);
@@ -414,7 +414,7 @@ public static class PublicEndpoints
 
     // ---------------------------------------------------------------- motions
 
-    private static Task<IResult> MotionPage(string c, long id, HttpContext http, Domain.Store.Communities communities, Motions motions,
+    private static Task<IResult> MotionPage(string c, long id, HttpContext http, CommunityBook communities, MotionBook motions,
         CommunityWriter writer, LedgerDatabase db, IMemoryCache cache)
     {
         var t = Texts.For(http);
@@ -446,8 +446,8 @@ public static class PublicEndpoints
     // ---------------------------------------------------------------- embed
 
     /// <summary>The compact page committees put in an iframe; only their own sites (embedOrigins) may frame it.</summary>
-    private static async Task<IResult> EmbedPage(string c, HttpContext http, Domain.Store.Communities communities, StatementBook statements,
-        Domain.Store.Register register, IMemoryCache cache)
+    private static async Task<IResult> EmbedPage(string c, HttpContext http, CommunityBook communities, StatementBook statements,
+        RegisterBook register, IMemoryCache cache)
     {
         var t = Texts.For(http);
         // The framing policy is cached like the page, so a cache hit costs no database work.

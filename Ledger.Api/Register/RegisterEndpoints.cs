@@ -149,20 +149,20 @@ public static class RegisterEndpoints
         return app;
     }
 
-    private static Task<IResult> SetTrustTerms(TrustTermsRequest request, HttpContext http, Writes writes, Domain.Store.Register register) =>
+    private static Task<IResult> SetTrustTerms(TrustTermsRequest request, HttpContext http, Writes writes, RegisterBook register) =>
         writes.RunAsync(http, request, async scope =>
         {
             var version = await register.SetTrustTermsAsync(scope, request.ToTerms());
             return Result<object>.From(new { version, terms = TrustTermsRequest.From(request.ToTerms()) });
         }, StatusCodes.Status200OK);
 
-    private static async Task<IResult> GetTrustTerms(CurrentCommunity current, Domain.Store.Register register)
+    private static async Task<IResult> GetTrustTerms(CurrentCommunity current, RegisterBook register)
     {
         var terms = await register.TrustTermsAsync(current.Community.Id);
         return terms is { } t ? TypedResults.Ok(new { version = t.Version, terms = TrustTermsRequest.From(t.Terms) }) : Problems.NotFound("Trust terms");
     }
 
-    private static Task<IResult> AddUnit(UnitRequest request, HttpContext http, Writes writes, Domain.Store.Register register) =>
+    private static Task<IResult> AddUnit(UnitRequest request, HttpContext http, Writes writes, RegisterBook register) =>
         writes.RunAsync(http, request, async scope =>
         {
             Domain.Model.Fees.TryArea(request.Area!.Value, out var area);
@@ -178,7 +178,7 @@ public static class RegisterEndpoints
     /// CSV with the header building,number,use,area,areaSource,delivered (optionally owner,ownerKind).
     /// All or nothing: every bad row is reported as {row, field, reason} and nothing is written.
     /// </summary>
-    private static async Task<IResult> Import(HttpContext http, CurrentCommunity current, Writes writes, Domain.Store.Register register)
+    private static async Task<IResult> Import(HttpContext http, CurrentCommunity current, Writes writes, RegisterBook register)
     {
         if (http.Request.ContentType?.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase) != true)
             return Problems.From(new Failure("unsupported_media_type", "Send the units as text/csv.", 415));
@@ -264,7 +264,7 @@ public static class RegisterEndpoints
         return (rows, errors);
     }
 
-    private static async Task<IResult> Units(int? limit, string? after, CurrentCommunity current, Domain.Store.Register register)
+    private static async Task<IResult> Units(int? limit, string? after, CurrentCommunity current, RegisterBook register)
     {
         if (!Paging.TryRead(limit, after, out var take, out var afterId, out var problem)) return problem!;
         var units = await register.UnitsAsync(current.Community.Id, afterId, take);
@@ -272,21 +272,21 @@ public static class RegisterEndpoints
             units.Count == take ? units[^1].Id.ToString(CultureInfo.InvariantCulture) : null));
     }
 
-    private static Task<IResult> AddOwner(OwnerRequest request, HttpContext http, Writes writes, Domain.Store.Register register) =>
+    private static Task<IResult> AddOwner(OwnerRequest request, HttpContext http, Writes writes, RegisterBook register) =>
         writes.RunAsync(http, request, async scope =>
         {
             var result = await register.AddOwnerAsync(scope, request.Name!.Trim(), request.Kind!, request.UnitIds!);
             return result.Ok ? Result<OwnerDto>.From(new OwnerDto(result.Value!.Id, result.Value.Name, result.Value.Kind, result.Value.UnitIds)) : result.Failure!;
         });
 
-    private static Task<IResult> Invite(long ownerId, HttpContext http, Writes writes, Domain.Store.Register register) =>
+    private static Task<IResult> Invite(long ownerId, HttpContext http, Writes writes, RegisterBook register) =>
         writes.RunAsync(http, new { ownerId }, async scope =>
         {
             var result = await register.InviteAsync(scope, ownerId);
             return result.Ok ? Result<InvitationDto>.From(new InvitationDto(result.Value!.Code, result.Value.ExpiresAt)) : result.Failure!;
         });
 
-    private static async Task<Results<Created<Identity.UserDto>, ProblemHttpResult>> Activate(ActivateRequest request, Domain.Store.Register register)
+    private static async Task<Results<Created<Identity.UserDto>, ProblemHttpResult>> Activate(ActivateRequest request, RegisterBook register)
     {
         var result = await register.ActivateAsync(request.InvitationCode!, request.Login!, request.Password!);
         if (!result.Ok) return Problems.From(result.Failure!);

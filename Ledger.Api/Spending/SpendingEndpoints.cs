@@ -78,7 +78,7 @@ public static class SpendingEndpoints
     {
         var group = app.MapCommunityGroup().WithTags("Spending");
         group.MapPost("/attachments", Upload).Allow(Roles.StaffAndSupervisor)
-            .WithMetadata(new RequestSizeLimitAttribute(Domain.Store.Spending.MaxAttachmentBytes + 1024 * 1024));
+            .WithMetadata(new RequestSizeLimitAttribute(SpendingBook.MaxAttachmentBytes + 1024 * 1024));
         group.MapGet("/attachments/{sha256}", Download).Allow(Roles.Community);
         group.MapPost("/spending-requests", File).Validate<SpendingRequestBody>().Allow(Roles.Staff);
         group.MapGet("/spending-requests", List).Allow(Roles.StaffAndOversight);
@@ -94,7 +94,7 @@ public static class SpendingEndpoints
         return app;
     }
 
-    private static async Task<IResult> Upload(HttpContext http, Writes writes, Domain.Store.Spending spending)
+    private static async Task<IResult> Upload(HttpContext http, Writes writes, SpendingBook spending)
     {
         if (!http.Request.HasFormContentType)
             return Problems.From(new Failure("unsupported_media_type", "Upload the file as multipart/form-data.", 415));
@@ -106,7 +106,7 @@ public static class SpendingEndpoints
         }
         var file = form.Files.FirstOrDefault();
         if (file is null) return Problems.Validation("file", "A file is required.");
-        if (file.Length > Domain.Store.Spending.MaxAttachmentBytes) return Problems.From(new Failure(Codes.PayloadTooLarge, "Attachments are at most 10 MB.", 413));
+        if (file.Length > SpendingBook.MaxAttachmentBytes) return Problems.From(new Failure(Codes.PayloadTooLarge, "Attachments are at most 10 MB.", 413));
         using var buffer = new MemoryStream((int)file.Length);
         await file.CopyToAsync(buffer, http.RequestAborted);
         var content = buffer.ToArray();
@@ -114,7 +114,7 @@ public static class SpendingEndpoints
             async scope => await spending.StoreAttachmentAsync(scope, content));
     }
 
-    private static async Task<IResult> Download(string sha256, CurrentCommunity current, Domain.Store.Spending spending, HttpContext http)
+    private static async Task<IResult> Download(string sha256, CurrentCommunity current, SpendingBook spending, HttpContext http)
     {
         if (!SpendingRequestValidator.IsSha256(sha256)) return Problems.NotFound("The attachment");
         var file = await spending.AttachmentAsync(current.Community.Id, sha256);
@@ -124,11 +124,11 @@ public static class SpendingEndpoints
         return TypedResults.File(f.Content, f.ContentType, $"{sha256[..12]}{(f.ContentType == "application/pdf" ? ".pdf" : f.ContentType == "image/png" ? ".png" : ".jpg")}");
     }
 
-    private static Task<IResult> File(SpendingRequestBody body, HttpContext http, Writes writes, Domain.Store.Spending spending) =>
+    private static Task<IResult> File(SpendingRequestBody body, HttpContext http, Writes writes, SpendingBook spending) =>
         writes.RunAsync(http, body, async scope => await spending.FileAsync(scope,
             new NewSpendingRequest(body.Payee!.Trim(), body.Amount!.Value, body.Account!, body.BudgetLine, body.Description!.Trim(), body.Attachments!)));
 
-    private static async Task<IResult> List(string? status, CurrentCommunity current, Domain.Store.Spending spending, CommunityWriter writer)
+    private static async Task<IResult> List(string? status, CurrentCommunity current, SpendingBook spending, CommunityWriter writer)
     {
         if (status is not null && !new[] { "pending", "approved", "rejected", "cancelled", "expired", "paid" }.Contains(status))
             return Problems.Validation("status", "pending, approved, rejected, cancelled, expired or paid.");
@@ -136,7 +136,7 @@ public static class SpendingEndpoints
         return TypedResults.Ok(new Page<SpendingRequestView>(await spending.ListAsync(current.Community.Id, status), null));
     }
 
-    private static async Task<IResult> Get(long id, CurrentCommunity current, Domain.Store.Spending spending, CommunityWriter writer, LedgerDatabase db)
+    private static async Task<IResult> Get(long id, CurrentCommunity current, SpendingBook spending, CommunityWriter writer, LedgerDatabase db)
     {
         await ExpireAsync(current.Community, writer);
         await using var connection = await db.OpenAsync();
@@ -147,15 +147,15 @@ public static class SpendingEndpoints
     internal static Task ExpireAsync(CommunityInfo community, CommunityWriter writer) =>
         writer.DoAsync(community, null, async scope =>
         {
-            await Domain.Store.Spending.ExpireDueAsync(scope);
+            await SpendingBook.ExpireDueAsync(scope);
             return null;
         });
 
-    private static Task<IResult> Decide(long id, DecisionBody body, HttpContext http, Writes writes, Domain.Store.Spending spending, CurrentCommunity current) =>
+    private static Task<IResult> Decide(long id, DecisionBody body, HttpContext http, Writes writes, SpendingBook spending, CurrentCommunity current) =>
         writes.RunAsync(http, body, async scope => await spending.DecideAsync(scope, id, current.UserId, current.Roles, body.Decision!, body.Comment!.Trim()),
             StatusCodes.Status200OK);
 
-    private static Task<IResult> Pay(long id, PaymentBody body, HttpContext http, Writes writes, Domain.Store.Spending spending, CurrentCommunity current)
+    private static Task<IResult> Pay(long id, PaymentBody body, HttpContext http, Writes writes, SpendingBook spending, CurrentCommunity current)
     {
         Moment.TryDate(body.PaidAt, current.Community.Zone, out var paidOn);
         // The bank reference identifies the payment: a retry replays it, another payment of a paid request is 409 already_paid.
@@ -163,10 +163,10 @@ public static class SpendingEndpoints
             naturalKey: $"spending-payment:{id}:{body.BankRef}");
     }
 
-    private static Task<IResult> Cancel(long id, HttpContext http, Writes writes, Domain.Store.Spending spending) =>
+    private static Task<IResult> Cancel(long id, HttpContext http, Writes writes, SpendingBook spending) =>
         writes.RunAsync(http, new { id }, async scope => await spending.CancelAsync(scope, id), StatusCodes.Status200OK);
 
-    private static Task<IResult> Accrue(AccrualBody body, HttpContext http, Writes writes, Domain.Store.Spending spending) =>
+    private static Task<IResult> Accrue(AccrualBody body, HttpContext http, Writes writes, SpendingBook spending) =>
         writes.RunAsync(http, body, async scope =>
         {
             var result = await spending.AccrueRemunerationAsync(scope, Month.Parse(body.Month!));
@@ -175,13 +175,13 @@ public static class SpendingEndpoints
             return Result<object>.From(new { month = body.Month, amount, basis, seq, created });
         }, statusOf: _ => StatusCodes.Status200OK);
 
-    private static Task<IResult> Ask(QueryBody body, HttpContext http, Writes writes, Queries queries) =>
+    private static Task<IResult> Ask(QueryBody body, HttpContext http, Writes writes, InquiryBook queries) =>
         writes.RunAsync(http, body, async scope => await queries.AskAsync(scope, body.Subject!, body.SubjectId!.Trim(), body.Question!.Trim()));
 
-    private static Task<IResult> Answer(long id, AnswerBody body, HttpContext http, Writes writes, Queries queries) =>
+    private static Task<IResult> Answer(long id, AnswerBody body, HttpContext http, Writes writes, InquiryBook queries) =>
         writes.RunAsync(http, body, async scope => await queries.AnswerAsync(scope, id, body.Answer!.Trim()), StatusCodes.Status200OK);
 
-    private static async Task<IResult> ListQueries(string? status, CurrentCommunity current, Queries queries, TimeProvider clock)
+    private static async Task<IResult> ListQueries(string? status, CurrentCommunity current, InquiryBook queries, TimeProvider clock)
     {
         if (status is not (null or "open" or "answered" or "overdue")) return Problems.Validation("status", "open, answered or overdue.");
         return TypedResults.Ok(new Page<QueryView>(await queries.ListAsync(current.Community, clock.GetUtcNow(), status), null));

@@ -127,7 +127,7 @@ public static class Verifier
             var debit = line["debit"]?.GetValue<long>() ?? 0;
             var credit = line["credit"]?.GetValue<long>() ?? 0;
             if (account == FeeBook.Bank && credit > 0) { f.BankCredits += credit; payouts[seq] = entry; }
-            if (account == Domain.Store.Spending.RemunerationExpense) f.Remuneration += debit - credit;
+            if (account == SpendingBook.RemunerationExpense) f.Remuneration += debit - credit;
             if (account.StartsWith("52", StringComparison.Ordinal)) f.Revenue[account] = f.Revenue.GetValueOrDefault(account) + credit - debit;
         }
     }

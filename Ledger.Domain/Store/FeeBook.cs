@@ -23,7 +23,7 @@ public sealed record Arrears(string AsOf, long UnitsInArrears, long TotalDue, IR
 /// Fees and receipts: schedules, the monthly billing run, payments settling the oldest bills first
 /// with any surplus kept as the unit's prepayment, public revenue, and what each owner owes.
 /// </summary>
-public sealed class FeeBook(LedgerDatabase db, Journal journal, Register register)
+public sealed class FeeBook(LedgerDatabase db, Journal journal, RegisterBook register)
 {
     public const string Receivable = "1122";
     public const string Prepaid = "2203";

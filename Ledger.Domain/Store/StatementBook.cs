@@ -28,7 +28,7 @@ public sealed record StatementRecord(string Period, int Version, string Kind, st
 /// statement's hash. Drafts take the supervisor's remarks during sign-off; then they are published
 /// and never change (a trigger refuses it). A correction is a new version that says why.
 /// </summary>
-public sealed class StatementBook(LedgerDatabase db, Communities communities, Register register)
+public sealed class StatementBook(LedgerDatabase db, CommunityBook communities, RegisterBook register)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -75,7 +75,7 @@ public sealed class StatementBook(LedgerDatabase db, Communities communities, Re
     /// Closes <paramref name="month"/> (guarantee 5) and builds its draft statement, and those of the
     /// quarter and fiscal year it ends. Idempotent. Fails with the codes of <see cref="Communities.CloseMonthAsync"/>.
     /// </summary>
-    public async Task<Result<Communities.ClosedMonth>> CloseAndBuildAsync(WriteScope scope, Month month)
+    public async Task<Result<CommunityBook.ClosedMonth>> CloseAndBuildAsync(WriteScope scope, Month month)
     {
         var closed = await communities.CloseMonthAsync(scope, month);
         if (!closed.Ok) return closed;
@@ -273,15 +273,15 @@ public sealed class StatementBook(LedgerDatabase db, Communities communities, Re
 
         var income = -Net(during, a => a.Kind == AccountKinds.Income && a.Fund == Funds.Common);
         var expense = Net(during, a => a.Kind == AccountKinds.Expense && a.Fund == Funds.Common);
-        var remunerationPaid = items.Where(i => i.Account == Spending.RemunerationPayable).Sum(i => i.Amount);
+        var remunerationPaid = items.Where(i => i.Account == SpendingBook.RemunerationPayable).Sum(i => i.Amount);
 
         BudgetFigures? budget = null;
-        var fiscalYear = Budgets.FiscalYearOf(period.To, community.FiscalYearStartMonth);
+        var fiscalYear = BudgetBook.FiscalYearOf(period.To, community.FiscalYearStartMonth);
         var budgetRow = await c.QueryOptionalAsync<(long Id, long Version)>(
             "SELECT id, version FROM budgets WHERE community_id = @communityId AND fiscal_year = @fiscalYear AND status = 'adopted'", new { communityId = id, fiscalYear }, tx);
         if (budgetRow is { } br)
         {
-            var (fyFrom, _) = Budgets.FiscalYearMonths(fiscalYear, community.FiscalYearStartMonth);
+            var (fyFrom, _) = BudgetBook.FiscalYearMonths(fiscalYear, community.FiscalYearStartMonth);
             var ytd = await MovementsAsync(c, tx, id, "month BETWEEN @FyFrom AND @To", new { communityId = id, FyFrom = fyFrom.ToString(), range.To });
             var lines = (await c.QueryAsync<(string Kind, string Account, long Amount)>(
                 "SELECT kind, account_code, amount_fen FROM budget_lines WHERE community_id = @communityId AND budget_id = @Id ORDER BY account_code",
@@ -347,9 +347,9 @@ public sealed class StatementBook(LedgerDatabase db, Communities communities, Re
             new ReceiptFigures(fees, publicRevenue, bankIn - fees - publicRevenue.Sum(r => r.Amount), bankIn),
             new PaymentFigures(byLine, items, bankOut - items.Sum(i => i.Amount), bankOut),
             new ResultFigures(income, expense, income - expense),
-            new RemunerationFigures(Net(during, a => a.Code == Spending.RemunerationExpense), remunerationPaid),
+            new RemunerationFigures(Net(during, a => a.Code == SpendingBook.RemunerationExpense), remunerationPaid),
             budget, arrears, -AtEnd(FeeBook.Prepaid),
-            new PayableFigures(-AtEnd("2202"), -AtEnd(Spending.RemunerationPayable), -AtEnd("2241")),
+            new PayableFigures(-AtEnd("2202"), -AtEnd(SpendingBook.RemunerationPayable), -AtEnd("2241")),
             new QueryFigures(queries.Opened, queries.Answered, queries.OpenAtEnd),
             remarks, correction);
     }

@@ -235,7 +235,7 @@ public abstract class DisclosureTests(EngineFixture fixture)
         Assert.Equal(3, report.Statements); // September, October and the third quarter
 
         var db = App.Service<LedgerDatabase>();
-        var community = (await App.Service<Communities>().FindAsync(y.Slug))!;
+        var community = (await App.Service<CommunityBook>().FindAsync(y.Slug))!;
         async Task Tamper(string sql)
         {
             await using var connection = await db.OpenAsync();

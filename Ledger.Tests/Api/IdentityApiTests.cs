@@ -24,7 +24,7 @@ public abstract class IdentityApiTests(EngineFixture fixture)
     [SkippableFact]
     public async Task A_token_stops_working_when_it_expires()
     {
-        var identity = App.Service<Ledger.Domain.Store.Identity>();
+        var identity = App.Service<Ledger.Domain.Store.IdentityBook>();
         var session = (await identity.LoginAsync(LedgerApp.AdminLogin, LedgerApp.AdminPassword, TimeSpan.FromMinutes(30))).Value!;
         Assert.NotNull(await identity.AuthenticateAsync(session.Token));
         App.Clock.Advance(TimeSpan.FromMinutes(31));

@@ -27,7 +27,7 @@ public abstract class JobsTests(EngineFixture fixture)
         var bill = Assert.Single(bills)!;
         Assert.Equal("2026-11", bill["month"]!.GetValue<string>());
         Assert.Equal(20000, bill["amount"]!.GetValue<long>());
-        var community = (await App.Service<Communities>().FindAsync(slug))!;
+        var community = (await App.Service<CommunityBook>().FindAsync(slug))!;
         Assert.True((await App.Service<Integrity>().CheckAsync(community)).Ok);
     }
 
@@ -44,7 +44,7 @@ public abstract class JobsTests(EngineFixture fixture)
                 date = month.ToString("yyyy-MM-dd"), memo = "押金", fund = "common",
                 lines = new object[] { new { account = "1002", debit = 10_000 }, new { account = "2241", credit = 10_000 } },
             })).AssertStatus(201);
-        var community = (await App.Service<Communities>().FindAsync(slug))!;
+        var community = (await App.Service<CommunityBook>().FindAsync(slug))!;
         var db = App.Service<LedgerDatabase>();
         async Task<long> Count(string sql)
         {

@@ -92,7 +92,7 @@ public abstract class VotesApiTests(EngineFixture fixture)
         Assert.Equal(270m, result["totals"]!["eligible"]!["area"]!.GetValue<decimal>());
         Assert.Equal(190m, result["totals"]!["yes"]!["area"]!.GetValue<decimal>());
         var published = result["receipts"]!.AsArray().Select(r => (r!["receiptHash"]!.GetValue<string>(), r["choice"]!.GetValue<string>())).ToList();
-        Assert.All(receipts, r => Assert.Contains((Motions.ReceiptHash(r), "yes"), published));
+        Assert.All(receipts, r => Assert.Contains((MotionBook.ReceiptHash(r), "yes"), published));
 
         var budget = await y.Owners[2].Owner.GetJsonAsync(y.P($"/budgets/{id}"));
         Assert.Equal("adopted", budget["status"]!.GetValue<string>());
@@ -138,8 +138,8 @@ public abstract class VotesApiTests(EngineFixture fixture)
         App.Clock.Set(Start.AddDays(7));
         var result = await y.Admin.GetJsonAsync(y.P($"/motions/{motion}/result"));
         var receipts = result["receipts"]!.AsArray().Select(r => r!["receiptHash"]!.GetValue<string>()).ToList();
-        Assert.Contains(Motions.ReceiptHash(second), receipts);
-        Assert.DoesNotContain(Motions.ReceiptHash(first), receipts);
+        Assert.Contains(MotionBook.ReceiptHash(second), receipts);
+        Assert.DoesNotContain(MotionBook.ReceiptHash(first), receipts);
         Assert.Equal(2, result["totals"]!["yes"]!["headcount"]!.GetValue<long>());
         Assert.True(result["passed"]!.GetValue<bool>());
         await using var connection = await App.Service<LedgerDatabase>().OpenAsync();

@@ -43,7 +43,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         _app.StartServer();
         BaseUrl = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("[::1]", "127.0.0.1").Replace("localhost", "127.0.0.1");
         Yard = await DisclosureYard.BuildAsync(_app);
-        CommunityName = (await _app.Service<Communities>().FindAsync(Yard.Slug))!.Name;
+        CommunityName = (await _app.Service<CommunityBook>().FindAsync(Yard.Slug))!.Name;
 
         var port = FreePort();
         var site = WebApplication.CreateSlimBuilder();

@@ -64,7 +64,7 @@ public sealed class ClusterTests
         Assert.Equal(2, await CountAsync("SELECT COUNT(*) FROM closed_months"));
         Assert.Equal(1, await CountAsync("SELECT COUNT(*) FROM statements WHERE period = '2026-10'"));
         Assert.Equal(1, await CountAsync("SELECT COUNT(*) FROM statements WHERE period = '2026-09'"));
-        var community = (await nodeA.Service<Communities>().FindAsync(slug))!;
+        var community = (await nodeA.Service<CommunityBook>().FindAsync(slug))!;
         Assert.True((await nodeA.Service<Integrity>().CheckAsync(community)).Ok);
     }
 

@@ -21,7 +21,7 @@ public abstract class StoreTests(EngineFixture fixture)
                 date = "2026-10-0" + i, memo = $"收入 {i}", fund = "common",
                 lines = new object[] { new { account = "1002", debit = 1000 * i }, new { account = "5201", credit = 1000 * i } },
             })).AssertStatus(201);
-        return (await App.Service<Communities>().FindAsync(slug))!;
+        return (await App.Service<CommunityBook>().FindAsync(slug))!;
     }
 
     private async Task<Exception?> TryExecuteAsync(string sql, object param)

@@ -214,12 +214,12 @@ static class CityCloseBench
     {
         var sw = Stopwatch.StartNew();
         var clock = new MovableClock(At(start, 1, 1));
-        var communities = new Communities(db, clock);
+        var communities = new CommunityBook(db, clock);
         var journal = new Journal(db);
-        var register = new Register(db, clock);
+        var register = new RegisterBook(db, clock);
         var fees = new FeeBook(db, journal, register);
-        var budgets = new Budgets(db);
-        var spending = new Spending(db, journal, register, budgets);
+        var budgets = new BudgetBook(db);
+        var spending = new SpendingBook(db, journal, register, budgets);
         var statements = new StatementBook(db, communities, register);
         var writer = new CommunityWriter(db, clock);
         var c = (await communities.CreateAsync(new NewCommunity(slug, $"基准小区 {slug}", "Asia/Shanghai", 1, start))).Value!;
@@ -289,11 +289,11 @@ static class CityCloseBench
     private static async Task<(double Wall, List<double> Each, List<(double, double, double, double)> Parts)> CloseAllAsync(
         LedgerDatabase db, MovableClock clock, List<CommunityInfo> set, Month month, int parallel)
     {
-        var communities = new Communities(db, clock);
+        var communities = new CommunityBook(db, clock);
         var journal = new Journal(db);
-        var register = new Register(db, clock);
+        var register = new RegisterBook(db, clock);
         var fees = new FeeBook(db, journal, register);
-        var spending = new Spending(db, journal, register, new Budgets(db));
+        var spending = new SpendingBook(db, journal, register, new BudgetBook(db));
         var statements = new StatementBook(db, communities, register);
         var writer = new CommunityWriter(db, clock);
         var each = new double[set.Count];

@@ -398,8 +398,8 @@ static class PostingBench
         var db = new LedgerDatabase(Engine.Sqlite, $"Data Source={file}");
         await new Migrator(db).MigrateAsync();
         var clock = TimeProvider.System;
-        var community = (await new Communities(db, clock).CreateAsync(new NewCommunity("bare", "bare", "Asia/Shanghai", 1, Month.Of(Today())))).Value!;
-        var register = new Register(db, clock);
+        var community = (await new CommunityBook(db, clock).CreateAsync(new NewCommunity("bare", "bare", "Asia/Shanghai", 1, Month.Of(Today())))).Value!;
+        var register = new RegisterBook(db, clock);
         IReadOnlyList<long> ids = [];
         await new CommunityWriter(db, clock).RunAsync(community, null, null, async scope =>
         {

@@ -51,10 +51,10 @@ static class BillingBench
             {
                 await using var db = new LedgerDatabase(Engine.Sqlite, $"Data Source={file}");
                 await new Migrator(db).MigrateAsync();
-                var communities = new Communities(db, clock);
+                var communities = new CommunityBook(db, clock);
                 var community = (await communities.CreateAsync(new NewCommunity("bench", "基准小区", "Asia/Shanghai", 1, new Month(2026, 1)))).Value!;
                 var journal = new Journal(db);
-                var register = new Register(db, clock);
+                var register = new RegisterBook(db, clock);
                 var fees = new FeeBook(db, journal, register);
                 var writer = new CommunityWriter(db, clock);
                 await writer.RunAsync(community, null, null, async scope =>

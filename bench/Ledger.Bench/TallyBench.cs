@@ -26,13 +26,13 @@ static class TallyBench
             var clock = new MovableClock(new DateTimeOffset(2026, 11, 21, 2, 0, 0, TimeSpan.Zero));
             await using var db = new LedgerDatabase(Engine.Sqlite, $"Data Source={file}");
             await new Migrator(db).MigrateAsync();
-            var communities = new Communities(db, clock);
+            var communities = new CommunityBook(db, clock);
             var c = (await communities.CreateAsync(new NewCommunity("tally", "表决小区", "Asia/Shanghai", 1, new Month(2026, 1)))).Value!;
-            var register = new Register(db, clock);
-            var motions = new Motions(db, register);
+            var register = new RegisterBook(db, clock);
+            var motions = new MotionBook(db, register);
             var writer = new CommunityWriter(db, clock);
             var setup = Stopwatch.StartNew();
-            var user = (await new Identity(db, clock).CreateUserAsync("voter", "Voter", "voter-password-1")).Value!;
+            var user = (await new IdentityBook(db, clock).CreateUserAsync("voter", "Voter", "voter-password-1")).Value!;
             long motionId = 0;
             await writer.RunAsync(c, null, null, async scope =>
             {
@@ -128,10 +128,10 @@ static class TallyBench
             var (o, b) = (Stats.Median(close), Stats.Median(baseline));
             Console.WriteLine($"vote tally, {voters} voters, {totals.Participating.Headcount} counted ballots, SQLite, median of {runs}:");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  Tally.Count (in memory):                        {Stats.Median(count),9:F1} ms   runs: {Stats.Runs(count, "F1")}"));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  Motions close (read, count, store result):      {o,9:F1} ms   runs: {Stats.Runs(close)}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  MotionBook close (read, count, store result):      {o,9:F1} ms   runs: {Stats.Runs(close)}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  baseline (one SQL aggregate over the same rows): {b,9:F1} ms   runs: {Stats.Runs(baseline)}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  ratio close/baseline: {o / b:F2}x"));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  one read of the open motion (live participation, Motions.GetAsync): {(liveMs is { } l ? $"{l:F0} ms" : "not timed above 20,000 voters (quadratic)")}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  one read of the open motion (live participation, MotionBook.GetAsync): {(liveMs is { } l ? $"{l:F0} ms" : "not timed above 20,000 voters (quadratic)")}"));
             Console.WriteLine($"  check: close totals = SQL aggregate = Tally.Count, one receipt per counted voter -> {(agree ? "ok" : "FAILED")}; passed={closed.Passed}, quorum={closed.QuorumMet}");
             return failures == 0 ? 0 : 1;
         }

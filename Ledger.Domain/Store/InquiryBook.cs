@@ -11,7 +11,7 @@ public sealed record QueryView(long Id, string Subject, string SubjectId, string
 /// The asker is shown only as the units they hold, never by name. A query unanswered past the trust
 /// terms' answer period is overdue.
 /// </summary>
-public sealed class Queries(LedgerDatabase db, Register register)
+public sealed class InquiryBook(LedgerDatabase db, RegisterBook register)
 {
     private sealed class Row
     {
@@ -82,7 +82,7 @@ public sealed class Queries(LedgerDatabase db, Register register)
         var days = (await register.TrustTermsAsync(community.Id, connection, tx))?.Terms.QueryAnswerDays ?? 7;
         var labels = new Dictionary<long, string>();
         foreach (var asker in rows.Select(r => r.AskedBy).Distinct())
-            labels[asker] = await Budgets.AuthorLabelAsync(connection, tx, community.Id, asker);
+            labels[asker] = await BudgetBook.AuthorLabelAsync(connection, tx, community.Id, asker);
         return rows.Select(r =>
         {
             var overdue = r.Answer is null && DateTimeOffset.Parse(r.AskedAt, System.Globalization.CultureInfo.InvariantCulture).AddDays(days) < now;

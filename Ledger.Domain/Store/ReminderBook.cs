@@ -9,7 +9,7 @@ public sealed record OutboxMessage(long Id, string Kind, long? UnitId, string Bo
 /// Arrears reminders (DESIGN.md section 7) go to an outbox, one per unit in arrears per month, for
 /// whatever channel delivers them. Idempotent by (community, unit, month): a rerun adds nothing.
 /// </summary>
-public sealed class Reminders(LedgerDatabase db)
+public sealed class ReminderBook(LedgerDatabase db)
 {
     public const string ArrearsKind = "arrears_reminder";
 

@@ -7,7 +7,7 @@ namespace Ledger.Domain.Store;
 public sealed record NewCommunity(string Slug, string Name, string TimeZone, int FiscalYearStartMonth, Month BooksStartMonth);
 
 /// <summary>Communities, their funds and charts of accounts, and month closing.</summary>
-public sealed class Communities(LedgerDatabase db, TimeProvider clock)
+public sealed class CommunityBook(LedgerDatabase db, TimeProvider clock)
 {
     private sealed class RowWithRole : Row
     {

@@ -18,7 +18,7 @@ public sealed record ImportRow(NewUnit Unit, string? OwnerName, string? OwnerKin
 public sealed record Invitation(string Code, DateTimeOffset ExpiresAt);
 
 /// <summary>The register: units, owners, who holds what, invitations and owners' logins, and trust terms.</summary>
-public sealed class Register(LedgerDatabase db, TimeProvider clock)
+public sealed class RegisterBook(LedgerDatabase db, TimeProvider clock)
 {
     public static readonly TimeSpan InvitationLifetime = TimeSpan.FromDays(14);
 
@@ -193,7 +193,7 @@ public sealed class Register(LedgerDatabase db, TimeProvider clock)
             userId = await connection.QuerySingleAsync<long>("""
                 INSERT INTO users (login, display_name, password_hash, is_platform_admin, created_at)
                 VALUES (@login, @login, @Hash, @No, @now) RETURNING id
-                """, new { login, Hash = Identity.HashPassword(password), No = false, now }, tx);
+                """, new { login, Hash = IdentityBook.HashPassword(password), No = false, now }, tx);
         }
         catch (Exception e) when (db.Dialect.IsUniqueViolation(e))
         {

@@ -27,7 +27,7 @@ public static class BudgetStatus
 /// adopted by a passed vote. An amendment is a new version of the same fiscal year, adopted the same
 /// way; exactly one version is in force per year (a partial unique index backs it).
 /// </summary>
-public sealed class Budgets(LedgerDatabase db)
+public sealed class BudgetBook(LedgerDatabase db)
 {
     private sealed class Row
     {

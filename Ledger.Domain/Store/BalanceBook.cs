@@ -14,7 +14,7 @@ public sealed record FundTotals(string Fund, long TotalDebit, long TotalCredit);
 public sealed record TrialBalance(Month Month, long TotalDebit, long TotalCredit, IReadOnlyList<AccountBalance> Accounts, IReadOnlyList<FundTotals> Funds);
 
 /// <summary>Reads the per-month balances kept beside the journal (never the whole journal).</summary>
-public sealed class Balances(LedgerDatabase db)
+public sealed class BalanceBook(LedgerDatabase db)
 {
     private sealed class Row
     {

@@ -31,7 +31,7 @@ public static class SpendingStatus
 /// in force); payment posts the expense against the bank, once. Rejection, cancellation and expiry
 /// release the reservation. Every decision goes to the audit trail.
 /// </summary>
-public sealed class Spending(LedgerDatabase db, Journal journal, Register register, Budgets budgets)
+public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBook register, BudgetBook budgets)
 {
     public const long MaxAttachmentBytes = 10 * 1024 * 1024;
     public const string RemunerationPayable = "2211";
@@ -115,7 +115,7 @@ public sealed class Spending(LedgerDatabase db, Journal journal, Register regist
             if (found == 0) return new Failure(Codes.UnknownAttachment, $"Attachment {sha} was not uploaded to this community.");
         }
 
-        var fiscalYear = Budgets.FiscalYearOf(Month.Of(scope.Today), c.FiscalYearStartMonth);
+        var fiscalYear = BudgetBook.FiscalYearOf(Month.Of(scope.Today), c.FiscalYearStartMonth);
         string? voteReason = null;
         if (remuneration)
         {
@@ -133,7 +133,7 @@ public sealed class Spending(LedgerDatabase db, Journal journal, Register regist
         }
         else
         {
-            var inForce = await Budgets.InForceIdAsync(scope, fiscalYear);
+            var inForce = await BudgetBook.InForceIdAsync(scope, fiscalYear);
             if (inForce is null) voteReason = "no_budget";
             else
             {
@@ -214,7 +214,7 @@ public sealed class Spending(LedgerDatabase db, Journal journal, Register regist
         if (request is null) return Failure.NotFound($"Spending request {id}");
         if (request.Status == SpendingStatus.Paid) return Failure.Conflict(Codes.AlreadyPaid, $"Request {id} was paid by entry {request.PaidSeq}.");
         if (request.Status != SpendingStatus.Approved) return new Failure(Codes.NotApproved, $"Request {id} is {request.Status}, not approved.");
-        if (request.NeedsVote && !await Motions.PassedAboutAsync(scope, MotionKinds.Spending, id))
+        if (request.NeedsVote && !await MotionBook.PassedAboutAsync(scope, MotionKinds.Spending, id))
             return new Failure(Codes.NotApproved, $"Request {id} needs a passed owners' spending motion ({request.VoteReason}).");
         if (voucher is not null && await scope.QuerySingleAsync<long>("SELECT COUNT(*) FROM attachments WHERE community_id = @c AND sha256 = @voucher", new { c, voucher }) == 0)
             return new Failure(Codes.UnknownAttachment, $"Voucher {voucher} was not uploaded to this community.");

@@ -14,7 +14,7 @@ public sealed record Session(string Token, DateTimeOffset ExpiresAt, User User);
 /// Users, password hashes (the framework's PasswordHasher), opaque bearer tokens stored only as
 /// their SHA-256, and roles per community.
 /// </summary>
-public sealed class Identity(LedgerDatabase db, TimeProvider clock)
+public sealed class IdentityBook(LedgerDatabase db, TimeProvider clock)
 {
     private static readonly PasswordHasher<User> Hasher = new();
 

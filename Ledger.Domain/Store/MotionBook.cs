@@ -22,7 +22,7 @@ public sealed record MotionResult(string Status, bool? QuorumMet, bool? Passed, 
 /// before the close counts. Opening and closing follow the clock: whoever touches a motion first
 /// after its time (a ballot, a read, the job) opens or closes it, once, under the community lock.
 /// </summary>
-public sealed class Motions(LedgerDatabase db, Register register)
+public sealed class MotionBook(LedgerDatabase db, RegisterBook register)
 {
     private static readonly JsonSerializerOptions ResultJson = new(JsonSerializerDefaults.Web);
 
@@ -56,7 +56,7 @@ public sealed class Motions(LedgerDatabase db, Register register)
                 "SELECT fiscal_year, status, amends_id FROM budgets WHERE community_id = @c AND id = @SubjectId", new { c, motion.SubjectId });
             if (budget is not { Status: BudgetStatus.Published } b)
                 return new Failure(Codes.SubjectInvalid, "A budget motion names a published budget (subjectId).");
-            var inForce = await Budgets.InForceIdAsync(scope, (int)b.FiscalYear);
+            var inForce = await BudgetBook.InForceIdAsync(scope, (int)b.FiscalYear);
             if (motion.Kind == MotionKinds.BudgetAdoption && inForce is not null)
                 return new Failure(Codes.SubjectInvalid, $"A budget for {b.FiscalYear} is in force; a new version is a budget_amendment.");
             if (motion.Kind == MotionKinds.BudgetAmendment && inForce is null)
@@ -104,7 +104,7 @@ public sealed class Motions(LedgerDatabase db, Register register)
             await scope.ExecuteAsync("UPDATE motions SET status = 'closed', result = @Result WHERE community_id = @Id AND id = @Target",
                 new { Result = JsonSerializer.Serialize(result, ResultJson), scope.Community.Id, Target = id });
             if (result.Passed == true && row.SubjectId is { } subject && row.Kind is MotionKinds.BudgetAdoption or MotionKinds.BudgetAmendment)
-                await Budgets.AdoptAsync(scope, subject, id);
+                await BudgetBook.AdoptAsync(scope, subject, id);
             return "closed";
         }
         return row.Status == "scheduled" && string.CompareOrdinal(now, row.OpensAt) >= 0 ? "open" : row.Status;
