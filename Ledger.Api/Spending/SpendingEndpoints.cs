@@ -13,7 +13,7 @@ public sealed record SpendingRequestBody(string? Payee, long? Amount, string? Ac
 public sealed record DecisionBody(string? Decision, string? Comment);
 public sealed record PaymentBody(string? PaidAt, string? BankRef, string? Voucher);
 public sealed record AccrualBody(string? Month);
-public sealed record QueryBody(string? Subject, string? SubjectId, string? Question);
+public sealed record QueryBody(string? Subject, [property: System.Text.Json.Serialization.JsonConverter(typeof(StringOrInteger))] string? SubjectId, string? Question);
 public sealed record AnswerBody(string? Answer);
 
 public sealed class SpendingRequestValidator : AbstractValidator<SpendingRequestBody>
@@ -90,7 +90,7 @@ public static class SpendingEndpoints
         group.MapPost("/queries", Ask).Validate<QueryBody>().Allow(Roles.Owner, Roles.Supervisor);
         group.MapPost("/queries/{id:long}/answer", Answer).Validate<AnswerBody>().Allow(Roles.Staff);
         group.MapGet("/queries", ListQueries).Allow(Roles.Community);
-        group.MapGet("/audit", Audit).Allow(Roles.StaffAndOversight);
+        group.MapGet("/audit", Audit).Allow([.. Roles.StaffAndOversight, Roles.PlatformAdmin]);
         return app;
     }
 
@@ -187,14 +187,16 @@ public static class SpendingEndpoints
         return TypedResults.Ok(new Page<QueryView>(await queries.ListAsync(current.Community, clock.GetUtcNow(), status), null));
     }
 
-    private static async Task<IResult> Audit(int? limit, string? after, CurrentCommunity current, LedgerDatabase db)
+    /// <summary>The audit trail. Client addresses are personal data: only platform admins (who answer for abuse) see them.</summary>
+    private static async Task<IResult> Audit(int? limit, string? after, HttpContext http, CurrentCommunity current, LedgerDatabase db)
     {
+        var addresses = http.User.IsPlatformAdmin();
         if (!Paging.TryRead(limit, after, out var take, out var afterId, out var problem)) return problem!;
         await using var connection = await db.OpenAsync();
         var rows = (await connection.QueryAsync<(long Id, long? UserId, string Action, string Subject, string Detail, string? Address, string At)>($"""
             SELECT id, user_id, action, subject, detail, address, at FROM audit_log WHERE community_id = @Id AND id > @afterId ORDER BY id LIMIT {take}
             """, new { current.Community.Id, afterId })).ToList();
-        return TypedResults.Ok(new Page<object>(rows.Select(r => (object)new { r.Id, r.UserId, r.Action, r.Subject, r.Detail, r.Address, r.At }).ToList(),
+        return TypedResults.Ok(new Page<object>(rows.Select(r => (object)new { r.Id, r.UserId, r.Action, r.Subject, r.Detail, Address = addresses ? r.Address : null, r.At }).ToList(),
             rows.Count == take ? rows[^1].Id.ToString(CultureInfo.InvariantCulture) : null));
     }
 }
