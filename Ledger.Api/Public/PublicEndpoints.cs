@@ -103,7 +103,7 @@ public static class PublicEndpoints
     // ---------------------------------------------------------------- community page
 
     private static Task<IResult> CommunityPage(string c, HttpContext http, CommunityBook communities, StatementBook statements,
-        MotionBook motions, IMemoryCache cache)
+        MotionBook motions, IMemoryCache cache, TimeProvider clock)
     {
         var t = Texts.For(http);
         return Serve(http, cache, HtmlType, async () =>
@@ -137,7 +137,7 @@ public static class PublicEndpoints
                     $"<a href=\"/p/{E(c)}/statements/{E(s.Period)}{LangQuery(t)}\">{E(s.Period)}</a> <span class=\"muted\">{E(KindName(t, s.Kind))}</span>",
                     s.Version.ToString(CultureInfo.InvariantCulture), E(Money(s.Doc.Bank.Closing)), $"<span class=\"hash\">{E(s.Hash[..16])}…</span>",
                 }), new HashSet<int> { 1, 2 }));
-            var closed = await motions.ListAsync(community.Id, closedOnly: true);
+            var closed = await motions.ListAsync(community.Id, clock.GetUtcNow(), closedOnly: true);
             if (closed.Count > 0)
             {
                 body.Append($"<h2>{E(t["motions"])}</h2>");
@@ -415,16 +415,15 @@ public static class PublicEndpoints
     // ---------------------------------------------------------------- motions
 
     private static Task<IResult> MotionPage(string c, long id, HttpContext http, CommunityBook communities, MotionBook motions,
-        CommunityWriter writer, LedgerDatabase db, IMemoryCache cache)
+        TimeProvider clock, LedgerDatabase db, IMemoryCache cache)
     {
         var t = Texts.For(http);
         return Serve(http, cache, HtmlType, async () =>
         {
             var community = await communities.FindAsync(c);
             if (community is null) return NotFoundPage(t);
-            await motions.AdvanceDueAsync(community, writer, id);
             await using var connection = await db.OpenAsync();
-            var m = await motions.GetAsync(connection, null, community.Id, id);
+            var m = await motions.GetAsync(connection, null, community.Id, id, clock.GetUtcNow());
             if (m is null || m.Status != "closed" || m.Result is null) return NotFoundPage(t);
             var r = m.Result;
             var body = new StringBuilder($"<h1>{E(m.Title)}</h1><p class=\"muted\">{E(community.Name)} · {E(t["closedOn"])} {E(m.ClosesAt[..10])} · {E(m.Kind)} · {E(m.Threshold)}</p>");
