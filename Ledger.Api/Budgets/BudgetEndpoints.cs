@@ -170,11 +170,8 @@ public static class BudgetEndpoints
     private static async Task<IResult> ListMotions(CurrentCommunity current, MotionBook motions, TimeProvider clock) =>
         TypedResults.Ok(new Page<MotionDto>((await motions.ListAsync(current.Community.Id, clock.GetUtcNow())).Select(ToDto).ToList(), null));
 
-    private static async Task<IResult> GetMotion(long id, CurrentCommunity current, MotionBook motions, TimeProvider clock, LedgerDatabase db)
-    {
-        await using var connection = await db.OpenAsync();
-        return await motions.GetAsync(connection, null, current.Community.Id, id, clock.GetUtcNow()) is { } m ? TypedResults.Ok(ToDto(m)) : Problems.NotFound($"Motion {id}");
-    }
+    private static async Task<IResult> GetMotion(long id, CurrentCommunity current, MotionBook motions, TimeProvider clock) =>
+        await motions.GetAsync(current.Community.Id, id, clock.GetUtcNow()) is { } m ? TypedResults.Ok(ToDto(m)) : Problems.NotFound($"Motion {id}");
 
     private static Task<IResult> Cast(long id, BallotRequest request, HttpContext http, Writes writes, MotionBook motions, CurrentCommunity current) =>
         writes.RunAsync(http, request, async scope =>
@@ -185,12 +182,11 @@ public static class BudgetEndpoints
 
     /// <summary>Anyone may read a closed motion's result; while open, only members see participation.</summary>
     private static async Task<IResult> Result(string c, long id, HttpContext http, CommunityBook communities, MotionBook motions,
-        TimeProvider clock, LedgerDatabase db, IdentityBook identity)
+        TimeProvider clock, IdentityBook identity)
     {
         var community = await communities.FindAsync(c);
         if (community is null) return Problems.NotFound("The motion");
-        await using var connection = await db.OpenAsync();
-        var motion = await motions.GetAsync(connection, null, community.Id, id, clock.GetUtcNow());
+        var motion = await motions.GetAsync(community.Id, id, clock.GetUtcNow());
         if (motion is null) return Problems.NotFound("The motion");
         if (motion.Status != "closed")
         {

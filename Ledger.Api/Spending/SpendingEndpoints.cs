@@ -1,5 +1,4 @@
 using System.Globalization;
-using Dapper;
 using FluentValidation;
 using Ledger.Api.Fees;
 using Ledger.Api.Infrastructure;
@@ -142,11 +141,8 @@ public static class SpendingEndpoints
         return TypedResults.Ok(new Page<SpendingRequestView>(await spending.ListAsync(current.Community.Id, status, clock.GetUtcNow()), null));
     }
 
-    private static async Task<IResult> Get(long id, CurrentCommunity current, SpendingBook spending, TimeProvider clock, LedgerDatabase db)
-    {
-        await using var connection = await db.OpenAsync();
-        return await spending.GetAsync(connection, null, current.Community.Id, id, clock.GetUtcNow()) is { } r ? TypedResults.Ok(r) : Problems.NotFound($"Spending request {id}");
-    }
+    private static async Task<IResult> Get(long id, CurrentCommunity current, SpendingBook spending, TimeProvider clock) =>
+        await spending.GetAsync(current.Community.Id, id, clock.GetUtcNow()) is { } r ? TypedResults.Ok(r) : Problems.NotFound($"Spending request {id}");
 
     private static Task<IResult> Decide(long id, DecisionBody body, HttpContext http, Writes writes, SpendingBook spending, CurrentCommunity current) =>
         writes.RunAsync(http, body, async scope => await spending.DecideAsync(scope, id, current.UserId, current.Roles, body.Decision!, body.Comment!.Trim()),
@@ -186,13 +182,10 @@ public static class SpendingEndpoints
         return TypedResults.Ok(new Page<QueryView>(await queries.ListAsync(current.Community, clock.GetUtcNow(), status), null));
     }
 
-    private static async Task<IResult> Audit(int? limit, string? after, CurrentCommunity current, LedgerDatabase db)
+    private static async Task<IResult> Audit(int? limit, string? after, CurrentCommunity current, AuditBook audit)
     {
         if (!Paging.TryRead(limit, after, out var take, out var afterId, out var problem)) return problem!;
-        await using var connection = await db.OpenAsync();
-        var rows = (await connection.QueryAsync<(long Id, long? UserId, string Action, string Subject, string Detail, string? Address, string At)>($"""
-            SELECT id, user_id, action, subject, detail, address, at FROM audit_log WHERE community_id = @Id AND id > @afterId ORDER BY id LIMIT {take}
-            """, new { current.Community.Id, afterId })).ToList();
+        var rows = await audit.PageAsync(current.Community.Id, afterId, take);
         return TypedResults.Ok(new Page<object>(rows.Select(r => (object)new { r.Id, r.UserId, r.Action, r.Subject, r.Detail, r.Address, r.At }).ToList(),
             rows.Count == take ? rows[^1].Id.ToString(CultureInfo.InvariantCulture) : null));
     }

@@ -82,7 +82,7 @@ public sealed class MotionBook(LedgerDatabase db, RegisterBook register)
             scope.UserId, At = Dates.Instant(scope.Now),
         });
         await AdvanceAsync(scope, id);
-        return (await GetAsync(scope.Connection, scope.Transaction, c, id, scope.Now))!;
+        return (await GetAsync(scope, c, id, scope.Now))!;
     }
 
     /// <summary>
@@ -102,7 +102,7 @@ public sealed class MotionBook(LedgerDatabase db, RegisterBook register)
         }
         if (row.Status != "closed" && string.CompareOrdinal(now, row.ClosesAt) >= 0)
         {
-            var result = await CountAsync(scope.Connection, scope.Transaction, scope.Community.Id, id, row.Threshold, row.FollowMajority, final: true);
+            var result = await CountAsync(scope, scope.Community.Id, id, row.Threshold, row.FollowMajority, final: true);
             await scope.ExecuteAsync("UPDATE motions SET status = 'closed', result = @Result WHERE community_id = @Id AND id = @Target",
                 new { Result = JsonSerializer.Serialize(result, ResultJson), scope.Community.Id, Target = id });
             if (result.Passed == true && row.SubjectId is { } subject && row.Kind is MotionKinds.BudgetAdoption or MotionKinds.BudgetAmendment)
@@ -115,7 +115,7 @@ public sealed class MotionBook(LedgerDatabase db, RegisterBook register)
     private static async Task SnapshotRegisterAsync(WriteScope scope, long motionId)
     {
         var c = scope.Community.Id;
-        var voters = await CurrentRegisterAsync(scope.Connection, scope.Transaction, c);
+        var voters = await CurrentRegisterAsync(scope, c);
         await scope.ExecuteAsync("INSERT INTO motion_voters (community_id, motion_id, voter_key, area_centi_m2) VALUES (@c, @motionId, @Key, @AreaCentiM2)",
             voters.Select(v => new { c, motionId, v.Key, v.AreaCentiM2 }));
         await scope.ExecuteAsync("INSERT INTO motion_voter_owners (community_id, motion_id, voter_key, owner_id) VALUES (@c, @motionId, @Key, @OwnerId)",
@@ -123,13 +123,13 @@ public sealed class MotionBook(LedgerDatabase db, RegisterBook register)
     }
 
     /// <summary>The voter register as it stands: what opening a motion now would snapshot.</summary>
-    private static async Task<IReadOnlyList<Voter>> CurrentRegisterAsync(DbConnection connection, DbTransaction? tx, long c)
+    private static async Task<IReadOnlyList<Voter>> CurrentRegisterAsync(ReadScope read, long c)
     {
-        var units = (await connection.QueryAsync<(long Id, long Area, bool Delivered)>(
-            "SELECT id, area_centi_m2, delivered FROM units WHERE community_id = @c ORDER BY id", new { c }, tx)).ToList();
-        var owners = (await connection.QueryAsync<(long UnitId, long OwnerId)>(
-            "SELECT unit_id, owner_id FROM unit_owners WHERE community_id = @c", new { c }, tx)).ToLookup(r => r.UnitId, r => r.OwnerId);
-        var developers = (await connection.QueryAsync<long>("SELECT id FROM owners WHERE community_id = @c AND kind = 'developer' ORDER BY id", new { c }, tx)).ToList();
+        var units = (await read.QueryAsync<(long Id, long Area, bool Delivered)>(
+            "SELECT id, area_centi_m2, delivered FROM units WHERE community_id = @c ORDER BY id", new { c })).ToList();
+        var owners = (await read.QueryAsync<(long UnitId, long OwnerId)>(
+            "SELECT unit_id, owner_id FROM unit_owners WHERE community_id = @c", new { c })).ToLookup(r => r.UnitId, r => r.OwnerId);
+        var developers = (await read.QueryAsync<long>("SELECT id FROM owners WHERE community_id = @c AND kind = 'developer' ORDER BY id", new { c })).ToList();
         return VoterRegister.Build(units.Select(u => new RegisterUnit(u.Id, u.Area, u.Delivered, owners[u.Id].ToList(), developers)));
     }
 
@@ -170,18 +170,18 @@ public sealed class MotionBook(LedgerDatabase db, RegisterBook register)
     public static string ReceiptHash(string receipt) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(receipt)));
 
     /// <summary>The tally from the motion's snapshot of the register, or from <paramref name="register"/> for a motion not yet opened in the database.</summary>
-    private static async Task<MotionResult> CountAsync(DbConnection connection, DbTransaction? tx,
+    private static async Task<MotionResult> CountAsync(ReadScope read,
         long communityId, long motionId, string threshold, bool followMajority, bool final, IReadOnlyList<Voter>? register = null)
     {
-        var voters = register?.ToList() ?? (await connection.QueryAsync<(string Key, long Area)>(
-            "SELECT voter_key, area_centi_m2 FROM motion_voters WHERE community_id = @communityId AND motion_id = @motionId", new { communityId, motionId }, tx))
+        var voters = register?.ToList() ?? (await read.QueryAsync<(string Key, long Area)>(
+            "SELECT voter_key, area_centi_m2 FROM motion_voters WHERE community_id = @communityId AND motion_id = @motionId", new { communityId, motionId }))
             .Select(v => new Voter(v.Key, v.Area, [])).ToList();
         // Each voter's last ballot counts; the earlier ones stay in the audit trail.
-        var counted = (await connection.QueryAsync<(string Key, string Choice, string ReceiptHash)>("""
+        var counted = (await read.QueryAsync<(string Key, string Choice, string ReceiptHash)>("""
             SELECT b.voter_key, b.choice, b.receipt_hash FROM ballots b
             WHERE b.community_id = @communityId AND b.motion_id = @motionId
               AND b.id = (SELECT MAX(x.id) FROM ballots x WHERE x.community_id = b.community_id AND x.motion_id = b.motion_id AND x.voter_key = b.voter_key)
-            """, new { communityId, motionId }, tx)).ToList();
+            """, new { communityId, motionId })).ToList();
         var tally = Tally.Count(voters, counted.ToDictionary(b => b.Key, b => b.Choice), threshold, followMajority);
         if (!final)
         {
@@ -199,20 +199,22 @@ public sealed class MotionBook(LedgerDatabase db, RegisterBook register)
     /// A motion as of <paramref name="now"/>, without writing: past its opening or closing time it reads
     /// open or closed, with the live participation or the final result, before the job persists them.
     /// </summary>
-    public async Task<MotionView?> GetAsync(DbConnection connection, DbTransaction? tx, long communityId, long id, DateTimeOffset now)
+    public async Task<MotionView?> GetAsync(ReadScope read, long communityId, long id, DateTimeOffset now)
     {
-        var row = await connection.QuerySingleOrDefaultAsync<Row>($"SELECT {Columns} FROM motions WHERE community_id = @communityId AND id = @id", new { communityId, id }, tx);
+        var row = await read.QuerySingleOrDefaultAsync<Row>($"SELECT {Columns} FROM motions WHERE community_id = @communityId AND id = @id", new { communityId, id });
         if (row is null) return null;
         var status = Deadlines.MotionStatus(row.Status, row.OpensAt, row.ClosesAt, now);
         MotionResult? derived = null;
         if (row.Result is null && status is "open" or "closed")
         {
             // Not opened in the database yet: no ballots, and the register is the one opening would snapshot now.
-            var register = row.Status == "scheduled" ? await CurrentRegisterAsync(connection, tx, communityId) : null;
-            derived = await CountAsync(connection, tx, communityId, id, row.Threshold, row.FollowMajority, final: status == "closed", register);
+            var register = row.Status == "scheduled" ? await CurrentRegisterAsync(read, communityId) : null;
+            derived = await CountAsync(read, communityId, id, row.Threshold, row.FollowMajority, final: status == "closed", register);
         }
         return row.ToView(status, derived);
     }
+
+    public Task<MotionView?> GetAsync(long communityId, long id, DateTimeOffset now) => db.ReadAsync(read => GetAsync(read, communityId, id, now));
 
     /// <summary>Opens or closes, each under the community lock, every motion (or just <paramref name="only"/>) whose time has come.</summary>
     public async Task<int> AdvanceDueAsync(CommunityInfo community, CommunityWriter writer, long? only = null, CancellationToken ct = default)
@@ -238,14 +240,13 @@ public sealed class MotionBook(LedgerDatabase db, RegisterBook register)
     }
 
     /// <summary>Every motion (or only the closed ones) as of <paramref name="now"/>, without writing.</summary>
-    public async Task<IReadOnlyList<MotionView>> ListAsync(long communityId, DateTimeOffset now, bool closedOnly = false)
+    public Task<IReadOnlyList<MotionView>> ListAsync(long communityId, DateTimeOffset now, bool closedOnly = false) => db.ReadAsync<IReadOnlyList<MotionView>>(async read =>
     {
-        await using var connection = await db.OpenAsync();
-        var ids = await connection.QueryAsync<long>(
+        var ids = await read.QueryAsync<long>(
             $"SELECT id FROM motions WHERE community_id = @communityId {(closedOnly ? "AND (status = 'closed' OR closes_at <= @at)" : "")} ORDER BY id",
             new { communityId, at = Dates.Instant(now) });
         var list = new List<MotionView>();
-        foreach (var id in ids) list.Add((await GetAsync(connection, null, communityId, id, now))!);
+        foreach (var id in ids) list.Add((await GetAsync(read, communityId, id, now))!);
         return list;
-    }
+    });
 }

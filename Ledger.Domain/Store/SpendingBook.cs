@@ -86,12 +86,9 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
         return new AttachmentView(sha, content.Length, type);
     }
 
-    public async Task<(byte[] Content, string ContentType)?> AttachmentAsync(long communityId, string sha256)
-    {
-        await using var connection = await db.OpenAsync();
-        return await connection.QueryOptionalAsync<(byte[] Content, string ContentType)>(
-            "SELECT content, content_type FROM attachments WHERE community_id = @communityId AND sha256 = @sha256", new { communityId, sha256 });
-    }
+    public Task<(byte[] Content, string ContentType)?> AttachmentAsync(long communityId, string sha256) => db.ReadAsync(read =>
+        read.QueryOptionalAsync<(byte[] Content, string ContentType)>(
+            "SELECT content, content_type FROM attachments WHERE community_id = @communityId AND sha256 = @sha256", new { communityId, sha256 }));
 
     /// <summary>
     /// Files a request and reserves its amount on the budget line. Fails with: trust_terms_required,
@@ -162,7 +159,7 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
         await scope.ExecuteAsync("INSERT INTO spending_attachments (community_id, request_id, sha256) VALUES (@Id, @RequestId, @Sha)",
             request.Attachments.Distinct().Select(sha => new { c.Id, RequestId = id, Sha = sha }));
         await scope.AuditAsync("spending.file", $"spending-request:{id}", $"{request.Payee}, {request.Amount} fen on {line}{(voteReason is null ? "" : $", vote required: {voteReason}")}");
-        return (await GetAsync(scope.Connection, scope.Transaction, c.Id, id, scope.Now))!;
+        return (await GetAsync(scope, c.Id, id, scope.Now))!;
     }
 
     /// <summary>What is left on a line of the budget in force: budget − reserved by open requests − spent. Null when the budget has no such line.</summary>
@@ -181,7 +178,7 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
     {
         var c = scope.Community.Id;
         await ExpireDueAsync(scope);
-        var request = await GetAsync(scope.Connection, scope.Transaction, c, id, scope.Now);
+        var request = await GetAsync(scope, c, id, scope.Now);
         if (request is null) return Failure.NotFound($"Spending request {id}");
         if (request.CreatedBy == userId) return new Failure(Codes.SelfApproval, "Nobody decides on their own request.", 403);
         if (request.Decisions.Any(d => d.UserId == userId)) return Failure.Conflict(Codes.AlreadyDecided, "You have already decided on this request.");
@@ -201,7 +198,7 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
             await scope.ExecuteAsync("UPDATE spending_requests SET status = @status, closed_at = @At WHERE community_id = @c AND id = @id",
                 new { status, At = Dates.Instant(scope.Now), c, id });
         await scope.AuditAsync($"spending.{choice}", $"spending-request:{id}", $"as {role}: {comment}");
-        return (await GetAsync(scope.Connection, scope.Transaction, c, id, scope.Now))!;
+        return (await GetAsync(scope, c, id, scope.Now))!;
     }
 
     /// <summary>
@@ -213,7 +210,7 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
     {
         var c = scope.Community.Id;
         await ExpireDueAsync(scope);
-        var request = await GetAsync(scope.Connection, scope.Transaction, c, id, scope.Now);
+        var request = await GetAsync(scope, c, id, scope.Now);
         if (request is null) return Failure.NotFound($"Spending request {id}");
         if (request.Status == SpendingStatus.Paid) return Failure.Conflict(Codes.AlreadyPaid, $"Request {id} was paid by entry {request.PaidSeq}.");
         if (request.Status != SpendingStatus.Approved) return new Failure(Codes.NotApproved, $"Request {id} is {request.Status}, not approved.");
@@ -231,7 +228,7 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
             WHERE community_id = @c AND id = @id AND status = 'approved'
             """, new { seq, On = Dates.Format(paidOn), bankRef, voucher, At = Dates.Instant(scope.Now), c, id });
         await scope.AuditAsync("spending.pay", $"spending-request:{id}", $"entry {seq}, bank ref {bankRef}");
-        return (await GetAsync(scope.Connection, scope.Transaction, c, id, scope.Now))!;
+        return (await GetAsync(scope, c, id, scope.Now))!;
     }
 
     /// <summary>Withdraws a request that is not paid. Fails with: not_found, request_not_pending (409).</summary>
@@ -243,7 +240,7 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
         var changed = await scope.ExecuteAsync("""
             UPDATE spending_requests SET status = 'cancelled', closed_at = @At WHERE community_id = @c AND id = @id AND status IN ('pending', 'approved')
             """, new { At = Dates.Instant(scope.Now), c, id });
-        var request = await GetAsync(scope.Connection, scope.Transaction, c, id, scope.Now);
+        var request = await GetAsync(scope, c, id, scope.Now);
         if (request is null) return Failure.NotFound($"Spending request {id}");
         if (changed == 0) return Failure.Conflict(Codes.RequestNotPending, $"Request {id} is {request.Status}.");
         await scope.AuditAsync("spending.cancel", $"spending-request:{id}", "");
@@ -265,25 +262,26 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
     }
 
     /// <summary>A request as of <paramref name="now"/>: pending past its expiry reads expired, whether or not the job has run.</summary>
-    public async Task<SpendingRequestView?> GetAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx, long communityId, long id, DateTimeOffset now)
+    public async Task<SpendingRequestView?> GetAsync(ReadScope read, long communityId, long id, DateTimeOffset now)
     {
-        var row = await connection.QuerySingleOrDefaultAsync<Row>($"SELECT {Columns} FROM spending_requests WHERE community_id = @communityId AND id = @id",
-            new { communityId, id }, tx);
+        var row = await read.QuerySingleOrDefaultAsync<Row>($"SELECT {Columns} FROM spending_requests WHERE community_id = @communityId AND id = @id",
+            new { communityId, id });
         if (row is null) return null;
-        var attachments = (await connection.QueryAsync<string>("SELECT sha256 FROM spending_attachments WHERE community_id = @communityId AND request_id = @id ORDER BY sha256",
-            new { communityId, id }, tx)).ToList();
-        var decisions = (await connection.QueryAsync<(long UserId, string Role, string Decision, string Comment, string DecidedAt)>(
+        var attachments = (await read.QueryAsync<string>("SELECT sha256 FROM spending_attachments WHERE community_id = @communityId AND request_id = @id ORDER BY sha256",
+            new { communityId, id })).ToList();
+        var decisions = (await read.QueryAsync<(long UserId, string Role, string Decision, string Comment, string DecidedAt)>(
             "SELECT user_id, role, decision, comment, decided_at FROM spending_decisions WHERE community_id = @communityId AND request_id = @id ORDER BY id",
-            new { communityId, id }, tx)).Select(d => new Decision(d.UserId, d.Role, d.Decision, d.Comment, d.DecidedAt)).ToList();
+            new { communityId, id })).Select(d => new Decision(d.UserId, d.Role, d.Decision, d.Comment, d.DecidedAt)).ToList();
         return new SpendingRequestView(row.Id, Deadlines.SpendingStatus(row.Status, row.ExpiresAt, now), row.AmountFen, row.Payee, row.AccountCode, row.BudgetLine, (int)row.FiscalYear, row.Description,
             row.Kind, row.Approval, row.NeedsVote, row.VoteReason, row.CreatedBy, row.CreatedAt, row.ExpiresAt, row.PaidSeq, row.PaidOn, row.BankRef, row.Voucher,
             attachments, decisions);
     }
 
     /// <summary>Requests as of <paramref name="now"/>, optionally of one status, derived as <see cref="GetAsync"/> derives it.</summary>
-    public async Task<IReadOnlyList<SpendingRequestView>> ListAsync(long communityId, string? status, DateTimeOffset now)
+    public Task<SpendingRequestView?> GetAsync(long communityId, long id, DateTimeOffset now) => db.ReadAsync(read => GetAsync(read, communityId, id, now));
+
+    public Task<IReadOnlyList<SpendingRequestView>> ListAsync(long communityId, string? status, DateTimeOffset now) => db.ReadAsync<IReadOnlyList<SpendingRequestView>>(async read =>
     {
-        await using var connection = await db.OpenAsync();
         var filter = status switch
         {
             null => "",
@@ -291,12 +289,12 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
             SpendingStatus.Expired => "AND (status = 'expired' OR (status = 'pending' AND expires_at <= @at))",
             _ => "AND status = @status",
         };
-        var ids = await connection.QueryAsync<long>(
+        var ids = await read.QueryAsync<long>(
             $"SELECT id FROM spending_requests WHERE community_id = @communityId {filter} ORDER BY id", new { communityId, status, at = Dates.Instant(now) });
         var list = new List<SpendingRequestView>();
-        foreach (var id in ids) list.Add((await GetAsync(connection, null, communityId, id, now))!);
+        foreach (var id in ids) list.Add((await GetAsync(read, communityId, id, now))!);
         return list;
-    }
+    });
 
     /// <summary>
     /// Accrues the trustee's remuneration for a month (Dr 6201 / Cr 2211, dated the month's last day):
