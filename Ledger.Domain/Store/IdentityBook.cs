@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Dapper;
 using Ledger.Domain.Model;
-using Microsoft.AspNetCore.Identity;
 
 namespace Ledger.Domain.Store;
 
@@ -11,15 +10,13 @@ public sealed record User(long Id, string Login, string DisplayName, bool IsPlat
 public sealed record Session(string Token, DateTimeOffset ExpiresAt, User User);
 
 /// <summary>
-/// Users, password hashes (the framework's PasswordHasher), opaque bearer tokens stored only as
+/// Users, password hashes (<see cref="PasswordHash"/>, the format of ASP.NET Core Identity's PasswordHasher), opaque bearer tokens stored only as
 /// their SHA-256, and roles per community.
 /// </summary>
 public sealed class IdentityBook(LedgerDatabase db, TimeProvider clock)
 {
-    private static readonly PasswordHasher<User> Hasher = new();
-
     /// <summary>A hash no password matches, verified for unknown logins so they cost what a wrong password costs.</summary>
-    private static readonly string NobodysHash = Hasher.HashPassword(new User(0, "", "", false), Convert.ToHexString(RandomNumberGenerator.GetBytes(32)));
+    private static readonly string NobodysHash = PasswordHash.Hash(Convert.ToHexString(RandomNumberGenerator.GetBytes(32)));
 
     private sealed class UserRow
     {
@@ -31,7 +28,7 @@ public sealed class IdentityBook(LedgerDatabase db, TimeProvider clock)
         public User ToUser() => new(Id, Login, DisplayName, IsPlatformAdmin);
     }
 
-    public static string HashPassword(string password) => Hasher.HashPassword(new User(0, "", "", false), password);
+    public static string HashPassword(string password) => PasswordHash.Hash(password);
 
     public static string HashToken(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
@@ -51,7 +48,7 @@ public sealed class IdentityBook(LedgerDatabase db, TimeProvider clock)
             var id = await connection.QuerySingleAsync<long>("""
                 INSERT INTO users (login, display_name, password_hash, is_platform_admin, created_at)
                 VALUES (@login, @displayName, @Hash, @platformAdmin, @At) RETURNING id
-                """, new { login, displayName, Hash = Hasher.HashPassword(user, password), platformAdmin, At = Dates.Instant(clock.GetUtcNow()) });
+                """, new { login, displayName, Hash = PasswordHash.Hash(password), platformAdmin, At = Dates.Instant(clock.GetUtcNow()) });
             return user with { Id = id };
         }
         catch (Exception e) when (db.Dialect.IsUniqueViolation(e))
@@ -67,8 +64,8 @@ public sealed class IdentityBook(LedgerDatabase db, TimeProvider clock)
         var row = await connection.QuerySingleOrDefaultAsync<UserRow>(
             "SELECT id, login, display_name, password_hash, is_platform_admin FROM users WHERE login = @login", new { login });
         // The same work whether or not the login exists, so timing does not tell which accounts do.
-        var verdict = Hasher.VerifyHashedPassword(row?.ToUser() ?? new User(0, "", "", false), row?.PasswordHash ?? NobodysHash, password);
-        if (row is null || verdict == PasswordVerificationResult.Failed)
+        var verified = PasswordHash.Verify(row?.PasswordHash ?? NobodysHash, password);
+        if (row is null || !verified)
             return new Failure(Codes.InvalidCredentials, "The login or the password is wrong.", 401);
         var token = Base64UrlToken();
         var now = clock.GetUtcNow();
