@@ -31,6 +31,7 @@ app.MapSpending();
 app.MapStatements();
 app.MapPublicPages();
 app.MapOperations();
+app.MapJobsDashboard();
 
 app.Run();
 return 0;

@@ -5,7 +5,8 @@ using Ledger.Domain.Store;
 
 namespace Ledger.Api.Operations;
 
-public sealed record JobRun(long Id, string Job, string Instance, string StartedAt, string? FinishedAt, string Outcome, string? Error);
+/// <param name="HangfireJob">The Hangfire job the run belongs to (retries share it): <c>/jobs/jobs/details/{id}</c>.</param>
+public sealed record JobRun(long Id, string Job, string Instance, string StartedAt, string? FinishedAt, string Outcome, string? Error, string? HangfireJob);
 
 public static class OperationsEndpoints
 {
@@ -21,9 +22,9 @@ public static class OperationsEndpoints
         if (!http.User.IsPlatformAdmin()) return Problems.From(new Failure(Codes.Forbidden, "Only a platform admin reads the job runs.", 403));
         if (!Paging.TryRead(limit, null, out var take, out _, out var problem)) return problem!;
         await using var connection = await db.OpenAsync();
-        var runs = (await connection.QueryAsync<(long Id, string Job, string Instance, string StartedAt, string? FinishedAt, string Outcome, string? Error)>($"""
-            SELECT id, job, instance, started_at, finished_at, outcome, error FROM job_runs {(job is null ? "" : "WHERE job = @job")} ORDER BY id DESC LIMIT {take}
-            """, new { job })).Select(r => new JobRun(r.Id, r.Job, r.Instance, r.StartedAt, r.FinishedAt, r.Outcome, r.Error)).ToList();
+        var runs = (await connection.QueryAsync<(long Id, string Job, string Instance, string StartedAt, string? FinishedAt, string Outcome, string? Error, string? HangfireJob)>($"""
+            SELECT id, job, instance, started_at, finished_at, outcome, error, hangfire_job FROM job_runs {(job is null ? "" : "WHERE job = @job")} ORDER BY id DESC LIMIT {take}
+            """, new { job })).Select(r => new JobRun(r.Id, r.Job, r.Instance, r.StartedAt, r.FinishedAt, r.Outcome, r.Error, r.HangfireJob)).ToList();
         return TypedResults.Ok(new Page<JobRun>(runs, null));
     }
 }
