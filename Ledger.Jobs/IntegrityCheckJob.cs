@@ -1,7 +1,7 @@
+using Hangfire;
 using Ledger.Domain.Model;
 using Ledger.Domain.Store;
 using Microsoft.Extensions.Logging;
-using Hangfire;
 
 namespace Ledger.Jobs;
 

@@ -1,6 +1,6 @@
+using Hangfire;
 using Ledger.Domain.Store;
 using Microsoft.Extensions.Logging;
-using Hangfire;
 
 namespace Ledger.Jobs;
 
