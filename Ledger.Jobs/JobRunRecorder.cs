@@ -1,4 +1,3 @@
-using Dapper;
 using Hangfire.Server;
 using Ledger.Domain.Model;
 using Ledger.Domain.Store;
@@ -12,18 +11,14 @@ namespace Ledger.Jobs;
 /// Hangfire's filters are synchronous; they run on its own worker threads, so the short blocking
 /// writes here hold no request thread.
 /// </summary>
-public sealed class JobRunRecorder(LedgerDatabase db, TimeProvider clock, ILogger<JobRunRecorder> log) : IServerFilter
+public sealed class JobRunRecorder(JobRunBook runs, TimeProvider clock, ILogger<JobRunRecorder> log) : IServerFilter
 {
     private const string RunItem = "ledger.job_run";
 
     public void OnPerforming(PerformingContext context)
     {
-        using var connection = db.DataSource.OpenConnection();
-        context.Items[RunItem] = connection.QuerySingle<long>("""
-            INSERT INTO job_runs (job, instance, started_at, outcome, hangfire_job)
-            VALUES (@Job, @Instance, @At, 'running', @HangfireJob) RETURNING id
-            """, new { Job = JobName(context), Instance = context.ServerId ?? Environment.MachineName, At = Dates.Instant(clock.GetUtcNow()),
-                HangfireJob = context.BackgroundJob.Id });
+        context.Items[RunItem] = runs.Start(JobName(context), context.ServerId ?? Environment.MachineName,
+            Dates.Instant(clock.GetUtcNow()), context.BackgroundJob.Id);
     }
 
     public void OnPerformed(PerformedContext context)
@@ -32,12 +27,7 @@ public sealed class JobRunRecorder(LedgerDatabase db, TimeProvider clock, ILogge
         var failure = context.Exception;
         if (failure is not null)
             log.LogError(failure, "Job {Job} failed on {Instance}; Hangfire retries it", JobName(context), context.ServerId);
-        using var connection = db.DataSource.OpenConnection();
-        connection.Execute("UPDATE job_runs SET finished_at = @At, outcome = @Outcome, error = @Error WHERE id = @id", new
-        {
-            At = Dates.Instant(clock.GetUtcNow()), Outcome = failure is null ? "ok" : "failed",
-            Error = failure?.InnerException?.Message ?? failure?.Message, id,
-        });
+        runs.Finish(id, Dates.Instant(clock.GetUtcNow()), failure is null, failure?.InnerException?.Message ?? failure?.Message);
     }
 
     /// <summary>The recurring job's id (<c>month-close</c>); a job enqueued by hand is named by its class.</summary>
