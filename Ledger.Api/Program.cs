@@ -33,6 +33,7 @@ app.MapStatements();
 app.MapRoleHolders();
 app.MapPublicPages();
 app.MapOperations();
+app.MapJobsDashboard();
 
 app.Run();
 return 0;

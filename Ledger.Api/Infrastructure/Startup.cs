@@ -134,8 +134,9 @@ public static class Startup
         services.AddOpenApi();
         services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
 
-        if (options.Jobs.Enabled)
-            services.AddLedgerJobs(engine, connectionString, TimeSpan.FromSeconds(options.Jobs.IdleWaitSeconds));
+        // Hangfire: storage and dashboard always; this instance processes jobs only when Jobs:Enabled.
+        services.AddLedgerJobs(engine, connectionString, runServer: options.Jobs.Enabled, TimeSpan.FromSeconds(Math.Max(1, options.Jobs.PollSeconds)));
+        services.AddAntiforgery(); // the jobs dashboard's POSTs carry its token
         return builder;
     }
 

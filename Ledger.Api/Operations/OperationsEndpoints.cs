@@ -4,7 +4,6 @@ using Ledger.Domain.Store;
 
 namespace Ledger.Api.Operations;
 
-
 public static class OperationsEndpoints
 {
     /// <summary>The periodic jobs' recent runs on every node, failures included: platform admins only.</summary>
