@@ -30,6 +30,7 @@ app.MapMotions();
 app.MapSpending();
 app.MapStatements();
 app.MapPublicPages();
+app.MapFavicon();
 app.MapOperations();
 
 app.Run();
