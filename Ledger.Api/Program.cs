@@ -32,6 +32,7 @@ app.MapSpending();
 app.MapStatements();
 app.MapRoleHolders();
 app.MapPublicPages();
+app.MapFavicon();
 app.MapOperations();
 app.MapJobsDashboard();
 

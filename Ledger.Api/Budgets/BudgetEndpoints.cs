@@ -17,6 +17,8 @@ public sealed record BudgetRequest(int? FiscalYear, List<BudgetLineRequest>? Lin
 public sealed record CommentRequest(string? Text);
 public sealed record MotionRequest(string? Kind, long? SubjectId, string? Title, string? Body, DateTimeOffset? OpensAt, DateTimeOffset? ClosesAt);
 public sealed record BallotRequest(string? Choice);
+public sealed record BallotReceiptDto(string Receipt);
+public sealed record BudgetExecutionDto(long BudgetId, int FiscalYear, string Status, IReadOnlyList<ExecutionLine> Lines);
 
 public sealed record ShareDto(decimal Area, long Headcount)
 {
@@ -81,25 +83,26 @@ public static class BudgetEndpoints
     public static IEndpointRouteBuilder MapBudgets(this IEndpointRouteBuilder app)
     {
         var group = app.MapCommunityGroup().WithTags("Budgets");
-        group.MapPost("/budgets", Create).Validate<BudgetRequest>().Allow(Roles.TrusteeManager);
-        group.MapGet("/budgets", List).Allow(Roles.Community);
-        group.MapGet("/budgets/{id:long}", Get).Allow(Roles.Community);
-        group.MapPut("/budgets/{id:long}", Update).Validate<BudgetRequest>().Allow(Roles.TrusteeManager);
-        group.MapPost("/budgets/{id:long}/publish", Publish).Allow(Roles.TrusteeManager);
-        group.MapPost("/budgets/{id:long}/comments", Comment).Validate<CommentRequest>().Allow(Roles.Owner);
-        group.MapGet("/budgets/{id:long}/execution", Execution).Allow(Roles.Community);
+        group.MapPost("/budgets", Create).Validate<BudgetRequest>().Allow(Roles.TrusteeManager).Produces<BudgetView>(201);
+        group.MapGet("/budgets", List).Allow(Roles.Community).Produces<Page<BudgetView>>();
+        group.MapGet("/budgets/{id:long}", Get).Allow(Roles.Community).Produces<BudgetView>();
+        group.MapPut("/budgets/{id:long}", Update).Validate<BudgetRequest>().Allow(Roles.TrusteeManager).Produces<BudgetView>();
+        group.MapPost("/budgets/{id:long}/publish", Publish).Allow(Roles.TrusteeManager).Produces<BudgetView>();
+        group.MapPost("/budgets/{id:long}/comments", Comment).Validate<CommentRequest>().Allow(Roles.Owner).Produces<BudgetComment>(201);
+        group.MapGet("/budgets/{id:long}/execution", Execution).Allow(Roles.Community).Produces<BudgetExecutionDto>();
         return app;
     }
 
     public static IEndpointRouteBuilder MapMotions(this IEndpointRouteBuilder app)
     {
         var group = app.MapCommunityGroup().WithTags("Motions");
-        group.MapPost("/motions", CreateMotion).Validate<MotionRequest>().Allow(Roles.CommunityAdmin, Roles.Committee);
-        group.MapGet("/motions", ListMotions).Allow(Roles.Community);
-        group.MapGet("/motions/{id:long}", GetMotion).Allow(Roles.Community);
-        group.MapPost("/motions/{id:long}/ballots", Cast).Validate<BallotRequest>().Allow(Roles.Owner);
+        group.MapPost("/motions", CreateMotion).Validate<MotionRequest>().Allow(Roles.CommunityAdmin, Roles.Committee).Produces<MotionDto>(201);
+        group.MapGet("/motions", ListMotions).Allow(Roles.Community).Produces<Page<MotionDto>>();
+        group.MapGet("/motions/{id:long}", GetMotion).Allow(Roles.Community).Produces<MotionDto>();
+        group.MapPost("/motions/{id:long}/ballots", Cast).Validate<BallotRequest>().Allow(Roles.Owner).Produces<BallotReceiptDto>(201);
         // Public once closed: outside the members-only group, so it checks membership itself while open.
-        app.MapGet("/api/v1/communities/{c}/motions/{id:long}/result", Result).AllowAnonymous().WithTags("Motions");
+        app.MapGet("/api/v1/communities/{c}/motions/{id:long}/result", Result).AllowAnonymous().WithTags("Motions").Produces<MotionResultDto>()
+            .WithDescription("Once closed: the result, to anyone. While open, members only: `{motionId, status, opensAt}`.");
         return app;
     }
 
@@ -139,7 +142,7 @@ public static class BudgetEndpoints
     {
         var budget = await budgets.GetAsync(current.Community.Id, id);
         if (budget is null) return Problems.NotFound($"Budget {id}");
-        return TypedResults.Ok(new { budgetId = id, budget.FiscalYear, budget.Status, lines = await budgets.ExecutionAsync(current.Community, budget, clock.GetUtcNow()) });
+        return TypedResults.Ok(new BudgetExecutionDto(id, budget.FiscalYear, budget.Status, await budgets.ExecutionAsync(current.Community, budget, clock.GetUtcNow())));
     }
 
     internal static MotionDto ToDto(MotionView m) => new(m.Id, m.Kind, m.Threshold, m.SubjectId, m.Title, m.Body, m.OpensAt, m.ClosesAt, m.Status,
@@ -177,7 +180,7 @@ public static class BudgetEndpoints
         writes.RunAsync(http, request, async scope =>
         {
             var receipt = await motions.CastAsync(scope, id, current.UserId, request.Choice!);
-            return receipt.Ok ? Result<object>.From(new { receipt = receipt.Value }) : receipt.Failure!;
+            return receipt.Ok ? Result<BallotReceiptDto>.From(new BallotReceiptDto(receipt.Value!)) : receipt.Failure!;
         });
 
     /// <summary>Anyone may read a closed motion's result; while open, only members see participation.</summary>

@@ -87,21 +87,27 @@ public sealed class ReceiptValidator : AbstractValidator<ReceiptRequest>
     }
 }
 
+public sealed record BucketAmountDto(string Bucket, long Amount);
+public sealed record ArrearsUnitDto(long UnitId, string Building, string Number, long Due, IReadOnlyList<BucketAmountDto> Buckets);
+public sealed record ArrearsDto(string AsOf, long UnitsInArrears, long TotalDue, IReadOnlyList<BucketAmountDto> Buckets,
+    IReadOnlyList<ArrearsUnitDto> Units, IReadOnlyList<MonthCollection> Months);
+
 public static class FeeEndpoints
 {
     public static IEndpointRouteBuilder MapFees(this IEndpointRouteBuilder app)
     {
         var group = app.MapCommunityGroup().WithTags("Fees");
-        group.MapPut("/fee-schedule", SetSchedule).Validate<FeeScheduleRequest>().Allow(Roles.TrusteeManager);
-        group.MapGet("/fee-schedule", Schedules).Allow(Roles.Community);
-        group.MapPost("/billing-runs", RunBilling).Validate<BillingRunRequest>().Allow(Roles.Trustee, Roles.TrusteeManager);
-        group.MapGet("/bills", Bills).Allow(Roles.Staff.Append(Roles.Owner).ToArray());
+        group.MapPut("/fee-schedule", SetSchedule).Validate<FeeScheduleRequest>().Allow(Roles.TrusteeManager).Produces<FeeScheduleDto>();
+        group.MapGet("/fee-schedule", Schedules).Allow(Roles.Community).Produces<Page<FeeScheduleDto>>();
+        group.MapPost("/billing-runs", RunBilling).Validate<BillingRunRequest>().Allow(Roles.Trustee, Roles.TrusteeManager)
+            .Produces<BillingRun>(201).Produces<BillingRun>(200);
+        group.MapGet("/bills", Bills).Allow(Roles.Staff.Append(Roles.Owner).ToArray()).Produces<Page<BillDto>>();
         group.MapPost("/payments", Pay).Validate<PaymentRequest>().Allow(Roles.Trustee, Roles.TrusteeManager).Produces<PaymentDto>(201);
-        group.MapPost("/receipts", Receive).Validate<ReceiptRequest>().Allow(Roles.Trustee, Roles.TrusteeManager);
-        group.MapGet("/units/{unitId:long}/statement", Statement).Allow(Roles.Staff.Append(Roles.Owner).ToArray());
-        group.MapGet("/arrears", GetArrears).Allow(Roles.StaffAndOversight);
-        group.MapGet("/outbox", Outbox).Allow(Roles.Staff);
-        group.MapGet("/units/{unitId:long}/entries", UnitEntries).Allow(Roles.Staff.Append(Roles.Owner).ToArray());
+        group.MapPost("/receipts", Receive).Validate<ReceiptRequest>().Allow(Roles.Trustee, Roles.TrusteeManager).Produces<ReceiptView>(201);
+        group.MapGet("/units/{unitId:long}/statement", Statement).Allow(Roles.Staff.Append(Roles.Owner).ToArray()).Produces<UnitStatementDto>();
+        group.MapGet("/arrears", GetArrears).Allow(Roles.StaffAndOversight).Produces<ArrearsDto>();
+        group.MapGet("/outbox", Outbox).Allow(Roles.Staff).Produces<Page<OutboxMessage>>();
+        group.MapGet("/units/{unitId:long}/entries", UnitEntries).Allow(Roles.Staff.Append(Roles.Owner).ToArray()).Produces<Page<Ledger.EntryDto>>();
         return app;
     }
 
@@ -213,16 +219,8 @@ public static class FeeEndpoints
     private static async Task<IResult> GetArrears(CurrentCommunity current, FeeBook fees, TimeProvider clock)
     {
         var a = await fees.ArrearsAsync(current.Community.Id, Dates.Today(clock, current.Community.Zone));
-        return TypedResults.Ok(new
-        {
-            a.AsOf, a.UnitsInArrears, a.TotalDue,
-            buckets = ArrearsBuckets.Names.Select((n, i) => new { bucket = n, amount = a.Buckets[i] }),
-            units = a.Units.Select(u => new
-            {
-                u.UnitId, u.Building, u.Number, u.Due,
-                buckets = ArrearsBuckets.Names.Select((n, i) => new { bucket = n, amount = u.Buckets[i] }),
-            }),
-            months = a.Months,
-        });
+        static List<BucketAmountDto> Buckets(IReadOnlyList<long> amounts) => ArrearsBuckets.Names.Select((n, i) => new BucketAmountDto(n, amounts[i])).ToList();
+        return TypedResults.Ok(new ArrearsDto(a.AsOf, a.UnitsInArrears, a.TotalDue, Buckets(a.Buckets),
+            a.Units.Select(u => new ArrearsUnitDto(u.UnitId, u.Building, u.Number, u.Due, Buckets(u.Buckets))).ToList(), a.Months));
     }
 }

@@ -131,7 +131,7 @@ public static class Startup
 
         // Public pages are cached briefly; at most 64 MB of them (each entry is sized in bytes).
         services.AddMemoryCache(o => o.SizeLimit = 64 * 1024 * 1024);
-        services.AddOpenApi();
+        services.AddLedgerOpenApi();
         services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
 
         // Hangfire: storage and dashboard always; this instance processes jobs only when Jobs:Enabled.

@@ -65,13 +65,13 @@ public static class LedgerEndpoints
     public static IEndpointRouteBuilder MapLedger(this IEndpointRouteBuilder app)
     {
         var group = app.MapCommunityGroup().WithTags("Ledger");
-        group.MapGet("/accounts", Accounts).Allow(Roles.Community);
-        group.MapPost("/accounts", AddAccount).Validate<AddAccountRequest>().Allow(Roles.TrusteeManager);
+        group.MapGet("/accounts", Accounts).Allow(Roles.Community).Produces<Page<AccountDto>>();
+        group.MapPost("/accounts", AddAccount).Validate<AddAccountRequest>().Allow(Roles.TrusteeManager).Produces<AccountDto>(201);
         group.MapPost("/entries", PostEntry).Validate<PostEntryRequest>().Allow(Roles.TrusteeManager).Produces<EntryDto>(201);
-        group.MapGet("/entries", ListEntries).Allow(Roles.StaffAndOversight);
+        group.MapGet("/entries", ListEntries).Allow(Roles.StaffAndOversight).Produces<Page<EntryDto>>();
         group.MapGet("/entries/{seq:long}", GetEntry).Allow(Roles.StaffAndOversight);
         group.MapPost("/entries/{seq:long}/reversal", Reverse).Validate<ReversalRequest>().Allow(Roles.TrusteeManager).Produces<EntryDto>(201);
-        group.MapGet("/trial-balance", GetTrialBalance).Allow(Roles.StaffAndOversight);
+        group.MapGet("/trial-balance", GetTrialBalance).Allow(Roles.StaffAndOversight).Produces<TrialBalanceDto>();
         group.MapGet("/integrity", CheckIntegrity).Allow(Roles.StaffAndSupervisor);
         group.MapGet("/export/journal", ExportJournal).Allow(Roles.StaffAndOversight).Produces<string>(200, "text/plain");
         group.MapPost("/months/{month}/close", CloseMonth).Allow(Roles.TrusteeManager).Produces<ClosedMonthDto>(200);

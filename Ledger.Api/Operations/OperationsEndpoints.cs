@@ -9,7 +9,7 @@ public static class OperationsEndpoints
     /// <summary>The periodic jobs' recent runs on every node, failures included: platform admins only.</summary>
     public static IEndpointRouteBuilder MapOperations(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/jobs/runs", Runs).RequireAuthorization().WithTags("Operations");
+        app.MapGet("/api/v1/jobs/runs", Runs).RequireAuthorization().WithTags("Operations").Produces<Page<JobRun>>();
         return app;
     }
 

@@ -21,17 +21,18 @@ public static class PublicEndpoints
 
     public static IEndpointRouteBuilder MapPublicPages(this IEndpointRouteBuilder app)
     {
-        var p = app.MapGroup("/p/{c}").AllowAnonymous().WithTags("Public").ExcludeFromDescription();
-        p.MapGet("/", CommunityPage);
-        p.MapGet("/statements.json", StatementIndex);
-        p.MapGet("/statements/{period}.json", StatementJson);
-        p.MapGet("/statements/{period}.csv", StatementCsv);
-        p.MapGet("/statements/{period}/datapackage.json", DataPackage);
-        p.MapGet("/statements/{period}/data.csv", DataPackageCsv);
-        p.MapGet("/statements/{period}", StatementPage);
-        p.MapGet("/journal", JournalFeed);
-        p.MapGet("/motions/{id:long}", MotionPage);
-        app.MapGet("/embed/{c}/latest", EmbedPage).AllowAnonymous().WithTags("Public").ExcludeFromDescription();
+        var p = app.MapGroup("/p/{c}").AllowAnonymous().WithTags("Public");
+        p.MapGet("/", CommunityPage).Produces<string>(200, "text/html");
+        p.MapGet("/statements.json", StatementIndex).Produces<JsonObject>();
+        p.MapGet("/statements/{period}.json", StatementJson).Produces<JsonObject>();
+        p.MapGet("/statements/{period}.csv", StatementCsv).Produces<string>(200, "text/csv");
+        p.MapGet("/statements/{period}/datapackage.json", DataPackage).Produces<JsonObject>();
+        p.MapGet("/statements/{period}/data.csv", DataPackageCsv).Produces<string>(200, "text/csv");
+        p.MapGet("/statements/{period}/statement.json", StatementJson).Produces<JsonObject>();
+        p.MapGet("/statements/{period}", StatementPage).Produces<string>(200, "text/html");
+        p.MapGet("/journal", JournalFeed).Produces<Infrastructure.Page<JournalFeedItem>>();
+        p.MapGet("/motions/{id:long}", MotionPage).Produces<string>(200, "text/html");
+        app.MapGet("/embed/{c}/latest", EmbedPage).AllowAnonymous().WithTags("Public").Produces<string>(200, "text/html");
         return app;
     }
 
@@ -258,7 +259,7 @@ public static class PublicEndpoints
         if (d.Remarks.Count == 0) b.Append($"<p class=\"muted\">{E(t["noRemarks"])}</p>");
         foreach (var r in d.Remarks) b.Append($"<div class=\"remark\">{E(r.Text)} <span class=\"muted\">{E(r.At[..10])}</span></div>");
 
-        b.Append($"<h2>{E(t["verification"])}</h2><p class=\"muted\">{E(t["verifyHelp"])}</p>").Append(Table([t["line"], ""], new[]
+        b.Append($"<h2>{E(t["verification"])}</h2><p class=\"muted\">{E(t["verifyHelp"])}</p>").Append(Table([t["line"], t["value"]], new[]
         {
             new[] { E(t["seq"]), d.Seq.ToString(CultureInfo.InvariantCulture) }, new[] { E(t["chainHash"]), $"<span class=\"hash\">{E(d.ChainHash)}</span>" },
             new[] { E(t["hash"]), $"<span class=\"hash\">{E(s.Hash)}</span>" }, new[] { E(t["previousHash"]), $"<span class=\"hash\">{E(d.PreviousHash ?? "—")}</span>" },
@@ -288,7 +289,8 @@ public static class PublicEndpoints
         Serve(http, cache, "application/json; charset=utf-8", async () =>
         {
             var (_, s, _) = await FindStatementAsync(c, period, version, communities, statements);
-            return s is null ? (404, """{"code":"not_found"}""") : (200, s.ToJson().ToJsonString());
+            // The canonical (RFC 8785) bytes of the statement with its hash: what anyone re-hashes.
+            return s is null ? (404, """{"code":"not_found"}""") : (200, CanonicalJson.Serialize(s.ToJson()));
         });
 
     /// <summary>The statement as rows: UTF-8 with a BOM so spreadsheet programs show Chinese.</summary>
@@ -299,10 +301,15 @@ public static class PublicEndpoints
             var (_, s, _) = await FindStatementAsync(c, period, version, communities, statements);
             if (s is null) return (404, "not found\n");
             var d = s.Doc;
-            var csv = new StringBuilder("section,item,account,date,payee,amount_fen,amount_yuan\n");
-            void Row(string section, string item, string account, long amount, string date = "", string payee = "") =>
-                csv.Append(string.Join(',', new[] { section, item, account, date, payee, amount.ToString(CultureInfo.InvariantCulture),
-                    (amount / 100m).ToString("0.00", CultureInfo.InvariantCulture) }.Select(Quote))).Append('\n');
+            // Each column holds one kind of value: money only in amount_fen and amount_yuan; the chain position
+            // and the hashes that verify the statement have their own columns, on rows with no amount.
+            var csv = new StringBuilder("section,item,account,date,payee,request,amount_fen,amount_yuan,seq,hash\n");
+            void Line(string section, string item, string account, long? amount, string date = "", string payee = "", long? request = null,
+                long? seq = null, string hash = "") =>
+                csv.Append(string.Join(',', new[] { section, item, account, date, payee, request?.ToString(CultureInfo.InvariantCulture) ?? "",
+                    amount?.ToString(CultureInfo.InvariantCulture) ?? "", amount is { } a ? (a / 100m).ToString("0.00", CultureInfo.InvariantCulture) : "",
+                    seq?.ToString(CultureInfo.InvariantCulture) ?? "", hash }.Select(Quote))).Append('\n');
+            void Row(string section, string item, string account, long amount) => Line(section, item, account, amount);
             Row("bank", "opening", "1002", d.Bank.Opening); Row("bank", "receipts", "1002", d.Bank.Receipts);
             Row("bank", "payments", "1002", d.Bank.Payments); Row("bank", "closing", "1002", d.Bank.Closing);
             Row("receipts", "fees", "5101", d.Receipts.Fees);
@@ -310,7 +317,7 @@ public static class PublicEndpoints
             Row("receipts", "other", "", d.Receipts.Other);
             foreach (var l in d.Payments.ByLine) Row("payments", l.Name, l.Account, l.Amount);
             Row("payments", "other", "", d.Payments.Other);
-            foreach (var i in d.Payments.Items) Row("payment", $"request #{i.Request}", i.Account, i.Amount, i.Date, i.Payee);
+            foreach (var i in d.Payments.Items) Line("payment", i.AccountName, i.Account, i.Amount, i.Date, i.Payee, i.Request);
             Row("result", "income", "", d.Result.Income); Row("result", "expense", "", d.Result.Expense); Row("result", "surplus", "", d.Result.Surplus);
             Row("remuneration", "accrued", "6201", d.Remuneration.Accrued); Row("remuneration", "paid", "2211", d.Remuneration.Paid);
             if (d.Budget is { } budget)
@@ -322,13 +329,18 @@ public static class PublicEndpoints
             Row("arrears", "amount", "1122", d.Arrears.Amount); Row("arrears", "billed", "", d.Arrears.Billed); Row("arrears", "collected", "", d.Arrears.Collected);
             Row("prepayments", "balance", "2203", d.Prepayments);
             Row("payables", "suppliers", "2202", d.Payables.Suppliers); Row("payables", "remuneration", "2211", d.Payables.Remuneration); Row("payables", "deposits", "2241", d.Payables.Deposits);
-            csv.Append($"\"hash\",\"{s.Hash}\",,,,,\n\"chain_hash\",\"{d.ChainHash}\",,,,{d.Seq},\n");
+            Line("verification", "chain_hash", "", null, seq: d.Seq, hash: d.ChainHash);
+            if (d.PreviousHash is { } previous) Line("verification", "previous_hash", "", null, hash: previous);
+            Line("verification", "statement_hash", "", null, hash: s.Hash);
             return (200, csv.ToString());
         }, bom: true);
 
     private static string Quote(string value) => CsvCell.Format(value);
 
-    /// <summary>A Fiscal Data Package descriptor for open-data tools: one CSV resource of revenue and expenditure lines.</summary>
+    /// <summary>
+    /// A Fiscal Data Package descriptor for open-data tools: one tabular CSV resource of revenue and
+    /// expenditure lines, the fiscal model over it, and the statement it came from beside it.
+    /// </summary>
     private static Task<IResult> DataPackage(string c, string period, HttpContext http, CommunityBook communities, StatementBook statements, IMemoryCache cache) =>
         Serve(http, cache, "application/json; charset=utf-8", async () =>
         {
@@ -336,20 +348,22 @@ public static class PublicEndpoints
             if (community is null || s is null) return (404, """{"code":"not_found"}""");
             var descriptor = new JsonObject
             {
-                ["profile"] = "fiscal-data-package",
+                // A Fiscal Data Package is a Tabular Data Package with a fiscal model; frictionless' own FDP
+                // schema requires this profile name (it refuses "fiscal-data-package"), so readers validate it.
+                ["profile"] = "tabular-data-package",
                 ["name"] = $"{c}-{period}".ToLowerInvariant(),
                 ["title"] = $"{community.Name} {period}",
                 ["version"] = s.Version.ToString(CultureInfo.InvariantCulture),
-                ["sources"] = new JsonArray(new JsonObject { ["title"] = "Statement", ["path"] = $"/p/{c}/statements/{period}.json", ["hash"] = s.Hash }),
+                // A source's path is a URL or a path relative to the descriptor: the statement sits beside it.
+                ["sources"] = new JsonArray(new JsonObject { ["title"] = $"Statement {period} v{s.Version}, SHA-256 {s.Hash}", ["path"] = "statement.json" }),
                 ["resources"] = new JsonArray(new JsonObject
                 {
-                    ["name"] = "flows", ["path"] = "data.csv", ["format"] = "csv", ["mediatype"] = "text/csv", ["encoding"] = "utf-8",
+                    ["name"] = "flows", ["profile"] = "tabular-data-resource", ["path"] = "data.csv", ["format"] = "csv", ["mediatype"] = "text/csv", ["encoding"] = "utf-8",
                     ["schema"] = new JsonObject
                     {
                         ["fields"] = new JsonArray(
                             Field("date", "date"), Field("direction", "string"), Field("account_code", "string"), Field("account_name", "string"),
                             Field("payee", "string"), Field("amount", "number"), Field("period", "string")),
-                        ["primaryKey"] = new JsonArray(),
                     },
                 }),
                 ["model"] = new JsonObject
@@ -388,8 +402,9 @@ public static class PublicEndpoints
             foreach (var r in d.Receipts.PublicRevenue) Row(end, "revenue", r.Account, r.Name, "", r.Amount);
             foreach (var i in d.Payments.Items) Row(i.Date, "expenditure", i.Account, i.AccountName, i.Payee, i.Amount);
             if (d.Payments.Other != 0) Row(end, "expenditure", "", "other", "", d.Payments.Other);
+            // No byte-order mark: the descriptor says utf-8, and readers would take one for part of the first column's name.
             return (200, csv.ToString());
-        }, bom: true);
+        });
 
     // ---------------------------------------------------------------- verification feed
 
@@ -428,7 +443,7 @@ public static class PublicEndpoints
             body.Append($"<div class=\"remark\">{E(m.Body)}</div>");
             static string A(Share s) => (s.Area / 100m).ToString("#,##0.00", CultureInfo.InvariantCulture);
             var totals = r.Totals;
-            body.Append(Table(["", t["area"], t["headcount"]], new (string, Share)[]
+            body.Append(Table([t["tally"], t["area"], t["headcount"]], new (string, Share)[]
             {
                 (t["eligible"], totals.Eligible), (t["participating"], totals.Participating), (t["yes"], totals.Yes), (t["no"], totals.No), (t["abstain"], totals.Abstain),
             }.Select(x => new[] { E(x.Item1), A(x.Item2), x.Item2.Headcount.ToString(CultureInfo.InvariantCulture) }), new HashSet<int> { 1, 2 }));

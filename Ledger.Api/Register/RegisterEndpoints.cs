@@ -129,6 +129,8 @@ public sealed class TrustTermsValidator : AbstractValidator<TrustTermsRequest>
     }
 }
 
+public sealed record TrustTermsDto(int Version, TrustTermsRequest Terms);
+
 public static class RegisterEndpoints
 {
     public static readonly string[] ImportHeader = ["building", "number", "use", "area", "areaSource", "delivered"];
@@ -137,11 +139,11 @@ public static class RegisterEndpoints
     public static IEndpointRouteBuilder MapRegister(this IEndpointRouteBuilder app)
     {
         var group = app.MapCommunityGroup().WithTags("Register");
-        group.MapPut("/trust-terms", SetTrustTerms).Validate<TrustTermsRequest>().Allow(Roles.CommunityAdmin);
-        group.MapGet("/trust-terms", GetTrustTerms).Allow(Roles.Community);
+        group.MapPut("/trust-terms", SetTrustTerms).Validate<TrustTermsRequest>().Allow(Roles.CommunityAdmin).Produces<TrustTermsDto>();
+        group.MapGet("/trust-terms", GetTrustTerms).Allow(Roles.Community).Produces<TrustTermsDto>();
         group.MapPost("/units", AddUnit).Validate<UnitRequest>().Allow(Roles.CommunityAdmin).Produces<UnitDto>(201);
         group.MapPost("/units/import", Import).Allow(Roles.CommunityAdmin).WithMetadata(new RequestSizeLimitAttribute(16 * 1024 * 1024)).Accepts<string>("text/csv").Produces<ImportResult>(201);
-        group.MapGet("/units", Units).Allow(Roles.Staff.Append(Roles.CommunityAdmin).ToArray());
+        group.MapGet("/units", Units).Allow(Roles.Staff.Append(Roles.CommunityAdmin).ToArray()).Produces<Page<UnitDto>>();
         group.MapPost("/owners", AddOwner).Validate<OwnerRequest>().Allow(Roles.CommunityAdmin).Produces<OwnerDto>(201);
         group.MapPost("/owners/{ownerId:long}/invitations", Invite).Allow(Roles.CommunityAdmin).Produces<InvitationDto>(201);
 
@@ -154,13 +156,13 @@ public static class RegisterEndpoints
         writes.RunAsync(http, request, async scope =>
         {
             var version = await register.SetTrustTermsAsync(scope, request.ToTerms());
-            return Result<object>.From(new { version, terms = TrustTermsRequest.From(request.ToTerms()) });
+            return Result<TrustTermsDto>.From(new TrustTermsDto(version, TrustTermsRequest.From(request.ToTerms())));
         }, StatusCodes.Status200OK);
 
     private static async Task<IResult> GetTrustTerms(CurrentCommunity current, RegisterBook register)
     {
         var terms = await register.TrustTermsAsync(current.Community.Id);
-        return terms is { } t ? TypedResults.Ok(new { version = t.Version, terms = TrustTermsRequest.From(t.Terms) }) : Problems.NotFound("Trust terms");
+        return terms is { } t ? TypedResults.Ok(new TrustTermsDto(t.Version, TrustTermsRequest.From(t.Terms))) : Problems.NotFound("Trust terms");
     }
 
     private static Task<IResult> AddUnit(UnitRequest request, HttpContext http, Writes writes, RegisterBook register) =>

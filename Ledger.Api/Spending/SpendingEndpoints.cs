@@ -71,25 +71,27 @@ public sealed class AnswerValidator : AbstractValidator<AnswerBody>
     public AnswerValidator() => RuleFor(r => r.Answer).NotEmpty().MaximumLength(8000);
 }
 
+public sealed record AccrualDto(string Month, long Amount, long Basis, long? Seq, bool Created);
+
 public static class SpendingEndpoints
 {
     public static IEndpointRouteBuilder MapSpending(this IEndpointRouteBuilder app)
     {
         var group = app.MapCommunityGroup().WithTags("Spending");
         group.MapPost("/attachments", Upload).Allow(Roles.StaffAndSupervisor)
-            .WithMetadata(new RequestSizeLimitAttribute(SpendingBook.MaxAttachmentBytes + 1024 * 1024));
-        group.MapGet("/attachments/{sha256}", Download).Allow(Roles.Community);
-        group.MapPost("/spending-requests", File).Validate<SpendingRequestBody>().Allow(Roles.Staff);
-        group.MapGet("/spending-requests", List).Allow(Roles.StaffAndOversight);
-        group.MapGet("/spending-requests/{id:long}", Get).Allow(Roles.StaffAndOversight);
-        group.MapPost("/spending-requests/{id:long}/decisions", Decide).Validate<DecisionBody>().Allow(Roles.Supervisor, Roles.Committee);
-        group.MapPost("/spending-requests/{id:long}/payment", Pay).Validate<PaymentBody>().Allow(Roles.Staff);
-        group.MapPost("/spending-requests/{id:long}/cancel", Cancel).Allow(Roles.Staff);
-        group.MapPost("/remuneration-accruals", Accrue).Validate<AccrualBody>().Allow(Roles.TrusteeManager);
-        group.MapPost("/queries", Ask).Validate<QueryBody>().Allow(Roles.Owner, Roles.Supervisor);
-        group.MapPost("/queries/{id:long}/answer", Answer).Validate<AnswerBody>().Allow(Roles.Staff);
-        group.MapGet("/queries", ListQueries).Allow(Roles.Community);
-        group.MapGet("/audit", Audit).Allow([.. Roles.StaffAndOversight, Roles.PlatformAdmin]);
+            .WithMetadata(new RequestSizeLimitAttribute(SpendingBook.MaxAttachmentBytes + 1024 * 1024)).Produces<AttachmentView>(201);
+        group.MapGet("/attachments/{sha256}", Download).Allow(Roles.Community).Produces<Stream>(200, "application/pdf", "image/png", "image/jpeg");
+        group.MapPost("/spending-requests", File).Validate<SpendingRequestBody>().Allow(Roles.Staff).Produces<SpendingRequestView>(201);
+        group.MapGet("/spending-requests", List).Allow(Roles.StaffAndOversight).Produces<Page<SpendingRequestView>>();
+        group.MapGet("/spending-requests/{id:long}", Get).Allow(Roles.StaffAndOversight).Produces<SpendingRequestView>();
+        group.MapPost("/spending-requests/{id:long}/decisions", Decide).Validate<DecisionBody>().Allow(Roles.Supervisor, Roles.Committee).Produces<SpendingRequestView>();
+        group.MapPost("/spending-requests/{id:long}/payment", Pay).Validate<PaymentBody>().Allow(Roles.Staff).Produces<SpendingRequestView>(201);
+        group.MapPost("/spending-requests/{id:long}/cancel", Cancel).Allow(Roles.Staff).Produces<SpendingRequestView>();
+        group.MapPost("/remuneration-accruals", Accrue).Validate<AccrualBody>().Allow(Roles.TrusteeManager).Produces<AccrualDto>();
+        group.MapPost("/queries", Ask).Validate<QueryBody>().Allow(Roles.Owner, Roles.Supervisor).Produces<QueryView>(201);
+        group.MapPost("/queries/{id:long}/answer", Answer).Validate<AnswerBody>().Allow(Roles.Staff).Produces<QueryView>();
+        group.MapGet("/queries", ListQueries).Allow(Roles.Community).Produces<Page<QueryView>>();
+        group.MapGet("/audit", Audit).Allow([.. Roles.StaffAndOversight, Roles.PlatformAdmin]).Produces<Page<AuditRecord>>();
         return app;
     }
 
@@ -167,7 +169,7 @@ public static class SpendingEndpoints
             var result = await spending.AccrueRemunerationAsync(scope, Month.Parse(body.Month!));
             if (!result.Ok) return result.Failure!;
             var (amount, basis, seq, created) = result.Value;
-            return Result<object>.From(new { month = body.Month, amount, basis, seq, created });
+            return Result<AccrualDto>.From(new AccrualDto(body.Month!, amount, basis, seq, created));
         }, statusOf: _ => StatusCodes.Status200OK);
 
     private static Task<IResult> Ask(QueryBody body, HttpContext http, Writes writes, InquiryBook queries) =>
@@ -188,7 +190,7 @@ public static class SpendingEndpoints
         var addresses = http.User.IsPlatformAdmin();
         if (!Paging.TryRead(limit, after, out var take, out var afterId, out var problem)) return problem!;
         var rows = await audit.PageAsync(current.Community.Id, afterId, take);
-        return TypedResults.Ok(new Page<object>(rows.Select(r => (object)new { r.Id, r.UserId, r.Action, r.Subject, r.Detail, Address = addresses ? r.Address : null, r.At }).ToList(),
+        return TypedResults.Ok(new Page<AuditRecord>(addresses ? rows : rows.Select(r => r with { Address = null }).ToList(),
             rows.Count == take ? rows[^1].Id.ToString(CultureInfo.InvariantCulture) : null));
     }
 }
