@@ -126,9 +126,9 @@ public static class Verifier
             var account = line!["account"]!.GetValue<string>();
             var debit = line["debit"]?.GetValue<long>() ?? 0;
             var credit = line["credit"]?.GetValue<long>() ?? 0;
-            if (account == FeeBook.Bank && credit > 0) { f.BankCredits += credit; payouts[seq] = entry; }
-            if (account == SpendingBook.RemunerationExpense) f.Remuneration += debit - credit;
-            if (account.StartsWith("52", StringComparison.Ordinal)) f.Revenue[account] = f.Revenue.GetValueOrDefault(account) + credit - debit;
+            if (account == AccountCodes.Bank && credit > 0) { f.BankCredits += credit; payouts[seq] = entry; }
+            if (account == AccountCodes.RemunerationExpense) f.Remuneration += debit - credit;
+            if (AccountCodes.IsPublicRevenue(account)) f.Revenue[account] = f.Revenue.GetValueOrDefault(account) + credit - debit;
         }
     }
 

@@ -349,7 +349,7 @@ public sealed class StatementBook(LedgerDatabase db, CommunityBook communities, 
             new ResultFigures(income, expense, income - expense),
             new RemunerationFigures(Net(during, a => a.Code == SpendingBook.RemunerationExpense), remunerationPaid),
             budget, arrears, -AtEnd(FeeBook.Prepaid),
-            new PayableFigures(-AtEnd("2202"), -AtEnd(SpendingBook.RemunerationPayable), -AtEnd("2241")),
+            new PayableFigures(-AtEnd(AccountCodes.SupplierPayables), -AtEnd(SpendingBook.RemunerationPayable), -AtEnd(AccountCodes.Deposits)),
             new QueryFigures(queries.Opened, queries.Answered, queries.OpenAtEnd),
             remarks, correction);
     }
