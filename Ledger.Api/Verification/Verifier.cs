@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Ledger.Domain.Model;
-using Ledger.Domain.Store;
 
 namespace Ledger.Api.Verification;
 
@@ -72,7 +71,7 @@ public static class Verifier
             var period = doc["period"]!.GetValue<string>();
             var name = $"statement {period} v{doc["version"]}";
             var hash = doc["hash"]?.GetValue<string>();
-            if (StatementBook.HashOfPublished(doc) != hash) problems.Add($"{name}: its content does not hash to its published hash {hash}");
+            if (FrozenStatement.HashOfPublished(doc) != hash) problems.Add($"{name}: its content does not hash to its published hash {hash}");
             if (hash != s["hash"]!.GetValue<string>()) problems.Add($"{name}: the index lists hash {s["hash"]}, the statement says {hash}");
             var seq = doc["seq"]!.GetValue<long>();
             if (!chainAt.TryGetValue(seq, out var atSeq)) problems.Add($"{name}: the journal has no entry {seq}");
@@ -164,9 +163,9 @@ public static class Verifier
             var account = line!["account"]!.GetValue<string>();
             var debit = line["debit"]?.GetValue<long>() ?? 0;
             var credit = line["credit"]?.GetValue<long>() ?? 0;
-            if (account == FeeBook.Bank && credit > 0) { f.BankCredits += credit; payouts[seq] = entry; }
-            if (account == SpendingBook.RemunerationExpense) f.Remuneration += debit - credit;
-            if (account.StartsWith("52", StringComparison.Ordinal)) f.Revenue[account] = f.Revenue.GetValueOrDefault(account) + credit - debit;
+            if (account == AccountCodes.Bank && credit > 0) { f.BankCredits += credit; payouts[seq] = entry; }
+            if (account == AccountCodes.RemunerationExpense) f.Remuneration += debit - credit;
+            if (AccountCodes.IsPublicRevenue(account)) f.Revenue[account] = f.Revenue.GetValueOrDefault(account) + credit - debit;
         }
     }
 

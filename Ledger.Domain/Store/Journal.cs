@@ -182,7 +182,7 @@ public sealed class Journal(LedgerDatabase db)
         if (original is null) return Failure.NotFound($"Entry {seq}");
         // Entries that carry a flow's state (bills, payments and their settlements) are corrected
         // through that flow, so the sub-ledger and the bills never disagree.
-        if (original.Kind is not (EntryKinds.Manual or EntryKinds.Reversal or "receipt"))
+        if (original.Kind is not (EntryKinds.Manual or EntryKinds.Reversal or EntryKinds.Receipt))
             return new Failure(Codes.EntryNotReversible, $"Entry {seq} is a {original.Kind} entry; correct it through its own flow.");
         if (original.ReversedBy is { } by)
             return Failure.Conflict(Codes.AlreadyReversed, $"Entry {seq} was already reversed by entry {by}.");

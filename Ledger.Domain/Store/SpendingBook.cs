@@ -35,8 +35,8 @@ public static class SpendingStatus
 public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBook register, BudgetBook budgets)
 {
     public const long MaxAttachmentBytes = 10 * 1024 * 1024;
-    public const string RemunerationPayable = "2211";
-    public const string RemunerationExpense = "6201";
+    public const string RemunerationPayable = AccountCodes.RemunerationPayable;
+    public const string RemunerationExpense = AccountCodes.RemunerationExpense;
 
     private sealed class Row
     {
@@ -223,7 +223,7 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
             return new Failure(Codes.UnknownAttachment, $"Voucher {voucher} was not uploaded to this community.");
         var memo = $"支付 {request.Payee}：{request.Description}（申请 #{id}{(voucher is null ? "" : $"，凭证 {voucher[..12]}")}，银行流水 {bankRef}）";
         var posted = await journal.PostAsync(scope, [new EntryDraft(paidOn, memo, Funds.Common,
-            [new EntryLine(request.Account, request.Amount, null), new EntryLine(FeeBook.Bank, null, request.Amount)], Kind: "spending")], checkUnits: false);
+            [new EntryLine(request.Account, request.Amount, null), new EntryLine(FeeBook.Bank, null, request.Amount)], Kind: EntryKinds.Spending)], checkUnits: false);
         if (!posted.Ok) return posted.Failure!;
         var seq = posted.Value![0].Entry.Seq;
         await scope.ExecuteAsync("""
@@ -324,7 +324,7 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
         if (amount > 0)
         {
             var posted = await journal.PostAsync(scope, [new EntryDraft(month.LastDay, $"受托人酬金 {month}", Funds.Common,
-                [new EntryLine(RemunerationExpense, amount, null), new EntryLine(RemunerationPayable, null, amount)], Kind: "remuneration")], checkUnits: false);
+                [new EntryLine(RemunerationExpense, amount, null), new EntryLine(RemunerationPayable, null, amount)], Kind: EntryKinds.Remuneration)], checkUnits: false);
             if (!posted.Ok) return posted.Failure!;
             seq = posted.Value![0].Entry.Seq;
         }

@@ -30,10 +30,7 @@ public sealed record StatementRecord(string Period, int Version, string Kind, st
 /// </summary>
 public sealed class StatementBook(LedgerDatabase db, CommunityBook communities, RegisterBook register)
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
+    public static readonly JsonSerializerOptions Json = FrozenStatement.Json;
 
     private sealed class Row
     {
@@ -56,20 +53,10 @@ public sealed class StatementBook(LedgerDatabase db, CommunityBook communities, 
     private const string Columns = "period, version, kind, status, body, hash, previous_hash, seq, chain_hash, built_at, sign_off_until, published_at, correction_reason";
 
     /// <summary>Canonical body (without <c>hash</c>) and its SHA-256.</summary>
-    public static (string Body, string Hash) Freeze(StatementDoc doc)
-    {
-        var node = JsonSerializer.SerializeToNode(doc, Json)!;
-        var body = CanonicalJson.Serialize(node);
-        return (body, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(body))));
-    }
+    public static (string Body, string Hash) Freeze(StatementDoc doc) => FrozenStatement.Freeze(doc);
 
     /// <summary>Recomputes a published statement's hash from its JSON: everything but <c>hash</c>, canonicalised.</summary>
-    public static string HashOfPublished(JsonObject published)
-    {
-        var copy = published.DeepClone().AsObject();
-        copy.Remove("hash");
-        return CanonicalJson.Sha256Hex(copy);
-    }
+    public static string HashOfPublished(JsonObject published) => FrozenStatement.HashOfPublished(published);
 
     /// <summary>
     /// Closes <paramref name="month"/> (guarantee 5) and builds its draft statement, and those of the
@@ -349,7 +336,7 @@ public sealed class StatementBook(LedgerDatabase db, CommunityBook communities, 
             new ResultFigures(income, expense, income - expense),
             new RemunerationFigures(Net(during, a => a.Code == SpendingBook.RemunerationExpense), remunerationPaid),
             budget, arrears, -AtEnd(FeeBook.Prepaid),
-            new PayableFigures(-AtEnd("2202"), -AtEnd(SpendingBook.RemunerationPayable), -AtEnd("2241")),
+            new PayableFigures(-AtEnd(AccountCodes.SupplierPayables), -AtEnd(SpendingBook.RemunerationPayable), -AtEnd(AccountCodes.Deposits)),
             new QueryFigures(queries.Opened, queries.Answered, queries.OpenAtEnd),
             remarks, correction);
     }
