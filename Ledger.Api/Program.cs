@@ -1,3 +1,4 @@
+using Ledger.Api.Bank;
 using Ledger.Api.Budgets;
 using Ledger.Api.Communities;
 using Ledger.Api.Fees;
@@ -30,6 +31,8 @@ app.MapMotions();
 app.MapSpending();
 app.MapStatements();
 app.MapPublicPages();
+app.MapBank();
+app.MapReconciliationPages();
 app.MapOperations();
 
 app.Run();

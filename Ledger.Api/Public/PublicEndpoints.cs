@@ -103,7 +103,7 @@ public static class PublicEndpoints
     // ---------------------------------------------------------------- community page
 
     private static Task<IResult> CommunityPage(string c, HttpContext http, CommunityBook communities, StatementBook statements,
-        MotionBook motions, IMemoryCache cache)
+        MotionBook motions, BankBook bank, IMemoryCache cache)
     {
         var t = Texts.For(http);
         return Serve(http, cache, HtmlType, async () =>
@@ -147,6 +147,7 @@ public static class PublicEndpoints
                     m.Result?.Passed == true ? $"<span class=\"ok\">{E(t["passed"])}</span>" : $"<span class=\"bad\">{E(t["failed"])}</span>",
                 })));
             }
+            body.Append(await ReconciliationPages.CommunitySectionAsync(t, c, community, bank));
             body.Append($"<h2>{E(t["verification"])}</h2><p class=\"muted\">{E(t["verifyHelp"])}</p><p><a href=\"/p/{E(c)}/journal\">{E(t["journal"])}</a></p>");
             return (200, Page(t, community.Name, body.ToString(), SwitchHref(http, t)));
         });
@@ -165,7 +166,7 @@ public static class PublicEndpoints
     }
 
     private static Task<IResult> StatementPage(string c, string period, int? version, HttpContext http, CommunityBook communities,
-        StatementBook statements, IMemoryCache cache, LedgerDatabase db)
+        StatementBook statements, IMemoryCache cache, LedgerDatabase db, BankBook bank)
     {
         var t = Texts.For(http);
         return Serve(http, cache, HtmlType, async () =>
@@ -178,7 +179,8 @@ public static class PublicEndpoints
                 await using var connection = await db.OpenAsync();
                 english = (await Journal.LoadChartAsync(connection, community.Id)).ToDictionary(a => a.Key, a => a.Value.NameEn);
             }
-            return (200, Page(t, $"{community.Name} · {s.Period}", RenderStatement(t, c, community, s, versions, english), SwitchHref(http, t) + (version is null ? "" : $"{(t.IsEnglish ? "?" : "&")}version={version}")));
+            var reconciliations = s.Kind == "month" ? await ReconciliationPages.StatementLinksAsync(t, c, community, s.Period, bank) : "";
+            return (200, Page(t, $"{community.Name} · {s.Period}", RenderStatement(t, c, community, s, versions, english) + reconciliations, SwitchHref(http, t) + (version is null ? "" : $"{(t.IsEnglish ? "?" : "&")}version={version}")));
         });
     }
 
