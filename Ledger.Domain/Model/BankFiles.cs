@@ -161,6 +161,70 @@ public static class BankFiles
         return ind == "CRDT" ? fen : -fen;
     }
 
+    /// <summary>
+    /// Writes a camt.053.001.08 statement as a bank would (for the demo and the benchmark): the opening
+    /// and closing booked balances and one booked entry per line, its end-to-end id being the payer's reference.
+    /// </summary>
+    public static byte[] WriteCamt053(string statementId, DateOnly from, DateOnly to, long opening, IEnumerable<BankLine> lines)
+    {
+        const string ns = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08";
+        static string Y(long fen) => (Math.Abs(fen) / 100m).ToString("0.00", CultureInfo.InvariantCulture);
+        var list = lines.ToList();
+        var closing = opening + list.Sum(l => l.Amount);
+        using var buffer = new MemoryStream();
+        using (var w = XmlWriter.Create(buffer, new XmlWriterSettings { Encoding = new UTF8Encoding(false), Indent = false }))
+        {
+            w.WriteStartDocument();
+            w.WriteStartElement("Document", ns);
+            w.WriteStartElement("BkToCstmrStmt", ns);
+            w.WriteStartElement("GrpHdr", ns);
+            w.WriteElementString("MsgId", ns, statementId);
+            w.WriteElementString("CreDtTm", ns, $"{Dates.Format(to)}T23:59:59+08:00");
+            w.WriteEndElement();
+            w.WriteStartElement("Stmt", ns);
+            w.WriteElementString("Id", ns, statementId);
+            w.WriteStartElement("FrToDt", ns);
+            w.WriteElementString("FrDtTm", ns, $"{Dates.Format(from)}T00:00:00+08:00");
+            w.WriteElementString("ToDtTm", ns, $"{Dates.Format(to)}T23:59:59+08:00");
+            w.WriteEndElement();
+            void Amount(long fen)
+            {
+                w.WriteStartElement("Amt", ns);
+                w.WriteAttributeString("Ccy", "CNY");
+                w.WriteString(Y(fen));
+                w.WriteEndElement();
+                w.WriteElementString("CdtDbtInd", ns, fen < 0 ? "DBIT" : "CRDT");
+            }
+            foreach (var (code, fen, day) in new[] { ("OPBD", opening, from), ("CLBD", closing, to) })
+            {
+                w.WriteStartElement("Bal", ns);
+                w.WriteStartElement("Tp", ns); w.WriteStartElement("CdOrPrtry", ns); w.WriteElementString("Cd", ns, code); w.WriteEndElement(); w.WriteEndElement();
+                Amount(fen);
+                w.WriteStartElement("Dt", ns); w.WriteElementString("Dt", ns, Dates.Format(day)); w.WriteEndElement();
+                w.WriteEndElement();
+            }
+            foreach (var l in list)
+            {
+                w.WriteStartElement("Ntry", ns);
+                Amount(l.Amount);
+                w.WriteStartElement("Sts", ns); w.WriteElementString("Cd", ns, "BOOK"); w.WriteEndElement();
+                w.WriteStartElement("BookgDt", ns); w.WriteElementString("Dt", ns, Dates.Format(l.Date)); w.WriteEndElement();
+                if (l.Reference is not null) w.WriteElementString("AcctSvcrRef", ns, l.Reference);
+                w.WriteStartElement("NtryDtls", ns); w.WriteStartElement("TxDtls", ns);
+                w.WriteStartElement("Refs", ns); w.WriteElementString("EndToEndId", ns, l.EndToEndId ?? "NOTPROVIDED"); w.WriteEndElement();
+                w.WriteStartElement("RltdPties", ns); w.WriteStartElement(l.Amount > 0 ? "Dbtr" : "Cdtr", ns); w.WriteStartElement("Pty", ns);
+                w.WriteElementString("Nm", ns, l.Counterparty); w.WriteEndElement(); w.WriteEndElement(); w.WriteEndElement();
+                w.WriteStartElement("RmtInf", ns); w.WriteElementString("Ustrd", ns, l.Memo); w.WriteEndElement();
+                w.WriteEndElement(); w.WriteEndElement();
+                w.WriteEndElement();
+            }
+            w.WriteEndElement();
+            w.WriteEndElement();
+            w.WriteEndElement();
+        }
+        return buffer.ToArray();
+    }
+
     // ------------------------------------------------------------------ CSV and XLSX through a mapping
 
     /// <summary>Reads a CSV export: GB18030 or UTF-8 as the mapping says (a UTF-8 byte-order mark wins), then the columns.</summary>
