@@ -260,8 +260,9 @@ public static class BankFiles
                 if (rows.Count > MaxLines + 100) break;
             }
         }
-        catch (Exception e) when (e is ExcelDataReader.Exceptions.ExcelReaderException or InvalidDataException or XmlException
-                                      or IOException or NotSupportedException or FormatException or InvalidCastException or IndexOutOfRangeException)
+        // The file is whatever a client sent; the reader can fail on a crafted workbook in many ways, and
+        // every one of them means the same to the user: this is not a workbook we can read.
+        catch (Exception e) when (e is not (OutOfMemoryException or StackOverflowException or OperationCanceledException))
         {
             return BankParse.Invalid(new BankFileError(0, "xlsx", $"Not a readable XLSX workbook: {e.Message}"));
         }
@@ -393,14 +394,18 @@ public static class BankFiles
         _ => cell.ToString()?.Trim() ?? "",
     };
 
-    private static DateOnly? ReadCellDate(object? cell, string format) => cell switch
+    private static DateOnly? ReadCellDate(object? cell, string format)
     {
-        DateTime t => DateOnly.FromDateTime(t),
-        double d when d is > 36526 and < 401769 => DateOnly.FromDateTime(DateTime.FromOADate(d)),
-        double d when DateOnly.TryParseExact(((long)d).ToString(CultureInfo.InvariantCulture), format, CultureInfo.InvariantCulture, DateTimeStyles.None, out var n) => n,
-        _ => DateTime.TryParseExact(CellText(cell), format, CultureInfo.InvariantCulture, DateTimeStyles.AllowWhiteSpaces, out var t) && t.Year is >= 2000 and <= 2999
-            ? DateOnly.FromDateTime(t) : null,
-    };
+        if (cell is DateTime dt) return DateOnly.FromDateTime(dt);
+        if (cell is double d && double.IsFinite(d) && d is > 36526 and < 401769) return DateOnly.FromDateTime(DateTime.FromOADate(d));
+        var text = cell is double n && double.IsFinite(n) && Math.Abs(n) < 1e12 ? ((long)n).ToString(CultureInfo.InvariantCulture) : CellText(cell);
+        try
+        {
+            return DateTime.TryParseExact(text, format, CultureInfo.InvariantCulture, DateTimeStyles.AllowWhiteSpaces, out var t) && t.Year is >= 2000 and <= 2999
+                ? DateOnly.FromDateTime(t) : null;
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException) { return null; } // a saved format .NET cannot use: no row has a date
+    }
 
     private static bool TryCellFen(object?[] cells, int? at, out long fen, bool allowEmpty = false)
     {
@@ -408,6 +413,7 @@ public static class BankFiles
         var cell = at is { } k && k < cells.Length ? cells[k] : null;
         if (cell is double d)
         {
+            if (!double.IsFinite(d) || Math.Abs(d) > 1e13) return false;
             var m = (decimal)d * 100;
             if (m != decimal.Truncate(m) || Math.Abs(m) > EntryRules.MaxAmountFen) return false;
             fen = (long)m;
@@ -423,7 +429,8 @@ public static class BankFiles
     {
         fen = 0;
         var s = text.Replace(",", "").Replace("¥", "").Replace("￥", "").Replace("元", "").Trim();
-        if (!decimal.TryParse(s, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var yuan)) return false;
+        if (!decimal.TryParse(s, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var yuan)
+            || Math.Abs(yuan) > 1e13m) return false;
         var m = yuan * 100;
         if (m != decimal.Truncate(m) || Math.Abs(m) > EntryRules.MaxAmountFen) return false;
         fen = (long)m;

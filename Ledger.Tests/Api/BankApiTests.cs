@@ -280,8 +280,12 @@ public abstract class BankApiTests(EngineFixture fixture)
         var item = Assert.Single(r["items"]!.AsArray())!;
         Assert.Equal(("in_bank_not_books", -10_000L), (item["kind"]!.GetValue<string>(), item["amount"]!.GetValue<long>()));
         await (await y.Supervisor.PostAsync(y.P("/reconciliations/2026-10/sign"), new { remarks = "10月25日100元支出无审批，已要求受托人说明。" })).AssertStatus(200);
-        // The maintenance fund's account has no statement.
+        // The maintenance fund's account has no statement yet; its credits are not the common fund's revenue.
         await (await y.Supervisor.GetAsync(y.P("/reconciliations/2026-10?account=1003"))).AssertProblem(422, BankCodes.StatementMissing);
+        var maintenance = BankSamples.Camt053("2026-11-01", "2026-11-20", 0m, [new("2026-11-20", 1m, "M1", null, "招商银行", "结息")]);
+        await (await Upload(y.Trustee, y.P("/bank-statements?account=1003"), maintenance, "application/xml")).AssertStatus(201);
+        var m1 = (await LinesAsync(y, "?account=1003")).Single()!["id"]!.GetValue<long>();
+        await (await y.Trustee.PostAsync(y.P($"/bank-lines/{m1}/receipt"), new { source = "interest", memo = "结息" })).AssertProblem(422, Codes.FundMismatch);
     }
 }
 
