@@ -1,3 +1,4 @@
+using Ledger.Api.Bank;
 using Ledger.Api.Budgets;
 using Ledger.Api.Communities;
 using Ledger.Api.Fees;
@@ -33,6 +34,8 @@ app.MapStatements();
 app.MapRoleHolders();
 app.MapPublicPages();
 app.MapFavicon();
+app.MapBank();
+app.MapReconciliationPages();
 app.MapOperations();
 app.MapJobsDashboard();
 

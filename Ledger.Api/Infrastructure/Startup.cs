@@ -59,6 +59,7 @@ public static class Startup
         services.AddSingleton<ReminderBook>();
         services.AddSingleton<AuditBook>();
         services.AddSingleton<JobRunBook>();
+        Bank.BankEndpoints.AddBank(services);
         services.AddSingleton<LoginThrottle>();
         services.AddScoped<CurrentCommunity>();
         services.AddScoped<Writes>();

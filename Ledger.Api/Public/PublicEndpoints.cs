@@ -104,7 +104,7 @@ public static class PublicEndpoints
     // ---------------------------------------------------------------- community page
 
     private static Task<IResult> CommunityPage(string c, HttpContext http, CommunityBook communities, StatementBook statements,
-        MotionBook motions, IdentityBook identity, IMemoryCache cache, TimeProvider clock)
+        MotionBook motions, IdentityBook identity, IMemoryCache cache, TimeProvider clock, BankBook bank)
     {
         var t = Texts.For(http);
         return Serve(http, cache, HtmlType, async () =>
@@ -149,6 +149,7 @@ public static class PublicEndpoints
                 })));
             }
             body.Append(RolesSection.Render(t, await RoleHolders.RoleHolderEndpoints.HoldersAsync(identity, community.Id)));
+            body.Append(await ReconciliationPages.CommunitySectionAsync(t, c, community, bank));
             body.Append($"<h2>{E(t["verification"])}</h2><p class=\"muted\">{E(t["verifyHelp"])}</p><p><a href=\"/p/{E(c)}/journal\">{E(t["journal"])}</a></p>");
             return (200, Page(t, community.Name, body.ToString(), SwitchHref(http, t)));
         });
@@ -167,7 +168,7 @@ public static class PublicEndpoints
     }
 
     private static Task<IResult> StatementPage(string c, string period, int? version, HttpContext http, CommunityBook communities,
-        StatementBook statements, IMemoryCache cache, Journal journal)
+        StatementBook statements, IMemoryCache cache, Journal journal, BankBook bank)
     {
         var t = Texts.For(http);
         return Serve(http, cache, HtmlType, async () =>
@@ -179,7 +180,8 @@ public static class PublicEndpoints
             {
                 english = (await journal.ChartAsync(community.Id)).ToDictionary(a => a.Key, a => a.Value.NameEn);
             }
-            return (200, Page(t, $"{community.Name} · {s.Period}", RenderStatement(t, c, community, s, versions, english), SwitchHref(http, t) + (version is null ? "" : $"{(t.IsEnglish ? "?" : "&")}version={version}")));
+            var reconciliations = s.Kind == "month" ? await ReconciliationPages.StatementLinksAsync(t, c, community, s.Period, bank) : "";
+            return (200, Page(t, $"{community.Name} · {s.Period}", RenderStatement(t, c, community, s, versions, english) + reconciliations, SwitchHref(http, t) + (version is null ? "" : $"{(t.IsEnglish ? "?" : "&")}version={version}")));
         });
     }
 
