@@ -1,5 +1,6 @@
 using Ledger.Api.Budgets;
 using Ledger.Api.Communities;
+using Ledger.Api.Decisions;
 using Ledger.Api.Fees;
 using Ledger.Api.Identity;
 using Ledger.Api.Infrastructure;
@@ -27,9 +28,11 @@ app.MapLedger();
 app.MapFees();
 app.MapBudgets();
 app.MapMotions();
+app.MapDecisions();
 app.MapSpending();
 app.MapStatements();
 app.MapPublicPages();
+app.MapDecisionPages();
 app.MapOperations();
 
 app.Run();

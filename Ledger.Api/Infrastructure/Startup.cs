@@ -57,6 +57,7 @@ public static class Startup
         services.AddSingleton<StatementBook>();
         services.AddSingleton<JournalExport>();
         services.AddSingleton<ReminderBook>();
+        Decisions.DecisionEndpoints.AddDecisions(services);
         services.AddSingleton<LoginThrottle>();
         services.AddScoped<CurrentCommunity>();
         services.AddScoped<Writes>();

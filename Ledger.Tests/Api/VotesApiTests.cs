@@ -10,6 +10,8 @@ public abstract class VotesApiTests(EngineFixture fixture)
 {
     private LedgerApp App => fixture.App;
     private static readonly DateTimeOffset Start = new(2026, 11, 21, 2, 0, 0, TimeSpan.Zero);
+    /// <summary>Motions are announced at Start and open after the default notice of 15 days.</summary>
+    private static readonly DateTimeOffset Opens = Start.AddDays(15);
 
     private sealed record Yard(string Slug, ApiClient Admin, ApiClient Manager, List<(long Unit, ApiClient Owner)> Owners)
     {
@@ -55,11 +57,16 @@ public abstract class VotesApiTests(EngineFixture fixture)
         return id;
     }
 
-    private static async Task<long> MotionAsync(Yard y, string kind, long? subjectId, int days = 7) =>
-        (await (await y.Admin.PostAsync(y.P("/motions"), new
+    /// <summary>Announces a motion now and moves the clock to its opening.</summary>
+    private async Task<long> MotionAsync(Yard y, string kind, long? subjectId, int days = 7)
+    {
+        var id = (await (await y.Admin.PostAsync(y.P("/motions"), new
         {
-            kind, subjectId, title = "表决 " + kind, body = "请业主表决。", opensAt = Start, closesAt = Start.AddDays(days),
+            kind, subjectId, title = "表决 " + kind, body = "请业主表决。", opensAt = Opens, closesAt = Opens.AddDays(days),
         })).AssertStatus(201))["id"]!.GetValue<long>();
+        App.Clock.Set(Opens);
+        return id;
+    }
 
     [SkippableFact]
     public async Task A_budget_is_drafted_published_commented_and_put_in_force_by_a_passed_vote()
@@ -82,7 +89,7 @@ public abstract class VotesApiTests(EngineFixture fixture)
         Assert.Equal(0, live["result"]!["totals"]!["yes"]!["headcount"]!.GetValue<long>()); // no running score while open
 
         await (await App.Anonymous().GetAsync(y.P($"/motions/{motion}/result"))).AssertProblem(404, Codes.NotFound);
-        App.Clock.Set(Start.AddDays(7));
+        App.Clock.Set(Opens.AddDays(7));
         await (await y.Owners[2].Owner.PostAsync(y.P($"/motions/{motion}/ballots"), new { choice = "no" })).AssertProblem(409, Codes.MotionNotOpen);
 
         var result = await App.Anonymous().GetJsonAsync(y.P($"/motions/{motion}/result"));
@@ -110,7 +117,7 @@ public abstract class VotesApiTests(EngineFixture fixture)
         var first = await PublishedBudgetAsync(y);
         var adopt = await MotionAsync(y, "budget_adoption", first);
         foreach (var (_, owner) in y.Owners) await (await owner.PostAsync(y.P($"/motions/{adopt}/ballots"), new { choice = "yes" })).AssertStatus(201);
-        App.Clock.Set(Start.AddDays(7));
+        App.Clock.Set(Opens.AddDays(7));
         Assert.True((await y.Admin.GetJsonAsync(y.P($"/motions/{adopt}")))["result"]!["passed"]!.GetValue<bool>());
 
         App.Clock.Set(Start);
@@ -120,7 +127,7 @@ public abstract class VotesApiTests(EngineFixture fixture)
             .AssertProblem(422, Codes.SubjectInvalid);
         var amend = await MotionAsync(y, "budget_amendment", second);
         foreach (var (_, owner) in y.Owners) await (await owner.PostAsync(y.P($"/motions/{amend}/ballots"), new { choice = "yes" })).AssertStatus(201);
-        App.Clock.Set(Start.AddDays(8));
+        App.Clock.Set(Opens.AddDays(8));
         await (await y.Admin.GetAsync(y.P($"/motions/{amend}"))).AssertStatus(200);
 
         var budgets = (await y.Manager.GetJsonAsync(y.P("/budgets")))["items"]!.AsArray();
@@ -135,7 +142,7 @@ public abstract class VotesApiTests(EngineFixture fixture)
         var first = (await (await y.Owners[0].Owner.PostAsync(y.P($"/motions/{motion}/ballots"), new { choice = "no" })).AssertStatus(201))["receipt"]!.GetValue<string>();
         var second = (await (await y.Owners[0].Owner.PostAsync(y.P($"/motions/{motion}/ballots"), new { choice = "yes" })).AssertStatus(201))["receipt"]!.GetValue<string>();
         await (await y.Owners[1].Owner.PostAsync(y.P($"/motions/{motion}/ballots"), new { choice = "yes" })).AssertStatus(201);
-        App.Clock.Set(Start.AddDays(7));
+        App.Clock.Set(Opens.AddDays(7));
         var result = await y.Admin.GetJsonAsync(y.P($"/motions/{motion}/result"));
         var receipts = result["receipts"]!.AsArray().Select(r => r!["receiptHash"]!.GetValue<string>()).ToList();
         Assert.Contains(MotionBook.ReceiptHash(second), receipts);
@@ -164,7 +171,7 @@ public abstract class VotesApiTests(EngineFixture fixture)
 
         await (await developer.PostAsync(y.P($"/motions/{motion}/ballots"), new { choice = "yes" })).AssertStatus(201);
         foreach (var (_, owner) in y.Owners) await (await owner.PostAsync(y.P($"/motions/{motion}/ballots"), new { choice = "yes" })).AssertStatus(201);
-        App.Clock.Set(Start.AddDays(7));
+        App.Clock.Set(Opens.AddDays(7));
         var result = await y.Admin.GetJsonAsync(y.P($"/motions/{motion}/result"));
         Assert.Equal(3, result["totals"]!["eligible"]!["headcount"]!.GetValue<long>());
         Assert.Equal(310m, result["totals"]!["eligible"]!["area"]!.GetValue<decimal>());
