@@ -273,6 +273,7 @@ public sealed class DemoSeeder(LedgerDatabase db, IOptions<LedgerOptions> option
                 await Write(manager, async scope => Must(await queries.AnswerAsync(scope, queryId, "上月增加了两名夜间巡逻人员（业委会已同意），合同及考勤表已上传备查。")));
             }
         }
+        await DecisionsDemo.SeedAsync(new(db, writer, register, motions, spending, community, t => clock.Now = t, committee, manager, voters), realClock.GetUtcNow(), ct);
         return ["demo-manager", "demo-supervisor", "demo-committee", "demo-owner"];
     }
 
