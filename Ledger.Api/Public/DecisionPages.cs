@@ -79,7 +79,7 @@ public static class DecisionPages
         var services = http.RequestServices;
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
         var proposals = await services.GetRequiredService<ProposalBook>().ListAsync(community.Id, now);
-        var upcoming = (await services.GetRequiredService<MotionBook>().ListAsync(community.Id)).Where(m => Stage(m, now) != "closed").ToList();
+        var upcoming = (await services.GetRequiredService<MotionBook>().ListAsync(community.Id, now)).Where(m => Stage(m, now) != "closed").ToList();
         var c = community.Slug;
         var body = new StringBuilder();
         if (upcoming.Count > 0)
@@ -149,8 +149,7 @@ public static class DecisionPages
                 [E(W(t, "quorumNeeded")), Area(needed.Area), Count(needed.Headcount)],
                 [E(W(t, "quorumMissing")), Area(missing.Area), Count(missing.Headcount)],
             }, new HashSet<int> { 1, 2 }));
-            await using var connection = await services.GetRequiredService<LedgerDatabase>().OpenAsync();
-            body.Append(ChannelTable(t, await DecisionBook.ChannelsAsync(connection, community.Id, m.Id)));
+            body.Append(ChannelTable(t, await services.GetRequiredService<DecisionBook>().ChannelsAsync(community.Id, m.Id)));
         }
         return body.ToString();
     }

@@ -69,6 +69,9 @@ public sealed class DecisionBook(LedgerDatabase db, MotionBook motions)
         return new ChannelCounts(voted - paper, paper);
     }
 
+    public Task<ChannelCounts> ChannelsAsync(long communityId, long motionId) =>
+        db.ReadAsync(read => ChannelsAsync(read.Connection, communityId, motionId));
+
     public async Task<IReadOnlyList<PaperBallotView>> PaperBallotsAsync(long communityId, long motionId)
     {
         await using var connection = await db.OpenAsync();
@@ -89,7 +92,7 @@ public sealed class DecisionBook(LedgerDatabase db, MotionBook motions)
         var c = scope.Community.Id;
         var advanced = await motions.AdvanceAsync(scope, motionId);
         if (advanced is null) return Failure.NotFound($"Motion {motionId}");
-        var motion = await motions.GetAsync(scope.Connection, scope.Transaction, c, motionId);
+        var motion = await motions.GetAsync(scope, c, motionId, scope.Now);
         if (motion is not { Status: "closed", Result.Passed: true })
             return Failure.Conflict(DecisionCodes.MotionNotPassed, $"Motion {motionId} has not passed: only a passed motion is implemented.");
         foreach (var sha in attachments.Distinct())

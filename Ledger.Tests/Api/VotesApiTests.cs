@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Ledger.Domain.Model;
 using Ledger.Domain.Store;
+using Ledger.Jobs;
+using Microsoft.Extensions.DependencyInjection;
 using Ledger.Tests.Infrastructure;
 
 namespace Ledger.Tests.Api;
@@ -101,6 +103,9 @@ public abstract class VotesApiTests(EngineFixture fixture)
         var published = result["receipts"]!.AsArray().Select(r => (r!["receiptHash"]!.GetValue<string>(), r["choice"]!.GetValue<string>())).ToList();
         Assert.All(receipts, r => Assert.Contains((MotionBook.ReceiptHash(r), "yes"), published));
 
+        // Reading the result did not put the budget in force: reads never write. The job does.
+        Assert.Equal("published", (await y.Owners[2].Owner.GetJsonAsync(y.P($"/budgets/{id}")))["status"]!.GetValue<string>());
+        await ActivatorUtilities.CreateInstance<MotionDeadlinesJob>(App.Services).RunAsync(); // the job persists the close and its effect
         var budget = await y.Owners[2].Owner.GetJsonAsync(y.P($"/budgets/{id}"));
         Assert.Equal("adopted", budget["status"]!.GetValue<string>());
         Assert.Equal(motion, budget["motionId"]!.GetValue<long>());
@@ -119,6 +124,7 @@ public abstract class VotesApiTests(EngineFixture fixture)
         foreach (var (_, owner) in y.Owners) await (await owner.PostAsync(y.P($"/motions/{adopt}/ballots"), new { choice = "yes" })).AssertStatus(201);
         App.Clock.Set(Opens.AddDays(7));
         Assert.True((await y.Admin.GetJsonAsync(y.P($"/motions/{adopt}")))["result"]!["passed"]!.GetValue<bool>());
+        await ActivatorUtilities.CreateInstance<MotionDeadlinesJob>(App.Services).RunAsync(); // the job persists the close and its effect
 
         App.Clock.Set(Start);
         var second = await PublishedBudgetAsync(y, cleaning: 3_500_000);
@@ -129,6 +135,7 @@ public abstract class VotesApiTests(EngineFixture fixture)
         foreach (var (_, owner) in y.Owners) await (await owner.PostAsync(y.P($"/motions/{amend}/ballots"), new { choice = "yes" })).AssertStatus(201);
         App.Clock.Set(Opens.AddDays(8));
         await (await y.Admin.GetAsync(y.P($"/motions/{amend}"))).AssertStatus(200);
+        await ActivatorUtilities.CreateInstance<MotionDeadlinesJob>(App.Services).RunAsync(); // the job persists the close and its effect
 
         var budgets = (await y.Manager.GetJsonAsync(y.P("/budgets")))["items"]!.AsArray();
         Assert.Equal(["superseded", "adopted"], budgets.Select(b => b!["status"]!.GetValue<string>()));
@@ -164,12 +171,12 @@ public abstract class VotesApiTests(EngineFixture fixture)
         var motion = await MotionAsync(y, "maintenance_fund_raise", null);
         Assert.Equal("special", (await y.Admin.GetJsonAsync(y.P($"/motions/{motion}")))["threshold"]!.GetValue<string>());
 
-        // Changes after the opening do not move the open vote.
+        // The first ballot after the opening fixes the register; later changes do not move the open vote.
+        await (await developer.PostAsync(y.P($"/motions/{motion}/ballots"), new { choice = "yes" })).AssertStatus(201);
         var late = (await (await y.Admin.PostAsync(y.P("/units"), new { building = "7栋", number = "1", use = "residential", area = 500m, areaSource = "surveyed", delivered = true })).AssertStatus(201))["id"]!.GetValue<long>();
         var latecomer = await OwnerLoginAsync(y.Slug, y.Admin, [late], "late");
         await (await latecomer.PostAsync(y.P($"/motions/{motion}/ballots"), new { choice = "no" })).AssertProblem(403, Codes.NotAVoter);
 
-        await (await developer.PostAsync(y.P($"/motions/{motion}/ballots"), new { choice = "yes" })).AssertStatus(201);
         foreach (var (_, owner) in y.Owners) await (await owner.PostAsync(y.P($"/motions/{motion}/ballots"), new { choice = "yes" })).AssertStatus(201);
         App.Clock.Set(Opens.AddDays(7));
         var result = await y.Admin.GetJsonAsync(y.P($"/motions/{motion}/result"));
