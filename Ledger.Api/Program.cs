@@ -1,6 +1,7 @@
 using Ledger.Api.Bank;
 using Ledger.Api.Budgets;
 using Ledger.Api.Communities;
+using Ledger.Api.Decisions;
 using Ledger.Api.Fees;
 using Ledger.Api.Identity;
 using Ledger.Api.Infrastructure;
@@ -29,6 +30,7 @@ app.MapLedger();
 app.MapFees();
 app.MapBudgets();
 app.MapMotions();
+app.MapDecisions();
 app.MapSpending();
 app.MapStatements();
 app.MapRoleHolders();
@@ -36,6 +38,7 @@ app.MapPublicPages();
 app.MapFavicon();
 app.MapBank();
 app.MapReconciliationPages();
+app.MapDecisionPages();
 app.MapOperations();
 app.MapJobsDashboard();
 

@@ -15,7 +15,7 @@ public sealed record BudgetRequest(int? FiscalYear, List<BudgetLineRequest>? Lin
         (Income ?? []).Select(l => new BudgetLine(l.Account!, l.Amount!.Value, l.Note ?? "")).ToList());
 }
 public sealed record CommentRequest(string? Text);
-public sealed record MotionRequest(string? Kind, long? SubjectId, string? Title, string? Body, DateTimeOffset? OpensAt, DateTimeOffset? ClosesAt);
+public sealed record MotionRequest(string? Kind, long? SubjectId, string? Title, string? Body, DateTimeOffset? OpensAt, DateTimeOffset? ClosesAt, long? ProposalId = null);
 public sealed record BallotRequest(string? Choice);
 public sealed record BallotReceiptDto(string Receipt);
 public sealed record BudgetExecutionDto(long BudgetId, int FiscalYear, string Status, IReadOnlyList<ExecutionLine> Lines);
@@ -26,9 +26,11 @@ public sealed record ShareDto(decimal Area, long Headcount)
 }
 public sealed record TotalsDto(ShareDto Eligible, ShareDto Participating, ShareDto Yes, ShareDto No, ShareDto Abstain);
 public sealed record MotionResultDto(long MotionId, string Kind, string Threshold, string Status, bool? QuorumMet, bool? Passed, TotalsDto Totals,
-    IReadOnlyList<ReceiptLine> Receipts, string ClosesAt);
+    IReadOnlyList<ReceiptLine> Receipts, string ClosesAt, QuorumDto? Quorum = null, ChannelCounts? Channels = null, IReadOnlyList<FollowUpView>? FollowUps = null);
+/// <summary>While a vote is open: the participation that meets the quorum, and what is still missing.</summary>
+public sealed record QuorumDto(ShareDto Needed, ShareDto Missing);
 public sealed record MotionDto(long Id, string Kind, string Threshold, long? SubjectId, string Title, string Body, string OpensAt, string ClosesAt,
-    string Status, bool FollowMajority, MotionResultDto? Result);
+    string Status, bool FollowMajority, MotionResultDto? Result, long? ProposalId = null);
 
 public sealed class BudgetValidator : AbstractValidator<BudgetRequest>
 {
@@ -68,6 +70,7 @@ public sealed class MotionValidator : AbstractValidator<MotionRequest>
         RuleFor(r => r.OpensAt).NotNull().Must(t => t is null || t.Value.Year is >= 2000 and <= 2999);
         RuleFor(r => r.ClosesAt).NotNull().GreaterThan(r => r.OpensAt).WithMessage("After opensAt.")
             .Must((r, t) => t is null || r.OpensAt is null || t - r.OpensAt <= TimeSpan.FromDays(366)).WithMessage("At most a year after opensAt.");
+        RuleFor(r => r.ProposalId).GreaterThan(0);
         RuleFor(r => r.SubjectId).NotNull().When(r => r.Kind is MotionKinds.BudgetAdoption or MotionKinds.BudgetAmendment or MotionKinds.Spending)
             .WithMessage("This kind of motion names its subject.");
     }
@@ -145,16 +148,17 @@ public static class BudgetEndpoints
         return TypedResults.Ok(new BudgetExecutionDto(id, budget.FiscalYear, budget.Status, await budgets.ExecutionAsync(current.Community, budget, clock.GetUtcNow())));
     }
 
-    internal static MotionDto ToDto(MotionView m) => new(m.Id, m.Kind, m.Threshold, m.SubjectId, m.Title, m.Body, m.OpensAt, m.ClosesAt, m.Status,
-        m.FollowMajority, m.Result is null ? null : ToResult(m));
+    internal static MotionDto ToDto(MotionView m, (ChannelCounts, IReadOnlyList<FollowUpView>)? extras = null) => new(m.Id, m.Kind, m.Threshold, m.SubjectId,
+        m.Title, m.Body, m.OpensAt, m.ClosesAt, m.Status, m.FollowMajority, m.Result is null ? null : ToResult(m, extras));
 
-    internal static MotionResultDto ToResult(MotionView m)
+    internal static MotionResultDto ToResult(MotionView m, (ChannelCounts Channels, IReadOnlyList<FollowUpView> FollowUps)? extras = null)
     {
         var r = m.Result!;
         var t = r.Totals;
+        var quorum = r.Status == "open" ? new QuorumDto(ShareDto.From(Quorum.Needed(t.Eligible)), ShareDto.From(Quorum.Missing(t.Participating, t.Eligible))) : null;
         return new MotionResultDto(m.Id, m.Kind, m.Threshold, r.Status, r.QuorumMet, r.Passed,
             new TotalsDto(ShareDto.From(t.Eligible), ShareDto.From(t.Participating), ShareDto.From(t.Yes), ShareDto.From(t.No), ShareDto.From(t.Abstain)),
-            r.Receipts, m.ClosesAt);
+            r.Receipts, m.ClosesAt, quorum, extras?.Channels, extras?.FollowUps);
     }
 
     private static async Task<IResult> CreateMotion(MotionRequest request, HttpContext http, Writes writes, MotionBook motions, CurrentCommunity current,
@@ -165,16 +169,21 @@ public static class BudgetEndpoints
         {
             var result = await motions.CreateAsync(scope, new NewMotion(request.Kind!, request.SubjectId, request.Title!.Trim(), request.Body!,
                 request.OpensAt!.Value, request.ClosesAt!.Value));
-            return result.Ok ? Result<MotionDto>.From(ToDto(result.Value!)) : result.Failure!;
+            if (!result.Ok) return result.Failure!;
+            // A motion may answer an owners' proposal that qualified (Decisions).
+            if (request.ProposalId is { } proposal && await ProposalBook.AnswerAsync(scope, proposal, result.Value!.Id) is { } refused) return refused;
+            return Result<MotionDto>.From(ToDto(result.Value!) with { ProposalId = request.ProposalId });
         });
     }
 
     // Reads derive opening, closing and the result from the clock and never write; the job persists them.
     private static async Task<IResult> ListMotions(CurrentCommunity current, MotionBook motions, TimeProvider clock) =>
-        TypedResults.Ok(new Page<MotionDto>((await motions.ListAsync(current.Community.Id, clock.GetUtcNow())).Select(ToDto).ToList(), null));
+        TypedResults.Ok(new Page<MotionDto>((await motions.ListAsync(current.Community.Id, clock.GetUtcNow())).Select(m => ToDto(m)).ToList(), null));
 
-    private static async Task<IResult> GetMotion(long id, CurrentCommunity current, MotionBook motions, TimeProvider clock) =>
-        await motions.GetAsync(current.Community.Id, id, clock.GetUtcNow()) is { } m ? TypedResults.Ok(ToDto(m)) : Problems.NotFound($"Motion {id}");
+    private static async Task<IResult> GetMotion(long id, CurrentCommunity current, MotionBook motions, TimeProvider clock, DecisionBook decisions) =>
+        await motions.GetAsync(current.Community.Id, id, clock.GetUtcNow()) is { } m
+            ? TypedResults.Ok(ToDto(m, await decisions.ExtrasAsync(current.Community.Id, id)))
+            : Problems.NotFound($"Motion {id}");
 
     private static Task<IResult> Cast(long id, BallotRequest request, HttpContext http, Writes writes, MotionBook motions, CurrentCommunity current) =>
         writes.RunAsync(http, request, async scope =>
@@ -185,7 +194,7 @@ public static class BudgetEndpoints
 
     /// <summary>Anyone may read a closed motion's result; while open, only members see participation.</summary>
     private static async Task<IResult> Result(string c, long id, HttpContext http, CommunityBook communities, MotionBook motions,
-        TimeProvider clock, IdentityBook identity)
+        TimeProvider clock, IdentityBook identity, DecisionBook decisions)
     {
         var community = await communities.FindAsync(c);
         if (community is null) return Problems.NotFound("The motion");
@@ -199,6 +208,6 @@ public static class BudgetEndpoints
         }
         return motion.Result is null
             ? TypedResults.Ok(new { motionId = id, status = motion.Status, opensAt = motion.OpensAt })
-            : TypedResults.Ok(ToResult(motion));
+            : TypedResults.Ok(ToResult(motion, await decisions.ExtrasAsync(community.Id, id)));
     }
 }

@@ -60,6 +60,7 @@ public static class Startup
         services.AddSingleton<AuditBook>();
         services.AddSingleton<JobRunBook>();
         Bank.BankEndpoints.AddBank(services);
+        Decisions.DecisionEndpoints.AddDecisions(services);
         services.AddSingleton<LoginThrottle>();
         services.AddScoped<CurrentCommunity>();
         services.AddScoped<Writes>();

@@ -57,7 +57,7 @@ public static class PublicEndpoints
     private sealed record Cached(byte[] Body, string ContentType, string ETag, int Status);
 
     /// <summary>Serves a rendered response from the cache (or renders it), honouring If-None-Match.</summary>
-    private static async Task<IResult> Serve(HttpContext http, IMemoryCache cache, string contentType, Func<Task<(int Status, string Body)>> render, bool bom = false)
+    internal static async Task<IResult> Serve(HttpContext http, IMemoryCache cache, string contentType, Func<Task<(int Status, string Body)>> render, bool bom = false)
     {
         // Keyed by what changes the answer (path, language, version), never by the raw query string,
         // so made-up parameters cannot fill the cache; its size is bounded in bytes (Startup).
@@ -150,6 +150,7 @@ public static class PublicEndpoints
             }
             body.Append(RolesSection.Render(t, await RoleHolders.RoleHolderEndpoints.HoldersAsync(identity, community.Id)));
             body.Append(await ReconciliationPages.CommunitySectionAsync(t, c, community, bank));
+            body.Append(await DecisionPages.CommunitySectionAsync(http, community, t));
             body.Append($"<h2>{E(t["verification"])}</h2><p class=\"muted\">{E(t["verifyHelp"])}</p><p><a href=\"/p/{E(c)}/journal\">{E(t["journal"])}</a></p>");
             return (200, Page(t, community.Name, body.ToString(), SwitchHref(http, t)));
         });
@@ -437,7 +438,8 @@ public static class PublicEndpoints
             var community = await communities.FindAsync(c);
             if (community is null) return NotFoundPage(t);
             var m = await motions.GetAsync(community.Id, id, clock.GetUtcNow());
-            if (m is null || m.Status != "closed" || m.Result is null) return NotFoundPage(t);
+            if (m is null) return NotFoundPage(t);
+            if (m.Status != "closed" || m.Result is null) return (200, Page(t, m.Title, await DecisionPages.PendingMotionBodyAsync(http, community, m, t), SwitchHref(http, t)));
             var r = m.Result;
             var body = new StringBuilder($"<h1>{E(m.Title)}</h1><p class=\"muted\">{E(community.Name)} · {E(t["closedOn"])} {E(m.ClosesAt[..10])} · {E(m.Kind)} · {E(m.Threshold)}</p>");
             body.Append($"<p>{(r.Passed == true ? $"<span class=\"ok\">{E(t["passed"])}</span>" : $"<span class=\"bad\">{E(t["failed"])}</span>")} · ")
@@ -451,6 +453,7 @@ public static class PublicEndpoints
             }.Select(x => new[] { E(x.Item1), A(x.Item2), x.Item2.Headcount.ToString(CultureInfo.InvariantCulture) }), new HashSet<int> { 1, 2 }));
             body.Append($"<h2>{E(t["receiptsList"])}</h2>").Append(Table([t["receiptsList"], t["choice"]],
                 r.Receipts.Select(x => new[] { $"<span class=\"hash\">{E(x.ReceiptHash)}</span>", E(t[x.Choice]) })));
+            body.Append(await DecisionPages.ClosedMotionExtrasAsync(http, community, m, t));
             return (200, Page(t, m.Title, body.ToString(), SwitchHref(http, t)));
         });
     }

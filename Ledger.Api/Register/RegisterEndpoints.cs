@@ -23,13 +23,16 @@ public sealed record ImportResult(int Imported, IReadOnlyList<long> UnitIds);
 
 public sealed record TrustTermsRequest(
     TrustTermsRequest.TrusteeDto? Trustee, TrustTermsRequest.RemunerationDto? Remuneration, TrustTermsRequest.ApprovalDto? Approval,
-    TrustTermsRequest.DisclosureDto? Disclosure, int? QueryAnswerDays, string[]? EmbedOrigins, TrustTermsRequest.LateFeeDto? LateFee, bool? FollowMajority)
+    TrustTermsRequest.DisclosureDto? Disclosure, int? QueryAnswerDays, string[]? EmbedOrigins, TrustTermsRequest.LateFeeDto? LateFee, bool? FollowMajority,
+    TrustTermsRequest.VotesDto? Votes = null)
 {
     public sealed record TrusteeDto(string? Name, string? CreditCode);
     public sealed record RemunerationDto(string? Kind, decimal? Percent, long? Amount);
     public sealed record ApprovalDto(long? SupervisorUpTo, long? CommitteeUpTo, int? ExpiryDays);
     public sealed record DisclosureDto(int? CloseDay, int? SignOffDays, string? ArrearsDetail);
     public sealed record LateFeeDto(int? DailyRatePermyriad, decimal? CapPercent);
+    /// <summary>Optional; missing fields take the defaults (notice 15 days, proposals answered within 30).</summary>
+    public sealed record VotesDto(int? NoticeDays, int? ProposalResponseDays);
 
     /// <summary>The document as PUT takes it, so a client can read, change and put it back.</summary>
     public static TrustTermsRequest From(TrustTerms t) => new(
@@ -39,7 +42,8 @@ public sealed record TrustTermsRequest(
         new DisclosureDto(t.Disclosure.CloseDay, t.Disclosure.SignOffDays, t.Disclosure.ArrearsDetail),
         t.QueryAnswerDays, t.EmbedOrigins.ToArray(),
         t.LateFee is { } lf ? new LateFeeDto(lf.DailyRatePermyriad, lf.CapBasisPoints / 100m) : null,
-        t.FollowMajority);
+        t.FollowMajority,
+        t.Votes is { } v ? new VotesDto(v.NoticeDays, v.ProposalResponseDays) : null);
 
     public TrustTerms ToTerms() => new(
         new TrustTerms.TrusteeInfo(Trustee!.Name!.Trim(), Trustee.CreditCode!.Trim()),
@@ -49,7 +53,8 @@ public sealed record TrustTermsRequest(
         new TrustTerms.DisclosureTerms(Disclosure!.CloseDay!.Value, Disclosure.SignOffDays!.Value, Disclosure.ArrearsDetail!),
         QueryAnswerDays!.Value, EmbedOrigins!.Select(o => EmbedOrigin.TryNormalize(o, out var n, out _) ? n : o).Distinct(StringComparer.Ordinal).ToList(),
         LateFee is null ? null : new TrustTerms.LateFeeTerms(LateFee.DailyRatePermyriad!.Value, (int)(LateFee.CapPercent!.Value * 100)),
-        FollowMajority ?? false);
+        FollowMajority ?? false,
+        Votes is null ? null : new VoteTerms(Votes.NoticeDays ?? VoteTerms.DefaultNoticeDays, Votes.ProposalResponseDays ?? VoteTerms.DefaultProposalResponseDays));
 }
 
 public sealed class UnitValidator : AbstractValidator<UnitRequest>
@@ -121,6 +126,11 @@ public sealed class TrustTermsValidator : AbstractValidator<TrustTermsRequest>
         RuleFor(r => r.EmbedOrigins).NotNull().Must(o => o is null || o.Length <= 20);
         RuleForEach(r => r.EmbedOrigins).Must(o => EmbedOrigin.TryNormalize(o, out _, out _))
             .WithMessage((r, o) => EmbedOrigin.TryNormalize(o, out _, out var why) ? "" : $"'{o}': {why}");
+        When(r => r.Votes is not null, () =>
+        {
+            RuleFor(r => r.Votes!.NoticeDays).InclusiveBetween(1, 90);
+            RuleFor(r => r.Votes!.ProposalResponseDays).InclusiveBetween(1, 365);
+        });
         When(r => r.LateFee is not null, () =>
         {
             RuleFor(r => r.LateFee!.DailyRatePermyriad).NotNull().InclusiveBetween(1, 100);

@@ -78,7 +78,7 @@ public static class SpendingEndpoints
     public static IEndpointRouteBuilder MapSpending(this IEndpointRouteBuilder app)
     {
         var group = app.MapCommunityGroup().WithTags("Spending");
-        group.MapPost("/attachments", Upload).Allow(Roles.StaffAndSupervisor)
+        group.MapPost("/attachments", Upload).Allow(Roles.StaffAndOversight) // the committee uploads paper ballots' scans
             .WithMetadata(new RequestSizeLimitAttribute(SpendingBook.MaxAttachmentBytes + 1024 * 1024)).Produces<AttachmentView>(201);
         group.MapGet("/attachments/{sha256}", Download).Allow(Roles.Community).Produces<Stream>(200, "application/pdf", "image/png", "image/jpeg");
         group.MapPost("/spending-requests", File).Validate<SpendingRequestBody>().Allow(Roles.Staff).Produces<SpendingRequestView>(201);

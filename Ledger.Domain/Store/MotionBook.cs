@@ -48,7 +48,7 @@ public sealed class MotionBook(LedgerDatabase db, RegisterBook register)
 
     private const string Columns = "id, kind, threshold, subject_id, title, body, opens_at, closes_at, status, follow_majority, result";
 
-    /// <summary>Fails with: subject_invalid (a budget motion must name a published budget of the right kind).</summary>
+    /// <summary>Fails with: subject_invalid (a budget motion must name a published budget of the right kind), notice_too_short.</summary>
     public async Task<Result<MotionView>> CreateAsync(WriteScope scope, NewMotion motion)
     {
         var c = scope.Community.Id;
@@ -72,6 +72,7 @@ public sealed class MotionBook(LedgerDatabase db, RegisterBook register)
                 return new Failure(Codes.SubjectInvalid, "A spending motion names a pending or approved, unpaid spending request (subjectId).");
         }
         var terms = await register.TrustTermsAsync(c, scope.Connection, scope.Transaction);
+        if (Notice.Check(scope.Now, motion.OpensAt, VoteTerms.Of(terms?.Terms)) is { } tooShort) return tooShort;
         var id = await scope.QuerySingleAsync<long>("""
             INSERT INTO motions (community_id, kind, threshold, subject_id, title, body, opens_at, closes_at, follow_majority, status, created_by, created_at)
             VALUES (@c, @Kind, @Threshold, @SubjectId, @Title, @Body, @OpensAt, @ClosesAt, @Follow, 'scheduled', @UserId, @At) RETURNING id
@@ -135,7 +136,7 @@ public sealed class MotionBook(LedgerDatabase db, RegisterBook register)
 
     /// <summary>
     /// Casts the caller's ballot for every voter of the register they may vote for. Fails with:
-    /// not_found, motion_not_open (409), not_a_voter (403).
+    /// not_found, motion_not_open (409), not_a_voter (403), already_voted (409: a paper ballot was recorded).
     /// </summary>
     public async Task<Result<string>> CastAsync(WriteScope scope, long motionId, long userId, string choice)
     {
@@ -150,6 +151,8 @@ public sealed class MotionBook(LedgerDatabase db, RegisterBook register)
             """, new { motionId, scope.Community.Id, userId })).ToList();
         if (keys.Count == 0)
             return new Failure(Codes.NotAVoter, "You hold no unit on this motion's register (it was fixed when the motion opened).", 403);
+        if (await DecisionBook.HasPaperBallotAsync(scope, motionId, keys))
+            return Failure.Conflict(DecisionCodes.AlreadyVoted, "The committee has recorded your paper ballot: one final ballot per voter whatever the channel.");
         var receipt = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16));
         await scope.ExecuteAsync("""
             INSERT INTO ballots (community_id, motion_id, voter_key, user_id, choice, receipt_hash, cast_at) VALUES (@Id, @motionId, @Key, @userId, @choice, @Hash, @At)

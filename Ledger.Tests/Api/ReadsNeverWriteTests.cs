@@ -43,11 +43,13 @@ public abstract class ReadsNeverWriteTests(EngineFixture fixture)
         {
             payee = "某某保洁公司", amount = 100_000L, account = "6103", description = "保洁", attachments = Array.Empty<string>(),
         })).AssertStatus(201))["id"]!.GetValue<long>();
-        var motion = (await (await admin.PostAsync(P("/motions"), new { kind = "other", title = "更换门禁", body = "表决", opensAt = Start, closesAt = Start.AddDays(3) }))
+        // Both announced now, the notice period (15 days) before they open.
+        var motion = (await (await admin.PostAsync(P("/motions"), new { kind = "other", title = "更换门禁", body = "表决", opensAt = Start.AddDays(15), closesAt = Start.AddDays(18) }))
             .AssertStatus(201))["id"]!.GetValue<long>();
+        var scheduled = (await (await admin.PostAsync(P("/motions"), new { kind = "other", title = "增设车位", body = "表决", opensAt = Start.AddDays(16), closesAt = Start.AddDays(17) }))
+            .AssertStatus(201))["id"]!.GetValue<long>();
+        App.Clock.Set(Start.AddDays(15));
         await (await owner.PostAsync(P($"/motions/{motion}/ballots"), new { choice = "yes" })).AssertStatus(201);
-        var scheduled = (await (await admin.PostAsync(P("/motions"), new { kind = "other", title = "增设车位", body = "表决", opensAt = Start.AddDays(1), closesAt = Start.AddDays(2) }))
-            .AssertStatus(201))["id"]!.GetValue<long>();
         return new Yard(slug, admin, trustee, supervisor, owner, request, motion, scheduled);
     }
 
@@ -133,7 +135,7 @@ public abstract class ReadsNeverWriteTests(EngineFixture fixture)
     public async Task Before_the_deadlines_reads_show_pending_and_open_and_writes_follow_the_clock_too()
     {
         var y = await YardAsync();
-        App.Clock.Set(Start.AddDays(1).AddHours(1));
+        App.Clock.Set(Start.AddDays(16).AddHours(1)); // the scheduled motion opens after its notice
         var scheduled = await y.Owner.GetJsonAsync(y.P($"/motions/{y.Scheduled}"));
         Assert.Equal("open", scheduled["status"]!.GetValue<string>());
         Assert.Equal(0, scheduled["result"]!["totals"]!["participating"]!["headcount"]!.GetValue<long>());

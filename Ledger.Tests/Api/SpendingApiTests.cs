@@ -60,9 +60,11 @@ public abstract class SpendingApiTests(EngineFixture fixture)
     private async Task PassMotionAsync(ApiClient admin, List<ApiClient> owners, Func<string, string> P, string kind, long subject)
     {
         var now = App.Clock.GetUtcNow();
-        var motion = (await (await admin.PostAsync(P("/motions"), new { kind, subjectId = subject, title = "表决", body = "请表决", opensAt = now, closesAt = now.AddDays(1) })).AssertStatus(201))["id"]!.GetValue<long>();
+        var opens = now.AddDays(15); // the default notice
+        var motion = (await (await admin.PostAsync(P("/motions"), new { kind, subjectId = subject, title = "表决", body = "请表决", opensAt = opens, closesAt = opens.AddDays(1) })).AssertStatus(201))["id"]!.GetValue<long>();
+        App.Clock.Set(opens);
         foreach (var owner in owners) await (await owner.PostAsync(P($"/motions/{motion}/ballots"), new { choice = "yes" })).AssertStatus(201);
-        App.Clock.Set(now.AddDays(1));
+        App.Clock.Set(opens.AddDays(1));
         Assert.True((await admin.GetJsonAsync(P($"/motions/{motion}")))["result"]!["passed"]!.GetValue<bool>());
         await ActivatorUtilities.CreateInstance<MotionDeadlinesJob>(App.Services).RunAsync(); // the job persists the close and its effect
         App.Clock.Set(now);

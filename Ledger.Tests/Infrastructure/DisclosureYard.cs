@@ -49,9 +49,11 @@ public sealed record DisclosureYard(string Slug, ApiClient Admin, ApiClient Trus
             income = new[] { new { account = "5101", amount = 1_000_000L, note = "" } },
         })).AssertStatus(201))["id"]!.GetValue<long>();
         await (await trustee.PostAsync(P($"/budgets/{budget}/publish"), null)).AssertStatus(200);
-        var motion = (await (await admin.PostAsync(P("/motions"), new { kind = "budget_adoption", subjectId = budget, title = "2026年度预算", body = "表决", opensAt = Now, closesAt = Now.AddDays(1) })).AssertStatus(201))["id"]!.GetValue<long>();
+        var opens = Now.AddDays(15); // the default notice
+        var motion = (await (await admin.PostAsync(P("/motions"), new { kind = "budget_adoption", subjectId = budget, title = "2026年度预算", body = "表决", opensAt = opens, closesAt = opens.AddDays(1) })).AssertStatus(201))["id"]!.GetValue<long>();
+        app.Clock.Set(opens);
         foreach (var owner in owners) await (await owner.PostAsync(P($"/motions/{motion}/ballots"), new { choice = "yes" })).AssertStatus(201);
-        app.Clock.Set(Now.AddDays(1));
+        app.Clock.Set(opens.AddDays(1));
         await (await admin.GetAsync(P($"/motions/{motion}"))).AssertStatus(200);
         await ActivatorUtilities.CreateInstance<Ledger.Jobs.MotionDeadlinesJob>(app.Services).RunAsync(); // the job puts the budget in force
         app.Clock.Set(Now);
