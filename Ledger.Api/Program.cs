@@ -1,3 +1,4 @@
+using Ledger.Api.Accountability;
 using Ledger.Api.Budgets;
 using Ledger.Api.Communities;
 using Ledger.Api.Fees;
@@ -28,8 +29,10 @@ app.MapFees();
 app.MapBudgets();
 app.MapMotions();
 app.MapSpending();
+app.MapAccountability();
 app.MapStatements();
 app.MapPublicPages();
+app.MapAccountabilityPages();
 app.MapOperations();
 
 app.Run();

@@ -56,7 +56,7 @@ public static class PublicEndpoints
     private sealed record Cached(byte[] Body, string ContentType, string ETag, int Status);
 
     /// <summary>Serves a rendered response from the cache (or renders it), honouring If-None-Match.</summary>
-    private static async Task<IResult> Serve(HttpContext http, IMemoryCache cache, string contentType, Func<Task<(int Status, string Body)>> render, bool bom = false)
+    internal static async Task<IResult> Serve(HttpContext http, IMemoryCache cache, string contentType, Func<Task<(int Status, string Body)>> render, bool bom = false)
     {
         // Keyed by what changes the answer (path, language, version), never by the raw query string,
         // so made-up parameters cannot fill the cache; its size is bounded in bytes (Startup).
@@ -90,13 +90,13 @@ public static class PublicEndpoints
         }
     }
 
-    private const string HtmlType = "text/html; charset=utf-8";
+    internal const string HtmlType = "text/html; charset=utf-8";
 
-    private static string LangQuery(Texts t) => t.IsEnglish ? "?lang=en" : "";
+    internal static string LangQuery(Texts t) => t.IsEnglish ? "?lang=en" : "";
 
-    private static string SwitchHref(HttpContext http, Texts t) => http.Request.Path + (t.IsEnglish ? "" : "?lang=en");
+    internal static string SwitchHref(HttpContext http, Texts t) => http.Request.Path + (t.IsEnglish ? "" : "?lang=en");
 
-    private static (int, string) NotFoundPage(Texts t) => (404, Page(t, t["notFound"], $"<h1>{E(t["notFound"])}</h1>", "?"));
+    internal static (int, string) NotFoundPage(Texts t) => (404, Page(t, t["notFound"], $"<h1>{E(t["notFound"])}</h1>", "?"));
 
     private static string KindName(Texts t, string kind) => t[kind];
 
@@ -147,6 +147,7 @@ public static class PublicEndpoints
                     m.Result?.Passed == true ? $"<span class=\"ok\">{E(t["passed"])}</span>" : $"<span class=\"bad\">{E(t["failed"])}</span>",
                 })));
             }
+            body.Append(AccountabilityPages.Summary(t, c));
             body.Append($"<h2>{E(t["verification"])}</h2><p class=\"muted\">{E(t["verifyHelp"])}</p><p><a href=\"/p/{E(c)}/journal\">{E(t["journal"])}</a></p>");
             return (200, Page(t, community.Name, body.ToString(), SwitchHref(http, t)));
         });
@@ -214,7 +215,7 @@ public static class PublicEndpoints
         b.Append($"<h2>{E(t["items"])}</h2>").Append(Table([t["date"], t["payee"], t["amount"], t["line"], t["request"], t["voucher"]],
             d.Payments.Items.Select(i => new[]
             {
-                E(i.Date), E(i.Payee), E(Money(i.Amount)), $"{E(i.Account)} {E(N(i.Account, i.AccountName))}", $"#{i.Request}",
+                E(i.Date), E(i.Payee), E(Money(i.Amount)), $"{E(i.Account)} {E(N(i.Account, i.AccountName))}", $"<a href=\"/p/{E(c)}/spending/{i.Request}{LangQuery(t)}\">#{i.Request}</a>",
                 i.Voucher is null ? "" : $"<span class=\"hash\">{E(i.Voucher[..12])}</span>",
             }), new HashSet<int> { 2 }));
 
@@ -254,6 +255,7 @@ public static class PublicEndpoints
             new[] { E(t["opened"]), d.Queries.Opened.ToString(CultureInfo.InvariantCulture) }, new[] { E(t["answered"]), d.Queries.Answered.ToString(CultureInfo.InvariantCulture) },
             new[] { E(t["openAtEnd"]), d.Queries.OpenAtEnd.ToString(CultureInfo.InvariantCulture) },
         }, n));
+        b.Append(AccountabilityPages.StatementQueries(t, d.Queries));
         b.Append($"<h2>{E(t["remarks"])}</h2>");
         if (d.Remarks.Count == 0) b.Append($"<p class=\"muted\">{E(t["noRemarks"])}</p>");
         foreach (var r in d.Remarks) b.Append($"<div class=\"remark\">{E(r.Text)} <span class=\"muted\">{E(r.At[..10])}</span></div>");
