@@ -103,8 +103,14 @@ public static class BudgetEndpoints
         return app;
     }
 
-    private static Task<IResult> Create(BudgetRequest request, HttpContext http, Writes writes, BudgetBook budgets) =>
-        writes.RunAsync(http, request, async scope => await budgets.CreateAsync(scope, request.ToDraft()));
+    // A write that depends on a motion's outcome (which budget is in force, whether one is still open
+    // for comment) first persists the motions whose time has come, each in its own transaction.
+    private static async Task<IResult> Create(BudgetRequest request, HttpContext http, Writes writes, BudgetBook budgets, CurrentCommunity current,
+        MotionBook motions, CommunityWriter writer)
+    {
+        await motions.AdvanceDueAsync(current.Community, writer);
+        return await writes.RunAsync(http, request, async scope => await budgets.CreateAsync(scope, request.ToDraft()));
+    }
 
     private static async Task<IResult> List(CurrentCommunity current, BudgetBook budgets) =>
         TypedResults.Ok(new Page<BudgetView>(await budgets.ListAsync(current.Community.Id), null));
@@ -118,18 +124,22 @@ public static class BudgetEndpoints
     private static Task<IResult> Publish(long id, HttpContext http, Writes writes, BudgetBook budgets) =>
         writes.RunAsync(http, new { id }, async scope => await budgets.PublishAsync(scope, id), StatusCodes.Status200OK);
 
-    private static Task<IResult> Comment(long id, CommentRequest request, HttpContext http, Writes writes, BudgetBook budgets, CurrentCommunity current) =>
-        writes.RunAsync(http, request, async scope =>
+    private static async Task<IResult> Comment(long id, CommentRequest request, HttpContext http, Writes writes, BudgetBook budgets, CurrentCommunity current,
+        MotionBook motions, CommunityWriter writer)
+    {
+        await motions.AdvanceDueAsync(current.Community, writer);
+        return await writes.RunAsync(http, request, async scope =>
         {
             var author = await BudgetBook.AuthorLabelAsync(scope.Connection, scope.Transaction, scope.Community.Id, current.UserId);
             return await budgets.CommentAsync(scope, id, current.UserId, author, request.Text!.Trim());
         });
+    }
 
-    private static async Task<IResult> Execution(long id, CurrentCommunity current, BudgetBook budgets)
+    private static async Task<IResult> Execution(long id, CurrentCommunity current, BudgetBook budgets, TimeProvider clock)
     {
         var budget = await budgets.GetAsync(current.Community.Id, id);
         if (budget is null) return Problems.NotFound($"Budget {id}");
-        return TypedResults.Ok(new { budgetId = id, budget.FiscalYear, budget.Status, lines = await budgets.ExecutionAsync(current.Community, budget) });
+        return TypedResults.Ok(new { budgetId = id, budget.FiscalYear, budget.Status, lines = await budgets.ExecutionAsync(current.Community, budget, clock.GetUtcNow()) });
     }
 
     internal static MotionDto ToDto(MotionView m) => new(m.Id, m.Kind, m.Threshold, m.SubjectId, m.Title, m.Body, m.OpensAt, m.ClosesAt, m.Status,
@@ -144,26 +154,24 @@ public static class BudgetEndpoints
             r.Receipts, m.ClosesAt);
     }
 
-    private static Task<IResult> CreateMotion(MotionRequest request, HttpContext http, Writes writes, MotionBook motions) =>
-        writes.RunAsync(http, request, async scope =>
+    private static async Task<IResult> CreateMotion(MotionRequest request, HttpContext http, Writes writes, MotionBook motions, CurrentCommunity current,
+        CommunityWriter writer)
+    {
+        await motions.AdvanceDueAsync(current.Community, writer); // which budget is in force decides adoption or amendment
+        return await writes.RunAsync(http, request, async scope =>
         {
             var result = await motions.CreateAsync(scope, new NewMotion(request.Kind!, request.SubjectId, request.Title!.Trim(), request.Body!,
                 request.OpensAt!.Value, request.ClosesAt!.Value));
             return result.Ok ? Result<MotionDto>.From(ToDto(result.Value!)) : result.Failure!;
         });
-
-    private static async Task<IResult> ListMotions(CurrentCommunity current, MotionBook motions, CommunityWriter writer)
-    {
-        await motions.AdvanceDueAsync(current.Community, writer);
-        return TypedResults.Ok(new Page<MotionDto>((await motions.ListAsync(current.Community.Id)).Select(ToDto).ToList(), null));
     }
 
-    private static async Task<IResult> GetMotion(long id, CurrentCommunity current, MotionBook motions, CommunityWriter writer, LedgerDatabase db)
-    {
-        await motions.AdvanceDueAsync(current.Community, writer, id);
-        await using var connection = await db.OpenAsync();
-        return await motions.GetAsync(connection, null, current.Community.Id, id) is { } m ? TypedResults.Ok(ToDto(m)) : Problems.NotFound($"Motion {id}");
-    }
+    // Reads derive opening, closing and the result from the clock and never write; the job persists them.
+    private static async Task<IResult> ListMotions(CurrentCommunity current, MotionBook motions, TimeProvider clock) =>
+        TypedResults.Ok(new Page<MotionDto>((await motions.ListAsync(current.Community.Id, clock.GetUtcNow())).Select(ToDto).ToList(), null));
+
+    private static async Task<IResult> GetMotion(long id, CurrentCommunity current, MotionBook motions, TimeProvider clock) =>
+        await motions.GetAsync(current.Community.Id, id, clock.GetUtcNow()) is { } m ? TypedResults.Ok(ToDto(m)) : Problems.NotFound($"Motion {id}");
 
     private static Task<IResult> Cast(long id, BallotRequest request, HttpContext http, Writes writes, MotionBook motions, CurrentCommunity current) =>
         writes.RunAsync(http, request, async scope =>
@@ -174,13 +182,11 @@ public static class BudgetEndpoints
 
     /// <summary>Anyone may read a closed motion's result; while open, only members see participation.</summary>
     private static async Task<IResult> Result(string c, long id, HttpContext http, CommunityBook communities, MotionBook motions,
-        CommunityWriter writer, LedgerDatabase db, IdentityBook identity)
+        TimeProvider clock, IdentityBook identity)
     {
         var community = await communities.FindAsync(c);
         if (community is null) return Problems.NotFound("The motion");
-        await motions.AdvanceDueAsync(community, writer, id);
-        await using var connection = await db.OpenAsync();
-        var motion = await motions.GetAsync(connection, null, community.Id, id);
+        var motion = await motions.GetAsync(community.Id, id, clock.GetUtcNow());
         if (motion is null) return Problems.NotFound("The motion");
         if (motion.Status != "closed")
         {

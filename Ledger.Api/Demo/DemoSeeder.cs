@@ -257,7 +257,7 @@ public sealed class DemoSeeder(LedgerDatabase db, IOptions<LedgerOptions> option
                 await Write(committee, async scope =>
                 {
                     foreach (var id in filed)
-                        if ((await spending.GetAsync(scope.Connection, scope.Transaction, scope.Community.Id, id))!.Status == SpendingStatus.Pending)
+                        if ((await spending.GetAsync(scope, scope.Community.Id, id, scope.Now))!.Status == SpendingStatus.Pending)
                             Must(await spending.DecideAsync(scope, id, committee, [Roles.Committee], "approve", "同意。"));
                 });
                 await Write(manager, async scope => { foreach (var id in filed) Must(await spending.PayAsync(scope, id, spendDay, $"BANK-{m}-{id}", null)); });

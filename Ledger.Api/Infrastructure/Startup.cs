@@ -57,6 +57,8 @@ public static class Startup
         services.AddSingleton<StatementBook>();
         services.AddSingleton<JournalExport>();
         services.AddSingleton<ReminderBook>();
+        services.AddSingleton<AuditBook>();
+        services.AddSingleton<JobRunBook>();
         services.AddSingleton<LoginThrottle>();
         services.AddScoped<CurrentCommunity>();
         services.AddScoped<Writes>();

@@ -149,10 +149,9 @@ public static class LedgerEndpoints
         return TypedResults.Ok(new Page<EntryDto>(items.Select(EntryDto.From).ToList(), next));
     }
 
-    private static async Task<Results<Ok<EntryDto>, ProblemHttpResult>> GetEntry(long seq, CurrentCommunity current, Journal journal, LedgerDatabase db)
+    private static async Task<Results<Ok<EntryDto>, ProblemHttpResult>> GetEntry(long seq, CurrentCommunity current, Journal journal)
     {
-        await using var connection = await db.OpenAsync();
-        var entry = await journal.GetAsync(connection, current.Community, seq);
+        var entry = await journal.GetAsync(current.Community, seq);
         return entry is null ? Problems.NotFound($"Entry {seq}") : TypedResults.Ok(EntryDto.From(entry));
     }
 

@@ -103,7 +103,7 @@ public static class PublicEndpoints
     // ---------------------------------------------------------------- community page
 
     private static Task<IResult> CommunityPage(string c, HttpContext http, CommunityBook communities, StatementBook statements,
-        MotionBook motions, IMemoryCache cache)
+        MotionBook motions, IMemoryCache cache, TimeProvider clock)
     {
         var t = Texts.For(http);
         return Serve(http, cache, HtmlType, async () =>
@@ -137,7 +137,7 @@ public static class PublicEndpoints
                     $"<a href=\"/p/{E(c)}/statements/{E(s.Period)}{LangQuery(t)}\">{E(s.Period)}</a> <span class=\"muted\">{E(KindName(t, s.Kind))}</span>",
                     s.Version.ToString(CultureInfo.InvariantCulture), E(Money(s.Doc.Bank.Closing)), $"<span class=\"hash\">{E(s.Hash[..16])}…</span>",
                 }), new HashSet<int> { 1, 2 }));
-            var closed = await motions.ListAsync(community.Id, closedOnly: true);
+            var closed = await motions.ListAsync(community.Id, clock.GetUtcNow(), closedOnly: true);
             if (closed.Count > 0)
             {
                 body.Append($"<h2>{E(t["motions"])}</h2>");
@@ -166,7 +166,7 @@ public static class PublicEndpoints
     }
 
     private static Task<IResult> StatementPage(string c, string period, int? version, HttpContext http, CommunityBook communities,
-        StatementBook statements, IMemoryCache cache, LedgerDatabase db)
+        StatementBook statements, IMemoryCache cache, Journal journal)
     {
         var t = Texts.For(http);
         return Serve(http, cache, HtmlType, async () =>
@@ -176,8 +176,7 @@ public static class PublicEndpoints
             var english = new Dictionary<string, string>();
             if (t.IsEnglish)
             {
-                await using var connection = await db.OpenAsync();
-                english = (await Journal.LoadChartAsync(connection, community.Id)).ToDictionary(a => a.Key, a => a.Value.NameEn);
+                english = (await journal.ChartAsync(community.Id)).ToDictionary(a => a.Key, a => a.Value.NameEn);
             }
             return (200, Page(t, $"{community.Name} · {s.Period}", RenderStatement(t, c, community, s, versions, english), SwitchHref(http, t) + (version is null ? "" : $"{(t.IsEnglish ? "?" : "&")}version={version}")));
         });
@@ -401,13 +400,12 @@ public static class PublicEndpoints
     /// Every entry's sequence, entry hash and chain hash; the full entry where it carries no personal
     /// data (a line naming a unit makes it owner-specific: hash only).
     /// </summary>
-    private static async Task<IResult> JournalFeed(string c, int? limit, string? after, CommunityBook communities, Journal journal, LedgerDatabase db)
+    private static async Task<IResult> JournalFeed(string c, int? limit, string? after, CommunityBook communities, Journal journal)
     {
         if (!Infrastructure.Paging.TryRead(limit, after, out var take, out var afterSeq, out var problem)) return problem!;
         var community = await communities.FindAsync(c);
         if (community is null) return Infrastructure.Problems.NotFound("The community");
-        await using var connection = await db.OpenAsync();
-        var entries = await journal.ReadAsync(connection, community, "e.seq > @afterSeq", new { community.Id, afterSeq }, take);
+        var entries = await journal.AfterAsync(community, afterSeq, take);
         var items = entries.Select(e => new JournalFeedItem(e.Entry.Seq, e.EntryHash, e.ChainHash, e.Entry.IsPersonal ? null : e.Entry.ToCanonicalObject())).ToList();
         return TypedResults.Ok(new Infrastructure.Page<JournalFeedItem>(items, items.Count == take ? items[^1].Seq.ToString(CultureInfo.InvariantCulture) : null));
     }
@@ -417,16 +415,14 @@ public static class PublicEndpoints
     // ---------------------------------------------------------------- motions
 
     private static Task<IResult> MotionPage(string c, long id, HttpContext http, CommunityBook communities, MotionBook motions,
-        CommunityWriter writer, LedgerDatabase db, IMemoryCache cache)
+        TimeProvider clock, IMemoryCache cache)
     {
         var t = Texts.For(http);
         return Serve(http, cache, HtmlType, async () =>
         {
             var community = await communities.FindAsync(c);
             if (community is null) return NotFoundPage(t);
-            await motions.AdvanceDueAsync(community, writer, id);
-            await using var connection = await db.OpenAsync();
-            var m = await motions.GetAsync(connection, null, community.Id, id);
+            var m = await motions.GetAsync(community.Id, id, clock.GetUtcNow());
             if (m is null || m.Status != "closed" || m.Result is null) return NotFoundPage(t);
             var r = m.Result;
             var body = new StringBuilder($"<h1>{E(m.Title)}</h1><p class=\"muted\">{E(community.Name)} · {E(t["closedOn"])} {E(m.ClosesAt[..10])} · {E(m.Kind)} · {E(m.Threshold)}</p>");

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Dapper;
 using FluentValidation;
 using Ledger.Api.Fees;
 using Ledger.Api.Infrastructure;
@@ -124,42 +123,38 @@ public static class SpendingEndpoints
         return TypedResults.File(f.Content, f.ContentType, $"{sha256[..12]}{(f.ContentType == "application/pdf" ? ".pdf" : f.ContentType == "image/png" ? ".png" : ".jpg")}");
     }
 
-    private static Task<IResult> File(SpendingRequestBody body, HttpContext http, Writes writes, SpendingBook spending) =>
-        writes.RunAsync(http, body, async scope => await spending.FileAsync(scope,
+    // Filing and paying depend on motions' outcomes (the budget in force, a passed spending vote): the
+    // motions whose time has come are persisted first, each in its own transaction.
+    private static async Task<IResult> File(SpendingRequestBody body, HttpContext http, Writes writes, SpendingBook spending, CurrentCommunity current,
+        MotionBook motions, CommunityWriter writer)
+    {
+        await motions.AdvanceDueAsync(current.Community, writer);
+        return await writes.RunAsync(http, body, async scope => await spending.FileAsync(scope,
             new NewSpendingRequest(body.Payee!.Trim(), body.Amount!.Value, body.Account!, body.BudgetLine, body.Description!.Trim(), body.Attachments!)));
+    }
 
-    private static async Task<IResult> List(string? status, CurrentCommunity current, SpendingBook spending, CommunityWriter writer)
+    // Reads derive expiry from the clock and never write; the job and the writes persist it.
+    private static async Task<IResult> List(string? status, CurrentCommunity current, SpendingBook spending, TimeProvider clock)
     {
         if (status is not null && !new[] { "pending", "approved", "rejected", "cancelled", "expired", "paid" }.Contains(status))
             return Problems.Validation("status", "pending, approved, rejected, cancelled, expired or paid.");
-        await ExpireAsync(current.Community, writer);
-        return TypedResults.Ok(new Page<SpendingRequestView>(await spending.ListAsync(current.Community.Id, status), null));
+        return TypedResults.Ok(new Page<SpendingRequestView>(await spending.ListAsync(current.Community.Id, status, clock.GetUtcNow()), null));
     }
 
-    private static async Task<IResult> Get(long id, CurrentCommunity current, SpendingBook spending, CommunityWriter writer, LedgerDatabase db)
-    {
-        await ExpireAsync(current.Community, writer);
-        await using var connection = await db.OpenAsync();
-        return await spending.GetAsync(connection, null, current.Community.Id, id) is { } r ? TypedResults.Ok(r) : Problems.NotFound($"Spending request {id}");
-    }
-
-    /// <summary>Expiry follows the clock: whoever looks first after a deadline (or the job) expires the request.</summary>
-    internal static Task ExpireAsync(CommunityInfo community, CommunityWriter writer) =>
-        writer.DoAsync(community, null, async scope =>
-        {
-            await SpendingBook.ExpireDueAsync(scope);
-            return null;
-        });
+    private static async Task<IResult> Get(long id, CurrentCommunity current, SpendingBook spending, TimeProvider clock) =>
+        await spending.GetAsync(current.Community.Id, id, clock.GetUtcNow()) is { } r ? TypedResults.Ok(r) : Problems.NotFound($"Spending request {id}");
 
     private static Task<IResult> Decide(long id, DecisionBody body, HttpContext http, Writes writes, SpendingBook spending, CurrentCommunity current) =>
         writes.RunAsync(http, body, async scope => await spending.DecideAsync(scope, id, current.UserId, current.Roles, body.Decision!, body.Comment!.Trim()),
             StatusCodes.Status200OK);
 
-    private static Task<IResult> Pay(long id, PaymentBody body, HttpContext http, Writes writes, SpendingBook spending, CurrentCommunity current)
+    private static async Task<IResult> Pay(long id, PaymentBody body, HttpContext http, Writes writes, SpendingBook spending, CurrentCommunity current,
+        MotionBook motions, CommunityWriter writer)
     {
+        await motions.AdvanceDueAsync(current.Community, writer);
         Moment.TryDate(body.PaidAt, current.Community.Zone, out var paidOn);
         // The bank reference identifies the payment: a retry replays it, another payment of a paid request is 409 already_paid.
-        return writes.RunAsync(http, body, async scope => await spending.PayAsync(scope, id, paidOn, body.BankRef!, body.Voucher),
+        return await writes.RunAsync(http, body, async scope => await spending.PayAsync(scope, id, paidOn, body.BankRef!, body.Voucher),
             naturalKey: $"spending-payment:{id}:{body.BankRef}");
     }
 
@@ -187,13 +182,10 @@ public static class SpendingEndpoints
         return TypedResults.Ok(new Page<QueryView>(await queries.ListAsync(current.Community, clock.GetUtcNow(), status), null));
     }
 
-    private static async Task<IResult> Audit(int? limit, string? after, CurrentCommunity current, LedgerDatabase db)
+    private static async Task<IResult> Audit(int? limit, string? after, CurrentCommunity current, AuditBook audit)
     {
         if (!Paging.TryRead(limit, after, out var take, out var afterId, out var problem)) return problem!;
-        await using var connection = await db.OpenAsync();
-        var rows = (await connection.QueryAsync<(long Id, long? UserId, string Action, string Subject, string Detail, string? Address, string At)>($"""
-            SELECT id, user_id, action, subject, detail, address, at FROM audit_log WHERE community_id = @Id AND id > @afterId ORDER BY id LIMIT {take}
-            """, new { current.Community.Id, afterId })).ToList();
+        var rows = await audit.PageAsync(current.Community.Id, afterId, take);
         return TypedResults.Ok(new Page<object>(rows.Select(r => (object)new { r.Id, r.UserId, r.Action, r.Subject, r.Detail, r.Address, r.At }).ToList(),
             rows.Count == take ? rows[^1].Id.ToString(CultureInfo.InvariantCulture) : null));
     }

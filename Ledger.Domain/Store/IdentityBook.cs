@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Dapper;
 using Ledger.Domain.Model;
-using Microsoft.AspNetCore.Identity;
 
 namespace Ledger.Domain.Store;
 
@@ -11,13 +10,11 @@ public sealed record User(long Id, string Login, string DisplayName, bool IsPlat
 public sealed record Session(string Token, DateTimeOffset ExpiresAt, User User);
 
 /// <summary>
-/// Users, password hashes (the framework's PasswordHasher), opaque bearer tokens stored only as
+/// Users, password hashes (<see cref="PasswordHash"/>, the format of ASP.NET Core Identity's PasswordHasher), opaque bearer tokens stored only as
 /// their SHA-256, and roles per community.
 /// </summary>
 public sealed class IdentityBook(LedgerDatabase db, TimeProvider clock)
 {
-    private static readonly PasswordHasher<User> Hasher = new();
-
     private sealed class UserRow
     {
         public long Id { get; init; }
@@ -28,7 +25,7 @@ public sealed class IdentityBook(LedgerDatabase db, TimeProvider clock)
         public User ToUser() => new(Id, Login, DisplayName, IsPlatformAdmin);
     }
 
-    public static string HashPassword(string password) => Hasher.HashPassword(new User(0, "", "", false), password);
+    public static string HashPassword(string password) => PasswordHash.Hash(password);
 
     public static string HashToken(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
@@ -48,7 +45,7 @@ public sealed class IdentityBook(LedgerDatabase db, TimeProvider clock)
             var id = await connection.QuerySingleAsync<long>("""
                 INSERT INTO users (login, display_name, password_hash, is_platform_admin, created_at)
                 VALUES (@login, @displayName, @Hash, @platformAdmin, @At) RETURNING id
-                """, new { login, displayName, Hash = Hasher.HashPassword(user, password), platformAdmin, At = Dates.Instant(clock.GetUtcNow()) });
+                """, new { login, displayName, Hash = PasswordHash.Hash(password), platformAdmin, At = Dates.Instant(clock.GetUtcNow()) });
             return user with { Id = id };
         }
         catch (Exception e) when (db.Dialect.IsUniqueViolation(e))
@@ -63,10 +60,7 @@ public sealed class IdentityBook(LedgerDatabase db, TimeProvider clock)
         await using var connection = await db.OpenAsync();
         var row = await connection.QuerySingleOrDefaultAsync<UserRow>(
             "SELECT id, login, display_name, password_hash, is_platform_admin FROM users WHERE login = @login", new { login });
-        var verdict = row is null
-            ? PasswordVerificationResult.Failed
-            : Hasher.VerifyHashedPassword(row.ToUser(), row.PasswordHash, password);
-        if (row is null || verdict == PasswordVerificationResult.Failed)
+        if (row is null || !PasswordHash.Verify(row.PasswordHash, password))
             return new Failure(Codes.InvalidCredentials, "The login or the password is wrong.", 401);
         var token = Base64UrlToken();
         var now = clock.GetUtcNow();

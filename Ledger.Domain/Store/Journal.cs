@@ -187,6 +187,27 @@ public sealed class Journal(LedgerDatabase db)
         return result.Ok ? result.Value![0] : result.Failure!;
     }
 
+    /// <summary>One entry, read on a connection of its own.</summary>
+    public async Task<JournalEntry?> GetAsync(CommunityInfo community, long seq)
+    {
+        await using var connection = await db.OpenAsync();
+        return await GetAsync(connection, community, seq);
+    }
+
+    /// <summary>Up to <paramref name="take"/> entries after <paramref name="afterSeq"/>, in order.</summary>
+    public async Task<IReadOnlyList<JournalEntry>> AfterAsync(CommunityInfo community, long afterSeq, int take)
+    {
+        await using var connection = await db.OpenAsync();
+        return await ReadAsync(connection, community, "e.seq > @afterSeq", new { community.Id, afterSeq }, take);
+    }
+
+    /// <summary>The community's chart of accounts, read on a connection of its own.</summary>
+    public async Task<IReadOnlyDictionary<string, AccountDef>> ChartAsync(long communityId)
+    {
+        await using var connection = await db.OpenAsync();
+        return await LoadChartAsync(connection, communityId);
+    }
+
     public async Task<JournalEntry?> GetAsync(DbConnection connection, CommunityInfo community, long seq, DbTransaction? tx = null)
     {
         var page = await ReadAsync(connection, community, "e.seq = @seq", new { community.Id, seq }, 1, tx);

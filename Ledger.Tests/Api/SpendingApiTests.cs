@@ -64,6 +64,7 @@ public abstract class SpendingApiTests(EngineFixture fixture)
         foreach (var owner in owners) await (await owner.PostAsync(P($"/motions/{motion}/ballots"), new { choice = "yes" })).AssertStatus(201);
         App.Clock.Set(now.AddDays(1));
         Assert.True((await admin.GetJsonAsync(P($"/motions/{motion}")))["result"]!["passed"]!.GetValue<bool>());
+        await ActivatorUtilities.CreateInstance<MotionDeadlinesJob>(App.Services).RunAsync(); // the job persists the close and its effect
         App.Clock.Set(now);
     }
 

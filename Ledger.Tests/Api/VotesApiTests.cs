@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Ledger.Domain.Model;
 using Ledger.Domain.Store;
+using Ledger.Jobs;
+using Microsoft.Extensions.DependencyInjection;
 using Ledger.Tests.Infrastructure;
 
 namespace Ledger.Tests.Api;
@@ -94,6 +96,9 @@ public abstract class VotesApiTests(EngineFixture fixture)
         var published = result["receipts"]!.AsArray().Select(r => (r!["receiptHash"]!.GetValue<string>(), r["choice"]!.GetValue<string>())).ToList();
         Assert.All(receipts, r => Assert.Contains((MotionBook.ReceiptHash(r), "yes"), published));
 
+        // Reading the result did not put the budget in force: reads never write. The job does.
+        Assert.Equal("published", (await y.Owners[2].Owner.GetJsonAsync(y.P($"/budgets/{id}")))["status"]!.GetValue<string>());
+        await ActivatorUtilities.CreateInstance<MotionDeadlinesJob>(App.Services).RunAsync(); // the job persists the close and its effect
         var budget = await y.Owners[2].Owner.GetJsonAsync(y.P($"/budgets/{id}"));
         Assert.Equal("adopted", budget["status"]!.GetValue<string>());
         Assert.Equal(motion, budget["motionId"]!.GetValue<long>());
@@ -112,6 +117,7 @@ public abstract class VotesApiTests(EngineFixture fixture)
         foreach (var (_, owner) in y.Owners) await (await owner.PostAsync(y.P($"/motions/{adopt}/ballots"), new { choice = "yes" })).AssertStatus(201);
         App.Clock.Set(Start.AddDays(7));
         Assert.True((await y.Admin.GetJsonAsync(y.P($"/motions/{adopt}")))["result"]!["passed"]!.GetValue<bool>());
+        await ActivatorUtilities.CreateInstance<MotionDeadlinesJob>(App.Services).RunAsync(); // the job persists the close and its effect
 
         App.Clock.Set(Start);
         var second = await PublishedBudgetAsync(y, cleaning: 3_500_000);
@@ -122,6 +128,7 @@ public abstract class VotesApiTests(EngineFixture fixture)
         foreach (var (_, owner) in y.Owners) await (await owner.PostAsync(y.P($"/motions/{amend}/ballots"), new { choice = "yes" })).AssertStatus(201);
         App.Clock.Set(Start.AddDays(8));
         await (await y.Admin.GetAsync(y.P($"/motions/{amend}"))).AssertStatus(200);
+        await ActivatorUtilities.CreateInstance<MotionDeadlinesJob>(App.Services).RunAsync(); // the job persists the close and its effect
 
         var budgets = (await y.Manager.GetJsonAsync(y.P("/budgets")))["items"]!.AsArray();
         Assert.Equal(["superseded", "adopted"], budgets.Select(b => b!["status"]!.GetValue<string>()));

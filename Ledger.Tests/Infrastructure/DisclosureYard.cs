@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Ledger.Tests.Infrastructure;
 
@@ -52,6 +53,7 @@ public sealed record DisclosureYard(string Slug, ApiClient Admin, ApiClient Trus
         foreach (var owner in owners) await (await owner.PostAsync(P($"/motions/{motion}/ballots"), new { choice = "yes" })).AssertStatus(201);
         app.Clock.Set(Now.AddDays(1));
         await (await admin.GetAsync(P($"/motions/{motion}"))).AssertStatus(200);
+        await ActivatorUtilities.CreateInstance<Ledger.Jobs.MotionDeadlinesJob>(app.Services).RunAsync(); // the job puts the budget in force
         app.Clock.Set(Now);
 
         await (await trustee.PutAsync(P("/fee-schedule"), new { effectiveFrom = "2026-09", rates = new { residential = "1.80" } })).AssertStatus(200);

@@ -87,7 +87,7 @@ static class TallyBench
                 var outcome = await writer.RunAsync(c, null, null, async scope =>
                 {
                     var status = await motions.AdvanceAsync(scope, motionId);
-                    closed = (await motions.GetAsync(scope.Connection, scope.Transaction, c.Id, motionId))?.Result;
+                    closed = (await motions.GetAsync(scope, c.Id, motionId, scope.Now))?.Result;
                     return status == "closed" ? new Failure("bench_rollback", "on purpose") : new Failure("bench", $"not closed: {status}");
                 });
                 close.Add(t.Elapsed.TotalMilliseconds);
@@ -120,8 +120,7 @@ static class TallyBench
             if (voters <= 20_000)
             {
                 var live = Stopwatch.StartNew();
-                await using var connection = await db.OpenAsync();
-                _ = await motions.GetAsync(connection, null, c.Id, motionId);
+                _ = await motions.GetAsync(c.Id, motionId, clock.GetUtcNow());
                 liveMs = live.Elapsed.TotalMilliseconds;
             }
 
