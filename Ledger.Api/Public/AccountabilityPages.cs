@@ -107,7 +107,7 @@ public static class AccountabilityPages
     // ---------------------------------------------------------------- overview
 
     private static Task<IResult> Overview(string c, HttpContext http, CommunityBook communities, InquiryBook inquiries, EvaluationBook evaluations,
-        RegisterBook register, LedgerDatabase db, TimeProvider clock, IMemoryCache cache)
+        RegisterBook register, TimeProvider clock, IMemoryCache cache)
     {
         var t = Texts.For(http);
         return Serve(http, cache, HtmlType, async () =>
@@ -139,17 +139,11 @@ public static class AccountabilityPages
             var days = (await register.TrustTermsAsync(community.Id))?.Terms.QueryAnswerDays ?? 7;
             var months = queries.Select(q => Month.Of(DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(Instants.Parse(q.AskedAt), community.Zone).DateTime)))
                 .Append(Month.Of(DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, community.Zone).DateTime))).Distinct().OrderDescending().Take(12).ToList();
-            var rows = new List<string[]>();
-            await using (var connection = await db.OpenAsync())
-                foreach (var m in months)
-                {
-                    DateTimeOffset Start(DateOnly day) => new(TimeZoneInfo.ConvertTimeToUtc(day.ToDateTime(TimeOnly.MinValue), community.Zone), TimeSpan.Zero);
-                    var until = Start(m.LastDay.AddDays(1));
-                    // The current month is counted up to now, like everything else on a live page.
-                    var f = await InquiryBook.FiguresAsync(connection, null, community, Start(m.FirstDay), until < now ? until : now, days);
-                    rows.Add([E(m.ToString()), f.Opened.ToString(CultureInfo.InvariantCulture), f.AnsweredInTime!.Value.ToString(CultureInfo.InvariantCulture),
-                        f.RatedSatisfied!.Value.ToString(CultureInfo.InvariantCulture), f.Escalated!.Value.ToString(CultureInfo.InvariantCulture)]);
-                }
+            var rows = (await inquiries.MonthlyFiguresAsync(community, months, now, days)).Select(x => new[]
+            {
+                E(x.Month.ToString()), x.Figures.Opened.ToString(CultureInfo.InvariantCulture), x.Figures.AnsweredInTime!.Value.ToString(CultureInfo.InvariantCulture),
+                x.Figures.RatedSatisfied!.Value.ToString(CultureInfo.InvariantCulture), x.Figures.Escalated!.Value.ToString(CultureInfo.InvariantCulture),
+            }).ToList();
             body.Append(Table([W(t, "month"), W(t, "asked"), W(t, "answeredInTime"), W(t, "ratedSatisfied"), W(t, "escalated")], rows, new HashSet<int> { 1, 2, 3, 4 }));
             body.Append($"<h2>{E(W(t, "queryList"))}</h2>");
             if (queries.Count == 0) body.Append($"<p class=\"muted\">{E(W(t, "noQueries"))}</p>");
@@ -206,21 +200,21 @@ public static class AccountabilityPages
 
     // ---------------------------------------------------------------- spending
 
-    private static Task<IResult> SpendingJson(string c, long id, HttpContext http, CommunityBook communities, SpendingStoryBook stories, IMemoryCache cache) =>
+    private static Task<IResult> SpendingJson(string c, long id, HttpContext http, CommunityBook communities, SpendingStoryBook stories, TimeProvider clock, IMemoryCache cache) =>
         Serve(http, cache, "application/json; charset=utf-8", async () =>
         {
             var community = await communities.FindAsync(c);
-            var story = community is null ? null : await stories.StoryAsync(community, id);
+            var story = community is null ? null : await stories.StoryAsync(community, id, clock.GetUtcNow());
             return story is null ? (404, """{"code":"not_found"}""") : (200, JsonSerializer.Serialize(story, Json));
         });
 
-    private static Task<IResult> SpendingPage(string c, long id, HttpContext http, CommunityBook communities, SpendingStoryBook stories, IMemoryCache cache)
+    private static Task<IResult> SpendingPage(string c, long id, HttpContext http, CommunityBook communities, SpendingStoryBook stories, TimeProvider clock, IMemoryCache cache)
     {
         var t = Texts.For(http);
         return Serve(http, cache, HtmlType, async () =>
         {
             var community = await communities.FindAsync(c);
-            var s = community is null ? null : await stories.StoryAsync(community, id);
+            var s = community is null ? null : await stories.StoryAsync(community, id, clock.GetUtcNow());
             if (community is null || s is null) return NotFoundPage(t);
             var lang = LangQuery(t);
             var b = new StringBuilder($"<h1>{E(W(t, "spending"))} #{s.Id}</h1><p class=\"muted\">{E(community.Name)} · {E(W(t, "requestStatus"))}: {E(W(t, s.Status))}</p>");

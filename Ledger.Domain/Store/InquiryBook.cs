@@ -163,6 +163,20 @@ public sealed class InquiryBook(LedgerDatabase db, RegisterBook register)
         return new QueryFigures(opened, answered, openAtEnd, inTime, satisfied, escalated, items);
     }
 
+    /// <summary>The figures of each month in <paramref name="months"/>, the current one counted up to <paramref name="now"/>.</summary>
+    public async Task<IReadOnlyList<(Month Month, QueryFigures Figures)>> MonthlyFiguresAsync(CommunityInfo community, IReadOnlyList<Month> months, DateTimeOffset now, int answerDays)
+    {
+        await using var connection = await db.OpenAsync();
+        DateTimeOffset Start(DateOnly day) => new(TimeZoneInfo.ConvertTimeToUtc(day.ToDateTime(TimeOnly.MinValue), community.Zone), TimeSpan.Zero);
+        var list = new List<(Month, QueryFigures)>();
+        foreach (var m in months)
+        {
+            var until = Start(m.LastDay.AddDays(1));
+            list.Add((m, await FiguresAsync(connection, null, community, Start(m.FirstDay), until < now ? until : now, answerDays)));
+        }
+        return list;
+    }
+
     private const string Select = """
         SELECT q.id, q.subject, q.subject_id, q.question, q.asked_by, q.asked_at, q.answer, q.answered_at,
                r.satisfied, r.comment AS rating_comment, r.rated_at, f.finding, f.upheld, f.found_at

@@ -43,10 +43,12 @@ public sealed class SpendingStoryBook(LedgerDatabase db, SpendingBook spending)
         r.Decisions.Count > 0 || r.Status is SpendingStatus.Approved or SpendingStatus.Rejected or SpendingStatus.Paid;
 
     /// <summary>The request's story, or null when there is no such request or it has not reached a decision.</summary>
-    public async Task<SpendingStory?> StoryAsync(CommunityInfo community, long id)
+    public Task<SpendingStory?> StoryAsync(CommunityInfo community, long id, DateTimeOffset now) => db.ReadAsync(read => StoryAsync(read, community, id, now));
+
+    private async Task<SpendingStory?> StoryAsync(ReadScope read, CommunityInfo community, long id, DateTimeOffset now)
     {
-        await using var connection = await db.OpenAsync();
-        var r = await spending.GetAsync(connection, null, community.Id, id);
+        var connection = read.Connection;
+        var r = await spending.GetAsync(read, community.Id, id, now);
         if (r is null || !IsPublic(r)) return null;
         var chart = await Journal.LoadChartAsync(connection, community.Id);
         string Name(string code) => chart.TryGetValue(code, out var a) ? a.Name : code;
