@@ -8,12 +8,13 @@ using Ledger.Api.Ledger;
 using Ledger.Api.Operations;
 using Ledger.Api.Public;
 using Ledger.Api.Register;
+using Ledger.Api.RoleHolders;
 using Ledger.Api.Spending;
 using Ledger.Api.Statements;
 using Ledger.Api.Verification;
 
 // `verify <community page URL>`: recompute the chain and every published statement from the public pages.
-if (args is ["verify", var url, ..]) return await Verifier.RunCliAsync(url);
+if (args is ["verify", var url, ..]) return await Verifier.RunCliAsync(url, args is [_, _, "--unit", var unit, ..] ? unit : null);
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddLedger();
@@ -31,6 +32,7 @@ app.MapMotions();
 app.MapSpending();
 app.MapAccountability();
 app.MapStatements();
+app.MapRoleHolders();
 app.MapPublicPages();
 app.MapAccountabilityPages();
 app.MapOperations();

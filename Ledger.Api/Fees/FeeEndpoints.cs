@@ -37,13 +37,18 @@ public sealed class BillingRunValidator : AbstractValidator<BillingRunRequest>
     public BillingRunValidator() => RuleFor(r => r.Month).MonthText();
 }
 
-internal static class Moment
+internal static partial class Moment
 {
-    /// <summary>A date, or an ISO 8601 instant taken as its date in the community's time zone.</summary>
+    /// <summary>
+    /// A date (<c>2026-11-20</c>), or an ISO 8601 instant with its offset (<c>2026-11-20T08:00:00Z</c>,
+    /// <c>…+08:00</c>) taken as its date in the community's time zone. One written form each: nothing else
+    /// (<c>2026/11/20</c>, <c>20 Nov 2026</c>, an instant without offset) is a date.
+    /// </summary>
     public static bool TryDate(string? text, TimeZoneInfo zone, out DateOnly date)
     {
         if (Dates.TryParse(text, out date)) return true;
-        if (text is { Length: <= 40 } && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) && at.Year is >= 2000 and <= 2999)
+        if (text is { Length: <= 40 } && InstantForm().IsMatch(text)
+            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at) && at.Year is >= 2000 and <= 2999)
         {
             date = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(at, zone).DateTime);
             return true;
@@ -52,6 +57,9 @@ internal static class Moment
     }
 
     public static bool IsMoment(string? text) => TryDate(text, TimeZoneInfo.Utc, out _);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,7})?)?(Z|[+-][0-9]{2}:[0-9]{2})\z")]
+    private static partial System.Text.RegularExpressions.Regex InstantForm();
 }
 
 public sealed class PaymentValidator : AbstractValidator<PaymentRequest>
@@ -187,7 +195,10 @@ public static class FeeEndpoints
         if (!current.Has(Roles.Staff) && !(await register.OwnedUnitIdsAsync(current.Community.Id, current.UserId)).Contains(unitId))
             return Problems.NotFound($"Unit {unitId}");
         var items = await journal.ListAsync(current.Community, new EntryFilter(UnitId: unitId), afterSeq, take);
-        return TypedResults.Ok(new Page<Ledger.EntryDto>(items.Select(Ledger.EntryDto.From).ToList(),
+        // The public feed's shape, with `entry` exactly as hashed (salt included): the owner recomputes
+        // each entryHash with the same steps as the public verification and finds it in the public feed.
+        return TypedResults.Ok(new Page<Public.PublicEndpoints.JournalFeedItem>(
+            items.Select(e => new Public.PublicEndpoints.JournalFeedItem(e.Entry.Seq, e.EntryHash, e.ChainHash, e.Entry.ToCanonicalObject())).ToList(),
             items.Count == take ? items[^1].Entry.Seq.ToString(CultureInfo.InvariantCulture) : null));
     }
 

@@ -104,7 +104,7 @@ public static class Startup
             o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
             o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
         });
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 1024 * 1024);
+        builder.WebHost.ConfigureKestrel(k => { k.Limits.MaxRequestBodySize = 1024 * 1024; k.AddServerHeader = false; });
 
         services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null);
@@ -161,6 +161,8 @@ public static class Startup
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.Use(RefuseUnknownCharset);
+        app.Use(PrivateAnswers.NoStore);
+        app.Use(TextGuard.Guard);
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();

@@ -14,11 +14,11 @@ public sealed record AddAccountRequest(string? Code, string? Name, string? Paren
 
 public sealed record LineDto(string Account, long? Debit, long? Credit, long? UnitId);
 public sealed record EntryDto(long Seq, string Date, string Memo, string Fund, IReadOnlyList<LineDto> Lines,
-    string EntryHash, string ChainHash, long? Reverses, long? ReversedBy, string Kind, string CreatedAt)
+    string EntryHash, string ChainHash, long? Reverses, long? ReversedBy, string Kind, string CreatedAt, string? Salt)
 {
     public static EntryDto From(JournalEntry e) => new(e.Entry.Seq, Dates.Format(e.Entry.Date), e.Entry.Memo, e.Entry.Fund,
         e.Entry.Lines.Select(l => new LineDto(l.Account, l.Debit, l.Credit, l.UnitId)).ToList(),
-        e.EntryHash, e.ChainHash, e.Entry.Reverses, e.ReversedBy, e.Kind, e.CreatedAt);
+        e.EntryHash, e.ChainHash, e.Entry.Reverses, e.ReversedBy, e.Kind, e.CreatedAt, e.Entry.Salt);
 }
 public sealed record AccountDto(string Code, string Name, string NameEn, string Kind, string Fund, string? ParentCode, long Balance);
 public sealed record TrialBalanceLine(string Code, string Name, string Kind, string Fund, long Debit, long Credit);

@@ -103,7 +103,7 @@ public static class PublicEndpoints
     // ---------------------------------------------------------------- community page
 
     private static Task<IResult> CommunityPage(string c, HttpContext http, CommunityBook communities, StatementBook statements,
-        MotionBook motions, IMemoryCache cache, TimeProvider clock)
+        MotionBook motions, IdentityBook identity, IMemoryCache cache, TimeProvider clock)
     {
         var t = Texts.For(http);
         return Serve(http, cache, HtmlType, async () =>
@@ -148,6 +148,7 @@ public static class PublicEndpoints
                 })));
             }
             body.Append(AccountabilityPages.Summary(t, c));
+            body.Append(RolesSection.Render(t, await RoleHolders.RoleHolderEndpoints.HoldersAsync(identity, community.Id)));
             body.Append($"<h2>{E(t["verification"])}</h2><p class=\"muted\">{E(t["verifyHelp"])}</p><p><a href=\"/p/{E(c)}/journal\">{E(t["journal"])}</a></p>");
             return (200, Page(t, community.Name, body.ToString(), SwitchHref(http, t)));
         });
@@ -327,9 +328,7 @@ public static class PublicEndpoints
             return (200, csv.ToString());
         }, bom: true);
 
-    private static string Quote(string value) =>
-        value.IndexOfAny([',', '"', '\n', '\r']) < 0 && !value.StartsWith('=') && !value.StartsWith('+') && !value.StartsWith('@') && !value.StartsWith('-')
-            ? value : "\"" + (value.StartsWith('=') || value.StartsWith('+') || value.StartsWith('@') ? "'" : "") + value.Replace("\"", "\"\"") + "\"";
+    private static string Quote(string value) => CsvCell.Format(value);
 
     /// <summary>A Fiscal Data Package descriptor for open-data tools: one CSV resource of revenue and expenditure lines.</summary>
     private static Task<IResult> DataPackage(string c, string period, HttpContext http, CommunityBook communities, StatementBook statements, IMemoryCache cache) =>
@@ -455,7 +454,9 @@ public static class PublicEndpoints
             entry.Size = 256;
             var found = await communities.FindAsync(c);
             var origins = found is null ? [] : (await register.TrustTermsAsync(found.Id))?.Terms.EmbedOrigins ?? [];
-            return StrictCsp + "; frame-ancestors " + (origins.Count == 0 ? "'none'" : string.Join(' ', origins));
+            // Terms stored before origins were checked pass through the same check: only well-formed ASCII origins reach the header.
+            var allowed = origins.Select(o => EmbedOrigin.TryNormalize(o, out var n, out _) ? n : null).OfType<string>().Distinct().ToList();
+            return StrictCsp + "; frame-ancestors " + (allowed.Count == 0 ? "'none'" : string.Join(' ', allowed));
         });
         http.Response.Headers.ContentSecurityPolicy = policy;
         return await Serve(http, cache, HtmlType, async () =>

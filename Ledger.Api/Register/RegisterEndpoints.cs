@@ -47,7 +47,7 @@ public sealed record TrustTermsRequest(
             Remuneration.Kind == "fixed" ? Remuneration.Amount : null),
         new TrustTerms.ApprovalTerms(Approval!.SupervisorUpTo!.Value, Approval.CommitteeUpTo!.Value, Approval.ExpiryDays!.Value),
         new TrustTerms.DisclosureTerms(Disclosure!.CloseDay!.Value, Disclosure.SignOffDays!.Value, Disclosure.ArrearsDetail!),
-        QueryAnswerDays!.Value, EmbedOrigins!.Select(o => o.TrimEnd('/')).ToList(),
+        QueryAnswerDays!.Value, EmbedOrigins!.Select(o => EmbedOrigin.TryNormalize(o, out var n, out _) ? n : o).Distinct(StringComparer.Ordinal).ToList(),
         LateFee is null ? null : new TrustTerms.LateFeeTerms(LateFee.DailyRatePermyriad!.Value, (int)(LateFee.CapPercent!.Value * 100)),
         FollowMajority ?? false);
 }
@@ -82,7 +82,8 @@ public sealed class ActivateValidator : AbstractValidator<ActivateRequest>
     {
         RuleFor(r => r.InvitationCode).NotEmpty().MaximumLength(40);
         RuleFor(r => r.Login).NotEmpty().Matches("^[a-z0-9._@-]{3,64}$").WithMessage("3-64 of a-z, 0-9, '.', '_', '@', '-'.");
-        RuleFor(r => r.Password).NotEmpty().MinimumLength(10).MaximumLength(200);
+        RuleFor(r => r.Password).NotEmpty().MaximumLength(200)
+            .Must(p => PasswordPolicy.Problem(p) is null).WithMessage((_, p) => PasswordPolicy.Problem(p) ?? "");
     }
 }
 
@@ -118,8 +119,8 @@ public sealed class TrustTermsValidator : AbstractValidator<TrustTermsRequest>
         });
         RuleFor(r => r.QueryAnswerDays).NotNull().InclusiveBetween(1, 90);
         RuleFor(r => r.EmbedOrigins).NotNull().Must(o => o is null || o.Length <= 20);
-        RuleForEach(r => r.EmbedOrigins).Must(o => Uri.TryCreate(o, UriKind.Absolute, out var u) && u.Scheme is "https" or "http" && u.PathAndQuery == "/" && o.Length <= 200)
-            .WithMessage("An origin such as https://sq.example.cn.");
+        RuleForEach(r => r.EmbedOrigins).Must(o => EmbedOrigin.TryNormalize(o, out _, out _))
+            .WithMessage((r, o) => EmbedOrigin.TryNormalize(o, out _, out var why) ? "" : $"'{o}': {why}");
         When(r => r.LateFee is not null, () =>
         {
             RuleFor(r => r.LateFee!.DailyRatePermyriad).NotNull().InclusiveBetween(1, 100);
@@ -235,8 +236,8 @@ public static class RegisterEndpoints
             var building = Field(0);
             var number = Field(1);
             var use = Field(2);
-            if (building.Length is 0 or > 40 || building.Any(char.IsControl)) Error("building", "1 to 40 characters.");
-            if (number.Length is 0 or > 40 || number.Any(char.IsControl)) Error("number", "1 to 40 characters.");
+            if (building.Length is 0 or > 40 || TextGuard.Problem(building, multiLine: false) is not null) Error("building", "1 to 40 characters; no control or bidirectional characters.");
+            if (number.Length is 0 or > 40 || TextGuard.Problem(number, multiLine: false) is not null) Error("number", "1 to 40 characters; no control or bidirectional characters.");
             if (!UnitUses.IsValid(use)) Error("use", "A lowercase word: [a-z_]{1,20}.");
             long area = 0;
             if (!decimal.TryParse(Field(3), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var m2) || !Domain.Model.Fees.TryArea(m2, out area))
@@ -249,7 +250,7 @@ public static class RegisterEndpoints
             {
                 owner = Field(6);
                 ownerKind = Field(7).Length == 0 ? OwnerKinds.Person : Field(7);
-                if (owner.Length > 100 || owner.Any(char.IsControl)) Error("owner", "At most 100 characters.");
+                if (owner.Length > 100 || TextGuard.Problem(owner, multiLine: false) is not null) Error("owner", "At most 100 characters; no control or bidirectional characters.");
                 if (!OwnerKinds.All.Contains(ownerKind)) Error("ownerKind", "person, organisation or developer.");
             }
             if (building.Length > 0 && number.Length > 0)

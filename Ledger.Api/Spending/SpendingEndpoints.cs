@@ -12,7 +12,7 @@ public sealed record SpendingRequestBody(string? Payee, long? Amount, string? Ac
 public sealed record DecisionBody(string? Decision, string? Comment);
 public sealed record PaymentBody(string? PaidAt, string? BankRef, string? Voucher);
 public sealed record AccrualBody(string? Month);
-public sealed record QueryBody(string? Subject, string? SubjectId, string? Question);
+public sealed record QueryBody(string? Subject, [property: System.Text.Json.Serialization.JsonConverter(typeof(StringOrInteger))] string? SubjectId, string? Question);
 public sealed record AnswerBody(string? Answer);
 
 public sealed class SpendingRequestValidator : AbstractValidator<SpendingRequestBody>
@@ -89,7 +89,7 @@ public static class SpendingEndpoints
         group.MapPost("/queries", Ask).Validate<QueryBody>().Allow(Roles.Owner, Roles.Supervisor);
         group.MapPost("/queries/{id:long}/answer", Answer).Validate<AnswerBody>().Allow(Roles.Staff);
         group.MapGet("/queries", ListQueries).Allow(Roles.Community);
-        group.MapGet("/audit", Audit).Allow(Roles.StaffAndOversight);
+        group.MapGet("/audit", Audit).Allow([.. Roles.StaffAndOversight, Roles.PlatformAdmin]);
         return app;
     }
 
@@ -182,11 +182,13 @@ public static class SpendingEndpoints
         return TypedResults.Ok(new Page<QueryView>(await queries.ListAsync(current.Community, clock.GetUtcNow(), status), null));
     }
 
-    private static async Task<IResult> Audit(int? limit, string? after, CurrentCommunity current, AuditBook audit)
+    /// <summary>The audit trail. Client addresses are personal data: only platform admins (who answer for abuse) see them.</summary>
+    private static async Task<IResult> Audit(int? limit, string? after, HttpContext http, CurrentCommunity current, AuditBook audit)
     {
+        var addresses = http.User.IsPlatformAdmin();
         if (!Paging.TryRead(limit, after, out var take, out var afterId, out var problem)) return problem!;
         var rows = await audit.PageAsync(current.Community.Id, afterId, take);
-        return TypedResults.Ok(new Page<object>(rows.Select(r => (object)new { r.Id, r.UserId, r.Action, r.Subject, r.Detail, r.Address, r.At }).ToList(),
+        return TypedResults.Ok(new Page<object>(rows.Select(r => (object)new { r.Id, r.UserId, r.Action, r.Subject, r.Detail, Address = addresses ? r.Address : null, r.At }).ToList(),
             rows.Count == take ? rows[^1].Id.ToString(CultureInfo.InvariantCulture) : null));
     }
 }

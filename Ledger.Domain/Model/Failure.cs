@@ -82,6 +82,7 @@ public static class Codes
     public const string UnknownAttachment = "unknown_attachment";
     public const string ExceedsPayable = "exceeds_payable";
     public const string SelfApproval = "self_approval";
+    public const string TrusteeCannotApprove = "trustee_cannot_approve";
     public const string AlreadyDecided = "already_decided";
     public const string RequestNotPending = "request_not_pending";
     public const string NotApproved = "not_approved";

@@ -175,7 +175,7 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
 
     /// <summary>
     /// A supervisor's or committee member's decision. Fails with: not_found, request_not_pending (409),
-    /// self_approval (403), already_decided (409).
+    /// self_approval (403), trustee_cannot_approve (403), already_decided (409).
     /// </summary>
     public async Task<Result<SpendingRequestView>> DecideAsync(WriteScope scope, long id, long userId, IReadOnlyList<string> roles, string choice, string comment)
     {
@@ -184,6 +184,9 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
         var request = await GetAsync(scope, c, id, scope.Now);
         if (request is null) return Failure.NotFound($"Spending request {id}");
         if (request.CreatedBy == userId) return new Failure(Codes.SelfApproval, "Nobody decides on their own request.", 403);
+        // The trustee spends; it never approves its own spending, whoever of its staff filed it.
+        if (roles.Contains(Roles.Trustee) || roles.Contains(Roles.TrusteeManager))
+            return new Failure(Codes.TrusteeCannotApprove, "Whoever holds a trustee role in this community does not decide on spending requests.", 403);
         if (request.Decisions.Any(d => d.UserId == userId)) return Failure.Conflict(Codes.AlreadyDecided, "You have already decided on this request.");
         if (request.Status != SpendingStatus.Pending) return Failure.Conflict(Codes.RequestNotPending, $"Request {id} is {request.Status}.");
         // A person holding both roles fills the one still missing, supervisor first.
@@ -313,6 +316,8 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
         var terms = (await register.TrustTermsAsync(c.Id, scope.Connection, scope.Transaction))?.Terms;
         if (terms is null) return new Failure(Codes.TrustTermsRequired, "Set the trust terms first: they fix the remuneration.");
         if (month >= Month.Of(scope.Today)) return new Failure(Codes.MonthNotOpen, $"{month} has not ended yet.");
+        if (month < c.BooksStartMonth)
+            return new Failure(Codes.MonthNotOpen, $"The books of this community open at {c.BooksStartMonth}; {month} does not exist.");
         var basis = await scope.QuerySingleAsync<long>("""
             SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM payments WHERE community_id = @Id AND paid_on BETWEEN @From AND @To
             """, new { c.Id, From = Dates.Format(month.FirstDay), To = Dates.Format(month.LastDay) });

@@ -217,9 +217,10 @@ public abstract class DisclosureTests(EngineFixture fixture)
         Assert.NotEmpty(mine);
         foreach (var e in mine)
         {
-            var canonical = new JsonObject { ["community"] = y.Slug, ["seq"] = e!["seq"]!.DeepClone(), ["date"] = e["date"]!.DeepClone(), ["memo"] = e["memo"]!.DeepClone(), ["fund"] = e["fund"]!.DeepClone(), ["lines"] = e["lines"]!.DeepClone() };
-            var published = items.Single(i => i!["seq"]!.GetValue<long>() == e["seq"]!.GetValue<long>())!;
-            Assert.Equal(published["entryHash"]!.GetValue<string>(), CanonicalJson.Sha256Hex(canonical));
+            // The feed's shape, `entry` exactly as hashed (its salt included): the owner recomputes the published hash.
+            var published = items.Single(i => i!["seq"]!.GetValue<long>() == e!["seq"]!.GetValue<long>())!;
+            Assert.Equal(published["entryHash"]!.GetValue<string>(), CanonicalJson.Sha256Hex(e!["entry"]));
+            Assert.Equal(published["entryHash"]!.GetValue<string>(), e["entryHash"]!.GetValue<string>());
         }
         await (await y.Owners[0].GetAsync(y.P($"/units/{y.Units[1]}/entries"))).AssertProblem(404, Codes.NotFound);
     }

@@ -19,7 +19,7 @@ public sealed record DisclosureYard(string Slug, ApiClient Admin, ApiClient Trus
     public string P(string path) => $"/api/v1/communities/{Slug}{path}";
     public string Public(string path = "") => $"/p/{Slug}{path}";
 
-    public static async Task<DisclosureYard> BuildAsync(LedgerApp app, bool publish = true)
+    public static async Task<DisclosureYard> BuildAsync(LedgerApp app, bool publish = true, string payee = HostilePayee)
     {
         app.Clock.Set(Now);
         var slug = await app.CommunityAsync("2026-09");
@@ -67,7 +67,7 @@ public sealed record DisclosureYard(string Slug, ApiClient Admin, ApiClient Trus
         await (await trustee.PostAsync(P("/receipts"), new { source = "advertising", amount = 120_000, receivedAt = "2026-10-05", payer = "传媒公司", memo = "十月广告", externalRef = "AD-10" })).AssertStatus(201);
         var request = (await (await trustee.PostAsync(P("/spending-requests"), new
         {
-            payee = HostilePayee, amount = 150_000L, account = "6103", description = "十月保洁 <b>加急</b>", attachments = Array.Empty<string>(),
+            payee, amount = 150_000L, account = "6103", description = "十月保洁 <b>加急</b>", attachments = Array.Empty<string>(),
         })).AssertStatus(201))["id"]!.GetValue<long>();
         await (await supervisor.PostAsync(P($"/spending-requests/{request}/decisions"), new { decision = "approve", comment = "同意" })).AssertStatus(200);
         await (await trustee.PostAsync(P($"/spending-requests/{request}/payment"), new { paidAt = "2026-10-20", bankRef = "BK-1" })).AssertStatus(201);
