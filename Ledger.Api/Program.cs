@@ -1,4 +1,5 @@
 using Ledger.Api.Bank;
+using Ledger.Api.Accountability;
 using Ledger.Api.Budgets;
 using Ledger.Api.Communities;
 using Ledger.Api.Decisions;
@@ -32,6 +33,7 @@ app.MapBudgets();
 app.MapMotions();
 app.MapDecisions();
 app.MapSpending();
+app.MapAccountability();
 app.MapStatements();
 app.MapRoleHolders();
 app.MapPublicPages();
@@ -39,6 +41,7 @@ app.MapFavicon();
 app.MapBank();
 app.MapReconciliationPages();
 app.MapDecisionPages();
+app.MapAccountabilityPages();
 app.MapOperations();
 app.MapJobsDashboard();
 

@@ -272,6 +272,7 @@ public sealed class DemoSeeder(LedgerDatabase db, IOptions<LedgerOptions> option
                 clock.Now = clock.Now.AddDays(2);
                 await Write(manager, async scope => Must(await queries.AnswerAsync(scope, queryId, "上月增加了两名夜间巡逻人员（业委会已同意），合同及考勤表已上传备查。")));
             }
+            if (m == booksStart.Next.Next.Next || m == booksStart.Next.Next.Next.Next.Next.Next.Next.Next.Next) await AccountabilityDemo.SeedMonthAsync(db, writer, community, register, t => clock.Now = t, At, m, new(manager, supervisor, committee, ownerUser, voters), index, ct);
         }
         await DemoBank.SeedAsync(db, community, manager, supervisor, booksStart, Month.Of(today).Previous, ct);
         await DecisionsDemo.SeedAsync(new(db, writer, register, motions, spending, community, t => clock.Now = t, committee, manager, voters), realClock.GetUtcNow(), ct);

@@ -95,6 +95,7 @@ public static class Startup
         services.AddSingleton<IValidator<AnswerBody>, AnswerValidator>();
         services.AddSingleton<IValidator<RemarkBody>, RemarkValidator>();
         services.AddSingleton<IValidator<CorrectionBody>, CorrectionValidator>();
+        Accountability.AccountabilityEndpoints.AddAccountability(services);
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Customize);
         services.AddExceptionHandler<LedgerExceptionHandler>();

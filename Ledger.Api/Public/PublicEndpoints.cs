@@ -91,13 +91,13 @@ public static class PublicEndpoints
         }
     }
 
-    private const string HtmlType = "text/html; charset=utf-8";
+    internal const string HtmlType = "text/html; charset=utf-8";
 
-    private static string LangQuery(Texts t) => t.IsEnglish ? "?lang=en" : "";
+    internal static string LangQuery(Texts t) => t.IsEnglish ? "?lang=en" : "";
 
-    private static string SwitchHref(HttpContext http, Texts t) => http.Request.Path + (t.IsEnglish ? "" : "?lang=en");
+    internal static string SwitchHref(HttpContext http, Texts t) => http.Request.Path + (t.IsEnglish ? "" : "?lang=en");
 
-    private static (int, string) NotFoundPage(Texts t) => (404, Page(t, t["notFound"], $"<h1>{E(t["notFound"])}</h1>", "?"));
+    internal static (int, string) NotFoundPage(Texts t) => (404, Page(t, t["notFound"], $"<h1>{E(t["notFound"])}</h1>", "?"));
 
     private static string KindName(Texts t, string kind) => t[kind];
 
@@ -148,6 +148,7 @@ public static class PublicEndpoints
                     m.Result?.Passed == true ? $"<span class=\"ok\">{E(t["passed"])}</span>" : $"<span class=\"bad\">{E(t["failed"])}</span>",
                 })));
             }
+            body.Append(AccountabilityPages.Summary(t, c));
             body.Append(RolesSection.Render(t, await RoleHolders.RoleHolderEndpoints.HoldersAsync(identity, community.Id)));
             body.Append(await ReconciliationPages.CommunitySectionAsync(t, c, community, bank));
             body.Append(await DecisionPages.CommunitySectionAsync(http, community, t));
@@ -218,7 +219,7 @@ public static class PublicEndpoints
         b.Append($"<h2>{E(t["items"])}</h2>").Append(Table([t["date"], t["payee"], t["amount"], t["line"], t["request"], t["voucher"]],
             d.Payments.Items.Select(i => new[]
             {
-                E(i.Date), E(i.Payee), E(Money(i.Amount)), $"{E(i.Account)} {E(N(i.Account, i.AccountName))}", $"#{i.Request}",
+                E(i.Date), E(i.Payee), E(Money(i.Amount)), $"{E(i.Account)} {E(N(i.Account, i.AccountName))}", $"<a href=\"/p/{E(c)}/spending/{i.Request}{LangQuery(t)}\">#{i.Request}</a>",
                 i.Voucher is null ? "" : $"<span class=\"hash\">{E(i.Voucher[..12])}</span>",
             }), new HashSet<int> { 2 }));
 
@@ -258,6 +259,7 @@ public static class PublicEndpoints
             new[] { E(t["opened"]), d.Queries.Opened.ToString(CultureInfo.InvariantCulture) }, new[] { E(t["answered"]), d.Queries.Answered.ToString(CultureInfo.InvariantCulture) },
             new[] { E(t["openAtEnd"]), d.Queries.OpenAtEnd.ToString(CultureInfo.InvariantCulture) },
         }, n));
+        b.Append(AccountabilityPages.StatementQueries(t, d.Queries));
         b.Append($"<h2>{E(t["remarks"])}</h2>");
         if (d.Remarks.Count == 0) b.Append($"<p class=\"muted\">{E(t["noRemarks"])}</p>");
         foreach (var r in d.Remarks) b.Append($"<div class=\"remark\">{E(r.Text)} <span class=\"muted\">{E(r.At[..10])}</span></div>");

@@ -180,7 +180,7 @@ public static class SpendingEndpoints
 
     private static async Task<IResult> ListQueries(string? status, CurrentCommunity current, InquiryBook queries, TimeProvider clock)
     {
-        if (status is not (null or "open" or "answered" or "overdue")) return Problems.Validation("status", "open, answered or overdue.");
+        if (status is not null && !QueryLoop.Statuses.Contains(status)) return Problems.Validation("status", string.Join(", ", QueryLoop.Statuses) + ".");
         return TypedResults.Ok(new Page<QueryView>(await queries.ListAsync(current.Community, clock.GetUtcNow(), status), null));
     }
 

@@ -116,6 +116,7 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
 
         var fiscalYear = BudgetBook.FiscalYearOf(Month.Of(scope.Today), c.FiscalYearStartMonth);
         string? voteReason = null;
+        (long? BudgetId, long? LineBudget, long? Left) atFiling = (null, null, null);
         if (remuneration)
         {
             // Accrued remuneration is already an expense of its month: paying it reserves no budget, but
@@ -138,6 +139,7 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
             {
                 var budget = (await budgets.GetAsync(c.Id, inForce.Value, scope))!;
                 var left = await LeftOnLineAsync(scope, budget, line);
+                atFiling = (budget.Id, budget.Lines.FirstOrDefault(l => l.Account == line)?.Amount, left);
                 if (left is null) voteReason = "not_in_budget";
                 else if (request.Amount > left) voteReason = "beyond_budget_line";
             }
@@ -158,6 +160,7 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
         });
         await scope.ExecuteAsync("INSERT INTO spending_attachments (community_id, request_id, sha256) VALUES (@Id, @RequestId, @Sha)",
             request.Attachments.Distinct().Select(sha => new { c.Id, RequestId = id, Sha = sha }));
+        await SpendingStoryBook.RecordFilingAsync(scope, id, atFiling.BudgetId, atFiling.LineBudget, atFiling.Left);
         await scope.AuditAsync("spending.file", $"spending-request:{id}", $"{request.Payee}, {request.Amount} fen on {line}{(voteReason is null ? "" : $", vote required: {voteReason}")}");
         return (await GetAsync(scope, c.Id, id, scope.Now))!;
     }

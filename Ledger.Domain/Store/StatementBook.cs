@@ -314,12 +314,10 @@ public sealed class StatementBook(LedgerDatabase db, CommunityBook communities, 
             byUnit ? open.GroupBy(b => (b.Building, b.Number)).OrderBy(g => g.Key.Building, StringComparer.Ordinal).ThenBy(g => g.Key.Number, StringComparer.Ordinal)
                 .Select(g => new ArrearsUnitFigure(g.Key.Building, g.Key.Number, g.Sum(b => b.Due))).ToList() : null);
 
-        var queries = await c.QuerySingleAsync<(long Opened, long Answered, long OpenAtEnd)>("""
-            SELECT CAST(COALESCE(SUM(CASE WHEN substr(asked_at, 1, 10) BETWEEN @FromDay AND @ToDay THEN 1 ELSE 0 END), 0) AS BIGINT),
-                   CAST(COALESCE(SUM(CASE WHEN answered_at IS NOT NULL AND substr(answered_at, 1, 10) BETWEEN @FromDay AND @ToDay THEN 1 ELSE 0 END), 0) AS BIGINT),
-                   CAST(COALESCE(SUM(CASE WHEN substr(asked_at, 1, 10) <= @ToDay AND (answered_at IS NULL OR substr(answered_at, 1, 10) > @ToDay) THEN 1 ELSE 0 END), 0) AS BIGINT)
-            FROM queries WHERE community_id = @communityId
-            """, range, tx);
+        // The period in the community's time zone, as instants: queries are timed to the instant.
+        DateTimeOffset Start(DateOnly day) => new(TimeZoneInfo.ConvertTimeToUtc(day.ToDateTime(TimeOnly.MinValue), community.Zone), TimeSpan.Zero);
+        var answerDays = terms is { } qt ? JsonSerializer.Deserialize<TrustTerms>(qt.Document, Json)?.QueryAnswerDays ?? 7 : 7;
+        var queries = await InquiryBook.FiguresAsync(c, tx, community, Start(period.From.FirstDay), Start(period.To.LastDay.AddDays(1)), answerDays);
         var remarks = (await c.QueryAsync<(string Body, string CreatedAt)>(
             "SELECT body, created_at FROM statement_remarks WHERE community_id = @communityId AND period = @Period ORDER BY id",
             new { communityId = id, Period = period.Text }, tx)).Select(r => new RemarkFigure("supervisor", r.Body, r.CreatedAt)).ToList();
@@ -337,7 +335,7 @@ public sealed class StatementBook(LedgerDatabase db, CommunityBook communities, 
             new RemunerationFigures(Net(during, a => a.Code == SpendingBook.RemunerationExpense), remunerationPaid),
             budget, arrears, -AtEnd(FeeBook.Prepaid),
             new PayableFigures(-AtEnd(AccountCodes.SupplierPayables), -AtEnd(SpendingBook.RemunerationPayable), -AtEnd(AccountCodes.Deposits)),
-            new QueryFigures(queries.Opened, queries.Answered, queries.OpenAtEnd),
+            queries,
             remarks, correction);
     }
 }

@@ -292,7 +292,9 @@ public abstract class SpendingApiTests(EngineFixture fixture)
         await (await y.Trustee.PostAsync(y.P($"/queries/{asked["id"]}/answer"), new { answer = "由某某传媒公司支付，合同见附件。" })).AssertStatus(200);
         await (await y.Trustee.PostAsync(y.P($"/queries/{asked["id"]}/answer"), new { answer = "again" })).AssertProblem(409, Codes.AlreadyAnswered);
         var all = (await y.Owners[2].GetJsonAsync(y.P("/queries")))["items"]!.AsArray();
-        Assert.Equal("answered", all[0]!["status"]!.GetValue<string>());
+        // Answered after its deadline: the query went to the supervisor when it fell overdue, and stays there.
+        Assert.Equal("escalated", all[0]!["status"]!.GetValue<string>());
+        Assert.Equal("late", all[0]!["escalatedBecause"]!.GetValue<string>());
         Assert.Single((await y.Owners[2].GetJsonAsync(y.P("/queries?status=overdue")))["items"]!.AsArray());
         App.Clock.Set(Start);
     }
