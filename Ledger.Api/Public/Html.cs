@@ -55,7 +55,12 @@ public static class Html
     {
         var sb = new StringBuilder("<div class=\"scroll\"><table><thead><tr>");
         var i = 0;
-        foreach (var h in headers) sb.Append(numeric?.Contains(i++) == true ? "<th class=\"n\">" : "<th>").Append(E(h)).Append("</th>");
+        foreach (var h in headers)
+        {
+            // A column without a heading (row labels, a bare figure) gets an empty cell, not an empty header (axe: empty-table-header).
+            if (string.IsNullOrWhiteSpace(h)) { i++; sb.Append("<td></td>"); continue; }
+            sb.Append(numeric?.Contains(i++) == true ? "<th class=\"n\">" : "<th>").Append(E(h)).Append("</th>");
+        }
         sb.Append("</tr></thead><tbody>");
         foreach (var row in rows)
         {
