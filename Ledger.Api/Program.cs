@@ -5,6 +5,7 @@ using Ledger.Api.Identity;
 using Ledger.Api.Infrastructure;
 using Ledger.Api.Ledger;
 using Ledger.Api.Operations;
+using Ledger.Api.Portal;
 using Ledger.Api.Public;
 using Ledger.Api.Register;
 using Ledger.Api.Spending;
@@ -16,6 +17,7 @@ if (args is ["verify", var url, ..]) return await Verifier.RunCliAsync(url);
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddLedger();
+builder.AddPortal();
 
 var app = builder.Build();
 app.UseLedger();
@@ -31,6 +33,7 @@ app.MapSpending();
 app.MapStatements();
 app.MapPublicPages();
 app.MapOperations();
+app.MapPortal();
 
 app.Run();
 return 0;
