@@ -5,12 +5,13 @@ using Ledger.Domain.Store;
 namespace Ledger.Api.Portal;
 
 /// <summary>What waits for this person in the community, by role.</summary>
-public sealed class HomeModel(RegisterBook register, MotionBook motions, SpendingBook spending, CommunityWriter writer) : PortalPage
+public sealed class HomeModel(RegisterBook register, MotionBook motions, SpendingBook spending, BudgetBook budgets, CommunityWriter writer) : PortalPage
 {
     public IReadOnlyList<UnitView> Units { get; private set; } = [];
     public IReadOnlyList<MotionView> OpenMotions { get; private set; } = [];
     public IReadOnlyList<MotionView> ClosedMotions { get; private set; } = [];
     public int Pending { get; private set; }
+    public IReadOnlyList<BudgetView> Budgets { get; private set; } = [];
 
     public async Task OnGetAsync()
     {
@@ -24,6 +25,7 @@ public sealed class HomeModel(RegisterBook register, MotionBook motions, Spendin
         var all = await motions.ListAsync(community.Id);
         OpenMotions = [.. all.Where(m => m.Status is "open" or "scheduled")];
         ClosedMotions = [.. all.Where(m => m.Status == "closed").OrderByDescending(m => m.Id).Take(10)];
+        Budgets = [.. (await budgets.ListAsync(community.Id)).Where(b => b.Status is BudgetStatus.Published or BudgetStatus.Adopted).OrderByDescending(b => b.FiscalYear).ThenByDescending(b => b.Version)];
         if (Has(Roles.StaffAndOversight))
         {
             await SpendingEndpoints.ExpireAsync(community, writer);

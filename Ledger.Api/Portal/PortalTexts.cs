@@ -36,6 +36,8 @@ public sealed class PortalTexts
         ["owner"] = "业主", ["trustee"] = "受托人员工", ["trustee_manager"] = "受托人经理", ["supervisor"] = "监察人", ["committee"] = "业委会委员", ["community_admin"] = "社区管理员",
         ["bank"] = "银行转账", ["wechat"] = "微信", ["alipay"] = "支付宝", ["cash"] = "现金", ["publicPage"] = "公开财务页面", ["errorTitle"] = "未能完成",
         ["unknownUnitAt"] = "没有找到 {0} {1}。", ["amountFormat"] = "金额请填写元，最多两位小数，例如 161.23。", ["required"] = "请填写此项。", ["kind"] = "事项类型", ["date"] = "日期",
+        ["comments"] = "业主意见", ["yourComment"] = "您的意见", ["sendComment"] = "提交意见", ["commentRecorded"] = "已收到您的意见。",
+        ["budgetStatus_draft"] = "草稿", ["budgetStatus_published"] = "征求意见中", ["budgetStatus_adopted"] = "已通过", ["budgetStatus_superseded"] = "已被新版本取代",
     });
 
     public static readonly PortalTexts En = new("en", new Dictionary<string, string>
@@ -67,6 +69,8 @@ public sealed class PortalTexts
         ["owner"] = "Owner", ["trustee"] = "Trustee staff", ["trustee_manager"] = "Trustee manager", ["supervisor"] = "Supervisor", ["committee"] = "Committee", ["community_admin"] = "Community admin",
         ["bank"] = "Bank transfer", ["wechat"] = "WeChat", ["alipay"] = "Alipay", ["cash"] = "Cash", ["publicPage"] = "Public accounts page", ["errorTitle"] = "Not done",
         ["unknownUnitAt"] = "There is no unit {0} {1}.", ["amountFormat"] = "Type the amount in yuan with at most two decimals, e.g. 161.23.", ["required"] = "Please fill this in.", ["kind"] = "Kind", ["date"] = "Date",
+        ["comments"] = "Owners' comments", ["yourComment"] = "Your comment", ["sendComment"] = "Send comment", ["commentRecorded"] = "Your comment is in.",
+        ["budgetStatus_draft"] = "Draft", ["budgetStatus_published"] = "Open for comment", ["budgetStatus_adopted"] = "Adopted", ["budgetStatus_superseded"] = "Superseded",
     });
 
     /// <summary>The API's rule codes as sentences; anything not listed shows the domain's own sentence.</summary>

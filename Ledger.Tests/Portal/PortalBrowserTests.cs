@@ -166,7 +166,9 @@ public abstract class PortalBrowserTests(PortalBrowserFixture fixture)
         await page.ClickAsync($"a[href='/app/{y.Slug}/spending']");
         await CheckAsync(page);
         await page.ClickAsync($"a[href='/app/{y.Slug}/spending/{y.RequestId}']");
-        Assert.True(await page.EvaluateAsync<bool>("() => { const i = document.querySelector('img.attachment'); return i.complete && i.naturalWidth > 0; }"));
+        // The voucher image really loads and decodes (it fails the wait otherwise).
+        await page.WaitForFunctionAsync("() => { const i = document.querySelector('img.attachment'); return i && i.complete && i.naturalWidth > 0; }",
+            null, new PageWaitForFunctionOptions { Timeout = 15_000 });
         await CheckAsync(page);
         await page.CheckAsync("input[name=decision][value=approve]");
         await page.FillAsync("#comment", "凭证齐全，同意支付");

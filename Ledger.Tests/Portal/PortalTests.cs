@@ -273,6 +273,55 @@ public abstract class PortalTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task An_owner_reads_a_budgets_execution_and_comments_once_while_it_is_out_for_comment()
+    {
+        var (yard, owner) = await SignedInAsync(y => y.OwnerLogins[0]);
+        var adopted = await owner.GetAsync(yard.A($"/budgets/{yard.BudgetId}"));
+        Assert.Equal(200, adopted.Status);
+        Assert.Contains("¥30,000.00", adopted.Text);
+        Assert.Null(adopted.Document.QuerySelector("textarea[name=text]")); // adopted: no longer out for comment
+
+        var draft = (await (await yard.Trustee.PostAsync(yard.P("/budgets"), new { fiscalYear = 2027, lines = new[] { new { account = "6103", amount = 3_200_000L, note = "保洁" } } })).AssertStatus(201))["id"]!.GetValue<long>();
+        await (await yard.Trustee.PostAsync(yard.P($"/budgets/{draft}/publish"), null)).AssertStatus(200);
+        var path = yard.A($"/budgets/{draft}");
+        var page = await owner.GetAsync(path);
+        var (action, fields) = PortalClient.FormOf(page, path);
+        fields["text"] = "保洁费比去年高，请说明原因。";
+        Assert.Equal(303, (await owner.PostAsync(action, fields)).Status);
+        Assert.Equal(303, (await owner.PostAsync(action, fields)).Status); // sent twice, kept once
+        var shown = await owner.GetAsync(path);
+        Assert.Contains("保洁费比去年高，请说明原因。", shown.Text);
+        Assert.Single((await yard.Trustee.GetJsonAsync(yard.P($"/budgets/{draft}")))["comments"]!.AsArray());
+
+        var empty = await owner.PostAsync(action, new(fields) { ["text"] = "", ["formId"] = "another-form-key-789" });
+        Assert.Equal(400, empty.Status);
+        Assert.Equal("validation_failed", empty.AlertCode);
+        var closed = await owner.PostAsync(yard.A($"/budgets/{yard.BudgetId}"), new(fields) { ["formId"] = "another-form-key-790" });
+        Assert.Equal(409, closed.Status);
+        Assert.Equal("budget_not_published", closed.AlertCode);
+        var supervisor = PortalClient.For(App);
+        await supervisor.SignInAsync(yard.SupervisorLogin, PortalYard.Password);
+        var seen = await supervisor.GetAsync(path);
+        Assert.Null(seen.Document.QuerySelector("textarea[name=text]"));
+        var (_, supervisorFields) = PortalClient.FormOf(seen, path, 0, "form.inline");
+        supervisorFields["text"] = "监察人意见";
+        Assert.Equal(403, (await supervisor.PostAsync(path, supervisorFields)).Status);
+        Assert.Single((await yard.Trustee.GetJsonAsync(yard.P($"/budgets/{draft}")))["comments"]!.AsArray());
+    }
+
+    [SkippableFact]
+    public async Task A_platform_admin_signed_in_at_the_portal_is_one_outside_the_api_and_sign_in_never_redirects_off_site()
+    {
+        var client = PortalClient.For(App);
+        var signIn = await client.SubmitAsync("/app/login", new() { ["login"] = LedgerApp.AdminLogin, ["password"] = LedgerApp.AdminPassword, ["returnUrl"] = "//evil.example/x" });
+        Assert.Equal(303, signIn.Status);
+        Assert.Equal("/app", signIn.Location);
+        var home = await client.GetAsync("/app");
+        Assert.Equal(200, home.Status);
+        Assert.NotNull(home.Document.QuerySelector("a[href='/jobs']")); // the jobs dashboard reads this same sign-in
+    }
+
+    [SkippableFact]
     public async Task English_is_chosen_with_lang_en_and_sticks()
     {
         var (yard, owner) = await SignedInAsync(y => y.OwnerLogins[0]);
