@@ -36,6 +36,9 @@ public sealed class PortalTexts
         ["owner"] = "业主", ["trustee"] = "受托人员工", ["trustee_manager"] = "受托人经理", ["supervisor"] = "监察人", ["committee"] = "业委会委员", ["community_admin"] = "社区管理员",
         ["bank"] = "银行转账", ["wechat"] = "微信", ["alipay"] = "支付宝", ["cash"] = "现金", ["publicPage"] = "公开财务页面", ["errorTitle"] = "未能完成",
         ["unknownUnitAt"] = "没有找到 {0} {1}。", ["amountFormat"] = "金额请填写元，最多两位小数，例如 161.23。", ["required"] = "请填写此项。", ["kind"] = "事项类型", ["date"] = "日期",
+        ["queries"] = "质询", ["subject"] = "质询对象", ["subject_statement"] = "报表", ["subject_spendingRequest"] = "支出申请", ["subject_entry"] = "账簿分录",
+        ["subjectId"] = "编号", ["subjectIdHelp"] = "报表填期间（如 2026-10），支出申请或分录填编号。", ["question"] = "问题", ["ask"] = "提交质询", ["answer"] = "答复",
+        ["sendAnswer"] = "提交答复", ["overdue"] = "已超过答复期限", ["awaitingAnswer"] = "等待受托人答复", ["queryRecorded"] = "已提交您的质询。", ["answerRecorded"] = "已公开答复。",
         ["comments"] = "业主意见", ["yourComment"] = "您的意见", ["sendComment"] = "提交意见", ["commentRecorded"] = "已收到您的意见。",
         ["budgetStatus_draft"] = "草稿", ["budgetStatus_published"] = "征求意见中", ["budgetStatus_adopted"] = "已通过", ["budgetStatus_superseded"] = "已被新版本取代",
     });
@@ -69,6 +72,10 @@ public sealed class PortalTexts
         ["owner"] = "Owner", ["trustee"] = "Trustee staff", ["trustee_manager"] = "Trustee manager", ["supervisor"] = "Supervisor", ["committee"] = "Committee", ["community_admin"] = "Community admin",
         ["bank"] = "Bank transfer", ["wechat"] = "WeChat", ["alipay"] = "Alipay", ["cash"] = "Cash", ["publicPage"] = "Public accounts page", ["errorTitle"] = "Not done",
         ["unknownUnitAt"] = "There is no unit {0} {1}.", ["amountFormat"] = "Type the amount in yuan with at most two decimals, e.g. 161.23.", ["required"] = "Please fill this in.", ["kind"] = "Kind", ["date"] = "Date",
+        ["queries"] = "Queries", ["subject"] = "About", ["subject_statement"] = "Statement", ["subject_spendingRequest"] = "Spending request", ["subject_entry"] = "Journal entry",
+        ["subjectId"] = "Which one", ["subjectIdHelp"] = "A statement's period (e.g. 2026-10), or a request's or entry's number.", ["question"] = "Question", ["ask"] = "Ask",
+        ["answer"] = "Answer", ["sendAnswer"] = "Answer in public", ["overdue"] = "Past its answer deadline", ["awaitingAnswer"] = "Waiting for the trustee's answer",
+        ["queryRecorded"] = "Your query is in.", ["answerRecorded"] = "Answered in public.",
         ["comments"] = "Owners' comments", ["yourComment"] = "Your comment", ["sendComment"] = "Send comment", ["commentRecorded"] = "Your comment is in.",
         ["budgetStatus_draft"] = "Draft", ["budgetStatus_published"] = "Open for comment", ["budgetStatus_adopted"] = "Adopted", ["budgetStatus_superseded"] = "Superseded",
     });
@@ -93,6 +100,8 @@ public sealed class PortalTexts
         [Codes.Forbidden] = "您的角色不能进行此操作。",
         [Codes.ValidationFailed] = "填写的内容有误，请检查。",
         [Codes.BudgetNotPublished] = "这份预算未在公开征求意见。",
+        [Codes.UnknownSubject] = "没有找到要质询的对象，请检查编号。",
+        [Codes.AlreadyAnswered] = "这条质询已经答复过了。",
     };
 
     private readonly Dictionary<string, string> _words;

@@ -322,6 +322,45 @@ public abstract class PortalTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task An_owner_asks_a_query_staff_answer_it_once_in_public_and_an_owner_cannot_answer()
+    {
+        var (yard, owner) = await SignedInAsync(y => y.OwnerLogins[0]);
+        var path = yard.A("/queries");
+        var unknown = await owner.SubmitAsync(path, new() { ["subject"] = "spendingRequest", ["subjectId"] = "99999", ["question"] = "这笔支出是什么？" });
+        Assert.Equal(422, unknown.Status);
+        Assert.Equal("unknown_subject", unknown.AlertCode);
+        var page = await owner.GetAsync(path);
+        var (action, fields) = PortalClient.FormOf(page, path);
+        fields["subject"] = "spendingRequest";
+        fields["subjectId"] = yard.RequestId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        fields["question"] = "保洁费为什么比上月高？";
+        Assert.Equal(303, (await owner.PostAsync(action, fields)).Status);
+        Assert.Equal(303, (await owner.PostAsync(action, fields)).Status); // sent twice, asked once
+        var listed = (await yard.Trustee.GetJsonAsync(yard.P("/queries")))["items"]!.AsArray();
+        var query = Assert.Single(listed)!;
+        var id = query["id"]!.GetValue<long>();
+
+        var ownerPage = await owner.GetAsync(path);
+        Assert.Contains("保洁费为什么比上月高？", ownerPage.Text);
+        Assert.Null(ownerPage.Document.QuerySelector("textarea[name=answer]"));
+        var (_, ownerFields) = PortalClient.FormOf(ownerPage, path);
+        Assert.Equal(403, (await owner.PostAsync($"{path}?handler=Answer", new(ownerFields) { ["queryId"] = id.ToString(System.Globalization.CultureInfo.InvariantCulture), ["answer"] = "自问自答" })).Status);
+
+        var staff = PortalClient.For(App);
+        await staff.SignInAsync(yard.TrusteeLogin, PortalYard.Password);
+        var staffPage = await staff.GetAsync(path);
+        var (answerAction, answerFields) = PortalClient.FormOf(staffPage, path, 0, "main form[action*=Answer]");
+        answerFields["answer"] = "十一月增加了外墙清洗。";
+        Assert.Equal(303, (await staff.PostAsync(answerAction, answerFields)).Status);
+        var again = await staff.PostAsync(answerAction, new(answerFields) { ["formId"] = "another-form-key-999", ["answer"] = "改口" });
+        Assert.Equal(409, again.Status);
+        Assert.Equal("already_answered", again.AlertCode);
+        var answered = await owner.GetAsync(path);
+        Assert.Contains("十一月增加了外墙清洗。", answered.Text);
+        Assert.DoesNotContain("改口", answered.Text);
+    }
+
+    [SkippableFact]
     public async Task English_is_chosen_with_lang_en_and_sticks()
     {
         var (yard, owner) = await SignedInAsync(y => y.OwnerLogins[0]);
