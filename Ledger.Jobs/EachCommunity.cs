@@ -6,7 +6,7 @@ namespace Ledger.Jobs;
 
 /// <summary>
 /// The shell every periodic job shares: do the work for each community in turn; one community's
-/// failure never stops the others, and the run ends failed (so Quartz records and retries it) when
+/// failure never stops the others, and the run ends failed (so Hangfire records and retries it) when
 /// any community failed. The work itself is idempotent, so a retry redoes nothing that is done.
 /// </summary>
 public static class EachCommunity

@@ -1,7 +1,7 @@
+using Hangfire;
 using Ledger.Domain.Model;
 using Ledger.Domain.Store;
 using Microsoft.Extensions.Logging;
-using Quartz;
 
 namespace Ledger.Jobs;
 
@@ -10,14 +10,14 @@ namespace Ledger.Jobs;
 /// so a rerun or a second node changes nothing; a broken community fails the run, which is logged,
 /// recorded in job_runs and retried.
 /// </summary>
-[DisallowConcurrentExecution]
-public sealed class IntegrityCheckJob(CommunityBook communities, Integrity integrity, ILogger<IntegrityCheckJob> log) : IJob
+[DisableConcurrentExecution(JobSchedule.LockTimeoutSeconds)]
+[AutomaticRetry(Attempts = JobSchedule.RetryAttempts, DelaysInSeconds = [60, 120, 240, 480, 960])]
+public sealed class IntegrityCheckJob(CommunityBook communities, Integrity integrity, ILogger<IntegrityCheckJob> log)
 {
-    public static readonly JobKey Key = new("integrity-check", "ledger");
+    /// <summary>The recurring job id, as the dashboard and <c>job_runs</c> name it.</summary>
+    public const string Id = "integrity-check";
 
-    public ValueTask Execute(IJobExecutionContext context, CancellationToken ct) => new(RunAsync(ct));
-
-    public Task RunAsync(CancellationToken ct = default) => EachCommunity.RunAsync(communities, log, Key.Name, async community =>
+    public Task RunAsync(CancellationToken ct = default) => EachCommunity.RunAsync(communities, log, Id, async community =>
     {
         var report = await integrity.CheckAsync(community, ct);
         if (report.Ok) return null;

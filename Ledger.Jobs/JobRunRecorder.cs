@@ -1,42 +1,36 @@
-using System.Collections.Concurrent;
-using Dapper;
+using Hangfire.Server;
 using Ledger.Domain.Model;
 using Ledger.Domain.Store;
 using Microsoft.Extensions.Logging;
-using Quartz;
 
 namespace Ledger.Jobs;
 
-/// <summary>Writes every job run, its node and its outcome to <c>job_runs</c>, so a failure is visible, not only logged.</summary>
-public sealed class JobRunRecorder(LedgerDatabase db, TimeProvider clock, ILogger<JobRunRecorder> log) : IJobListener
+/// <summary>
+/// A Hangfire server filter that writes every run (each retry too), its node and its outcome to
+/// <c>job_runs</c>, so a failure is visible through the API, not only logged or on the dashboard.
+/// Hangfire's filters are synchronous; they run on its own worker threads, so the short blocking
+/// writes here hold no request thread.
+/// </summary>
+public sealed class JobRunRecorder(JobRunBook runs, TimeProvider clock, ILogger<JobRunRecorder> log) : IServerFilter
 {
-    private readonly ConcurrentDictionary<string, long> _runs = new();
+    private const string RunItem = "ledger.job_run";
 
-    public string Name => "ledger-job-runs";
-
-    public async ValueTask JobToBeExecuted(IJobExecutionContext context, CancellationToken ct = default)
+    public void OnPerforming(PerformingContext context)
     {
-        await using var connection = await db.OpenAsync(ct);
-        var id = await connection.QuerySingleAsync<long>("""
-            INSERT INTO job_runs (job, instance, started_at, outcome) VALUES (@Job, @Instance, @At, 'running') RETURNING id
-            """, new { Job = context.JobDetail.Key.Name, Instance = context.Scheduler.SchedulerInstanceId, At = Dates.Instant(clock.GetUtcNow()) });
-        _runs[context.FireInstanceId] = id;
+        context.Items[RunItem] = runs.Start(JobName(context), context.ServerId ?? Environment.MachineName,
+            Dates.Instant(clock.GetUtcNow()), context.BackgroundJob.Id);
     }
 
-    public async ValueTask JobWasExecuted(IJobExecutionContext context, JobExecutionException? jobException, CancellationToken ct = default)
+    public void OnPerformed(PerformedContext context)
     {
-        if (!_runs.TryRemove(context.FireInstanceId, out var id)) return;
-        if (jobException is not null)
-            log.LogError(jobException, "Job {Job} failed on {Instance}; it will be retried", context.JobDetail.Key.Name, context.Scheduler.SchedulerInstanceId);
-        await using var connection = await db.OpenAsync(ct);
-        await connection.ExecuteAsync("UPDATE job_runs SET finished_at = @At, outcome = @Outcome, error = @Error WHERE id = @id", new
-        {
-            At = Dates.Instant(clock.GetUtcNow()), Outcome = jobException is null ? "ok" : "failed",
-            Error = jobException?.InnerException?.Message ?? jobException?.Message, id,
-        });
+        if (!context.Items.TryGetValue(RunItem, out var value) || value is not long id) return;
+        var failure = context.Exception;
+        if (failure is not null)
+            log.LogError(failure, "Job {Job} failed on {Instance}; Hangfire retries it", JobName(context), context.ServerId);
+        runs.Finish(id, Dates.Instant(clock.GetUtcNow()), failure is null, failure?.InnerException?.Message ?? failure?.Message);
     }
 
-    public ValueTask JobExecutionVetoed(IJobExecutionContext context, CancellationToken ct = default) => ValueTask.CompletedTask;
-
-    public ValueTask JobProgressChanged(IJobExecutionContext context, Quartz.Extensibility.FireInstanceProgress progress, CancellationToken ct = default) => ValueTask.CompletedTask;
+    /// <summary>The recurring job's id (<c>month-close</c>); a job enqueued by hand is named by its class.</summary>
+    private static string JobName(PerformContext context) =>
+        context.GetJobParameter<string>("RecurringJobId", allowStale: true) ?? context.BackgroundJob.Job.Type.Name;
 }

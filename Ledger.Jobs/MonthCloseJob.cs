@@ -1,7 +1,7 @@
+using Hangfire;
 using Ledger.Domain.Model;
 using Ledger.Domain.Store;
 using Microsoft.Extensions.Logging;
-using Quartz;
 
 namespace Ledger.Jobs;
 
@@ -12,15 +12,15 @@ namespace Ledger.Jobs;
 /// Idempotent by (community, period): a closed month and a published statement are left as they
 /// are, so a rerun, a run killed midway or a second node changes nothing.
 /// </summary>
-[DisallowConcurrentExecution]
+[DisableConcurrentExecution(JobSchedule.LockTimeoutSeconds)]
+[AutomaticRetry(Attempts = JobSchedule.RetryAttempts, DelaysInSeconds = [60, 120, 240, 480, 960])]
 public sealed class MonthCloseJob(CommunityBook communities, CommunityWriter writer, StatementBook statements, RegisterBook register,
-    TimeProvider clock, ILogger<MonthCloseJob> log) : IJob
+    TimeProvider clock, ILogger<MonthCloseJob> log)
 {
-    public static readonly JobKey Key = new("month-close", "ledger");
+    /// <summary>The recurring job id, as the dashboard and <c>job_runs</c> name it.</summary>
+    public const string Id = "month-close";
 
-    public ValueTask Execute(IJobExecutionContext context, CancellationToken ct) => new(RunAsync(ct));
-
-    public Task RunAsync(CancellationToken ct = default) => EachCommunity.RunAsync(communities, log, Key.Name, async community =>
+    public Task RunAsync(CancellationToken ct = default) => EachCommunity.RunAsync(communities, log, Id, async community =>
     {
         var terms = await register.TrustTermsAsync(community.Id);
         if (terms is null) return null; // a community without trust terms is closed by hand

@@ -1,7 +1,7 @@
+using Hangfire;
 using Ledger.Domain.Model;
 using Ledger.Domain.Store;
 using Microsoft.Extensions.Logging;
-using Quartz;
 
 namespace Ledger.Jobs;
 
@@ -10,16 +10,16 @@ namespace Ledger.Jobs;
 /// force. Idempotent by (community, month): the billing run itself returns the first run, so an
 /// hourly trigger, a rerun after a crash or a second node changes nothing.
 /// </summary>
-[DisallowConcurrentExecution]
+[DisableConcurrentExecution(JobSchedule.LockTimeoutSeconds)]
+[AutomaticRetry(Attempts = JobSchedule.RetryAttempts, DelaysInSeconds = [60, 120, 240, 480, 960])]
 public sealed class MonthlyBillingJob(CommunityBook communities, CommunityWriter writer, FeeBook fees, TimeProvider clock,
-    ILogger<MonthlyBillingJob> log) : IJob
+    ILogger<MonthlyBillingJob> log)
 {
-    public static readonly JobKey Key = new("monthly-billing", "ledger");
-
-    public ValueTask Execute(IJobExecutionContext context, CancellationToken ct) => new(RunAsync(ct));
+    /// <summary>The recurring job id, as the dashboard and <c>job_runs</c> name it.</summary>
+    public const string Id = "monthly-billing";
 
     // No schedule yet is normal for a new community.
-    public Task RunAsync(CancellationToken ct = default) => EachCommunity.RunAsync(communities, log, Key.Name, async community =>
+    public Task RunAsync(CancellationToken ct = default) => EachCommunity.RunAsync(communities, log, Id, async community =>
     {
         var month = Month.Of(Dates.Today(clock, community.Zone));
         return (await writer.DoAsync(community, null, async scope =>

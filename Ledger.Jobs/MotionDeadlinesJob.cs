@@ -1,6 +1,6 @@
+using Hangfire;
 using Ledger.Domain.Store;
 using Microsoft.Extensions.Logging;
-using Quartz;
 
 namespace Ledger.Jobs;
 
@@ -9,14 +9,14 @@ namespace Ledger.Jobs;
 /// their deadline (tally, and its effect such as putting a budget in force). Idempotent by motion:
 /// a closed motion is never counted again, and a ballot or a read does the same work if it comes first.
 /// </summary>
-[DisallowConcurrentExecution]
-public sealed class MotionDeadlinesJob(CommunityBook communities, MotionBook motions, CommunityWriter writer, ILogger<MotionDeadlinesJob> log) : IJob
+[DisableConcurrentExecution(JobSchedule.LockTimeoutSeconds)]
+[AutomaticRetry(Attempts = JobSchedule.RetryAttempts, DelaysInSeconds = [60, 120, 240, 480, 960])]
+public sealed class MotionDeadlinesJob(CommunityBook communities, MotionBook motions, CommunityWriter writer, ILogger<MotionDeadlinesJob> log)
 {
-    public static readonly JobKey Key = new("motion-deadlines", "ledger");
+    /// <summary>The recurring job id, as the dashboard and <c>job_runs</c> name it.</summary>
+    public const string Id = "motion-deadlines";
 
-    public ValueTask Execute(IJobExecutionContext context, CancellationToken ct) => new(RunAsync(ct));
-
-    public Task RunAsync(CancellationToken ct = default) => EachCommunity.RunAsync(communities, log, Key.Name, async community =>
+    public Task RunAsync(CancellationToken ct = default) => EachCommunity.RunAsync(communities, log, Id, async community =>
     {
         var advanced = await motions.AdvanceDueAsync(community, writer, ct: ct);
         if (advanced > 0) log.LogInformation("Advanced {Count} motion(s) of {Community}", advanced, community.Slug);

@@ -1,7 +1,7 @@
+using Hangfire;
 using Ledger.Domain.Model;
 using Ledger.Domain.Store;
 using Microsoft.Extensions.Logging;
-using Quartz;
 
 namespace Ledger.Jobs;
 
@@ -9,16 +9,16 @@ namespace Ledger.Jobs;
 /// After each month ends, accrues the trustee's remuneration for it (Dr 6201 / Cr 2211). Idempotent
 /// by (community, month): the accrual row is the key, so daily runs, reruns and a second node change nothing.
 /// </summary>
-[DisallowConcurrentExecution]
+[DisableConcurrentExecution(JobSchedule.LockTimeoutSeconds)]
+[AutomaticRetry(Attempts = JobSchedule.RetryAttempts, DelaysInSeconds = [60, 120, 240, 480, 960])]
 public sealed class RemunerationAccrualJob(CommunityBook communities, CommunityWriter writer, SpendingBook spending, TimeProvider clock,
-    ILogger<RemunerationAccrualJob> log) : IJob
+    ILogger<RemunerationAccrualJob> log)
 {
-    public static readonly JobKey Key = new("remuneration-accrual", "ledger");
-
-    public ValueTask Execute(IJobExecutionContext context, CancellationToken ct) => new(RunAsync(ct));
+    /// <summary>The recurring job id, as the dashboard and <c>job_runs</c> name it.</summary>
+    public const string Id = "remuneration-accrual";
 
     // Without trust terms there is no remuneration; a month already closed by hand is left as it is.
-    public Task RunAsync(CancellationToken ct = default) => EachCommunity.RunAsync(communities, log, Key.Name, async community =>
+    public Task RunAsync(CancellationToken ct = default) => EachCommunity.RunAsync(communities, log, Id, async community =>
     {
         var month = Month.Of(Dates.Today(clock, community.Zone)).Previous;
         if (month < community.BooksStartMonth) return null;

@@ -1,18 +1,18 @@
+using Hangfire;
 using Ledger.Domain.Store;
 using Microsoft.Extensions.Logging;
-using Quartz;
 
 namespace Ledger.Jobs;
 
 /// <summary>Hourly: pending spending requests past their expiry become expired, releasing their reservation. Idempotent.</summary>
-[DisallowConcurrentExecution]
-public sealed class SpendingExpiryJob(CommunityBook communities, CommunityWriter writer, ILogger<SpendingExpiryJob> log) : IJob
+[DisableConcurrentExecution(JobSchedule.LockTimeoutSeconds)]
+[AutomaticRetry(Attempts = JobSchedule.RetryAttempts, DelaysInSeconds = [60, 120, 240, 480, 960])]
+public sealed class SpendingExpiryJob(CommunityBook communities, CommunityWriter writer, ILogger<SpendingExpiryJob> log)
 {
-    public static readonly JobKey Key = new("spending-expiry", "ledger");
+    /// <summary>The recurring job id, as the dashboard and <c>job_runs</c> name it.</summary>
+    public const string Id = "spending-expiry";
 
-    public ValueTask Execute(IJobExecutionContext context, CancellationToken ct) => new(RunAsync(ct));
-
-    public Task RunAsync(CancellationToken ct = default) => EachCommunity.RunAsync(communities, log, Key.Name, async community =>
+    public Task RunAsync(CancellationToken ct = default) => EachCommunity.RunAsync(communities, log, Id, async community =>
         (await writer.DoAsync(community, null, async scope =>
         {
             await SpendingBook.ExpireDueAsync(scope);

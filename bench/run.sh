@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One command per benchmark: bench/run.sh billing|posting|pages|cityclose|tally [options]
+# One command per benchmark: bench/run.sh billing|posting|pages|cityclose|tally|bank-import [options]
 # Builds the service and the bench in Release, then runs the benchmark, which starts and stops
 # (by pid) whatever servers it needs: PostgreSQL, the service, nginx. Bound to 127.0.0.1 only.
 set -euo pipefail

@@ -15,8 +15,10 @@ public sealed record BudgetRequest(int? FiscalYear, List<BudgetLineRequest>? Lin
         (Income ?? []).Select(l => new BudgetLine(l.Account!, l.Amount!.Value, l.Note ?? "")).ToList());
 }
 public sealed record CommentRequest(string? Text);
-public sealed record MotionRequest(string? Kind, long? SubjectId, string? Title, string? Body, DateTimeOffset? OpensAt, DateTimeOffset? ClosesAt);
+public sealed record MotionRequest(string? Kind, long? SubjectId, string? Title, string? Body, DateTimeOffset? OpensAt, DateTimeOffset? ClosesAt, long? ProposalId = null);
 public sealed record BallotRequest(string? Choice);
+public sealed record BallotReceiptDto(string Receipt);
+public sealed record BudgetExecutionDto(long BudgetId, int FiscalYear, string Status, IReadOnlyList<ExecutionLine> Lines);
 
 public sealed record ShareDto(decimal Area, long Headcount)
 {
@@ -24,9 +26,11 @@ public sealed record ShareDto(decimal Area, long Headcount)
 }
 public sealed record TotalsDto(ShareDto Eligible, ShareDto Participating, ShareDto Yes, ShareDto No, ShareDto Abstain);
 public sealed record MotionResultDto(long MotionId, string Kind, string Threshold, string Status, bool? QuorumMet, bool? Passed, TotalsDto Totals,
-    IReadOnlyList<ReceiptLine> Receipts, string ClosesAt);
+    IReadOnlyList<ReceiptLine> Receipts, string ClosesAt, QuorumDto? Quorum = null, ChannelCounts? Channels = null, IReadOnlyList<FollowUpView>? FollowUps = null);
+/// <summary>While a vote is open: the participation that meets the quorum, and what is still missing.</summary>
+public sealed record QuorumDto(ShareDto Needed, ShareDto Missing);
 public sealed record MotionDto(long Id, string Kind, string Threshold, long? SubjectId, string Title, string Body, string OpensAt, string ClosesAt,
-    string Status, bool FollowMajority, MotionResultDto? Result);
+    string Status, bool FollowMajority, MotionResultDto? Result, long? ProposalId = null);
 
 public sealed class BudgetValidator : AbstractValidator<BudgetRequest>
 {
@@ -66,6 +70,7 @@ public sealed class MotionValidator : AbstractValidator<MotionRequest>
         RuleFor(r => r.OpensAt).NotNull().Must(t => t is null || t.Value.Year is >= 2000 and <= 2999);
         RuleFor(r => r.ClosesAt).NotNull().GreaterThan(r => r.OpensAt).WithMessage("After opensAt.")
             .Must((r, t) => t is null || r.OpensAt is null || t - r.OpensAt <= TimeSpan.FromDays(366)).WithMessage("At most a year after opensAt.");
+        RuleFor(r => r.ProposalId).GreaterThan(0);
         RuleFor(r => r.SubjectId).NotNull().When(r => r.Kind is MotionKinds.BudgetAdoption or MotionKinds.BudgetAmendment or MotionKinds.Spending)
             .WithMessage("This kind of motion names its subject.");
     }
@@ -81,30 +86,37 @@ public static class BudgetEndpoints
     public static IEndpointRouteBuilder MapBudgets(this IEndpointRouteBuilder app)
     {
         var group = app.MapCommunityGroup().WithTags("Budgets");
-        group.MapPost("/budgets", Create).Validate<BudgetRequest>().Allow(Roles.TrusteeManager);
-        group.MapGet("/budgets", List).Allow(Roles.Community);
-        group.MapGet("/budgets/{id:long}", Get).Allow(Roles.Community);
-        group.MapPut("/budgets/{id:long}", Update).Validate<BudgetRequest>().Allow(Roles.TrusteeManager);
-        group.MapPost("/budgets/{id:long}/publish", Publish).Allow(Roles.TrusteeManager);
-        group.MapPost("/budgets/{id:long}/comments", Comment).Validate<CommentRequest>().Allow(Roles.Owner);
-        group.MapGet("/budgets/{id:long}/execution", Execution).Allow(Roles.Community);
+        group.MapPost("/budgets", Create).Validate<BudgetRequest>().Allow(Roles.TrusteeManager).Produces<BudgetView>(201);
+        group.MapGet("/budgets", List).Allow(Roles.Community).Produces<Page<BudgetView>>();
+        group.MapGet("/budgets/{id:long}", Get).Allow(Roles.Community).Produces<BudgetView>();
+        group.MapPut("/budgets/{id:long}", Update).Validate<BudgetRequest>().Allow(Roles.TrusteeManager).Produces<BudgetView>();
+        group.MapPost("/budgets/{id:long}/publish", Publish).Allow(Roles.TrusteeManager).Produces<BudgetView>();
+        group.MapPost("/budgets/{id:long}/comments", Comment).Validate<CommentRequest>().Allow(Roles.Owner).Produces<BudgetComment>(201);
+        group.MapGet("/budgets/{id:long}/execution", Execution).Allow(Roles.Community).Produces<BudgetExecutionDto>();
         return app;
     }
 
     public static IEndpointRouteBuilder MapMotions(this IEndpointRouteBuilder app)
     {
         var group = app.MapCommunityGroup().WithTags("Motions");
-        group.MapPost("/motions", CreateMotion).Validate<MotionRequest>().Allow(Roles.CommunityAdmin, Roles.Committee);
-        group.MapGet("/motions", ListMotions).Allow(Roles.Community);
-        group.MapGet("/motions/{id:long}", GetMotion).Allow(Roles.Community);
-        group.MapPost("/motions/{id:long}/ballots", Cast).Validate<BallotRequest>().Allow(Roles.Owner);
+        group.MapPost("/motions", CreateMotion).Validate<MotionRequest>().Allow(Roles.CommunityAdmin, Roles.Committee).Produces<MotionDto>(201);
+        group.MapGet("/motions", ListMotions).Allow(Roles.Community).Produces<Page<MotionDto>>();
+        group.MapGet("/motions/{id:long}", GetMotion).Allow(Roles.Community).Produces<MotionDto>();
+        group.MapPost("/motions/{id:long}/ballots", Cast).Validate<BallotRequest>().Allow(Roles.Owner).Produces<BallotReceiptDto>(201);
         // Public once closed: outside the members-only group, so it checks membership itself while open.
-        app.MapGet("/api/v1/communities/{c}/motions/{id:long}/result", Result).AllowAnonymous().WithTags("Motions");
+        app.MapGet("/api/v1/communities/{c}/motions/{id:long}/result", Result).AllowAnonymous().WithTags("Motions").Produces<MotionResultDto>()
+            .WithDescription("Once closed: the result, to anyone. While open, members only: `{motionId, status, opensAt}`.");
         return app;
     }
 
-    private static Task<IResult> Create(BudgetRequest request, HttpContext http, Writes writes, BudgetBook budgets) =>
-        writes.RunAsync(http, request, async scope => await budgets.CreateAsync(scope, request.ToDraft()));
+    // A write that depends on a motion's outcome (which budget is in force, whether one is still open
+    // for comment) first persists the motions whose time has come, each in its own transaction.
+    private static async Task<IResult> Create(BudgetRequest request, HttpContext http, Writes writes, BudgetBook budgets, CurrentCommunity current,
+        MotionBook motions, CommunityWriter writer)
+    {
+        await motions.AdvanceDueAsync(current.Community, writer);
+        return await writes.RunAsync(http, request, async scope => await budgets.CreateAsync(scope, request.ToDraft()));
+    }
 
     private static async Task<IResult> List(CurrentCommunity current, BudgetBook budgets) =>
         TypedResults.Ok(new Page<BudgetView>(await budgets.ListAsync(current.Community.Id), null));
@@ -118,69 +130,75 @@ public static class BudgetEndpoints
     private static Task<IResult> Publish(long id, HttpContext http, Writes writes, BudgetBook budgets) =>
         writes.RunAsync(http, new { id }, async scope => await budgets.PublishAsync(scope, id), StatusCodes.Status200OK);
 
-    private static Task<IResult> Comment(long id, CommentRequest request, HttpContext http, Writes writes, BudgetBook budgets, CurrentCommunity current) =>
-        writes.RunAsync(http, request, async scope =>
+    private static async Task<IResult> Comment(long id, CommentRequest request, HttpContext http, Writes writes, BudgetBook budgets, CurrentCommunity current,
+        MotionBook motions, CommunityWriter writer)
+    {
+        await motions.AdvanceDueAsync(current.Community, writer);
+        return await writes.RunAsync(http, request, async scope =>
         {
             var author = await BudgetBook.AuthorLabelAsync(scope.Connection, scope.Transaction, scope.Community.Id, current.UserId);
             return await budgets.CommentAsync(scope, id, current.UserId, author, request.Text!.Trim());
         });
+    }
 
-    private static async Task<IResult> Execution(long id, CurrentCommunity current, BudgetBook budgets)
+    private static async Task<IResult> Execution(long id, CurrentCommunity current, BudgetBook budgets, TimeProvider clock)
     {
         var budget = await budgets.GetAsync(current.Community.Id, id);
         if (budget is null) return Problems.NotFound($"Budget {id}");
-        return TypedResults.Ok(new { budgetId = id, budget.FiscalYear, budget.Status, lines = await budgets.ExecutionAsync(current.Community, budget) });
+        return TypedResults.Ok(new BudgetExecutionDto(id, budget.FiscalYear, budget.Status, await budgets.ExecutionAsync(current.Community, budget, clock.GetUtcNow())));
     }
 
-    internal static MotionDto ToDto(MotionView m) => new(m.Id, m.Kind, m.Threshold, m.SubjectId, m.Title, m.Body, m.OpensAt, m.ClosesAt, m.Status,
-        m.FollowMajority, m.Result is null ? null : ToResult(m));
+    internal static MotionDto ToDto(MotionView m, (ChannelCounts, IReadOnlyList<FollowUpView>)? extras = null) => new(m.Id, m.Kind, m.Threshold, m.SubjectId,
+        m.Title, m.Body, m.OpensAt, m.ClosesAt, m.Status, m.FollowMajority, m.Result is null ? null : ToResult(m, extras));
 
-    internal static MotionResultDto ToResult(MotionView m)
+    internal static MotionResultDto ToResult(MotionView m, (ChannelCounts Channels, IReadOnlyList<FollowUpView> FollowUps)? extras = null)
     {
         var r = m.Result!;
         var t = r.Totals;
+        var quorum = r.Status == "open" ? new QuorumDto(ShareDto.From(Quorum.Needed(t.Eligible)), ShareDto.From(Quorum.Missing(t.Participating, t.Eligible))) : null;
         return new MotionResultDto(m.Id, m.Kind, m.Threshold, r.Status, r.QuorumMet, r.Passed,
             new TotalsDto(ShareDto.From(t.Eligible), ShareDto.From(t.Participating), ShareDto.From(t.Yes), ShareDto.From(t.No), ShareDto.From(t.Abstain)),
-            r.Receipts, m.ClosesAt);
+            r.Receipts, m.ClosesAt, quorum, extras?.Channels, extras?.FollowUps);
     }
 
-    private static Task<IResult> CreateMotion(MotionRequest request, HttpContext http, Writes writes, MotionBook motions) =>
-        writes.RunAsync(http, request, async scope =>
+    private static async Task<IResult> CreateMotion(MotionRequest request, HttpContext http, Writes writes, MotionBook motions, CurrentCommunity current,
+        CommunityWriter writer)
+    {
+        await motions.AdvanceDueAsync(current.Community, writer); // which budget is in force decides adoption or amendment
+        return await writes.RunAsync(http, request, async scope =>
         {
             var result = await motions.CreateAsync(scope, new NewMotion(request.Kind!, request.SubjectId, request.Title!.Trim(), request.Body!,
                 request.OpensAt!.Value, request.ClosesAt!.Value));
-            return result.Ok ? Result<MotionDto>.From(ToDto(result.Value!)) : result.Failure!;
+            if (!result.Ok) return result.Failure!;
+            // A motion may answer an owners' proposal that qualified (Decisions).
+            if (request.ProposalId is { } proposal && await ProposalBook.AnswerAsync(scope, proposal, result.Value!.Id) is { } refused) return refused;
+            return Result<MotionDto>.From(ToDto(result.Value!) with { ProposalId = request.ProposalId });
         });
-
-    private static async Task<IResult> ListMotions(CurrentCommunity current, MotionBook motions, CommunityWriter writer)
-    {
-        await motions.AdvanceDueAsync(current.Community, writer);
-        return TypedResults.Ok(new Page<MotionDto>((await motions.ListAsync(current.Community.Id)).Select(ToDto).ToList(), null));
     }
 
-    private static async Task<IResult> GetMotion(long id, CurrentCommunity current, MotionBook motions, CommunityWriter writer, LedgerDatabase db)
-    {
-        await motions.AdvanceDueAsync(current.Community, writer, id);
-        await using var connection = await db.OpenAsync();
-        return await motions.GetAsync(connection, null, current.Community.Id, id) is { } m ? TypedResults.Ok(ToDto(m)) : Problems.NotFound($"Motion {id}");
-    }
+    // Reads derive opening, closing and the result from the clock and never write; the job persists them.
+    private static async Task<IResult> ListMotions(CurrentCommunity current, MotionBook motions, TimeProvider clock) =>
+        TypedResults.Ok(new Page<MotionDto>((await motions.ListAsync(current.Community.Id, clock.GetUtcNow())).Select(m => ToDto(m)).ToList(), null));
+
+    private static async Task<IResult> GetMotion(long id, CurrentCommunity current, MotionBook motions, TimeProvider clock, DecisionBook decisions) =>
+        await motions.GetAsync(current.Community.Id, id, clock.GetUtcNow()) is { } m
+            ? TypedResults.Ok(ToDto(m, await decisions.ExtrasAsync(current.Community.Id, id)))
+            : Problems.NotFound($"Motion {id}");
 
     private static Task<IResult> Cast(long id, BallotRequest request, HttpContext http, Writes writes, MotionBook motions, CurrentCommunity current) =>
         writes.RunAsync(http, request, async scope =>
         {
             var receipt = await motions.CastAsync(scope, id, current.UserId, request.Choice!);
-            return receipt.Ok ? Result<object>.From(new { receipt = receipt.Value }) : receipt.Failure!;
+            return receipt.Ok ? Result<BallotReceiptDto>.From(new BallotReceiptDto(receipt.Value!)) : receipt.Failure!;
         });
 
     /// <summary>Anyone may read a closed motion's result; while open, only members see participation.</summary>
     private static async Task<IResult> Result(string c, long id, HttpContext http, CommunityBook communities, MotionBook motions,
-        CommunityWriter writer, LedgerDatabase db, IdentityBook identity)
+        TimeProvider clock, IdentityBook identity, DecisionBook decisions)
     {
         var community = await communities.FindAsync(c);
         if (community is null) return Problems.NotFound("The motion");
-        await motions.AdvanceDueAsync(community, writer, id);
-        await using var connection = await db.OpenAsync();
-        var motion = await motions.GetAsync(connection, null, community.Id, id);
+        var motion = await motions.GetAsync(community.Id, id, clock.GetUtcNow());
         if (motion is null) return Problems.NotFound("The motion");
         if (motion.Status != "closed")
         {
@@ -190,6 +208,6 @@ public static class BudgetEndpoints
         }
         return motion.Result is null
             ? TypedResults.Ok(new { motionId = id, status = motion.Status, opensAt = motion.OpensAt })
-            : TypedResults.Ok(ToResult(motion));
+            : TypedResults.Ok(ToResult(motion, await decisions.ExtrasAsync(community.Id, id)));
     }
 }

@@ -186,15 +186,16 @@ public sealed class DemoSeeder(LedgerDatabase db, IOptions<LedgerOptions> option
                         lines.Select(l => new BudgetLine(l.Account, l.Annual, "")).ToList(), [new BudgetLine("5101", 420_000_000, "物业服务费")])));
                     budgetId = Must(await budgets.PublishAsync(scope, budget.Id)).Id;
                 });
+                // Announced the notice period (15 days) before it opens; closed before the month's spending.
                 await Write(committee, async scope => motionId = Must(await motions.CreateAsync(scope,
-                    new NewMotion(MotionKinds.BudgetAdoption, budgetId, $"{fy}年度开放预算表决", "请业主对本年度开放预算进行表决。", clock.Now, clock.Now.AddDays(7)))).Id);
-                clock.Now = clock.Now.AddDays(2);
+                    new NewMotion(MotionKinds.BudgetAdoption, budgetId, $"{fy}年度开放预算表决", "请业主对本年度开放预算进行表决。", clock.Now.AddDays(15), clock.Now.AddDays(22)))).Id);
+                clock.Now = clock.Now.AddDays(17);
                 await Write(null, async scope =>
                 {
                     foreach (var voter in voters.Where((_, i) => i % 10 < 8))
                         Must(await motions.CastAsync(scope, motionId, voter, random.Next(100) < 86 ? Choices.Yes : random.Next(2) == 0 ? Choices.No : Choices.Abstain));
                 });
-                clock.Now = At(m.FirstDay.AddDays(8), 10);
+                clock.Now = At(m.FirstDay.AddDays(23), 10);
                 await Write(null, async scope => await motions.AdvanceAsync(scope, motionId));
             }
 
@@ -238,7 +239,7 @@ public sealed class DemoSeeder(LedgerDatabase db, IOptions<LedgerOptions> option
             });
 
             // Monthly spending: filed by the trustee, approved by the supervisor (and the committee above 2,000 yuan), paid.
-            if (!current || today.Day >= 20)
+            if (!current || today.Day >= 25) // after the year's budget vote has closed (day 24)
             {
                 var spendDay = current ? today : new DateOnly(m.Year, m.Number, 25);
                 clock.Now = At(spendDay, 9);
@@ -257,7 +258,7 @@ public sealed class DemoSeeder(LedgerDatabase db, IOptions<LedgerOptions> option
                 await Write(committee, async scope =>
                 {
                     foreach (var id in filed)
-                        if ((await spending.GetAsync(scope.Connection, scope.Transaction, scope.Community.Id, id))!.Status == SpendingStatus.Pending)
+                        if ((await spending.GetAsync(scope, scope.Community.Id, id, scope.Now))!.Status == SpendingStatus.Pending)
                             Must(await spending.DecideAsync(scope, id, committee, [Roles.Committee], "approve", "同意。"));
                 });
                 await Write(manager, async scope => { foreach (var id in filed) Must(await spending.PayAsync(scope, id, spendDay, $"BANK-{m}-{id}", null)); });
@@ -271,7 +272,10 @@ public sealed class DemoSeeder(LedgerDatabase db, IOptions<LedgerOptions> option
                 clock.Now = clock.Now.AddDays(2);
                 await Write(manager, async scope => Must(await queries.AnswerAsync(scope, queryId, "上月增加了两名夜间巡逻人员（业委会已同意），合同及考勤表已上传备查。")));
             }
+            if (m == booksStart.Next.Next.Next || m == booksStart.Next.Next.Next.Next.Next.Next.Next.Next.Next) await AccountabilityDemo.SeedMonthAsync(db, writer, community, register, t => clock.Now = t, At, m, new(manager, supervisor, committee, ownerUser, voters), index, ct);
         }
+        await DemoBank.SeedAsync(db, community, manager, supervisor, booksStart, Month.Of(today).Previous, ct);
+        await DecisionsDemo.SeedAsync(new(db, writer, register, motions, spending, community, t => clock.Now = t, committee, manager, voters), realClock.GetUtcNow(), ct);
         return ["demo-manager", "demo-supervisor", "demo-committee", "demo-owner"];
     }
 

@@ -37,13 +37,18 @@ public sealed class BillingRunValidator : AbstractValidator<BillingRunRequest>
     public BillingRunValidator() => RuleFor(r => r.Month).MonthText();
 }
 
-internal static class Moment
+internal static partial class Moment
 {
-    /// <summary>A date, or an ISO 8601 instant taken as its date in the community's time zone.</summary>
+    /// <summary>
+    /// A date (<c>2026-11-20</c>), or an ISO 8601 instant with its offset (<c>2026-11-20T08:00:00Z</c>,
+    /// <c>…+08:00</c>) taken as its date in the community's time zone. One written form each: nothing else
+    /// (<c>2026/11/20</c>, <c>20 Nov 2026</c>, an instant without offset) is a date.
+    /// </summary>
     public static bool TryDate(string? text, TimeZoneInfo zone, out DateOnly date)
     {
         if (Dates.TryParse(text, out date)) return true;
-        if (text is { Length: <= 40 } && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) && at.Year is >= 2000 and <= 2999)
+        if (text is { Length: <= 40 } && InstantForm().IsMatch(text)
+            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at) && at.Year is >= 2000 and <= 2999)
         {
             date = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(at, zone).DateTime);
             return true;
@@ -52,6 +57,9 @@ internal static class Moment
     }
 
     public static bool IsMoment(string? text) => TryDate(text, TimeZoneInfo.Utc, out _);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,7})?)?(Z|[+-][0-9]{2}:[0-9]{2})\z")]
+    private static partial System.Text.RegularExpressions.Regex InstantForm();
 }
 
 public sealed class PaymentValidator : AbstractValidator<PaymentRequest>
@@ -79,21 +87,27 @@ public sealed class ReceiptValidator : AbstractValidator<ReceiptRequest>
     }
 }
 
+public sealed record BucketAmountDto(string Bucket, long Amount);
+public sealed record ArrearsUnitDto(long UnitId, string Building, string Number, long Due, IReadOnlyList<BucketAmountDto> Buckets);
+public sealed record ArrearsDto(string AsOf, long UnitsInArrears, long TotalDue, IReadOnlyList<BucketAmountDto> Buckets,
+    IReadOnlyList<ArrearsUnitDto> Units, IReadOnlyList<MonthCollection> Months);
+
 public static class FeeEndpoints
 {
     public static IEndpointRouteBuilder MapFees(this IEndpointRouteBuilder app)
     {
         var group = app.MapCommunityGroup().WithTags("Fees");
-        group.MapPut("/fee-schedule", SetSchedule).Validate<FeeScheduleRequest>().Allow(Roles.TrusteeManager);
-        group.MapGet("/fee-schedule", Schedules).Allow(Roles.Community);
-        group.MapPost("/billing-runs", RunBilling).Validate<BillingRunRequest>().Allow(Roles.Trustee, Roles.TrusteeManager);
-        group.MapGet("/bills", Bills).Allow(Roles.Staff.Append(Roles.Owner).ToArray());
+        group.MapPut("/fee-schedule", SetSchedule).Validate<FeeScheduleRequest>().Allow(Roles.TrusteeManager).Produces<FeeScheduleDto>();
+        group.MapGet("/fee-schedule", Schedules).Allow(Roles.Community).Produces<Page<FeeScheduleDto>>();
+        group.MapPost("/billing-runs", RunBilling).Validate<BillingRunRequest>().Allow(Roles.Trustee, Roles.TrusteeManager)
+            .Produces<BillingRun>(201).Produces<BillingRun>(200);
+        group.MapGet("/bills", Bills).Allow(Roles.Staff.Append(Roles.Owner).ToArray()).Produces<Page<BillDto>>();
         group.MapPost("/payments", Pay).Validate<PaymentRequest>().Allow(Roles.Trustee, Roles.TrusteeManager).Produces<PaymentDto>(201);
-        group.MapPost("/receipts", Receive).Validate<ReceiptRequest>().Allow(Roles.Trustee, Roles.TrusteeManager);
-        group.MapGet("/units/{unitId:long}/statement", Statement).Allow(Roles.Staff.Append(Roles.Owner).ToArray());
-        group.MapGet("/arrears", GetArrears).Allow(Roles.StaffAndOversight);
-        group.MapGet("/outbox", Outbox).Allow(Roles.Staff);
-        group.MapGet("/units/{unitId:long}/entries", UnitEntries).Allow(Roles.Staff.Append(Roles.Owner).ToArray());
+        group.MapPost("/receipts", Receive).Validate<ReceiptRequest>().Allow(Roles.Trustee, Roles.TrusteeManager).Produces<ReceiptView>(201);
+        group.MapGet("/units/{unitId:long}/statement", Statement).Allow(Roles.Staff.Append(Roles.Owner).ToArray()).Produces<UnitStatementDto>();
+        group.MapGet("/arrears", GetArrears).Allow(Roles.StaffAndOversight).Produces<ArrearsDto>();
+        group.MapGet("/outbox", Outbox).Allow(Roles.Staff).Produces<Page<OutboxMessage>>();
+        group.MapGet("/units/{unitId:long}/entries", UnitEntries).Allow(Roles.Staff.Append(Roles.Owner).ToArray()).Produces<Page<Ledger.EntryDto>>();
         return app;
     }
 
@@ -187,7 +201,10 @@ public static class FeeEndpoints
         if (!current.Has(Roles.Staff) && !(await register.OwnedUnitIdsAsync(current.Community.Id, current.UserId)).Contains(unitId))
             return Problems.NotFound($"Unit {unitId}");
         var items = await journal.ListAsync(current.Community, new EntryFilter(UnitId: unitId), afterSeq, take);
-        return TypedResults.Ok(new Page<Ledger.EntryDto>(items.Select(Ledger.EntryDto.From).ToList(),
+        // The public feed's shape, with `entry` exactly as hashed (salt included): the owner recomputes
+        // each entryHash with the same steps as the public verification and finds it in the public feed.
+        return TypedResults.Ok(new Page<Public.PublicEndpoints.JournalFeedItem>(
+            items.Select(e => new Public.PublicEndpoints.JournalFeedItem(e.Entry.Seq, e.EntryHash, e.ChainHash, e.Entry.ToCanonicalObject())).ToList(),
             items.Count == take ? items[^1].Entry.Seq.ToString(CultureInfo.InvariantCulture) : null));
     }
 
@@ -202,16 +219,8 @@ public static class FeeEndpoints
     private static async Task<IResult> GetArrears(CurrentCommunity current, FeeBook fees, TimeProvider clock)
     {
         var a = await fees.ArrearsAsync(current.Community.Id, Dates.Today(clock, current.Community.Zone));
-        return TypedResults.Ok(new
-        {
-            a.AsOf, a.UnitsInArrears, a.TotalDue,
-            buckets = ArrearsBuckets.Names.Select((n, i) => new { bucket = n, amount = a.Buckets[i] }),
-            units = a.Units.Select(u => new
-            {
-                u.UnitId, u.Building, u.Number, u.Due,
-                buckets = ArrearsBuckets.Names.Select((n, i) => new { bucket = n, amount = u.Buckets[i] }),
-            }),
-            months = a.Months,
-        });
+        static List<BucketAmountDto> Buckets(IReadOnlyList<long> amounts) => ArrearsBuckets.Names.Select((n, i) => new BucketAmountDto(n, amounts[i])).ToList();
+        return TypedResults.Ok(new ArrearsDto(a.AsOf, a.UnitsInArrears, a.TotalDue, Buckets(a.Buckets),
+            a.Units.Select(u => new ArrearsUnitDto(u.UnitId, u.Building, u.Number, u.Due, Buckets(u.Buckets))).ToList(), a.Months));
     }
 }

@@ -33,7 +33,8 @@ public sealed class CreateUserValidator : AbstractValidator<CreateUserRequest>
     {
         RuleFor(r => r.Login).NotEmpty().Matches("^[a-z0-9._@-]{3,64}$").WithMessage("3-64 of a-z, 0-9, '.', '_', '@', '-'.");
         RuleFor(r => r.DisplayName).Text(100);
-        RuleFor(r => r.Password).NotEmpty().MinimumLength(10).MaximumLength(200);
+        RuleFor(r => r.Password).NotEmpty().MaximumLength(200)
+            .Must(p => PasswordPolicy.Problem(p) is null).WithMessage((_, p) => PasswordPolicy.Problem(p) ?? "");
     }
 }
 
@@ -47,9 +48,10 @@ public sealed class SetRolesValidator : AbstractValidator<SetRolesRequest>
 }
 
 /// <summary>
-/// Counts failed logins per login name, in memory, per instance: after too many the login is
-/// refused for a while even with the right password, which stops password guessing from many
-/// addresses. The address-wide limit is the framework's rate limiter.
+/// Counts failed logins per login name and client address, in memory, per instance: after too many
+/// that address may not try that login for a while, even with the right password. Keyed by the address
+/// too, so nobody can lock a person (the platform admin included) out of their own account from
+/// elsewhere; the address-wide limit (the framework's rate limiter) slows guessing across logins.
 /// </summary>
 public sealed class LoginThrottle(IOptions<LedgerOptions> options, TimeProvider clock)
 {
@@ -96,18 +98,19 @@ public static class IdentityEndpoints
         LoginRequest request, IdentityBook identity, LoginThrottle throttle, IOptions<LedgerOptions> options, HttpContext http)
     {
         var login = request.Login!.Trim().ToLowerInvariant();
-        if (throttle.LockedFor(login) is { } wait)
+        var key = $"{login}\n{http.Connection.RemoteIpAddress}";
+        if (throttle.LockedFor(key) is { } wait)
         {
             http.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return Problems.From(new Failure(Codes.TooManyRequests, "Too many failed logins for this account; try again later.", 429));
+            return Problems.From(new Failure(Codes.TooManyRequests, "Too many failed logins for this account from this address; try again later.", 429));
         }
         var result = await identity.LoginAsync(login, request.Password!, TimeSpan.FromHours(options.Value.Auth.TokenHours));
         if (!result.Ok)
         {
-            throttle.Failed(login);
+            throttle.Failed(key);
             return Problems.From(result.Failure!);
         }
-        throttle.Succeeded(login);
+        throttle.Succeeded(key);
         var session = result.Value!;
         return TypedResults.Ok(new LoginResponse(session.Token, session.ExpiresAt, session.User.ToDto()));
     }
@@ -147,12 +150,12 @@ public static class IdentityEndpoints
     }
 
     private static async Task<Results<Ok<MemberDto>, ProblemHttpResult>> SetRoles(
-        long userId, SetRolesRequest request, CurrentCommunity current, IdentityBook identity)
+        long userId, SetRolesRequest request, HttpContext http, CurrentCommunity current, IdentityBook identity)
     {
         var user = await identity.FindUserAsync(userId);
         if (user is null) return Problems.From(new Failure(Codes.UnknownUser, $"User {userId} does not exist.", 404));
         var roles = request.Roles!.Distinct().Order(StringComparer.Ordinal).ToList();
-        await identity.SetRolesAsync(current.Community.Id, userId, roles);
+        await identity.SetRolesAsync(current.Community.Id, userId, roles, current.UserId, http.Connection.RemoteIpAddress?.ToString());
         return TypedResults.Ok(new MemberDto(userId, current.Community.Slug, roles));
     }
 }

@@ -36,8 +36,10 @@ public sealed class LedgerOptions
 
     public sealed class JobsOptions
     {
+        /// <summary>Run a Hangfire server (process jobs) in this instance.</summary>
         public bool Enabled { get; set; } = true;
-        public double IdleWaitSeconds { get; set; } = 30;
+        /// <summary>How often the server polls for due retries and, on PostgreSQL, for queued jobs (at least 1).</summary>
+        public double PollSeconds { get; set; } = 15;
     }
 
     public sealed class DemoOptions

@@ -57,6 +57,10 @@ public static class Startup
         services.AddSingleton<StatementBook>();
         services.AddSingleton<JournalExport>();
         services.AddSingleton<ReminderBook>();
+        services.AddSingleton<AuditBook>();
+        services.AddSingleton<JobRunBook>();
+        Bank.BankEndpoints.AddBank(services);
+        Decisions.DecisionEndpoints.AddDecisions(services);
         services.AddSingleton<LoginThrottle>();
         services.AddScoped<CurrentCommunity>();
         services.AddScoped<Writes>();
@@ -91,6 +95,7 @@ public static class Startup
         services.AddSingleton<IValidator<AnswerBody>, AnswerValidator>();
         services.AddSingleton<IValidator<RemarkBody>, RemarkValidator>();
         services.AddSingleton<IValidator<CorrectionBody>, CorrectionValidator>();
+        Accountability.AccountabilityEndpoints.AddAccountability(services);
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Customize);
         services.AddExceptionHandler<LedgerExceptionHandler>();
@@ -101,7 +106,7 @@ public static class Startup
             o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
             o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
         });
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 1024 * 1024);
+        builder.WebHost.ConfigureKestrel(k => { k.Limits.MaxRequestBodySize = 1024 * 1024; k.AddServerHeader = false; });
 
         services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null);
@@ -129,11 +134,12 @@ public static class Startup
 
         // Public pages are cached briefly; at most 64 MB of them (each entry is sized in bytes).
         services.AddMemoryCache(o => o.SizeLimit = 64 * 1024 * 1024);
-        services.AddOpenApi();
+        services.AddLedgerOpenApi();
         services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
 
-        if (options.Jobs.Enabled)
-            services.AddLedgerJobs(engine, connectionString, TimeSpan.FromSeconds(options.Jobs.IdleWaitSeconds));
+        // Hangfire: storage and dashboard always; this instance processes jobs only when Jobs:Enabled.
+        services.AddLedgerJobs(engine, connectionString, runServer: options.Jobs.Enabled, TimeSpan.FromSeconds(Math.Max(1, options.Jobs.PollSeconds)));
+        services.AddAntiforgery(); // the jobs dashboard's POSTs carry its token
         return builder;
     }
 
@@ -158,6 +164,8 @@ public static class Startup
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.Use(RefuseUnknownCharset);
+        app.Use(PrivateAnswers.NoStore);
+        app.Use(TextGuard.Guard);
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();

@@ -14,11 +14,11 @@ public sealed record AddAccountRequest(string? Code, string? Name, string? Paren
 
 public sealed record LineDto(string Account, long? Debit, long? Credit, long? UnitId);
 public sealed record EntryDto(long Seq, string Date, string Memo, string Fund, IReadOnlyList<LineDto> Lines,
-    string EntryHash, string ChainHash, long? Reverses, long? ReversedBy, string Kind, string CreatedAt)
+    string EntryHash, string ChainHash, long? Reverses, long? ReversedBy, string Kind, string CreatedAt, string? Salt)
 {
     public static EntryDto From(JournalEntry e) => new(e.Entry.Seq, Dates.Format(e.Entry.Date), e.Entry.Memo, e.Entry.Fund,
         e.Entry.Lines.Select(l => new LineDto(l.Account, l.Debit, l.Credit, l.UnitId)).ToList(),
-        e.EntryHash, e.ChainHash, e.Entry.Reverses, e.ReversedBy, e.Kind, e.CreatedAt);
+        e.EntryHash, e.ChainHash, e.Entry.Reverses, e.ReversedBy, e.Kind, e.CreatedAt, e.Entry.Salt);
 }
 public sealed record AccountDto(string Code, string Name, string NameEn, string Kind, string Fund, string? ParentCode, long Balance);
 public sealed record TrialBalanceLine(string Code, string Name, string Kind, string Fund, long Debit, long Credit);
@@ -65,13 +65,13 @@ public static class LedgerEndpoints
     public static IEndpointRouteBuilder MapLedger(this IEndpointRouteBuilder app)
     {
         var group = app.MapCommunityGroup().WithTags("Ledger");
-        group.MapGet("/accounts", Accounts).Allow(Roles.Community);
-        group.MapPost("/accounts", AddAccount).Validate<AddAccountRequest>().Allow(Roles.TrusteeManager);
+        group.MapGet("/accounts", Accounts).Allow(Roles.Community).Produces<Page<AccountDto>>();
+        group.MapPost("/accounts", AddAccount).Validate<AddAccountRequest>().Allow(Roles.TrusteeManager).Produces<AccountDto>(201);
         group.MapPost("/entries", PostEntry).Validate<PostEntryRequest>().Allow(Roles.TrusteeManager).Produces<EntryDto>(201);
-        group.MapGet("/entries", ListEntries).Allow(Roles.StaffAndOversight);
+        group.MapGet("/entries", ListEntries).Allow(Roles.StaffAndOversight).Produces<Page<EntryDto>>();
         group.MapGet("/entries/{seq:long}", GetEntry).Allow(Roles.StaffAndOversight);
         group.MapPost("/entries/{seq:long}/reversal", Reverse).Validate<ReversalRequest>().Allow(Roles.TrusteeManager).Produces<EntryDto>(201);
-        group.MapGet("/trial-balance", GetTrialBalance).Allow(Roles.StaffAndOversight);
+        group.MapGet("/trial-balance", GetTrialBalance).Allow(Roles.StaffAndOversight).Produces<TrialBalanceDto>();
         group.MapGet("/integrity", CheckIntegrity).Allow(Roles.StaffAndSupervisor);
         group.MapGet("/export/journal", ExportJournal).Allow(Roles.StaffAndOversight).Produces<string>(200, "text/plain");
         group.MapPost("/months/{month}/close", CloseMonth).Allow(Roles.TrusteeManager).Produces<ClosedMonthDto>(200);
@@ -149,10 +149,9 @@ public static class LedgerEndpoints
         return TypedResults.Ok(new Page<EntryDto>(items.Select(EntryDto.From).ToList(), next));
     }
 
-    private static async Task<Results<Ok<EntryDto>, ProblemHttpResult>> GetEntry(long seq, CurrentCommunity current, Journal journal, LedgerDatabase db)
+    private static async Task<Results<Ok<EntryDto>, ProblemHttpResult>> GetEntry(long seq, CurrentCommunity current, Journal journal)
     {
-        await using var connection = await db.OpenAsync();
-        var entry = await journal.GetAsync(connection, current.Community, seq);
+        var entry = await journal.GetAsync(current.Community, seq);
         return entry is null ? Problems.NotFound($"Entry {seq}") : TypedResults.Ok(EntryDto.From(entry));
     }
 

@@ -21,17 +21,18 @@ public static class PublicEndpoints
 
     public static IEndpointRouteBuilder MapPublicPages(this IEndpointRouteBuilder app)
     {
-        var p = app.MapGroup("/p/{c}").AllowAnonymous().WithTags("Public").ExcludeFromDescription();
-        p.MapGet("/", CommunityPage);
-        p.MapGet("/statements.json", StatementIndex);
-        p.MapGet("/statements/{period}.json", StatementJson);
-        p.MapGet("/statements/{period}.csv", StatementCsv);
-        p.MapGet("/statements/{period}/datapackage.json", DataPackage);
-        p.MapGet("/statements/{period}/data.csv", DataPackageCsv);
-        p.MapGet("/statements/{period}", StatementPage);
-        p.MapGet("/journal", JournalFeed);
-        p.MapGet("/motions/{id:long}", MotionPage);
-        app.MapGet("/embed/{c}/latest", EmbedPage).AllowAnonymous().WithTags("Public").ExcludeFromDescription();
+        var p = app.MapGroup("/p/{c}").AllowAnonymous().WithTags("Public");
+        p.MapGet("/", CommunityPage).Produces<string>(200, "text/html");
+        p.MapGet("/statements.json", StatementIndex).Produces<JsonObject>();
+        p.MapGet("/statements/{period}.json", StatementJson).Produces<JsonObject>();
+        p.MapGet("/statements/{period}.csv", StatementCsv).Produces<string>(200, "text/csv");
+        p.MapGet("/statements/{period}/datapackage.json", DataPackage).Produces<JsonObject>();
+        p.MapGet("/statements/{period}/data.csv", DataPackageCsv).Produces<string>(200, "text/csv");
+        p.MapGet("/statements/{period}/statement.json", StatementJson).Produces<JsonObject>();
+        p.MapGet("/statements/{period}", StatementPage).Produces<string>(200, "text/html");
+        p.MapGet("/journal", JournalFeed).Produces<Infrastructure.Page<JournalFeedItem>>();
+        p.MapGet("/motions/{id:long}", MotionPage).Produces<string>(200, "text/html");
+        app.MapGet("/embed/{c}/latest", EmbedPage).AllowAnonymous().WithTags("Public").Produces<string>(200, "text/html");
         return app;
     }
 
@@ -56,7 +57,7 @@ public static class PublicEndpoints
     private sealed record Cached(byte[] Body, string ContentType, string ETag, int Status);
 
     /// <summary>Serves a rendered response from the cache (or renders it), honouring If-None-Match.</summary>
-    private static async Task<IResult> Serve(HttpContext http, IMemoryCache cache, string contentType, Func<Task<(int Status, string Body)>> render, bool bom = false)
+    internal static async Task<IResult> Serve(HttpContext http, IMemoryCache cache, string contentType, Func<Task<(int Status, string Body)>> render, bool bom = false)
     {
         // Keyed by what changes the answer (path, language, version), never by the raw query string,
         // so made-up parameters cannot fill the cache; its size is bounded in bytes (Startup).
@@ -90,20 +91,20 @@ public static class PublicEndpoints
         }
     }
 
-    private const string HtmlType = "text/html; charset=utf-8";
+    internal const string HtmlType = "text/html; charset=utf-8";
 
-    private static string LangQuery(Texts t) => t.IsEnglish ? "?lang=en" : "";
+    internal static string LangQuery(Texts t) => t.IsEnglish ? "?lang=en" : "";
 
-    private static string SwitchHref(HttpContext http, Texts t) => http.Request.Path + (t.IsEnglish ? "" : "?lang=en");
+    internal static string SwitchHref(HttpContext http, Texts t) => http.Request.Path + (t.IsEnglish ? "" : "?lang=en");
 
-    private static (int, string) NotFoundPage(Texts t) => (404, Page(t, t["notFound"], $"<h1>{E(t["notFound"])}</h1>", "?"));
+    internal static (int, string) NotFoundPage(Texts t) => (404, Page(t, t["notFound"], $"<h1>{E(t["notFound"])}</h1>", "?"));
 
     private static string KindName(Texts t, string kind) => t[kind];
 
     // ---------------------------------------------------------------- community page
 
     private static Task<IResult> CommunityPage(string c, HttpContext http, CommunityBook communities, StatementBook statements,
-        MotionBook motions, IMemoryCache cache)
+        MotionBook motions, IdentityBook identity, IMemoryCache cache, TimeProvider clock, BankBook bank)
     {
         var t = Texts.For(http);
         return Serve(http, cache, HtmlType, async () =>
@@ -137,7 +138,7 @@ public static class PublicEndpoints
                     $"<a href=\"/p/{E(c)}/statements/{E(s.Period)}{LangQuery(t)}\">{E(s.Period)}</a> <span class=\"muted\">{E(KindName(t, s.Kind))}</span>",
                     s.Version.ToString(CultureInfo.InvariantCulture), E(Money(s.Doc.Bank.Closing)), $"<span class=\"hash\">{E(s.Hash[..16])}…</span>",
                 }), new HashSet<int> { 1, 2 }));
-            var closed = await motions.ListAsync(community.Id, closedOnly: true);
+            var closed = await motions.ListAsync(community.Id, clock.GetUtcNow(), closedOnly: true);
             if (closed.Count > 0)
             {
                 body.Append($"<h2>{E(t["motions"])}</h2>");
@@ -147,6 +148,10 @@ public static class PublicEndpoints
                     m.Result?.Passed == true ? $"<span class=\"ok\">{E(t["passed"])}</span>" : $"<span class=\"bad\">{E(t["failed"])}</span>",
                 })));
             }
+            body.Append(AccountabilityPages.Summary(t, c));
+            body.Append(RolesSection.Render(t, await RoleHolders.RoleHolderEndpoints.HoldersAsync(identity, community.Id)));
+            body.Append(await ReconciliationPages.CommunitySectionAsync(t, c, community, bank));
+            body.Append(await DecisionPages.CommunitySectionAsync(http, community, t));
             body.Append($"<h2>{E(t["verification"])}</h2><p class=\"muted\">{E(t["verifyHelp"])}</p><p><a href=\"/p/{E(c)}/journal\">{E(t["journal"])}</a></p>");
             return (200, Page(t, community.Name, body.ToString(), SwitchHref(http, t)));
         });
@@ -165,7 +170,7 @@ public static class PublicEndpoints
     }
 
     private static Task<IResult> StatementPage(string c, string period, int? version, HttpContext http, CommunityBook communities,
-        StatementBook statements, IMemoryCache cache, LedgerDatabase db)
+        StatementBook statements, IMemoryCache cache, Journal journal, BankBook bank)
     {
         var t = Texts.For(http);
         return Serve(http, cache, HtmlType, async () =>
@@ -175,10 +180,10 @@ public static class PublicEndpoints
             var english = new Dictionary<string, string>();
             if (t.IsEnglish)
             {
-                await using var connection = await db.OpenAsync();
-                english = (await Journal.LoadChartAsync(connection, community.Id)).ToDictionary(a => a.Key, a => a.Value.NameEn);
+                english = (await journal.ChartAsync(community.Id)).ToDictionary(a => a.Key, a => a.Value.NameEn);
             }
-            return (200, Page(t, $"{community.Name} · {s.Period}", RenderStatement(t, c, community, s, versions, english), SwitchHref(http, t) + (version is null ? "" : $"{(t.IsEnglish ? "?" : "&")}version={version}")));
+            var reconciliations = s.Kind == "month" ? await ReconciliationPages.StatementLinksAsync(t, c, community, s.Period, bank) : "";
+            return (200, Page(t, $"{community.Name} · {s.Period}", RenderStatement(t, c, community, s, versions, english) + reconciliations, SwitchHref(http, t) + (version is null ? "" : $"{(t.IsEnglish ? "?" : "&")}version={version}")));
         });
     }
 
@@ -214,7 +219,7 @@ public static class PublicEndpoints
         b.Append($"<h2>{E(t["items"])}</h2>").Append(Table([t["date"], t["payee"], t["amount"], t["line"], t["request"], t["voucher"]],
             d.Payments.Items.Select(i => new[]
             {
-                E(i.Date), E(i.Payee), E(Money(i.Amount)), $"{E(i.Account)} {E(N(i.Account, i.AccountName))}", $"#{i.Request}",
+                E(i.Date), E(i.Payee), E(Money(i.Amount)), $"{E(i.Account)} {E(N(i.Account, i.AccountName))}", $"<a href=\"/p/{E(c)}/spending/{i.Request}{LangQuery(t)}\">#{i.Request}</a>",
                 i.Voucher is null ? "" : $"<span class=\"hash\">{E(i.Voucher[..12])}</span>",
             }), new HashSet<int> { 2 }));
 
@@ -254,11 +259,12 @@ public static class PublicEndpoints
             new[] { E(t["opened"]), d.Queries.Opened.ToString(CultureInfo.InvariantCulture) }, new[] { E(t["answered"]), d.Queries.Answered.ToString(CultureInfo.InvariantCulture) },
             new[] { E(t["openAtEnd"]), d.Queries.OpenAtEnd.ToString(CultureInfo.InvariantCulture) },
         }, n));
+        b.Append(AccountabilityPages.StatementQueries(t, d.Queries));
         b.Append($"<h2>{E(t["remarks"])}</h2>");
         if (d.Remarks.Count == 0) b.Append($"<p class=\"muted\">{E(t["noRemarks"])}</p>");
         foreach (var r in d.Remarks) b.Append($"<div class=\"remark\">{E(r.Text)} <span class=\"muted\">{E(r.At[..10])}</span></div>");
 
-        b.Append($"<h2>{E(t["verification"])}</h2><p class=\"muted\">{E(t["verifyHelp"])}</p>").Append(Table([t["line"], ""], new[]
+        b.Append($"<h2>{E(t["verification"])}</h2><p class=\"muted\">{E(t["verifyHelp"])}</p>").Append(Table([t["line"], t["value"]], new[]
         {
             new[] { E(t["seq"]), d.Seq.ToString(CultureInfo.InvariantCulture) }, new[] { E(t["chainHash"]), $"<span class=\"hash\">{E(d.ChainHash)}</span>" },
             new[] { E(t["hash"]), $"<span class=\"hash\">{E(s.Hash)}</span>" }, new[] { E(t["previousHash"]), $"<span class=\"hash\">{E(d.PreviousHash ?? "—")}</span>" },
@@ -288,7 +294,8 @@ public static class PublicEndpoints
         Serve(http, cache, "application/json; charset=utf-8", async () =>
         {
             var (_, s, _) = await FindStatementAsync(c, period, version, communities, statements);
-            return s is null ? (404, """{"code":"not_found"}""") : (200, s.ToJson().ToJsonString());
+            // The canonical (RFC 8785) bytes of the statement with its hash: what anyone re-hashes.
+            return s is null ? (404, """{"code":"not_found"}""") : (200, CanonicalJson.Serialize(s.ToJson()));
         });
 
     /// <summary>The statement as rows: UTF-8 with a BOM so spreadsheet programs show Chinese.</summary>
@@ -299,10 +306,15 @@ public static class PublicEndpoints
             var (_, s, _) = await FindStatementAsync(c, period, version, communities, statements);
             if (s is null) return (404, "not found\n");
             var d = s.Doc;
-            var csv = new StringBuilder("section,item,account,date,payee,amount_fen,amount_yuan\n");
-            void Row(string section, string item, string account, long amount, string date = "", string payee = "") =>
-                csv.Append(string.Join(',', new[] { section, item, account, date, payee, amount.ToString(CultureInfo.InvariantCulture),
-                    (amount / 100m).ToString("0.00", CultureInfo.InvariantCulture) }.Select(Quote))).Append('\n');
+            // Each column holds one kind of value: money only in amount_fen and amount_yuan; the chain position
+            // and the hashes that verify the statement have their own columns, on rows with no amount.
+            var csv = new StringBuilder("section,item,account,date,payee,request,amount_fen,amount_yuan,seq,hash\n");
+            void Line(string section, string item, string account, long? amount, string date = "", string payee = "", long? request = null,
+                long? seq = null, string hash = "") =>
+                csv.Append(string.Join(',', new[] { section, item, account, date, payee, request?.ToString(CultureInfo.InvariantCulture) ?? "",
+                    amount?.ToString(CultureInfo.InvariantCulture) ?? "", amount is { } a ? (a / 100m).ToString("0.00", CultureInfo.InvariantCulture) : "",
+                    seq?.ToString(CultureInfo.InvariantCulture) ?? "", hash }.Select(Quote))).Append('\n');
+            void Row(string section, string item, string account, long amount) => Line(section, item, account, amount);
             Row("bank", "opening", "1002", d.Bank.Opening); Row("bank", "receipts", "1002", d.Bank.Receipts);
             Row("bank", "payments", "1002", d.Bank.Payments); Row("bank", "closing", "1002", d.Bank.Closing);
             Row("receipts", "fees", "5101", d.Receipts.Fees);
@@ -310,7 +322,7 @@ public static class PublicEndpoints
             Row("receipts", "other", "", d.Receipts.Other);
             foreach (var l in d.Payments.ByLine) Row("payments", l.Name, l.Account, l.Amount);
             Row("payments", "other", "", d.Payments.Other);
-            foreach (var i in d.Payments.Items) Row("payment", $"request #{i.Request}", i.Account, i.Amount, i.Date, i.Payee);
+            foreach (var i in d.Payments.Items) Line("payment", i.AccountName, i.Account, i.Amount, i.Date, i.Payee, i.Request);
             Row("result", "income", "", d.Result.Income); Row("result", "expense", "", d.Result.Expense); Row("result", "surplus", "", d.Result.Surplus);
             Row("remuneration", "accrued", "6201", d.Remuneration.Accrued); Row("remuneration", "paid", "2211", d.Remuneration.Paid);
             if (d.Budget is { } budget)
@@ -322,15 +334,18 @@ public static class PublicEndpoints
             Row("arrears", "amount", "1122", d.Arrears.Amount); Row("arrears", "billed", "", d.Arrears.Billed); Row("arrears", "collected", "", d.Arrears.Collected);
             Row("prepayments", "balance", "2203", d.Prepayments);
             Row("payables", "suppliers", "2202", d.Payables.Suppliers); Row("payables", "remuneration", "2211", d.Payables.Remuneration); Row("payables", "deposits", "2241", d.Payables.Deposits);
-            csv.Append($"\"hash\",\"{s.Hash}\",,,,,\n\"chain_hash\",\"{d.ChainHash}\",,,,{d.Seq},\n");
+            Line("verification", "chain_hash", "", null, seq: d.Seq, hash: d.ChainHash);
+            if (d.PreviousHash is { } previous) Line("verification", "previous_hash", "", null, hash: previous);
+            Line("verification", "statement_hash", "", null, hash: s.Hash);
             return (200, csv.ToString());
         }, bom: true);
 
-    private static string Quote(string value) =>
-        value.IndexOfAny([',', '"', '\n', '\r']) < 0 && !value.StartsWith('=') && !value.StartsWith('+') && !value.StartsWith('@') && !value.StartsWith('-')
-            ? value : "\"" + (value.StartsWith('=') || value.StartsWith('+') || value.StartsWith('@') ? "'" : "") + value.Replace("\"", "\"\"") + "\"";
+    private static string Quote(string value) => CsvCell.Format(value);
 
-    /// <summary>A Fiscal Data Package descriptor for open-data tools: one CSV resource of revenue and expenditure lines.</summary>
+    /// <summary>
+    /// A Fiscal Data Package descriptor for open-data tools: one tabular CSV resource of revenue and
+    /// expenditure lines, the fiscal model over it, and the statement it came from beside it.
+    /// </summary>
     private static Task<IResult> DataPackage(string c, string period, HttpContext http, CommunityBook communities, StatementBook statements, IMemoryCache cache) =>
         Serve(http, cache, "application/json; charset=utf-8", async () =>
         {
@@ -338,20 +353,22 @@ public static class PublicEndpoints
             if (community is null || s is null) return (404, """{"code":"not_found"}""");
             var descriptor = new JsonObject
             {
-                ["profile"] = "fiscal-data-package",
+                // A Fiscal Data Package is a Tabular Data Package with a fiscal model; frictionless' own FDP
+                // schema requires this profile name (it refuses "fiscal-data-package"), so readers validate it.
+                ["profile"] = "tabular-data-package",
                 ["name"] = $"{c}-{period}".ToLowerInvariant(),
                 ["title"] = $"{community.Name} {period}",
                 ["version"] = s.Version.ToString(CultureInfo.InvariantCulture),
-                ["sources"] = new JsonArray(new JsonObject { ["title"] = "Statement", ["path"] = $"/p/{c}/statements/{period}.json", ["hash"] = s.Hash }),
+                // A source's path is a URL or a path relative to the descriptor: the statement sits beside it.
+                ["sources"] = new JsonArray(new JsonObject { ["title"] = $"Statement {period} v{s.Version}, SHA-256 {s.Hash}", ["path"] = "statement.json" }),
                 ["resources"] = new JsonArray(new JsonObject
                 {
-                    ["name"] = "flows", ["path"] = "data.csv", ["format"] = "csv", ["mediatype"] = "text/csv", ["encoding"] = "utf-8",
+                    ["name"] = "flows", ["profile"] = "tabular-data-resource", ["path"] = "data.csv", ["format"] = "csv", ["mediatype"] = "text/csv", ["encoding"] = "utf-8",
                     ["schema"] = new JsonObject
                     {
                         ["fields"] = new JsonArray(
                             Field("date", "date"), Field("direction", "string"), Field("account_code", "string"), Field("account_name", "string"),
                             Field("payee", "string"), Field("amount", "number"), Field("period", "string")),
-                        ["primaryKey"] = new JsonArray(),
                     },
                 }),
                 ["model"] = new JsonObject
@@ -390,8 +407,9 @@ public static class PublicEndpoints
             foreach (var r in d.Receipts.PublicRevenue) Row(end, "revenue", r.Account, r.Name, "", r.Amount);
             foreach (var i in d.Payments.Items) Row(i.Date, "expenditure", i.Account, i.AccountName, i.Payee, i.Amount);
             if (d.Payments.Other != 0) Row(end, "expenditure", "", "other", "", d.Payments.Other);
+            // No byte-order mark: the descriptor says utf-8, and readers would take one for part of the first column's name.
             return (200, csv.ToString());
-        }, bom: true);
+        });
 
     // ---------------------------------------------------------------- verification feed
 
@@ -399,13 +417,12 @@ public static class PublicEndpoints
     /// Every entry's sequence, entry hash and chain hash; the full entry where it carries no personal
     /// data (a line naming a unit makes it owner-specific: hash only).
     /// </summary>
-    private static async Task<IResult> JournalFeed(string c, int? limit, string? after, CommunityBook communities, Journal journal, LedgerDatabase db)
+    private static async Task<IResult> JournalFeed(string c, int? limit, string? after, CommunityBook communities, Journal journal)
     {
         if (!Infrastructure.Paging.TryRead(limit, after, out var take, out var afterSeq, out var problem)) return problem!;
         var community = await communities.FindAsync(c);
         if (community is null) return Infrastructure.Problems.NotFound("The community");
-        await using var connection = await db.OpenAsync();
-        var entries = await journal.ReadAsync(connection, community, "e.seq > @afterSeq", new { community.Id, afterSeq }, take);
+        var entries = await journal.AfterAsync(community, afterSeq, take);
         var items = entries.Select(e => new JournalFeedItem(e.Entry.Seq, e.EntryHash, e.ChainHash, e.Entry.IsPersonal ? null : e.Entry.ToCanonicalObject())).ToList();
         return TypedResults.Ok(new Infrastructure.Page<JournalFeedItem>(items, items.Count == take ? items[^1].Seq.ToString(CultureInfo.InvariantCulture) : null));
     }
@@ -415,17 +432,16 @@ public static class PublicEndpoints
     // ---------------------------------------------------------------- motions
 
     private static Task<IResult> MotionPage(string c, long id, HttpContext http, CommunityBook communities, MotionBook motions,
-        CommunityWriter writer, LedgerDatabase db, IMemoryCache cache)
+        TimeProvider clock, IMemoryCache cache)
     {
         var t = Texts.For(http);
         return Serve(http, cache, HtmlType, async () =>
         {
             var community = await communities.FindAsync(c);
             if (community is null) return NotFoundPage(t);
-            await motions.AdvanceDueAsync(community, writer, id);
-            await using var connection = await db.OpenAsync();
-            var m = await motions.GetAsync(connection, null, community.Id, id);
-            if (m is null || m.Status != "closed" || m.Result is null) return NotFoundPage(t);
+            var m = await motions.GetAsync(community.Id, id, clock.GetUtcNow());
+            if (m is null) return NotFoundPage(t);
+            if (m.Status != "closed" || m.Result is null) return (200, Page(t, m.Title, await DecisionPages.PendingMotionBodyAsync(http, community, m, t), SwitchHref(http, t)));
             var r = m.Result;
             var body = new StringBuilder($"<h1>{E(m.Title)}</h1><p class=\"muted\">{E(community.Name)} · {E(t["closedOn"])} {E(m.ClosesAt[..10])} · {E(m.Kind)} · {E(m.Threshold)}</p>");
             body.Append($"<p>{(r.Passed == true ? $"<span class=\"ok\">{E(t["passed"])}</span>" : $"<span class=\"bad\">{E(t["failed"])}</span>")} · ")
@@ -433,12 +449,13 @@ public static class PublicEndpoints
             body.Append($"<div class=\"remark\">{E(m.Body)}</div>");
             static string A(Share s) => (s.Area / 100m).ToString("#,##0.00", CultureInfo.InvariantCulture);
             var totals = r.Totals;
-            body.Append(Table(["", t["area"], t["headcount"]], new (string, Share)[]
+            body.Append(Table([t["tally"], t["area"], t["headcount"]], new (string, Share)[]
             {
                 (t["eligible"], totals.Eligible), (t["participating"], totals.Participating), (t["yes"], totals.Yes), (t["no"], totals.No), (t["abstain"], totals.Abstain),
             }.Select(x => new[] { E(x.Item1), A(x.Item2), x.Item2.Headcount.ToString(CultureInfo.InvariantCulture) }), new HashSet<int> { 1, 2 }));
             body.Append($"<h2>{E(t["receiptsList"])}</h2>").Append(Table([t["receiptsList"], t["choice"]],
                 r.Receipts.Select(x => new[] { $"<span class=\"hash\">{E(x.ReceiptHash)}</span>", E(t[x.Choice]) })));
+            body.Append(await DecisionPages.ClosedMotionExtrasAsync(http, community, m, t));
             return (200, Page(t, m.Title, body.ToString(), SwitchHref(http, t)));
         });
     }
@@ -457,7 +474,9 @@ public static class PublicEndpoints
             entry.Size = 256;
             var found = await communities.FindAsync(c);
             var origins = found is null ? [] : (await register.TrustTermsAsync(found.Id))?.Terms.EmbedOrigins ?? [];
-            return StrictCsp + "; frame-ancestors " + (origins.Count == 0 ? "'none'" : string.Join(' ', origins));
+            // Terms stored before origins were checked pass through the same check: only well-formed ASCII origins reach the header.
+            var allowed = origins.Select(o => EmbedOrigin.TryNormalize(o, out var n, out _) ? n : null).OfType<string>().Distinct().ToList();
+            return StrictCsp + "; frame-ancestors " + (allowed.Count == 0 ? "'none'" : string.Join(' ', allowed));
         });
         http.Response.Headers.ContentSecurityPolicy = policy;
         return await Serve(http, cache, HtmlType, async () =>

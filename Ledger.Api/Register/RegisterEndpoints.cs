@@ -23,13 +23,16 @@ public sealed record ImportResult(int Imported, IReadOnlyList<long> UnitIds);
 
 public sealed record TrustTermsRequest(
     TrustTermsRequest.TrusteeDto? Trustee, TrustTermsRequest.RemunerationDto? Remuneration, TrustTermsRequest.ApprovalDto? Approval,
-    TrustTermsRequest.DisclosureDto? Disclosure, int? QueryAnswerDays, string[]? EmbedOrigins, TrustTermsRequest.LateFeeDto? LateFee, bool? FollowMajority)
+    TrustTermsRequest.DisclosureDto? Disclosure, int? QueryAnswerDays, string[]? EmbedOrigins, TrustTermsRequest.LateFeeDto? LateFee, bool? FollowMajority,
+    TrustTermsRequest.VotesDto? Votes = null)
 {
     public sealed record TrusteeDto(string? Name, string? CreditCode);
     public sealed record RemunerationDto(string? Kind, decimal? Percent, long? Amount);
     public sealed record ApprovalDto(long? SupervisorUpTo, long? CommitteeUpTo, int? ExpiryDays);
     public sealed record DisclosureDto(int? CloseDay, int? SignOffDays, string? ArrearsDetail);
     public sealed record LateFeeDto(int? DailyRatePermyriad, decimal? CapPercent);
+    /// <summary>Optional; missing fields take the defaults (notice 15 days, proposals answered within 30).</summary>
+    public sealed record VotesDto(int? NoticeDays, int? ProposalResponseDays);
 
     /// <summary>The document as PUT takes it, so a client can read, change and put it back.</summary>
     public static TrustTermsRequest From(TrustTerms t) => new(
@@ -39,7 +42,8 @@ public sealed record TrustTermsRequest(
         new DisclosureDto(t.Disclosure.CloseDay, t.Disclosure.SignOffDays, t.Disclosure.ArrearsDetail),
         t.QueryAnswerDays, t.EmbedOrigins.ToArray(),
         t.LateFee is { } lf ? new LateFeeDto(lf.DailyRatePermyriad, lf.CapBasisPoints / 100m) : null,
-        t.FollowMajority);
+        t.FollowMajority,
+        t.Votes is { } v ? new VotesDto(v.NoticeDays, v.ProposalResponseDays) : null);
 
     public TrustTerms ToTerms() => new(
         new TrustTerms.TrusteeInfo(Trustee!.Name!.Trim(), Trustee.CreditCode!.Trim()),
@@ -47,9 +51,10 @@ public sealed record TrustTermsRequest(
             Remuneration.Kind == "fixed" ? Remuneration.Amount : null),
         new TrustTerms.ApprovalTerms(Approval!.SupervisorUpTo!.Value, Approval.CommitteeUpTo!.Value, Approval.ExpiryDays!.Value),
         new TrustTerms.DisclosureTerms(Disclosure!.CloseDay!.Value, Disclosure.SignOffDays!.Value, Disclosure.ArrearsDetail!),
-        QueryAnswerDays!.Value, EmbedOrigins!.Select(o => o.TrimEnd('/')).ToList(),
+        QueryAnswerDays!.Value, EmbedOrigins!.Select(o => EmbedOrigin.TryNormalize(o, out var n, out _) ? n : o).Distinct(StringComparer.Ordinal).ToList(),
         LateFee is null ? null : new TrustTerms.LateFeeTerms(LateFee.DailyRatePermyriad!.Value, (int)(LateFee.CapPercent!.Value * 100)),
-        FollowMajority ?? false);
+        FollowMajority ?? false,
+        Votes is null ? null : new VoteTerms(Votes.NoticeDays ?? VoteTerms.DefaultNoticeDays, Votes.ProposalResponseDays ?? VoteTerms.DefaultProposalResponseDays));
 }
 
 public sealed class UnitValidator : AbstractValidator<UnitRequest>
@@ -82,7 +87,8 @@ public sealed class ActivateValidator : AbstractValidator<ActivateRequest>
     {
         RuleFor(r => r.InvitationCode).NotEmpty().MaximumLength(40);
         RuleFor(r => r.Login).NotEmpty().Matches("^[a-z0-9._@-]{3,64}$").WithMessage("3-64 of a-z, 0-9, '.', '_', '@', '-'.");
-        RuleFor(r => r.Password).NotEmpty().MinimumLength(10).MaximumLength(200);
+        RuleFor(r => r.Password).NotEmpty().MaximumLength(200)
+            .Must(p => PasswordPolicy.Problem(p) is null).WithMessage((_, p) => PasswordPolicy.Problem(p) ?? "");
     }
 }
 
@@ -118,8 +124,13 @@ public sealed class TrustTermsValidator : AbstractValidator<TrustTermsRequest>
         });
         RuleFor(r => r.QueryAnswerDays).NotNull().InclusiveBetween(1, 90);
         RuleFor(r => r.EmbedOrigins).NotNull().Must(o => o is null || o.Length <= 20);
-        RuleForEach(r => r.EmbedOrigins).Must(o => Uri.TryCreate(o, UriKind.Absolute, out var u) && u.Scheme is "https" or "http" && u.PathAndQuery == "/" && o.Length <= 200)
-            .WithMessage("An origin such as https://sq.example.cn.");
+        RuleForEach(r => r.EmbedOrigins).Must(o => EmbedOrigin.TryNormalize(o, out _, out _))
+            .WithMessage((r, o) => EmbedOrigin.TryNormalize(o, out _, out var why) ? "" : $"'{o}': {why}");
+        When(r => r.Votes is not null, () =>
+        {
+            RuleFor(r => r.Votes!.NoticeDays).InclusiveBetween(1, 90);
+            RuleFor(r => r.Votes!.ProposalResponseDays).InclusiveBetween(1, 365);
+        });
         When(r => r.LateFee is not null, () =>
         {
             RuleFor(r => r.LateFee!.DailyRatePermyriad).NotNull().InclusiveBetween(1, 100);
@@ -127,6 +138,8 @@ public sealed class TrustTermsValidator : AbstractValidator<TrustTermsRequest>
         });
     }
 }
+
+public sealed record TrustTermsDto(int Version, TrustTermsRequest Terms);
 
 public static class RegisterEndpoints
 {
@@ -136,11 +149,11 @@ public static class RegisterEndpoints
     public static IEndpointRouteBuilder MapRegister(this IEndpointRouteBuilder app)
     {
         var group = app.MapCommunityGroup().WithTags("Register");
-        group.MapPut("/trust-terms", SetTrustTerms).Validate<TrustTermsRequest>().Allow(Roles.CommunityAdmin);
-        group.MapGet("/trust-terms", GetTrustTerms).Allow(Roles.Community);
+        group.MapPut("/trust-terms", SetTrustTerms).Validate<TrustTermsRequest>().Allow(Roles.CommunityAdmin).Produces<TrustTermsDto>();
+        group.MapGet("/trust-terms", GetTrustTerms).Allow(Roles.Community).Produces<TrustTermsDto>();
         group.MapPost("/units", AddUnit).Validate<UnitRequest>().Allow(Roles.CommunityAdmin).Produces<UnitDto>(201);
         group.MapPost("/units/import", Import).Allow(Roles.CommunityAdmin).WithMetadata(new RequestSizeLimitAttribute(16 * 1024 * 1024)).Accepts<string>("text/csv").Produces<ImportResult>(201);
-        group.MapGet("/units", Units).Allow(Roles.Staff.Append(Roles.CommunityAdmin).ToArray());
+        group.MapGet("/units", Units).Allow(Roles.Staff.Append(Roles.CommunityAdmin).ToArray()).Produces<Page<UnitDto>>();
         group.MapPost("/owners", AddOwner).Validate<OwnerRequest>().Allow(Roles.CommunityAdmin).Produces<OwnerDto>(201);
         group.MapPost("/owners/{ownerId:long}/invitations", Invite).Allow(Roles.CommunityAdmin).Produces<InvitationDto>(201);
 
@@ -153,13 +166,13 @@ public static class RegisterEndpoints
         writes.RunAsync(http, request, async scope =>
         {
             var version = await register.SetTrustTermsAsync(scope, request.ToTerms());
-            return Result<object>.From(new { version, terms = TrustTermsRequest.From(request.ToTerms()) });
+            return Result<TrustTermsDto>.From(new TrustTermsDto(version, TrustTermsRequest.From(request.ToTerms())));
         }, StatusCodes.Status200OK);
 
     private static async Task<IResult> GetTrustTerms(CurrentCommunity current, RegisterBook register)
     {
         var terms = await register.TrustTermsAsync(current.Community.Id);
-        return terms is { } t ? TypedResults.Ok(new { version = t.Version, terms = TrustTermsRequest.From(t.Terms) }) : Problems.NotFound("Trust terms");
+        return terms is { } t ? TypedResults.Ok(new TrustTermsDto(t.Version, TrustTermsRequest.From(t.Terms))) : Problems.NotFound("Trust terms");
     }
 
     private static Task<IResult> AddUnit(UnitRequest request, HttpContext http, Writes writes, RegisterBook register) =>
@@ -235,8 +248,8 @@ public static class RegisterEndpoints
             var building = Field(0);
             var number = Field(1);
             var use = Field(2);
-            if (building.Length is 0 or > 40 || building.Any(char.IsControl)) Error("building", "1 to 40 characters.");
-            if (number.Length is 0 or > 40 || number.Any(char.IsControl)) Error("number", "1 to 40 characters.");
+            if (building.Length is 0 or > 40 || TextGuard.Problem(building, multiLine: false) is not null) Error("building", "1 to 40 characters; no control or bidirectional characters.");
+            if (number.Length is 0 or > 40 || TextGuard.Problem(number, multiLine: false) is not null) Error("number", "1 to 40 characters; no control or bidirectional characters.");
             if (!UnitUses.IsValid(use)) Error("use", "A lowercase word: [a-z_]{1,20}.");
             long area = 0;
             if (!decimal.TryParse(Field(3), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var m2) || !Domain.Model.Fees.TryArea(m2, out area))
@@ -249,7 +262,7 @@ public static class RegisterEndpoints
             {
                 owner = Field(6);
                 ownerKind = Field(7).Length == 0 ? OwnerKinds.Person : Field(7);
-                if (owner.Length > 100 || owner.Any(char.IsControl)) Error("owner", "At most 100 characters.");
+                if (owner.Length > 100 || TextGuard.Problem(owner, multiLine: false) is not null) Error("owner", "At most 100 characters; no control or bidirectional characters.");
                 if (!OwnerKinds.All.Contains(ownerKind)) Error("ownerKind", "person, organisation or developer.");
             }
             if (building.Length > 0 && number.Length > 0)

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Dapper;
 using FluentValidation;
 using Ledger.Api.Fees;
 using Ledger.Api.Infrastructure;
@@ -13,7 +12,7 @@ public sealed record SpendingRequestBody(string? Payee, long? Amount, string? Ac
 public sealed record DecisionBody(string? Decision, string? Comment);
 public sealed record PaymentBody(string? PaidAt, string? BankRef, string? Voucher);
 public sealed record AccrualBody(string? Month);
-public sealed record QueryBody(string? Subject, string? SubjectId, string? Question);
+public sealed record QueryBody(string? Subject, [property: System.Text.Json.Serialization.JsonConverter(typeof(StringOrInteger))] string? SubjectId, string? Question);
 public sealed record AnswerBody(string? Answer);
 
 public sealed class SpendingRequestValidator : AbstractValidator<SpendingRequestBody>
@@ -72,25 +71,27 @@ public sealed class AnswerValidator : AbstractValidator<AnswerBody>
     public AnswerValidator() => RuleFor(r => r.Answer).NotEmpty().MaximumLength(8000);
 }
 
+public sealed record AccrualDto(string Month, long Amount, long Basis, long? Seq, bool Created);
+
 public static class SpendingEndpoints
 {
     public static IEndpointRouteBuilder MapSpending(this IEndpointRouteBuilder app)
     {
         var group = app.MapCommunityGroup().WithTags("Spending");
-        group.MapPost("/attachments", Upload).Allow(Roles.StaffAndSupervisor)
-            .WithMetadata(new RequestSizeLimitAttribute(SpendingBook.MaxAttachmentBytes + 1024 * 1024));
-        group.MapGet("/attachments/{sha256}", Download).Allow(Roles.Community);
-        group.MapPost("/spending-requests", File).Validate<SpendingRequestBody>().Allow(Roles.Staff);
-        group.MapGet("/spending-requests", List).Allow(Roles.StaffAndOversight);
-        group.MapGet("/spending-requests/{id:long}", Get).Allow(Roles.StaffAndOversight);
-        group.MapPost("/spending-requests/{id:long}/decisions", Decide).Validate<DecisionBody>().Allow(Roles.Supervisor, Roles.Committee);
-        group.MapPost("/spending-requests/{id:long}/payment", Pay).Validate<PaymentBody>().Allow(Roles.Staff);
-        group.MapPost("/spending-requests/{id:long}/cancel", Cancel).Allow(Roles.Staff);
-        group.MapPost("/remuneration-accruals", Accrue).Validate<AccrualBody>().Allow(Roles.TrusteeManager);
-        group.MapPost("/queries", Ask).Validate<QueryBody>().Allow(Roles.Owner, Roles.Supervisor);
-        group.MapPost("/queries/{id:long}/answer", Answer).Validate<AnswerBody>().Allow(Roles.Staff);
-        group.MapGet("/queries", ListQueries).Allow(Roles.Community);
-        group.MapGet("/audit", Audit).Allow(Roles.StaffAndOversight);
+        group.MapPost("/attachments", Upload).Allow(Roles.StaffAndOversight) // the committee uploads paper ballots' scans
+            .WithMetadata(new RequestSizeLimitAttribute(SpendingBook.MaxAttachmentBytes + 1024 * 1024)).Produces<AttachmentView>(201);
+        group.MapGet("/attachments/{sha256}", Download).Allow(Roles.Community).Produces<Stream>(200, "application/pdf", "image/png", "image/jpeg");
+        group.MapPost("/spending-requests", File).Validate<SpendingRequestBody>().Allow(Roles.Staff).Produces<SpendingRequestView>(201);
+        group.MapGet("/spending-requests", List).Allow(Roles.StaffAndOversight).Produces<Page<SpendingRequestView>>();
+        group.MapGet("/spending-requests/{id:long}", Get).Allow(Roles.StaffAndOversight).Produces<SpendingRequestView>();
+        group.MapPost("/spending-requests/{id:long}/decisions", Decide).Validate<DecisionBody>().Allow(Roles.Supervisor, Roles.Committee).Produces<SpendingRequestView>();
+        group.MapPost("/spending-requests/{id:long}/payment", Pay).Validate<PaymentBody>().Allow(Roles.Staff).Produces<SpendingRequestView>(201);
+        group.MapPost("/spending-requests/{id:long}/cancel", Cancel).Allow(Roles.Staff).Produces<SpendingRequestView>();
+        group.MapPost("/remuneration-accruals", Accrue).Validate<AccrualBody>().Allow(Roles.TrusteeManager).Produces<AccrualDto>();
+        group.MapPost("/queries", Ask).Validate<QueryBody>().Allow(Roles.Owner, Roles.Supervisor).Produces<QueryView>(201);
+        group.MapPost("/queries/{id:long}/answer", Answer).Validate<AnswerBody>().Allow(Roles.Staff).Produces<QueryView>();
+        group.MapGet("/queries", ListQueries).Allow(Roles.Community).Produces<Page<QueryView>>();
+        group.MapGet("/audit", Audit).Allow([.. Roles.StaffAndOversight, Roles.PlatformAdmin]).Produces<Page<AuditRecord>>();
         return app;
     }
 
@@ -124,42 +125,38 @@ public static class SpendingEndpoints
         return TypedResults.File(f.Content, f.ContentType, $"{sha256[..12]}{(f.ContentType == "application/pdf" ? ".pdf" : f.ContentType == "image/png" ? ".png" : ".jpg")}");
     }
 
-    private static Task<IResult> File(SpendingRequestBody body, HttpContext http, Writes writes, SpendingBook spending) =>
-        writes.RunAsync(http, body, async scope => await spending.FileAsync(scope,
+    // Filing and paying depend on motions' outcomes (the budget in force, a passed spending vote): the
+    // motions whose time has come are persisted first, each in its own transaction.
+    private static async Task<IResult> File(SpendingRequestBody body, HttpContext http, Writes writes, SpendingBook spending, CurrentCommunity current,
+        MotionBook motions, CommunityWriter writer)
+    {
+        await motions.AdvanceDueAsync(current.Community, writer);
+        return await writes.RunAsync(http, body, async scope => await spending.FileAsync(scope,
             new NewSpendingRequest(body.Payee!.Trim(), body.Amount!.Value, body.Account!, body.BudgetLine, body.Description!.Trim(), body.Attachments!)));
+    }
 
-    private static async Task<IResult> List(string? status, CurrentCommunity current, SpendingBook spending, CommunityWriter writer)
+    // Reads derive expiry from the clock and never write; the job and the writes persist it.
+    private static async Task<IResult> List(string? status, CurrentCommunity current, SpendingBook spending, TimeProvider clock)
     {
         if (status is not null && !new[] { "pending", "approved", "rejected", "cancelled", "expired", "paid" }.Contains(status))
             return Problems.Validation("status", "pending, approved, rejected, cancelled, expired or paid.");
-        await ExpireAsync(current.Community, writer);
-        return TypedResults.Ok(new Page<SpendingRequestView>(await spending.ListAsync(current.Community.Id, status), null));
+        return TypedResults.Ok(new Page<SpendingRequestView>(await spending.ListAsync(current.Community.Id, status, clock.GetUtcNow()), null));
     }
 
-    private static async Task<IResult> Get(long id, CurrentCommunity current, SpendingBook spending, CommunityWriter writer, LedgerDatabase db)
-    {
-        await ExpireAsync(current.Community, writer);
-        await using var connection = await db.OpenAsync();
-        return await spending.GetAsync(connection, null, current.Community.Id, id) is { } r ? TypedResults.Ok(r) : Problems.NotFound($"Spending request {id}");
-    }
-
-    /// <summary>Expiry follows the clock: whoever looks first after a deadline (or the job) expires the request.</summary>
-    internal static Task ExpireAsync(CommunityInfo community, CommunityWriter writer) =>
-        writer.DoAsync(community, null, async scope =>
-        {
-            await SpendingBook.ExpireDueAsync(scope);
-            return null;
-        });
+    private static async Task<IResult> Get(long id, CurrentCommunity current, SpendingBook spending, TimeProvider clock) =>
+        await spending.GetAsync(current.Community.Id, id, clock.GetUtcNow()) is { } r ? TypedResults.Ok(r) : Problems.NotFound($"Spending request {id}");
 
     private static Task<IResult> Decide(long id, DecisionBody body, HttpContext http, Writes writes, SpendingBook spending, CurrentCommunity current) =>
         writes.RunAsync(http, body, async scope => await spending.DecideAsync(scope, id, current.UserId, current.Roles, body.Decision!, body.Comment!.Trim()),
             StatusCodes.Status200OK);
 
-    private static Task<IResult> Pay(long id, PaymentBody body, HttpContext http, Writes writes, SpendingBook spending, CurrentCommunity current)
+    private static async Task<IResult> Pay(long id, PaymentBody body, HttpContext http, Writes writes, SpendingBook spending, CurrentCommunity current,
+        MotionBook motions, CommunityWriter writer)
     {
+        await motions.AdvanceDueAsync(current.Community, writer);
         Moment.TryDate(body.PaidAt, current.Community.Zone, out var paidOn);
         // The bank reference identifies the payment: a retry replays it, another payment of a paid request is 409 already_paid.
-        return writes.RunAsync(http, body, async scope => await spending.PayAsync(scope, id, paidOn, body.BankRef!, body.Voucher),
+        return await writes.RunAsync(http, body, async scope => await spending.PayAsync(scope, id, paidOn, body.BankRef!, body.Voucher),
             naturalKey: $"spending-payment:{id}:{body.BankRef}");
     }
 
@@ -172,7 +169,7 @@ public static class SpendingEndpoints
             var result = await spending.AccrueRemunerationAsync(scope, Month.Parse(body.Month!));
             if (!result.Ok) return result.Failure!;
             var (amount, basis, seq, created) = result.Value;
-            return Result<object>.From(new { month = body.Month, amount, basis, seq, created });
+            return Result<AccrualDto>.From(new AccrualDto(body.Month!, amount, basis, seq, created));
         }, statusOf: _ => StatusCodes.Status200OK);
 
     private static Task<IResult> Ask(QueryBody body, HttpContext http, Writes writes, InquiryBook queries) =>
@@ -183,18 +180,17 @@ public static class SpendingEndpoints
 
     private static async Task<IResult> ListQueries(string? status, CurrentCommunity current, InquiryBook queries, TimeProvider clock)
     {
-        if (status is not (null or "open" or "answered" or "overdue")) return Problems.Validation("status", "open, answered or overdue.");
+        if (status is not null && !QueryLoop.Statuses.Contains(status)) return Problems.Validation("status", string.Join(", ", QueryLoop.Statuses) + ".");
         return TypedResults.Ok(new Page<QueryView>(await queries.ListAsync(current.Community, clock.GetUtcNow(), status), null));
     }
 
-    private static async Task<IResult> Audit(int? limit, string? after, CurrentCommunity current, LedgerDatabase db)
+    /// <summary>The audit trail. Client addresses are personal data: only platform admins (who answer for abuse) see them.</summary>
+    private static async Task<IResult> Audit(int? limit, string? after, HttpContext http, CurrentCommunity current, AuditBook audit)
     {
+        var addresses = http.User.IsPlatformAdmin();
         if (!Paging.TryRead(limit, after, out var take, out var afterId, out var problem)) return problem!;
-        await using var connection = await db.OpenAsync();
-        var rows = (await connection.QueryAsync<(long Id, long? UserId, string Action, string Subject, string Detail, string? Address, string At)>($"""
-            SELECT id, user_id, action, subject, detail, address, at FROM audit_log WHERE community_id = @Id AND id > @afterId ORDER BY id LIMIT {take}
-            """, new { current.Community.Id, afterId })).ToList();
-        return TypedResults.Ok(new Page<object>(rows.Select(r => (object)new { r.Id, r.UserId, r.Action, r.Subject, r.Detail, r.Address, r.At }).ToList(),
+        var rows = await audit.PageAsync(current.Community.Id, afterId, take);
+        return TypedResults.Ok(new Page<AuditRecord>(addresses ? rows : rows.Select(r => r with { Address = null }).ToList(),
             rows.Count == take ? rows[^1].Id.ToString(CultureInfo.InvariantCulture) : null));
     }
 }

@@ -29,11 +29,11 @@ public static class StatementEndpoints
     public static IEndpointRouteBuilder MapStatements(this IEndpointRouteBuilder app)
     {
         var group = app.MapCommunityGroup().WithTags("Statements");
-        group.MapGet("/statements", List).Allow(Roles.Community);
-        group.MapGet("/statements/{period}", Get).Allow(Roles.Community);
-        group.MapPost("/statements/{period}/remarks", Remark).Validate<RemarkBody>().Allow(Roles.Supervisor);
-        group.MapPost("/statements/{period}/publish", Publish).Allow(Roles.CommunityAdmin);
-        group.MapPost("/statements/{period}/corrections", Correct).Validate<CorrectionBody>().Allow(Roles.CommunityAdmin);
+        group.MapGet("/statements", List).Allow(Roles.Community).Produces<Page<StatementSummary>>();
+        group.MapGet("/statements/{period}", Get).Allow(Roles.Community).Produces<System.Text.Json.Nodes.JsonObject>();
+        group.MapPost("/statements/{period}/remarks", Remark).Validate<RemarkBody>().Allow(Roles.Supervisor).Produces<StatementSummary>(201);
+        group.MapPost("/statements/{period}/publish", Publish).Allow(Roles.CommunityAdmin).Produces<StatementSummary>();
+        group.MapPost("/statements/{period}/corrections", Correct).Validate<CorrectionBody>().Allow(Roles.CommunityAdmin).Produces<StatementSummary>(201);
         return app;
     }
 
@@ -47,7 +47,7 @@ public static class StatementEndpoints
         var drafts = current.Has(Roles.StaffAndSupervisor);
         var all = await statements.ListAsync(current.Community.Id, drafts);
         var match = all.Where(s => s.Period == period && (version is null || s.Version == version)).OrderByDescending(s => s.Version).FirstOrDefault();
-        return match is null ? Problems.NotFound($"Statement {period}") : Results.Text(match.ToJson().ToJsonString(), "application/json");
+        return match is null ? Problems.NotFound($"Statement {period}") : Results.Text(Domain.Model.CanonicalJson.Serialize(match.ToJson()), "application/json");
     }
 
     private static bool TryPeriod(string text, CurrentCommunity current, out Period period) =>

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Ledger.Domain.Model;
-using Ledger.Domain.Store;
 
 namespace Ledger.Api.Verification;
 
@@ -72,7 +71,7 @@ public static class Verifier
             var period = doc["period"]!.GetValue<string>();
             var name = $"statement {period} v{doc["version"]}";
             var hash = doc["hash"]?.GetValue<string>();
-            if (StatementBook.HashOfPublished(doc) != hash) problems.Add($"{name}: its content does not hash to its published hash {hash}");
+            if (FrozenStatement.HashOfPublished(doc) != hash) problems.Add($"{name}: its content does not hash to its published hash {hash}");
             if (hash != s["hash"]!.GetValue<string>()) problems.Add($"{name}: the index lists hash {s["hash"]}, the statement says {hash}");
             var seq = doc["seq"]!.GetValue<long>();
             if (!chainAt.TryGetValue(seq, out var atSeq)) problems.Add($"{name}: the journal has no entry {seq}");
@@ -117,6 +116,44 @@ public static class Verifier
         return new VerificationReport(problems.Count == 0, expected - 1, statements.Count, problems);
     }
 
+    /// <summary>
+    /// An owner's check of their own hidden entries: each item of <c>GET …/units/{u}/entries</c> (the
+    /// feed's shape, <c>entry</c> with its salt) must hash to its <c>entryHash</c>, name its sequence, and
+    /// be the very hash the public feed publishes at that sequence. Run after <see cref="VerifyAsync"/>,
+    /// which checks the public chain those hashes sit in.
+    /// </summary>
+    public static async Task<VerificationReport> VerifyUnitAsync(HttpClient http, string communityUrl, string unitEntriesUrl, string? token, CancellationToken ct = default)
+    {
+        var problems = new List<string>();
+        var baseUrl = communityUrl.TrimEnd('/');
+        long count = 0;
+        string? after = null;
+        do
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, unitEntriesUrl + (unitEntriesUrl.Contains('?') ? "&" : "?") + "limit=500" + (after is null ? "" : $"&after={after}"));
+            if (token is not null) request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            using var response = await http.SendAsync(request, ct);
+            if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"GET {request.RequestUri}: {(int)response.StatusCode}");
+            var page = JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))!.AsObject();
+            foreach (var node in page["items"]!.AsArray())
+            {
+                count++;
+                var seq = node!["seq"]!.GetValue<long>();
+                var entryHash = node["entryHash"]!.GetValue<string>();
+                if (node["entry"] is not JsonObject entry) { problems.Add($"entry {seq}: no content"); continue; }
+                var recomputed = CanonicalJson.Sha256Hex(entry);
+                if (recomputed != entryHash) problems.Add($"entry {seq}: its content hashes to {recomputed}, the answer says {entryHash}");
+                if (entry["seq"]?.GetValue<long>() != seq) problems.Add($"entry {seq}: the content names sequence {entry["seq"]}");
+                var published = (await GetJsonAsync(http, $"{baseUrl}/journal?after={seq - 1}&limit=1", ct))["items"]!.AsArray().FirstOrDefault();
+                if (published?["seq"]?.GetValue<long>() != seq) problems.Add($"entry {seq}: the public feed has no entry {seq}");
+                else if (published["entryHash"]!.GetValue<string>() != recomputed)
+                    problems.Add($"entry {seq}: the public feed publishes {published["entryHash"]}, your entry hashes to {recomputed}");
+            }
+            after = page["next"] is JsonValue next ? next.GetValue<string>() : null;
+        } while (after is not null);
+        return new VerificationReport(problems.Count == 0, count, 0, problems);
+    }
+
     private static void Collect(JsonObject entry, long seq, Dictionary<string, MonthFigures> months, Dictionary<long, JsonObject> payouts)
     {
         var month = entry["date"]!.GetValue<string>()[..7];
@@ -126,9 +163,9 @@ public static class Verifier
             var account = line!["account"]!.GetValue<string>();
             var debit = line["debit"]?.GetValue<long>() ?? 0;
             var credit = line["credit"]?.GetValue<long>() ?? 0;
-            if (account == FeeBook.Bank && credit > 0) { f.BankCredits += credit; payouts[seq] = entry; }
-            if (account == SpendingBook.RemunerationExpense) f.Remuneration += debit - credit;
-            if (account.StartsWith("52", StringComparison.Ordinal)) f.Revenue[account] = f.Revenue.GetValueOrDefault(account) + credit - debit;
+            if (account == AccountCodes.Bank && credit > 0) { f.BankCredits += credit; payouts[seq] = entry; }
+            if (account == AccountCodes.RemunerationExpense) f.Remuneration += debit - credit;
+            if (AccountCodes.IsPublicRevenue(account)) f.Revenue[account] = f.Revenue.GetValueOrDefault(account) + credit - debit;
         }
     }
 
@@ -144,14 +181,24 @@ public static class Verifier
         return JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))!.AsObject();
     }
 
-    /// <summary><c>dotnet run --project Ledger.Api -- verify http://host/p/community</c>: prints the verdict, exits 0 when everything checks out.</summary>
-    public static async Task<int> RunCliAsync(string url)
+    /// <summary>
+    /// <c>dotnet run --project Ledger.Api -- verify http://host/p/community [--unit http://host/api/v1/communities/c/units/u/entries]</c>:
+    /// prints the verdict, exits 0 when everything checks out. With <c>--unit</c> (and the owner's bearer token in
+    /// <c>LEDGER_TOKEN</c>) it also checks that unit's hidden entries against the public feed.
+    /// </summary>
+    public static async Task<int> RunCliAsync(string url, string? unitEntriesUrl = null)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
         try
         {
             var report = await VerifyAsync(http, url);
             Console.WriteLine($"{url}: {report.Entries} entries, {report.Statements} published statements checked.");
+            if (unitEntriesUrl is not null)
+            {
+                var unit = await VerifyUnitAsync(http, url, unitEntriesUrl, Environment.GetEnvironmentVariable("LEDGER_TOKEN"));
+                Console.WriteLine($"{unitEntriesUrl}: {unit.Entries} of your entries checked against the public feed.");
+                report = report with { Ok = report.Ok && unit.Ok, Problems = [.. report.Problems, .. unit.Problems] };
+            }
             foreach (var p in report.Problems) Console.WriteLine($"  FAIL {p}");
             Console.WriteLine(report.Ok ? "OK: the chain and every published statement verify." : $"FAILED: {report.Problems.Count} problem(s).");
             return report.Ok ? 0 : 1;

@@ -64,3 +64,26 @@ public static class DefaultChart
 
     public static string FundName(string fund) => fund == Funds.Common ? "共有基金" : "专项维修资金";
 }
+
+/// <summary>
+/// The accounts the code itself speaks of, by name: the money flows, statements, integrity check
+/// and verifier use these, never the digits (the chart above gives their names and funds).
+/// </summary>
+public static class AccountCodes
+{
+    public const string Bank = "1002";
+    public const string MaintenanceBank = "1003";
+    public const string Receivable = "1122";
+    public const string Prepaid = "2203";
+    public const string SupplierPayables = "2202";
+    public const string RemunerationPayable = "2211";
+    public const string Deposits = "2241";
+    public const string FeeIncome = "5101";
+    /// <summary>Public revenue is every income account under 52 (parking, advertising, rent, interest, other).</summary>
+    public const string PublicRevenuePrefix = "52";
+    /// <summary>Late fees are public revenue of the "other" kind.</summary>
+    public const string LateFeeIncome = "5299";
+    public const string RemunerationExpense = "6201";
+
+    public static bool IsPublicRevenue(string code) => code.StartsWith(PublicRevenuePrefix, StringComparison.Ordinal);
+}

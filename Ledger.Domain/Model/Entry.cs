@@ -10,10 +10,17 @@ public sealed record EntryLine(string Account, long? Debit, long? Credit, long? 
     public bool IsDebit => Debit is not null;
 }
 
-/// <summary>A journal entry as the public feed shows it under <c>entry</c>.</summary>
+/// <summary>
+/// A journal entry as the public feed shows it under <c>entry</c>. An owner-specific entry carries
+/// <paramref name="Salt"/>: 128 random bits inside its canonical form, so its published hash cannot be
+/// matched by trying every unit, amount and date (DESIGN.md section 6, "A hidden entry must stay hidden").
+/// </summary>
 public sealed record Entry(string Community, long Seq, DateOnly Date, string Memo, string Fund,
-    IReadOnlyList<EntryLine> Lines, long? Reverses)
+    IReadOnlyList<EntryLine> Lines, long? Reverses, string? Salt = null)
 {
+    /// <summary>A fresh salt: 16 random bytes as 32 lowercase hex characters.</summary>
+    public static string NewSalt() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
     /// <summary>The object whose RFC 8785 form is hashed (guarantee 3). No hashes inside.</summary>
     public JsonObject ToCanonicalObject()
     {
@@ -36,6 +43,7 @@ public sealed record Entry(string Community, long Seq, DateOnly Date, string Mem
             ["lines"] = lines,
         };
         if (Reverses is { } r) entry["reverses"] = r;
+        if (Salt is not null) entry["salt"] = Salt;
         return entry;
     }
 

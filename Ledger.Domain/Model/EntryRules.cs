@@ -8,6 +8,14 @@ public static class EntryKinds
 {
     public const string Manual = "manual";
     public const string Reversal = "reversal";
+    // Written by the money flows (FeeBook, SpendingBook); only manual entries, reversals and receipts can be reversed.
+    public const string Bill = "bill";
+    public const string LateFee = "late_fee";
+    public const string PrepaymentApplied = "prepayment_applied";
+    public const string Payment = "payment";
+    public const string Receipt = "receipt";
+    public const string Spending = "spending";
+    public const string Remuneration = "remuneration";
 }
 
 /// <summary>

@@ -82,6 +82,7 @@ public static class Codes
     public const string UnknownAttachment = "unknown_attachment";
     public const string ExceedsPayable = "exceeds_payable";
     public const string SelfApproval = "self_approval";
+    public const string TrusteeCannotApprove = "trustee_cannot_approve";
     public const string AlreadyDecided = "already_decided";
     public const string RequestNotPending = "request_not_pending";
     public const string NotApproved = "not_approved";
@@ -92,4 +93,14 @@ public static class Codes
     public const string StatementPublished = "statement_published";
     public const string StatementNotPublished = "statement_not_published";
     public const string EarlierStatementUnpublished = "earlier_statement_unpublished";
+
+    public const string NotTheAsker = "not_the_asker";
+    public const string QueryNotAnswered = "query_not_answered";
+    public const string AlreadyRated = "already_rated";
+    public const string QueryClosed = "query_closed";
+    public const string QueryNotEscalated = "query_not_escalated";
+    public const string EvaluationNotOpen = "evaluation_not_open";
+    public const string EvaluationNotClosed = "evaluation_not_closed";
+    public const string EvaluationScoresInvalid = "evaluation_scores_invalid";
+    public const string EvaluationDatesInvalid = "evaluation_dates_invalid";
 }

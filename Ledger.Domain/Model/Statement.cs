@@ -80,7 +80,16 @@ public sealed record ArrearsFigures(long UnitsInArrears, long Amount, long Bille
 
 public sealed record PayableFigures(long Suppliers, long Remuneration, long Deposits);
 
-public sealed record QueryFigures(long Opened, long Answered, long OpenAtEnd);
+/// <summary>
+/// The period's queries. The loop's figures and the questions with their answers were added later:
+/// absent (null) in statements built before, so those keep their hash.
+/// </summary>
+public sealed record QueryFigures(long Opened, long Answered, long OpenAtEnd, long? AnsweredInTime = null, long? RatedSatisfied = null,
+    long? Escalated = null, IReadOnlyList<QueryItemFigure>? Items = null);
+
+/// <summary>A query as a statement publishes it, as it stood at the period's end; never who asked.</summary>
+public sealed record QueryItemFigure(long Id, string Subject, string SubjectId, string Question, string AskedAt, string? Answer, string? AnsweredAt,
+    string Status, string? EscalatedBecause, string? Finding, bool? Upheld);
 
 public sealed record RemarkFigure(string Role, string Text, string At);
 

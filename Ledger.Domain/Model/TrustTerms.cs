@@ -12,7 +12,8 @@ public sealed record TrustTerms(
     int QueryAnswerDays,
     IReadOnlyList<string> EmbedOrigins,
     TrustTerms.LateFeeTerms? LateFee,
-    bool FollowMajority)
+    bool FollowMajority,
+    VoteTerms? Votes = null)
 {
     public sealed record TrusteeInfo(string Name, string CreditCode);
 

@@ -53,13 +53,19 @@ public static class VoterRegister
         var voters = new Dictionary<string, (long Area, IReadOnlyList<long> Owners)>(StringComparer.Ordinal);
         foreach (var unit in units)
         {
-            var developer = unit.OwnerIds.Count == 0 || !unit.Delivered;
-            var owners = developer ? unit.DeveloperOwnerIds : unit.OwnerIds.Distinct().Order().ToList();
-            var key = developer ? DeveloperKey : "owners:" + string.Join(',', owners);
+            var (key, owners) = VoterOf(unit);
             var previous = voters.GetValueOrDefault(key);
             voters[key] = (previous.Area + unit.AreaCentiM2, owners);
         }
         return voters.Select(v => new Voter(v.Key, v.Value.Area, v.Value.Owners)).OrderBy(v => v.Key, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>The voter a unit belongs to: its key and the owners who may vote for it.</summary>
+    public static (string Key, IReadOnlyList<long> OwnerIds) VoterOf(RegisterUnit unit)
+    {
+        var developer = unit.OwnerIds.Count == 0 || !unit.Delivered;
+        var owners = developer ? unit.DeveloperOwnerIds : unit.OwnerIds.Distinct().Order().ToList();
+        return (developer ? DeveloperKey : "owners:" + string.Join(',', owners), owners);
     }
 }
 

@@ -186,8 +186,9 @@ public sealed class BudgetBook(LedgerDatabase db)
     /// <summary>
     /// Per expense line: the budget, what open spending requests reserve, what was spent in the fiscal
     /// year (the line's account and its sub-accounts, from the per-month balances), and what is left.
+    /// A pending request past its expiry reserves nothing, whether or not the job has marked it expired.
     /// </summary>
-    public async Task<IReadOnlyList<ExecutionLine>> ExecutionAsync(CommunityInfo community, BudgetView budget, WriteScope? scope = null)
+    public async Task<IReadOnlyList<ExecutionLine>> ExecutionAsync(CommunityInfo community, BudgetView budget, DateTimeOffset now, WriteScope? scope = null)
     {
         await using var own = scope is null ? await db.OpenAsync() : null;
         var connection = scope?.Connection ?? own!;
@@ -199,8 +200,9 @@ public sealed class BudgetBook(LedgerDatabase db)
             """, new { community.Id, From = from.ToString(), To = to.ToString() }, tx)).ToList();
         var reserved = (await connection.QueryAsync<(string Line, long Amount)>("""
             SELECT budget_line, CAST(SUM(amount_fen) AS BIGINT) FROM spending_requests
-            WHERE community_id = @Id AND fiscal_year = @FiscalYear AND kind = 'expense' AND status IN ('pending', 'approved') GROUP BY budget_line
-            """, new { community.Id, budget.FiscalYear }, tx)).ToDictionary(r => r.Line, r => r.Amount);
+            WHERE community_id = @Id AND fiscal_year = @FiscalYear AND kind = 'expense'
+              AND (status = 'approved' OR (status = 'pending' AND expires_at > @at)) GROUP BY budget_line
+            """, new { community.Id, budget.FiscalYear, at = Dates.Instant(scope?.Now ?? now) }, tx)).ToDictionary(r => r.Line, r => r.Amount);
         return budget.Lines.Select(line =>
         {
             var s = spent.Where(x => x.Account.StartsWith(line.Account, StringComparison.Ordinal)).Sum(x => x.Net);

@@ -14,8 +14,9 @@ public static class Bulk
     /// <param name="insert">"INSERT INTO t (a, b, c)"</param>
     /// <param name="rows">one value array per row, in the column order of <paramref name="insert"/></param>
     /// <param name="suffix">anything after the VALUES list, e.g. an ON CONFLICT clause</param>
-    public static Task InsertAsync(WriteScope scope, string insert, IReadOnlyList<object?[]> rows, string suffix = "") =>
-        ExecuteAsync(scope, insert + " VALUES", rows, suffix);
+    /// <param name="textColumns">columns (by position) that are text even when null in every row</param>
+    public static Task InsertAsync(WriteScope scope, string insert, IReadOnlyList<object?[]> rows, string suffix = "", params int[] textColumns) =>
+        ExecuteAsync(scope, insert + " VALUES", rows, suffix, textColumns, []);
 
     /// <summary>
     /// Adds <c>amount</c> to <c>paid_fen</c> of each bill <c>id</c> of the rows (id, amount): one statement
@@ -32,12 +33,15 @@ public static class Bulk
                 """, ("community", scope.Community.Id));
 
     /// <summary><paramref name="before"/> (…), (…), … <paramref name="after"/>, in chunks under the engines' parameter limits.</summary>
-    public static async Task ExecuteAsync(WriteScope scope, string before, IReadOnlyList<object?[]> rows, string after, params (string Name, object Value)[] fixedParameters)
+    public static Task ExecuteAsync(WriteScope scope, string before, IReadOnlyList<object?[]> rows, string after, params (string Name, object Value)[] fixedParameters) =>
+        ExecuteAsync(scope, before, rows, after, [], fixedParameters);
+
+    private static async Task ExecuteAsync(WriteScope scope, string before, IReadOnlyList<object?[]> rows, string after, int[] textColumns, (string Name, object Value)[] fixedParameters)
     {
         if (rows.Count == 0) return;
         var columns = rows[0].Length;
-        // A column that is null in every row still needs a type for PostgreSQL: ours are all bigint ids.
-        var types = Enumerable.Range(0, columns).Select(j => TypeOf(rows.Select(r => r[j]).FirstOrDefault(v => v is not null))).ToArray();
+        // A column that is null in every row still needs a type for PostgreSQL: bigint ids unless named as text.
+        var types = Enumerable.Range(0, columns).Select(j => textColumns.Contains(j) ? DbType.String : TypeOf(rows.Select(r => r[j]).FirstOrDefault(v => v is not null))).ToArray();
         if (scope.Dialect.BatchParameters == 0)
         {
             // One row's statement, prepared once and executed for every row.

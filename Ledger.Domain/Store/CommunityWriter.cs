@@ -22,11 +22,9 @@ public abstract record WriteOutcome
 /// head locked, and caches of the chart and the closed months for this transaction.
 /// </summary>
 public sealed class WriteScope(DbConnection connection, DbTransaction transaction, Dialect dialect,
-    CommunityInfo community, long headSeq, string headChainHash, long? userId, DateTimeOffset now)
+    CommunityInfo community, long headSeq, string headChainHash, long? userId, DateTimeOffset now) : ReadScope(connection, transaction, dialect)
 {
-    public DbConnection Connection { get; } = connection;
-    public DbTransaction Transaction { get; } = transaction;
-    public Dialect Dialect { get; } = dialect;
+    public new DbTransaction Transaction { get; } = transaction;
     public CommunityInfo Community { get; } = community;
     public long HeadSeq { get; internal set; } = headSeq;
     public string HeadChainHash { get; internal set; } = headChainHash;
@@ -50,10 +48,6 @@ public sealed class WriteScope(DbConnection connection, DbTransaction transactio
     internal HashSet<string>? ClosedMonths { get; set; }
 
     public Task<int> ExecuteAsync(string sql, object? param = null) => Connection.ExecuteAsync(sql, param, Transaction);
-    public Task<IEnumerable<T>> QueryAsync<T>(string sql, object? param = null) => Connection.QueryAsync<T>(sql, param, Transaction);
-    public Task<T?> QuerySingleOrDefaultAsync<T>(string sql, object? param = null) => Connection.QuerySingleOrDefaultAsync<T>(sql, param, Transaction);
-    public Task<T> QuerySingleAsync<T>(string sql, object? param = null) => Connection.QuerySingleAsync<T>(sql, param, Transaction);
-    public Task<T?> QueryOptionalAsync<T>(string sql, object? param = null) where T : struct => Connection.QueryOptionalAsync<T>(sql, param, Transaction);
 }
 
 /// <summary>

@@ -25,11 +25,11 @@ public sealed record Arrears(string AsOf, long UnitsInArrears, long TotalDue, IR
 /// </summary>
 public sealed class FeeBook(LedgerDatabase db, Journal journal, RegisterBook register)
 {
-    public const string Receivable = "1122";
-    public const string Prepaid = "2203";
-    public const string FeeIncome = "5101";
-    public const string LateFeeIncome = "5299";
-    public const string Bank = "1002";
+    public const string Receivable = AccountCodes.Receivable;
+    public const string Prepaid = AccountCodes.Prepaid;
+    public const string FeeIncome = AccountCodes.FeeIncome;
+    public const string LateFeeIncome = AccountCodes.LateFeeIncome;
+    public const string Bank = AccountCodes.Bank;
 
     private sealed class BillRow
     {
@@ -160,7 +160,7 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal, RegisterBook reg
                 if (fee <= 0) continue;
                 newBills.Add((b.UnitId, b.OwnerId, "late_fee", b.Id, fee));
                 drafts.Add(new EntryDraft(date, $"违约金 {previous}", Funds.Common,
-                    [new EntryLine(Receivable, fee, null, b.UnitId), new EntryLine(LateFeeIncome, null, fee)], Kind: "late_fee"));
+                    [new EntryLine(Receivable, fee, null, b.UnitId), new EntryLine(LateFeeIncome, null, fee)], Kind: EntryKinds.LateFee));
             }
         }
 
@@ -172,7 +172,7 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal, RegisterBook reg
             var billed = u.OwnerId is null || !u.Delivered ? developer : u.OwnerId;
             newBills.Add((u.Id, billed, "fee", null, amount));
             drafts.Add(new EntryDraft(date, $"物业服务费 {month}", Funds.Common,
-                [new EntryLine(Receivable, amount, null, u.Id), new EntryLine(FeeIncome, null, amount)], Kind: "bill"));
+                [new EntryLine(Receivable, amount, null, u.Id), new EntryLine(FeeIncome, null, amount)], Kind: EntryKinds.Bill));
         }
 
         if (drafts.Count == 0)
@@ -226,7 +226,7 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal, RegisterBook reg
         {
             var total = p.Parts.Sum(x => x.Amount);
             return new EntryDraft(date, "预收物业费抵扣", Funds.Common,
-                [new EntryLine(Prepaid, total, null, p.UnitId), new EntryLine(Receivable, null, total, p.UnitId)], Kind: "prepayment_applied");
+                [new EntryLine(Prepaid, total, null, p.UnitId), new EntryLine(Receivable, null, total, p.UnitId)], Kind: EntryKinds.PrepaymentApplied);
         }).ToList();
         var posted = await journal.PostAsync(scope, drafts, checkUnits: false);
         if (!posted.Ok) throw new InvalidOperationException($"Settling prepayments failed: {posted.Failure}");
@@ -272,7 +272,7 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal, RegisterBook reg
         var lines = new List<EntryLine> { new(Bank, amount, null) };
         if (allocated > 0) lines.Add(new EntryLine(Receivable, null, allocated, unitId));
         if (left > 0) lines.Add(new EntryLine(Prepaid, null, left, unitId));
-        var posted = await journal.PostAsync(scope, [new EntryDraft(paidOn, $"物业费缴款 {channel}", Funds.Common, lines, Kind: "payment")], checkUnits: false);
+        var posted = await journal.PostAsync(scope, [new EntryDraft(paidOn, $"物业费缴款 {channel}", Funds.Common, lines, Kind: EntryKinds.Payment)], checkUnits: false);
         if (!posted.Ok) return posted.Failure!;
         var seq = posted.Value![0].Entry.Seq;
         var paymentId = await scope.QuerySingleAsync<long>("""
@@ -288,7 +288,7 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal, RegisterBook reg
     {
         var account = ReceiptSources.Accounts[source];
         var posted = await journal.PostAsync(scope, [new EntryDraft(receivedOn, $"公共收益 {payer}: {memo}", Funds.Common,
-            [new EntryLine(Bank, amount, null), new EntryLine(account, null, amount)], Kind: "receipt")]);
+            [new EntryLine(Bank, amount, null), new EntryLine(account, null, amount)], Kind: EntryKinds.Receipt)]);
         if (!posted.Ok) return posted.Failure!;
         var seq = posted.Value![0].Entry.Seq;
         var id = await scope.QuerySingleAsync<long>("""

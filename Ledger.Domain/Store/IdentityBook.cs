@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Dapper;
 using Ledger.Domain.Model;
-using Microsoft.AspNetCore.Identity;
 
 namespace Ledger.Domain.Store;
 
@@ -11,12 +10,13 @@ public sealed record User(long Id, string Login, string DisplayName, bool IsPlat
 public sealed record Session(string Token, DateTimeOffset ExpiresAt, User User);
 
 /// <summary>
-/// Users, password hashes (the framework's PasswordHasher), opaque bearer tokens stored only as
+/// Users, password hashes (<see cref="PasswordHash"/>, the format of ASP.NET Core Identity's PasswordHasher), opaque bearer tokens stored only as
 /// their SHA-256, and roles per community.
 /// </summary>
 public sealed class IdentityBook(LedgerDatabase db, TimeProvider clock)
 {
-    private static readonly PasswordHasher<User> Hasher = new();
+    /// <summary>A hash no password matches, verified for unknown logins so they cost what a wrong password costs.</summary>
+    private static readonly string NobodysHash = PasswordHash.Hash(Convert.ToHexString(RandomNumberGenerator.GetBytes(32)));
 
     private sealed class UserRow
     {
@@ -28,7 +28,7 @@ public sealed class IdentityBook(LedgerDatabase db, TimeProvider clock)
         public User ToUser() => new(Id, Login, DisplayName, IsPlatformAdmin);
     }
 
-    public static string HashPassword(string password) => Hasher.HashPassword(new User(0, "", "", false), password);
+    public static string HashPassword(string password) => PasswordHash.Hash(password);
 
     public static string HashToken(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
@@ -48,7 +48,7 @@ public sealed class IdentityBook(LedgerDatabase db, TimeProvider clock)
             var id = await connection.QuerySingleAsync<long>("""
                 INSERT INTO users (login, display_name, password_hash, is_platform_admin, created_at)
                 VALUES (@login, @displayName, @Hash, @platformAdmin, @At) RETURNING id
-                """, new { login, displayName, Hash = Hasher.HashPassword(user, password), platformAdmin, At = Dates.Instant(clock.GetUtcNow()) });
+                """, new { login, displayName, Hash = PasswordHash.Hash(password), platformAdmin, At = Dates.Instant(clock.GetUtcNow()) });
             return user with { Id = id };
         }
         catch (Exception e) when (db.Dialect.IsUniqueViolation(e))
@@ -63,10 +63,9 @@ public sealed class IdentityBook(LedgerDatabase db, TimeProvider clock)
         await using var connection = await db.OpenAsync();
         var row = await connection.QuerySingleOrDefaultAsync<UserRow>(
             "SELECT id, login, display_name, password_hash, is_platform_admin FROM users WHERE login = @login", new { login });
-        var verdict = row is null
-            ? PasswordVerificationResult.Failed
-            : Hasher.VerifyHashedPassword(row.ToUser(), row.PasswordHash, password);
-        if (row is null || verdict == PasswordVerificationResult.Failed)
+        // The same work whether or not the login exists, so timing does not tell which accounts do.
+        var verified = PasswordHash.Verify(row?.PasswordHash ?? NobodysHash, password);
+        if (row is null || !verified)
             return new Failure(Codes.InvalidCredentials, "The login or the password is wrong.", 401);
         var token = Base64UrlToken();
         var now = clock.GetUtcNow();
@@ -121,15 +120,43 @@ public sealed class IdentityBook(LedgerDatabase db, TimeProvider clock)
             """, new { userId })).Select(r => new Membership(r.Slug, r.Role)).ToList();
     }
 
-    /// <summary>Replaces the user's roles in the community with <paramref name="roles"/> (empty removes the member).</summary>
-    public async Task SetRolesAsync(long communityId, long userId, IReadOnlyCollection<string> roles)
+    /// <summary>
+    /// Replaces the user's roles in the community with <paramref name="roles"/> (empty removes the member).
+    /// A role kept keeps its date; each grant and each removal is written to the audit trail in the same
+    /// transaction, naming who did it (<paramref name="actorId"/>, null for the service itself) and from where.
+    /// </summary>
+    public async Task SetRolesAsync(long communityId, long userId, IReadOnlyCollection<string> roles, long? actorId = null, string? address = null)
     {
         await using var connection = await db.OpenAsync();
         await using var tx = await db.BeginWriteAsync(connection);
-        await connection.ExecuteAsync("DELETE FROM memberships WHERE community_id = @communityId AND user_id = @userId", new { communityId, userId }, tx);
-        await connection.ExecuteAsync("INSERT INTO memberships (community_id, user_id, role) VALUES (@communityId, @userId, @Role)",
-            roles.Distinct().Select(role => new { communityId, userId, Role = role }), tx);
+        var held = (await connection.QueryAsync<string>(
+            "SELECT role FROM memberships WHERE community_id = @communityId AND user_id = @userId", new { communityId, userId }, tx)).ToHashSet(StringComparer.Ordinal);
+        var wanted = roles.ToHashSet(StringComparer.Ordinal);
+        var removed = held.Where(r => !wanted.Contains(r)).Order(StringComparer.Ordinal).ToList();
+        var granted = wanted.Where(r => !held.Contains(r)).Order(StringComparer.Ordinal).ToList();
+        var at = Dates.Instant(clock.GetUtcNow());
+        await connection.ExecuteAsync("DELETE FROM memberships WHERE community_id = @communityId AND user_id = @userId AND role = @Role",
+            removed.Select(role => new { communityId, userId, Role = role }), tx);
+        await connection.ExecuteAsync("INSERT INTO memberships (community_id, user_id, role, granted_at) VALUES (@communityId, @userId, @Role, @at)",
+            granted.Select(role => new { communityId, userId, Role = role, at }), tx);
+        await connection.ExecuteAsync("""
+            INSERT INTO audit_log (community_id, user_id, action, subject, detail, address, at) VALUES (@communityId, @actorId, @Action, @Subject, @Role, @address, @at)
+            """, removed.Select(role => (Action: "role_removed", Role: role)).Concat(granted.Select(role => (Action: "role_granted", Role: role)))
+                .Select(x => new { communityId, actorId, x.Action, Subject = $"user:{userId}", x.Role, address, at }), tx);
         await tx.CommitAsync();
+    }
+
+    public sealed record RoleHolder(long UserId, string DisplayName, string Role, string? Since);
+
+    /// <summary>Who holds each of <paramref name="roles"/> in the community, and since when (null: granted before dates were kept).</summary>
+    public async Task<IReadOnlyList<RoleHolder>> HoldersAsync(long communityId, IReadOnlyCollection<string> roles)
+    {
+        await using var connection = await db.OpenAsync();
+        return (await connection.QueryAsync<(long UserId, string DisplayName, string Role, string? Since)>($"""
+            SELECT m.user_id, u.display_name, m.role, m.granted_at FROM memberships m JOIN users u ON u.id = m.user_id
+            WHERE m.community_id = @communityId AND {db.Dialect.InList("m.role", "@roles")}
+            ORDER BY m.role, m.user_id
+            """, new { communityId, roles = roles.ToArray() })).Select(r => new RoleHolder(r.UserId, r.DisplayName, r.Role, r.Since)).ToList();
     }
 
     private static string Base64UrlToken() => System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));

@@ -4,12 +4,22 @@ using Ledger.Domain.Model;
 namespace Ledger.Domain.Store;
 
 public sealed record QueryView(long Id, string Subject, string SubjectId, string Question, string AskedBy, string AskedAt,
-    string? Answer, string? AnsweredAt, string Status, bool Overdue);
+    string? Answer, string? AnsweredAt, string Status, bool Overdue, string AnswerDue, bool? AnsweredInTime,
+    QueryRating? Rating, string? EscalatedAt, string? EscalatedBecause, QueryFinding? Finding)
+{
+    /// <summary>Who asked is for members only: the public sees the question, never the asker's unit.</summary>
+    public QueryView ForPublic() => this with { AskedBy = "" };
+}
+
+public sealed record QueryRating(bool Satisfied, string Comment, string RatedAt);
+
+public sealed record QueryFinding(string Finding, bool Upheld, string FoundAt);
 
 /// <summary>
 /// Owners' and supervisors' queries (质询) on any published line; the trustee answers in public.
 /// The asker is shown only as the units they hold, never by name. A query unanswered past the trust
-/// terms' answer period is overdue.
+/// terms' answer period is overdue. The asker rates the answer; an unsatisfied rating or a missed
+/// deadline sends the query to the supervisor, whose finding closes it (<see cref="QueryLoop"/>).
 /// </summary>
 public sealed class InquiryBook(LedgerDatabase db, RegisterBook register)
 {
@@ -23,6 +33,15 @@ public sealed class InquiryBook(LedgerDatabase db, RegisterBook register)
         public string AskedAt { get; init; } = "";
         public string? Answer { get; init; }
         public string? AnsweredAt { get; init; }
+        public bool? Satisfied { get; init; }
+        public string? RatingComment { get; init; }
+        public string? RatedAt { get; init; }
+        public string? Finding { get; init; }
+        public bool? Upheld { get; init; }
+        public string? FoundAt { get; init; }
+
+        public QueryFacts Facts() => new(Instants.Parse(AskedAt), Instants.ParseOrNull(AnsweredAt), Instants.ParseOrNull(RatedAt), Satisfied,
+            Instants.ParseOrNull(FoundAt));
     }
 
     /// <summary>Fails with: unknown_subject (the entry, request or statement period must exist).</summary>
@@ -56,38 +75,136 @@ public sealed class InquiryBook(LedgerDatabase db, RegisterBook register)
         return query;
     }
 
-    private async Task<QueryView?> GetAsync(WriteScope scope, long id) =>
-        (await ReadAsync(scope.Connection, scope.Transaction, scope.Community, scope.Now, "id = @QueryId", new { scope.Community.Id, QueryId = id })).SingleOrDefault();
+    /// <summary>
+    /// The asker's rating of the answer; unsatisfied, the query goes to the supervisor. Fails with:
+    /// not_found, not_the_asker (403), query_not_answered (409), query_closed (409), already_rated (409).
+    /// </summary>
+    public async Task<Result<QueryView>> RateAsync(WriteScope scope, long id, bool satisfied, string comment)
+    {
+        var query = await GetAsync(scope, id);
+        if (query is null) return Failure.NotFound($"Query {id}");
+        var askedBy = await scope.QuerySingleAsync<long>("SELECT asked_by FROM queries WHERE community_id = @Id AND id = @QueryId", new { scope.Community.Id, QueryId = id });
+        if (askedBy != scope.UserId) return new Failure(Codes.NotTheAsker, "Only the owner who asked a query rates its answer.", 403);
+        if (query.Answer is null) return Failure.Conflict(Codes.QueryNotAnswered, $"Query {id} has no answer to rate yet.");
+        if (query.Status == QueryLoop.Closed) return Failure.Conflict(Codes.QueryClosed, $"Query {id} was closed by the supervisor's finding.");
+        if (query.Rating is not null) return Failure.Conflict(Codes.AlreadyRated, $"Query {id} was rated at {query.Rating.RatedAt}.");
+        await scope.ExecuteAsync("""
+            INSERT INTO query_ratings (community_id, query_id, satisfied, comment, rated_by, rated_at) VALUES (@Id, @QueryId, @satisfied, @comment, @UserId, @At)
+            """, new { scope.Community.Id, QueryId = id, satisfied, comment, scope.UserId, At = Dates.Instant(scope.Now) });
+        await scope.AuditAsync("query.rate", $"query:{id}", satisfied ? "satisfied" : "unsatisfied");
+        return (await GetAsync(scope, id))!;
+    }
 
-    /// <param name="status">open, answered or overdue; null for all.</param>
+    /// <summary>
+    /// The supervisor's finding on an escalated (or overdue) query, which closes it. Fails with:
+    /// not_found, query_not_escalated (409).
+    /// </summary>
+    public async Task<Result<QueryView>> FindAsync(WriteScope scope, long id, string finding, bool upheld)
+    {
+        var query = await GetAsync(scope, id);
+        if (query is null) return Failure.NotFound($"Query {id}");
+        if (!QueryLoop.AwaitsFinding(query.Status))
+            return Failure.Conflict(Codes.QueryNotEscalated, $"Query {id} is {query.Status}: a finding is recorded on escalated or overdue queries only.");
+        await scope.ExecuteAsync("""
+            INSERT INTO query_findings (community_id, query_id, finding, upheld, found_by, found_at) VALUES (@Id, @QueryId, @finding, @upheld, @UserId, @At)
+            """, new { scope.Community.Id, QueryId = id, finding, upheld, scope.UserId, At = Dates.Instant(scope.Now) });
+        await scope.AuditAsync("query.finding", $"query:{id}", upheld ? "upheld" : "not upheld");
+        return (await GetAsync(scope, id))!;
+    }
+
+    private async Task<QueryView?> GetAsync(WriteScope scope, long id) =>
+        (await ReadAsync(scope.Connection, scope.Transaction, scope.Community, scope.Now, "q.id = @QueryId", new { scope.Community.Id, QueryId = id })).SingleOrDefault();
+
+    /// <param name="status">One of <see cref="QueryLoop.Statuses"/>; null for all.</param>
     public async Task<IReadOnlyList<QueryView>> ListAsync(CommunityInfo community, DateTimeOffset now, string? status)
     {
         await using var connection = await db.OpenAsync();
         var all = await ReadAsync(connection, null, community, now, "1 = 1", new { community.Id });
-        return status switch
-        {
-            "open" => all.Where(q => q.Answer is null).ToList(),
-            "answered" => all.Where(q => q.Answer is not null).ToList(),
-            "overdue" => all.Where(q => q.Overdue).ToList(),
-            _ => all,
-        };
+        return status is null ? all : all.Where(q => q.Status == status).ToList();
     }
 
-    private async Task<IReadOnlyList<QueryView>> ReadAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx,
-        CommunityInfo community, DateTimeOffset now, string where, object param)
+    /// <summary>Every query as the public sees it: question, answer, status and finding, never who asked.</summary>
+    public async Task<IReadOnlyList<QueryView>> PublicListAsync(CommunityInfo community, DateTimeOffset now)
+    {
+        await using var connection = await db.OpenAsync();
+        return (await ReadAsync(connection, null, community, now, "1 = 1", new { community.Id }, labelAskers: false)).Select(q => q.ForPublic()).ToList();
+    }
+
+    /// <summary>
+    /// A statement's query figures, as they stood at the period's end (later answers, ratings and
+    /// findings do not move a past period): asked, answered (in time), rated satisfied and escalated
+    /// during the period, open at its end, and every query asked or acted on in it, without the asker.
+    /// </summary>
+    public static async Task<QueryFigures> FiguresAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx,
+        CommunityInfo community, DateTimeOffset from, DateTimeOffset until, int answerDays)
     {
         var rows = (await connection.QueryAsync<Row>($"""
-            SELECT id, subject, subject_id, question, asked_by, asked_at, answer, answered_at FROM queries WHERE community_id = @Id AND {where} ORDER BY id
+            {Select} WHERE q.community_id = @Id AND q.asked_at < @Until ORDER BY q.id
+            """, new { community.Id, Until = Dates.Instant(until) }, tx)).ToList();
+        bool In(DateTimeOffset? t) => t is { } x && x >= from && x < until;
+        long opened = 0, answered = 0, inTime = 0, satisfied = 0, escalated = 0, openAtEnd = 0;
+        var items = new List<QueryItemFigure>();
+        var end = until.AddTicks(-1);
+        foreach (var r in rows)
+        {
+            var f = r.Facts();
+            var (status, because) = QueryLoop.StatusAt(f, end, answerDays);
+            var escalatedAt = QueryLoop.EscalatedAt(f, end, answerDays);
+            if (In(f.AskedAt)) opened++;
+            if (In(f.AnsweredAt)) { answered++; if (QueryLoop.AnsweredInTime(f, answerDays)) inTime++; }
+            if (In(f.RatedAt) && f.Satisfied == true) satisfied++;
+            if (In(escalatedAt)) escalated++;
+            if (f.AnsweredAt is not { } a || a >= until) openAtEnd++;
+            if (In(f.AskedAt) || In(f.AnsweredAt) || In(f.RatedAt) || In(f.FoundAt) || In(escalatedAt))
+                items.Add(new QueryItemFigure(r.Id, r.Subject, r.SubjectId, r.Question, r.AskedAt,
+                    f.AnsweredAt < until ? r.Answer : null, f.AnsweredAt < until ? r.AnsweredAt : null, status, because,
+                    f.FoundAt < until ? r.Finding : null, f.FoundAt < until ? r.Upheld : null));
+        }
+        return new QueryFigures(opened, answered, openAtEnd, inTime, satisfied, escalated, items);
+    }
+
+    /// <summary>The figures of each month in <paramref name="months"/>, the current one counted up to <paramref name="now"/>.</summary>
+    public async Task<IReadOnlyList<(Month Month, QueryFigures Figures)>> MonthlyFiguresAsync(CommunityInfo community, IReadOnlyList<Month> months, DateTimeOffset now, int answerDays)
+    {
+        await using var connection = await db.OpenAsync();
+        DateTimeOffset Start(DateOnly day) => new(TimeZoneInfo.ConvertTimeToUtc(day.ToDateTime(TimeOnly.MinValue), community.Zone), TimeSpan.Zero);
+        var list = new List<(Month, QueryFigures)>();
+        foreach (var m in months)
+        {
+            var until = Start(m.LastDay.AddDays(1));
+            list.Add((m, await FiguresAsync(connection, null, community, Start(m.FirstDay), until < now ? until : now, answerDays)));
+        }
+        return list;
+    }
+
+    private const string Select = """
+        SELECT q.id, q.subject, q.subject_id, q.question, q.asked_by, q.asked_at, q.answer, q.answered_at,
+               r.satisfied, r.comment AS rating_comment, r.rated_at, f.finding, f.upheld, f.found_at
+        FROM queries q
+        LEFT JOIN query_ratings r ON r.community_id = q.community_id AND r.query_id = q.id
+        LEFT JOIN query_findings f ON f.community_id = q.community_id AND f.query_id = q.id
+        """;
+
+    private async Task<IReadOnlyList<QueryView>> ReadAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx,
+        CommunityInfo community, DateTimeOffset now, string where, object param, bool labelAskers = true)
+    {
+        var rows = (await connection.QueryAsync<Row>($"""
+            {Select} WHERE q.community_id = @Id AND {where} ORDER BY q.id
             """, param, tx)).ToList();
         var days = (await register.TrustTermsAsync(community.Id, connection, tx))?.Terms.QueryAnswerDays ?? 7;
         var labels = new Dictionary<long, string>();
         foreach (var asker in rows.Select(r => r.AskedBy).Distinct())
-            labels[asker] = await BudgetBook.AuthorLabelAsync(connection, tx, community.Id, asker);
+            labels[asker] = labelAskers ? await BudgetBook.AuthorLabelAsync(connection, tx, community.Id, asker) : "";
         return rows.Select(r =>
         {
-            var overdue = r.Answer is null && DateTimeOffset.Parse(r.AskedAt, System.Globalization.CultureInfo.InvariantCulture).AddDays(days) < now;
+            var f = r.Facts();
+            var (status, because) = QueryLoop.StatusAt(f, now, days);
+            var overdue = r.Answer is null && QueryLoop.Deadline(f.AskedAt, days) < now;
             return new QueryView(r.Id, r.Subject, r.SubjectId, r.Question, labels[r.AskedBy], r.AskedAt, r.Answer, r.AnsweredAt,
-                r.Answer is null ? "open" : "answered", overdue);
+                status, overdue, Dates.Instant(QueryLoop.Deadline(f.AskedAt, days)), r.Answer is null ? null : QueryLoop.AnsweredInTime(f, days),
+                r.RatedAt is null ? null : new QueryRating(r.Satisfied == true, r.RatingComment ?? "", r.RatedAt),
+                QueryLoop.EscalatedAt(f, now, days) is { } e ? Dates.Instant(e) : null, because,
+                r.FoundAt is null ? null : new QueryFinding(r.Finding ?? "", r.Upheld == true, r.FoundAt));
         }).ToList();
     }
 }

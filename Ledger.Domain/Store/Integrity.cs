@@ -101,7 +101,7 @@ public sealed class Integrity(LedgerDatabase db, Journal journal)
         var openBills = (await connection.QueryAsync<(long UnitId, long Open)>(
             "SELECT unit_id, CAST(SUM(amount_fen - paid_fen) AS BIGINT) FROM bills WHERE community_id = @Id GROUP BY unit_id",
             new { community.Id })).ToDictionary(r => r.UnitId, r => r.Open);
-        var receivable = unitSums.Where(kv => kv.Key.Item1 == "1122").GroupBy(kv => kv.Key.Item2)
+        var receivable = unitSums.Where(kv => kv.Key.Item1 == AccountCodes.Receivable).GroupBy(kv => kv.Key.Item2)
             .ToDictionary(g => g.Key, g => g.Sum(kv => kv.Value.D - kv.Value.C));
         foreach (var unit in openBills.Keys.Union(receivable.Keys))
         {

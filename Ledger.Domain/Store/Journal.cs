@@ -37,6 +37,7 @@ public sealed class Journal(LedgerDatabase db)
         public string EntryHash { get; init; } = "";
         public string ChainHash { get; init; } = "";
         public string CreatedAt { get; init; } = "";
+        public string? Salt { get; init; }
     }
 
     private sealed class AccountRow
@@ -123,12 +124,14 @@ public sealed class Journal(LedgerDatabase db)
         foreach (var draft in drafts)
         {
             var seq = scope.HeadSeq + 1;
-            var entry = new Entry(community.Slug, seq, draft.Date, draft.Memo, draft.Fund, draft.Lines, draft.Reverses);
+            // An owner-specific entry gets its own random salt (DESIGN.md section 6), stored with it.
+            var salt = draft.Lines.Any(l => l.UnitId is not null) ? Entry.NewSalt() : null;
+            var entry = new Entry(community.Slug, seq, draft.Date, draft.Memo, draft.Fund, draft.Lines, draft.Reverses, salt);
             var entryHash = entry.ComputeHash();
             var chainHash = HashChain.Next(scope.HeadChainHash, entryHash);
             var month = Month.Of(draft.Date).ToString();
             entryRows.Add([community.Id, seq, Dates.Format(draft.Date), month, draft.Memo, draft.Fund, draft.Kind,
-                draft.Reverses, entry.IsPersonal, entryHash, chainHash, createdAt, scope.UserId]);
+                draft.Reverses, entry.IsPersonal, entryHash, chainHash, createdAt, scope.UserId, salt]);
             for (var i = 0; i < draft.Lines.Count; i++)
             {
                 var line = draft.Lines[i];
@@ -150,8 +153,8 @@ public sealed class Journal(LedgerDatabase db)
         }
 
         await Bulk.InsertAsync(scope,
-            "INSERT INTO entries (community_id, seq, entry_date, month, memo, fund, kind, reverses_seq, personal, entry_hash, chain_hash, created_at, created_by)",
-            entryRows);
+            "INSERT INTO entries (community_id, seq, entry_date, month, memo, fund, kind, reverses_seq, personal, entry_hash, chain_hash, created_at, created_by, salt)",
+            entryRows, "", [13]);
         await Bulk.InsertAsync(scope, "INSERT INTO entry_lines (community_id, seq, line_no, account_code, side, amount_fen, unit_id)", lineRows);
         // The balance deltas are summed per key above, so no statement touches one row twice.
         await Bulk.InsertAsync(scope, "INSERT INTO account_balances (community_id, account_code, month, debit_fen, credit_fen)",
@@ -179,12 +182,33 @@ public sealed class Journal(LedgerDatabase db)
         if (original is null) return Failure.NotFound($"Entry {seq}");
         // Entries that carry a flow's state (bills, payments and their settlements) are corrected
         // through that flow, so the sub-ledger and the bills never disagree.
-        if (original.Kind is not (EntryKinds.Manual or EntryKinds.Reversal or "receipt"))
+        if (original.Kind is not (EntryKinds.Manual or EntryKinds.Reversal or EntryKinds.Receipt))
             return new Failure(Codes.EntryNotReversible, $"Entry {seq} is a {original.Kind} entry; correct it through its own flow.");
         if (original.ReversedBy is { } by)
             return Failure.Conflict(Codes.AlreadyReversed, $"Entry {seq} was already reversed by entry {by}.");
         var result = await PostAsync(scope, [EntryRules.Reversal(original.Entry, scope.Today, reason)], checkUnits: false);
         return result.Ok ? result.Value![0] : result.Failure!;
+    }
+
+    /// <summary>One entry, read on a connection of its own.</summary>
+    public async Task<JournalEntry?> GetAsync(CommunityInfo community, long seq)
+    {
+        await using var connection = await db.OpenAsync();
+        return await GetAsync(connection, community, seq);
+    }
+
+    /// <summary>Up to <paramref name="take"/> entries after <paramref name="afterSeq"/>, in order.</summary>
+    public async Task<IReadOnlyList<JournalEntry>> AfterAsync(CommunityInfo community, long afterSeq, int take)
+    {
+        await using var connection = await db.OpenAsync();
+        return await ReadAsync(connection, community, "e.seq > @afterSeq", new { community.Id, afterSeq }, take);
+    }
+
+    /// <summary>The community's chart of accounts, read on a connection of its own.</summary>
+    public async Task<IReadOnlyDictionary<string, AccountDef>> ChartAsync(long communityId)
+    {
+        await using var connection = await db.OpenAsync();
+        return await LoadChartAsync(connection, communityId);
     }
 
     public async Task<JournalEntry?> GetAsync(DbConnection connection, CommunityInfo community, long seq, DbTransaction? tx = null)
@@ -209,7 +233,7 @@ public sealed class Journal(LedgerDatabase db)
     public async Task<IReadOnlyList<JournalEntry>> ReadAsync(DbConnection connection, CommunityInfo community, string where, object param, int limit, DbTransaction? tx = null)
     {
         var rows = (await connection.QueryAsync<EntryRow>($"""
-            SELECT e.seq, e.entry_date, e.memo, e.fund, e.kind, e.reverses_seq, e.entry_hash, e.chain_hash, e.created_at,
+            SELECT e.seq, e.entry_date, e.memo, e.fund, e.kind, e.reverses_seq, e.entry_hash, e.chain_hash, e.created_at, e.salt,
                    (SELECT r.seq FROM entries r WHERE r.community_id = e.community_id AND r.reverses_seq = e.seq) AS reversed_by
             FROM entries e
             WHERE e.community_id = @Id AND {where}
@@ -225,7 +249,7 @@ public sealed class Journal(LedgerDatabase db)
             .ToLookup(l => l.Seq);
         return rows.Select(r => new JournalEntry(
             new Entry(community.Slug, r.Seq, DateOnly.ParseExact(r.EntryDate, "yyyy-MM-dd"), r.Memo, r.Fund,
-                lines[r.Seq].Select(ToLine).ToList(), r.ReversesSeq),
+                lines[r.Seq].Select(ToLine).ToList(), r.ReversesSeq, r.Salt),
             r.Kind, r.EntryHash, r.ChainHash, r.ReversedBy, r.CreatedAt)).ToList();
     }
 

@@ -1,50 +1,69 @@
 using System.Globalization;
 using System.Text;
+using Dapper;
 using Ledger.Domain.Model;
 
 namespace Ledger.Domain.Store;
 
 /// <summary>
 /// The whole journal as a plain-text accounting journal (hledger / ledger-cli syntax) for auditors:
-/// accounts named "code name", amounts in yuan, each transaction coded with its sequence number and
-/// carrying its hashes as comments; a unit is a posting tag, never a name. Streams in pages.
+/// accounts named "code name", amounts in yuan of the declared commodity CNY, transactions in date
+/// order (then sequence), each coded with its sequence number and tagged with it and its hashes; a unit
+/// is a posting tag, never a name. Passes <c>hledger check -s ordereddates</c>. Streams a month at a time.
 /// </summary>
 public sealed class JournalExport(LedgerDatabase db, Journal journal)
 {
+    /// <summary>The declared commodity of every amount (hledger --strict refuses undeclared ones).</summary>
+    public const string Commodity = "CNY";
+
     public async Task WriteAsync(CommunityInfo community, TextWriter output, CancellationToken ct = default)
     {
         await using var connection = await db.OpenAsync(ct);
         var chart = await Journal.LoadChartAsync(connection, community.Id);
         await output.WriteLineAsync($"; {community.Name} ({community.Slug}): the journal of the common and maintenance funds, amounts in yuan");
-        await output.WriteLineAsync("; each transaction: (sequence) memo; entry and chain hashes as comments (SHA-256, RFC 8785 canonical entry)");
+        await output.WriteLineAsync("; transactions in date order, then sequence: (sequence) memo, tagged seq, fund, kind, reverses, entry-hash and chain-hash (SHA-256 of the RFC 8785 canonical entry)");
+        await output.WriteLineAsync();
+        await output.WriteLineAsync($"commodity 1000.00 {Commodity}  ; renminbi yuan, two decimals (the books keep whole fen)");
         await output.WriteLineAsync();
         foreach (var account in chart.Values.OrderBy(a => a.Code, StringComparer.Ordinal))
             await output.WriteLineAsync($"account {Name(account)}  ; type:{HledgerType(account.Kind)}, fund:{account.Fund}");
         await output.WriteLineAsync();
-        long after = 0;
-        while (true)
+        // hledger's strict checks want dates in order and every commodity declared: transactions go
+        // by date, then sequence (one month at a time, so a back-dated entry lands where it belongs),
+        // and the sequence stays visible as the code and as a tag.
+        var months = await connection.QueryAsync<string>(
+            "SELECT DISTINCT month FROM entries WHERE community_id = @Id ORDER BY month", new { community.Id });
+        foreach (var month in months)
         {
-            var page = await journal.ReadAsync(connection, community, "e.seq > @after", new { community.Id, after }, 2000);
-            if (page.Count == 0) break;
-            var sb = new StringBuilder(page.Count * 200);
-            foreach (var posted in page)
+            var entries = new List<JournalEntry>();
+            long after = 0;
+            while (true)
+            {
+                var page = await journal.ReadAsync(connection, community, "e.month = @month AND e.seq > @after", new { community.Id, month, after }, 2000);
+                if (page.Count == 0) break;
+                entries.AddRange(page);
+                after = page[^1].Entry.Seq;
+            }
+            var sb = new StringBuilder(entries.Count * 200);
+            foreach (var posted in entries.OrderBy(p => p.Entry.Date).ThenBy(p => p.Entry.Seq))
             {
                 var e = posted.Entry;
-                sb.Append(Dates.Format(e.Date)).Append(" (").Append(e.Seq).Append(") ").Append(e.Memo.Replace(';', '；')).Append('\n');
+                sb.Append(Dates.Format(e.Date)).Append(" (").Append(e.Seq).Append(") ").Append(e.Memo.Replace(';', '；'))
+                    .Append("  ; seq:").Append(e.Seq).Append('\n');
                 sb.Append("    ; fund:").Append(e.Fund).Append(", kind:").Append(posted.Kind);
                 if (e.Reverses is { } r) sb.Append(", reverses:").Append(r);
                 sb.Append('\n').Append("    ; entry-hash:").Append(posted.EntryHash).Append(", chain-hash:").Append(posted.ChainHash).Append('\n');
                 foreach (var line in e.Lines)
                 {
                     var amount = (line.IsDebit ? line.Amount : -line.Amount) / 100m;
-                    sb.Append("    ").Append(Name(chart[line.Account])).Append("  ").Append(amount.ToString("0.00", CultureInfo.InvariantCulture));
+                    sb.Append("    ").Append(Name(chart[line.Account])).Append("  ")
+                        .Append(amount.ToString("0.00", CultureInfo.InvariantCulture)).Append(' ').Append(Commodity);
                     if (line.UnitId is { } u) sb.Append("  ; unit:").Append(u);
                     sb.Append('\n');
                 }
                 sb.Append('\n');
             }
             await output.WriteAsync(sb, ct);
-            after = page[^1].Entry.Seq;
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Data.Common;
 using Dapper;
 using Ledger.Domain.Model;
 
@@ -19,8 +20,9 @@ public sealed record MotionResult(string Status, bool? QuorumMet, bool? Passed, 
 /// <summary>
 /// Motions and votes under Civil Code Art. 278. The register is snapshotted when a motion opens, so
 /// later changes to it do not move an open vote; every ballot is kept, and each voter's last ballot
-/// before the close counts. Opening and closing follow the clock: whoever touches a motion first
-/// after its time (a ballot, a read, the job) opens or closes it, once, under the community lock.
+/// before the close counts. Opening and closing follow the clock: a read derives the status and the
+/// result from the clock without writing (<see cref="Deadlines.MotionStatus"/>); the job, a ballot or
+/// a write that depends on the outcome persists them, with their effect, once, under the community lock.
 /// </summary>
 public sealed class MotionBook(LedgerDatabase db, RegisterBook register)
 {
@@ -40,13 +42,13 @@ public sealed class MotionBook(LedgerDatabase db, RegisterBook register)
         public bool FollowMajority { get; init; }
         public string? Result { get; init; }
 
-        public MotionView ToView(MotionResult? live) => new(Id, Kind, Threshold, SubjectId, Title, Body, OpensAt, ClosesAt, Status, FollowMajority,
-            Result is null ? live : JsonSerializer.Deserialize<MotionResult>(Result, ResultJson));
+        public MotionView ToView(string status, MotionResult? derived) => new(Id, Kind, Threshold, SubjectId, Title, Body, OpensAt, ClosesAt, status, FollowMajority,
+            Result is null ? derived : JsonSerializer.Deserialize<MotionResult>(Result, ResultJson));
     }
 
     private const string Columns = "id, kind, threshold, subject_id, title, body, opens_at, closes_at, status, follow_majority, result";
 
-    /// <summary>Fails with: subject_invalid (a budget motion must name a published budget of the right kind).</summary>
+    /// <summary>Fails with: subject_invalid (a budget motion must name a published budget of the right kind), notice_too_short.</summary>
     public async Task<Result<MotionView>> CreateAsync(WriteScope scope, NewMotion motion)
     {
         var c = scope.Community.Id;
@@ -70,6 +72,7 @@ public sealed class MotionBook(LedgerDatabase db, RegisterBook register)
                 return new Failure(Codes.SubjectInvalid, "A spending motion names a pending or approved, unpaid spending request (subjectId).");
         }
         var terms = await register.TrustTermsAsync(c, scope.Connection, scope.Transaction);
+        if (Notice.Check(scope.Now, motion.OpensAt, VoteTerms.Of(terms?.Terms)) is { } tooShort) return tooShort;
         var id = await scope.QuerySingleAsync<long>("""
             INSERT INTO motions (community_id, kind, threshold, subject_id, title, body, opens_at, closes_at, follow_majority, status, created_by, created_at)
             VALUES (@c, @Kind, @Threshold, @SubjectId, @Title, @Body, @OpensAt, @ClosesAt, @Follow, 'scheduled', @UserId, @At) RETURNING id
@@ -80,7 +83,7 @@ public sealed class MotionBook(LedgerDatabase db, RegisterBook register)
             scope.UserId, At = Dates.Instant(scope.Now),
         });
         await AdvanceAsync(scope, id);
-        return (await GetAsync(scope.Connection, scope.Transaction, c, id))!;
+        return (await GetAsync(scope, c, id, scope.Now))!;
     }
 
     /// <summary>
@@ -100,7 +103,7 @@ public sealed class MotionBook(LedgerDatabase db, RegisterBook register)
         }
         if (row.Status != "closed" && string.CompareOrdinal(now, row.ClosesAt) >= 0)
         {
-            var result = await CountAsync(scope.Connection, scope.Transaction, scope.Community.Id, id, row.Threshold, row.FollowMajority, final: true);
+            var result = await CountAsync(scope, scope.Community.Id, id, row.Threshold, row.FollowMajority, final: true);
             await scope.ExecuteAsync("UPDATE motions SET status = 'closed', result = @Result WHERE community_id = @Id AND id = @Target",
                 new { Result = JsonSerializer.Serialize(result, ResultJson), scope.Community.Id, Target = id });
             if (result.Passed == true && row.SubjectId is { } subject && row.Kind is MotionKinds.BudgetAdoption or MotionKinds.BudgetAmendment)
@@ -113,21 +116,27 @@ public sealed class MotionBook(LedgerDatabase db, RegisterBook register)
     private static async Task SnapshotRegisterAsync(WriteScope scope, long motionId)
     {
         var c = scope.Community.Id;
-        var units = (await scope.QueryAsync<(long Id, long Area, bool Delivered)>(
-            "SELECT id, area_centi_m2, delivered FROM units WHERE community_id = @c ORDER BY id", new { c })).ToList();
-        var owners = (await scope.QueryAsync<(long UnitId, long OwnerId)>(
-            "SELECT unit_id, owner_id FROM unit_owners WHERE community_id = @c", new { c })).ToLookup(r => r.UnitId, r => r.OwnerId);
-        var developers = (await scope.QueryAsync<long>("SELECT id FROM owners WHERE community_id = @c AND kind = 'developer' ORDER BY id", new { c })).ToList();
-        var voters = VoterRegister.Build(units.Select(u => new RegisterUnit(u.Id, u.Area, u.Delivered, owners[u.Id].ToList(), developers)));
+        var voters = await CurrentRegisterAsync(scope, c);
         await scope.ExecuteAsync("INSERT INTO motion_voters (community_id, motion_id, voter_key, area_centi_m2) VALUES (@c, @motionId, @Key, @AreaCentiM2)",
             voters.Select(v => new { c, motionId, v.Key, v.AreaCentiM2 }));
         await scope.ExecuteAsync("INSERT INTO motion_voter_owners (community_id, motion_id, voter_key, owner_id) VALUES (@c, @motionId, @Key, @OwnerId)",
             voters.SelectMany(v => v.OwnerIds.Select(o => new { c, motionId, v.Key, OwnerId = o })));
     }
 
+    /// <summary>The voter register as it stands: what opening a motion now would snapshot.</summary>
+    private static async Task<IReadOnlyList<Voter>> CurrentRegisterAsync(ReadScope read, long c)
+    {
+        var units = (await read.QueryAsync<(long Id, long Area, bool Delivered)>(
+            "SELECT id, area_centi_m2, delivered FROM units WHERE community_id = @c ORDER BY id", new { c })).ToList();
+        var owners = (await read.QueryAsync<(long UnitId, long OwnerId)>(
+            "SELECT unit_id, owner_id FROM unit_owners WHERE community_id = @c", new { c })).ToLookup(r => r.UnitId, r => r.OwnerId);
+        var developers = (await read.QueryAsync<long>("SELECT id FROM owners WHERE community_id = @c AND kind = 'developer' ORDER BY id", new { c })).ToList();
+        return VoterRegister.Build(units.Select(u => new RegisterUnit(u.Id, u.Area, u.Delivered, owners[u.Id].ToList(), developers)));
+    }
+
     /// <summary>
     /// Casts the caller's ballot for every voter of the register they may vote for. Fails with:
-    /// not_found, motion_not_open (409), not_a_voter (403).
+    /// not_found, motion_not_open (409), not_a_voter (403), already_voted (409: a paper ballot was recorded).
     /// </summary>
     public async Task<Result<string>> CastAsync(WriteScope scope, long motionId, long userId, string choice)
     {
@@ -142,6 +151,8 @@ public sealed class MotionBook(LedgerDatabase db, RegisterBook register)
             """, new { motionId, scope.Community.Id, userId })).ToList();
         if (keys.Count == 0)
             return new Failure(Codes.NotAVoter, "You hold no unit on this motion's register (it was fixed when the motion opened).", 403);
+        if (await DecisionBook.HasPaperBallotAsync(scope, motionId, keys))
+            return Failure.Conflict(DecisionCodes.AlreadyVoted, "The committee has recorded your paper ballot: one final ballot per voter whatever the channel.");
         var receipt = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16));
         await scope.ExecuteAsync("""
             INSERT INTO ballots (community_id, motion_id, voter_key, user_id, choice, receipt_hash, cast_at) VALUES (@Id, @motionId, @Key, @userId, @choice, @Hash, @At)
@@ -161,18 +172,19 @@ public sealed class MotionBook(LedgerDatabase db, RegisterBook register)
     /// <summary>Lowercase hex SHA-256 of the receipt's UTF-8 bytes, as the published result lists it.</summary>
     public static string ReceiptHash(string receipt) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(receipt)));
 
-    private static async Task<MotionResult> CountAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx,
-        long communityId, long motionId, string threshold, bool followMajority, bool final)
+    /// <summary>The tally from the motion's snapshot of the register, or from <paramref name="register"/> for a motion not yet opened in the database.</summary>
+    private static async Task<MotionResult> CountAsync(ReadScope read,
+        long communityId, long motionId, string threshold, bool followMajority, bool final, IReadOnlyList<Voter>? register = null)
     {
-        var voters = (await connection.QueryAsync<(string Key, long Area)>(
-            "SELECT voter_key, area_centi_m2 FROM motion_voters WHERE community_id = @communityId AND motion_id = @motionId", new { communityId, motionId }, tx))
+        var voters = register?.ToList() ?? (await read.QueryAsync<(string Key, long Area)>(
+            "SELECT voter_key, area_centi_m2 FROM motion_voters WHERE community_id = @communityId AND motion_id = @motionId", new { communityId, motionId }))
             .Select(v => new Voter(v.Key, v.Area, [])).ToList();
         // Each voter's last ballot counts; the earlier ones stay in the audit trail.
-        var counted = (await connection.QueryAsync<(string Key, string Choice, string ReceiptHash)>("""
+        var counted = (await read.QueryAsync<(string Key, string Choice, string ReceiptHash)>("""
             SELECT b.voter_key, b.choice, b.receipt_hash FROM ballots b
             WHERE b.community_id = @communityId AND b.motion_id = @motionId
               AND b.id = (SELECT MAX(x.id) FROM ballots x WHERE x.community_id = b.community_id AND x.motion_id = b.motion_id AND x.voter_key = b.voter_key)
-            """, new { communityId, motionId }, tx)).ToList();
+            """, new { communityId, motionId })).ToList();
         var tally = Tally.Count(voters, counted.ToDictionary(b => b.Key, b => b.Choice), threshold, followMajority);
         if (!final)
         {
@@ -186,13 +198,26 @@ public sealed class MotionBook(LedgerDatabase db, RegisterBook register)
         return new MotionResult("closed", tally.QuorumMet, tally.Passed, tally.Totals, receipts);
     }
 
-    public async Task<MotionView?> GetAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx, long communityId, long id)
+    /// <summary>
+    /// A motion as of <paramref name="now"/>, without writing: past its opening or closing time it reads
+    /// open or closed, with the live participation or the final result, before the job persists them.
+    /// </summary>
+    public async Task<MotionView?> GetAsync(ReadScope read, long communityId, long id, DateTimeOffset now)
     {
-        var row = await connection.QuerySingleOrDefaultAsync<Row>($"SELECT {Columns} FROM motions WHERE community_id = @communityId AND id = @id", new { communityId, id }, tx);
+        var row = await read.QuerySingleOrDefaultAsync<Row>($"SELECT {Columns} FROM motions WHERE community_id = @communityId AND id = @id", new { communityId, id });
         if (row is null) return null;
-        var live = row.Status == "open" ? await CountAsync(connection, tx, communityId, id, row.Threshold, row.FollowMajority, final: false) : null;
-        return row.ToView(live);
+        var status = Deadlines.MotionStatus(row.Status, row.OpensAt, row.ClosesAt, now);
+        MotionResult? derived = null;
+        if (row.Result is null && status is "open" or "closed")
+        {
+            // Not opened in the database yet: no ballots, and the register is the one opening would snapshot now.
+            var register = row.Status == "scheduled" ? await CurrentRegisterAsync(read, communityId) : null;
+            derived = await CountAsync(read, communityId, id, row.Threshold, row.FollowMajority, final: status == "closed", register);
+        }
+        return row.ToView(status, derived);
     }
+
+    public Task<MotionView?> GetAsync(long communityId, long id, DateTimeOffset now) => db.ReadAsync(read => GetAsync(read, communityId, id, now));
 
     /// <summary>Opens or closes, each under the community lock, every motion (or just <paramref name="only"/>) whose time has come.</summary>
     public async Task<int> AdvanceDueAsync(CommunityInfo community, CommunityWriter writer, long? only = null, CancellationToken ct = default)
@@ -217,13 +242,14 @@ public sealed class MotionBook(LedgerDatabase db, RegisterBook register)
             """, new { communityId, at })).ToList();
     }
 
-    public async Task<IReadOnlyList<MotionView>> ListAsync(long communityId, bool closedOnly = false)
+    /// <summary>Every motion (or only the closed ones) as of <paramref name="now"/>, without writing.</summary>
+    public Task<IReadOnlyList<MotionView>> ListAsync(long communityId, DateTimeOffset now, bool closedOnly = false) => db.ReadAsync<IReadOnlyList<MotionView>>(async read =>
     {
-        await using var connection = await db.OpenAsync();
-        var ids = await connection.QueryAsync<long>($"SELECT id FROM motions WHERE community_id = @communityId {(closedOnly ? "AND status = 'closed'" : "")} ORDER BY id",
-            new { communityId });
+        var ids = await read.QueryAsync<long>(
+            $"SELECT id FROM motions WHERE community_id = @communityId {(closedOnly ? "AND (status = 'closed' OR closes_at <= @at)" : "")} ORDER BY id",
+            new { communityId, at = Dates.Instant(now) });
         var list = new List<MotionView>();
-        foreach (var id in ids) list.Add((await GetAsync(connection, null, communityId, id))!);
+        foreach (var id in ids) list.Add((await GetAsync(read, communityId, id, now))!);
         return list;
-    }
+    });
 }

@@ -29,13 +29,14 @@ public static class SpendingStatus
 /// follows the trust terms (one supervisor up to the first threshold, a supervisor and a committee
 /// member up to the second, and a passed owners' vote above it, beyond the line or with no budget
 /// in force); payment posts the expense against the bank, once. Rejection, cancellation and expiry
-/// release the reservation. Every decision goes to the audit trail.
+/// release the reservation. Every decision goes to the audit trail. Expiry follows the clock: reads
+/// derive it (<see cref="Deadlines.SpendingStatus"/>), the job and every write here persist it first.
 /// </summary>
 public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBook register, BudgetBook budgets)
 {
     public const long MaxAttachmentBytes = 10 * 1024 * 1024;
-    public const string RemunerationPayable = "2211";
-    public const string RemunerationExpense = "6201";
+    public const string RemunerationPayable = AccountCodes.RemunerationPayable;
+    public const string RemunerationExpense = AccountCodes.RemunerationExpense;
 
     private sealed class Row
     {
@@ -85,12 +86,9 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
         return new AttachmentView(sha, content.Length, type);
     }
 
-    public async Task<(byte[] Content, string ContentType)?> AttachmentAsync(long communityId, string sha256)
-    {
-        await using var connection = await db.OpenAsync();
-        return await connection.QueryOptionalAsync<(byte[] Content, string ContentType)>(
-            "SELECT content, content_type FROM attachments WHERE community_id = @communityId AND sha256 = @sha256", new { communityId, sha256 });
-    }
+    public Task<(byte[] Content, string ContentType)?> AttachmentAsync(long communityId, string sha256) => db.ReadAsync(read =>
+        read.QueryOptionalAsync<(byte[] Content, string ContentType)>(
+            "SELECT content, content_type FROM attachments WHERE community_id = @communityId AND sha256 = @sha256", new { communityId, sha256 }));
 
     /// <summary>
     /// Files a request and reserves its amount on the budget line. Fails with: trust_terms_required,
@@ -99,6 +97,7 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
     public async Task<Result<SpendingRequestView>> FileAsync(WriteScope scope, NewSpendingRequest request)
     {
         var c = scope.Community;
+        await ExpireDueAsync(scope); // so expired requests no longer reserve their lines or the payable
         var terms = (await register.TrustTermsAsync(c.Id, scope.Connection, scope.Transaction))?.Terms;
         if (terms is null) return new Failure(Codes.TrustTermsRequired, "Set the trust terms first: they decide who approves spending.");
         var chart = await scope.ChartAsync();
@@ -117,6 +116,7 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
 
         var fiscalYear = BudgetBook.FiscalYearOf(Month.Of(scope.Today), c.FiscalYearStartMonth);
         string? voteReason = null;
+        (long? BudgetId, long? LineBudget, long? Left) atFiling = (null, null, null);
         if (remuneration)
         {
             // Accrued remuneration is already an expense of its month: paying it reserves no budget, but
@@ -139,6 +139,7 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
             {
                 var budget = (await budgets.GetAsync(c.Id, inForce.Value, scope))!;
                 var left = await LeftOnLineAsync(scope, budget, line);
+                atFiling = (budget.Id, budget.Lines.FirstOrDefault(l => l.Account == line)?.Amount, left);
                 if (left is null) voteReason = "not_in_budget";
                 else if (request.Amount > left) voteReason = "beyond_budget_line";
             }
@@ -159,29 +160,33 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
         });
         await scope.ExecuteAsync("INSERT INTO spending_attachments (community_id, request_id, sha256) VALUES (@Id, @RequestId, @Sha)",
             request.Attachments.Distinct().Select(sha => new { c.Id, RequestId = id, Sha = sha }));
+        await SpendingStoryBook.RecordFilingAsync(scope, id, atFiling.BudgetId, atFiling.LineBudget, atFiling.Left);
         await scope.AuditAsync("spending.file", $"spending-request:{id}", $"{request.Payee}, {request.Amount} fen on {line}{(voteReason is null ? "" : $", vote required: {voteReason}")}");
-        return (await GetAsync(scope.Connection, scope.Transaction, c.Id, id))!;
+        return (await GetAsync(scope, c.Id, id, scope.Now))!;
     }
 
     /// <summary>What is left on a line of the budget in force: budget − reserved by open requests − spent. Null when the budget has no such line.</summary>
     private async Task<long?> LeftOnLineAsync(WriteScope scope, BudgetView budget, string line)
     {
         if (budget.Lines.All(l => l.Account != line)) return null;
-        var execution = await budgets.ExecutionAsync(scope.Community, budget, scope);
+        var execution = await budgets.ExecutionAsync(scope.Community, budget, scope.Now, scope);
         return execution.Single(l => l.Account == line).Left;
     }
 
     /// <summary>
     /// A supervisor's or committee member's decision. Fails with: not_found, request_not_pending (409),
-    /// self_approval (403), already_decided (409).
+    /// self_approval (403), trustee_cannot_approve (403), already_decided (409).
     /// </summary>
     public async Task<Result<SpendingRequestView>> DecideAsync(WriteScope scope, long id, long userId, IReadOnlyList<string> roles, string choice, string comment)
     {
         var c = scope.Community.Id;
         await ExpireDueAsync(scope);
-        var request = await GetAsync(scope.Connection, scope.Transaction, c, id);
+        var request = await GetAsync(scope, c, id, scope.Now);
         if (request is null) return Failure.NotFound($"Spending request {id}");
         if (request.CreatedBy == userId) return new Failure(Codes.SelfApproval, "Nobody decides on their own request.", 403);
+        // The trustee spends; it never approves its own spending, whoever of its staff filed it.
+        if (roles.Contains(Roles.Trustee) || roles.Contains(Roles.TrusteeManager))
+            return new Failure(Codes.TrusteeCannotApprove, "Whoever holds a trustee role in this community does not decide on spending requests.", 403);
         if (request.Decisions.Any(d => d.UserId == userId)) return Failure.Conflict(Codes.AlreadyDecided, "You have already decided on this request.");
         if (request.Status != SpendingStatus.Pending) return Failure.Conflict(Codes.RequestNotPending, $"Request {id} is {request.Status}.");
         // A person holding both roles fills the one still missing, supervisor first.
@@ -199,7 +204,7 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
             await scope.ExecuteAsync("UPDATE spending_requests SET status = @status, closed_at = @At WHERE community_id = @c AND id = @id",
                 new { status, At = Dates.Instant(scope.Now), c, id });
         await scope.AuditAsync($"spending.{choice}", $"spending-request:{id}", $"as {role}: {comment}");
-        return (await GetAsync(scope.Connection, scope.Transaction, c, id))!;
+        return (await GetAsync(scope, c, id, scope.Now))!;
     }
 
     /// <summary>
@@ -210,7 +215,8 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
     public async Task<Result<SpendingRequestView>> PayAsync(WriteScope scope, long id, DateOnly paidOn, string bankRef, string? voucher)
     {
         var c = scope.Community.Id;
-        var request = await GetAsync(scope.Connection, scope.Transaction, c, id);
+        await ExpireDueAsync(scope);
+        var request = await GetAsync(scope, c, id, scope.Now);
         if (request is null) return Failure.NotFound($"Spending request {id}");
         if (request.Status == SpendingStatus.Paid) return Failure.Conflict(Codes.AlreadyPaid, $"Request {id} was paid by entry {request.PaidSeq}.");
         if (request.Status != SpendingStatus.Approved) return new Failure(Codes.NotApproved, $"Request {id} is {request.Status}, not approved.");
@@ -220,7 +226,7 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
             return new Failure(Codes.UnknownAttachment, $"Voucher {voucher} was not uploaded to this community.");
         var memo = $"支付 {request.Payee}：{request.Description}（申请 #{id}{(voucher is null ? "" : $"，凭证 {voucher[..12]}")}，银行流水 {bankRef}）";
         var posted = await journal.PostAsync(scope, [new EntryDraft(paidOn, memo, Funds.Common,
-            [new EntryLine(request.Account, request.Amount, null), new EntryLine(FeeBook.Bank, null, request.Amount)], Kind: "spending")], checkUnits: false);
+            [new EntryLine(request.Account, request.Amount, null), new EntryLine(FeeBook.Bank, null, request.Amount)], Kind: EntryKinds.Spending)], checkUnits: false);
         if (!posted.Ok) return posted.Failure!;
         var seq = posted.Value![0].Entry.Seq;
         await scope.ExecuteAsync("""
@@ -228,17 +234,19 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
             WHERE community_id = @c AND id = @id AND status = 'approved'
             """, new { seq, On = Dates.Format(paidOn), bankRef, voucher, At = Dates.Instant(scope.Now), c, id });
         await scope.AuditAsync("spending.pay", $"spending-request:{id}", $"entry {seq}, bank ref {bankRef}");
-        return (await GetAsync(scope.Connection, scope.Transaction, c, id))!;
+        return (await GetAsync(scope, c, id, scope.Now))!;
     }
 
     /// <summary>Withdraws a request that is not paid. Fails with: not_found, request_not_pending (409).</summary>
     public async Task<Result<SpendingRequestView>> CancelAsync(WriteScope scope, long id)
     {
         var c = scope.Community.Id;
+        await ExpireDueAsync(scope); // an expired request is no longer cancelled
+
         var changed = await scope.ExecuteAsync("""
             UPDATE spending_requests SET status = 'cancelled', closed_at = @At WHERE community_id = @c AND id = @id AND status IN ('pending', 'approved')
             """, new { At = Dates.Instant(scope.Now), c, id });
-        var request = await GetAsync(scope.Connection, scope.Transaction, c, id);
+        var request = await GetAsync(scope, c, id, scope.Now);
         if (request is null) return Failure.NotFound($"Spending request {id}");
         if (changed == 0) return Failure.Conflict(Codes.RequestNotPending, $"Request {id} is {request.Status}.");
         await scope.AuditAsync("spending.cancel", $"spending-request:{id}", "");
@@ -259,30 +267,40 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
         return ids.Count;
     }
 
-    public async Task<SpendingRequestView?> GetAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx, long communityId, long id)
+    /// <summary>A request as of <paramref name="now"/>: pending past its expiry reads expired, whether or not the job has run.</summary>
+    public async Task<SpendingRequestView?> GetAsync(ReadScope read, long communityId, long id, DateTimeOffset now)
     {
-        var row = await connection.QuerySingleOrDefaultAsync<Row>($"SELECT {Columns} FROM spending_requests WHERE community_id = @communityId AND id = @id",
-            new { communityId, id }, tx);
+        var row = await read.QuerySingleOrDefaultAsync<Row>($"SELECT {Columns} FROM spending_requests WHERE community_id = @communityId AND id = @id",
+            new { communityId, id });
         if (row is null) return null;
-        var attachments = (await connection.QueryAsync<string>("SELECT sha256 FROM spending_attachments WHERE community_id = @communityId AND request_id = @id ORDER BY sha256",
-            new { communityId, id }, tx)).ToList();
-        var decisions = (await connection.QueryAsync<(long UserId, string Role, string Decision, string Comment, string DecidedAt)>(
+        var attachments = (await read.QueryAsync<string>("SELECT sha256 FROM spending_attachments WHERE community_id = @communityId AND request_id = @id ORDER BY sha256",
+            new { communityId, id })).ToList();
+        var decisions = (await read.QueryAsync<(long UserId, string Role, string Decision, string Comment, string DecidedAt)>(
             "SELECT user_id, role, decision, comment, decided_at FROM spending_decisions WHERE community_id = @communityId AND request_id = @id ORDER BY id",
-            new { communityId, id }, tx)).Select(d => new Decision(d.UserId, d.Role, d.Decision, d.Comment, d.DecidedAt)).ToList();
-        return new SpendingRequestView(row.Id, row.Status, row.AmountFen, row.Payee, row.AccountCode, row.BudgetLine, (int)row.FiscalYear, row.Description,
+            new { communityId, id })).Select(d => new Decision(d.UserId, d.Role, d.Decision, d.Comment, d.DecidedAt)).ToList();
+        return new SpendingRequestView(row.Id, Deadlines.SpendingStatus(row.Status, row.ExpiresAt, now), row.AmountFen, row.Payee, row.AccountCode, row.BudgetLine, (int)row.FiscalYear, row.Description,
             row.Kind, row.Approval, row.NeedsVote, row.VoteReason, row.CreatedBy, row.CreatedAt, row.ExpiresAt, row.PaidSeq, row.PaidOn, row.BankRef, row.Voucher,
             attachments, decisions);
     }
 
-    public async Task<IReadOnlyList<SpendingRequestView>> ListAsync(long communityId, string? status)
+    /// <summary>Requests as of <paramref name="now"/>, optionally of one status, derived as <see cref="GetAsync"/> derives it.</summary>
+    public Task<SpendingRequestView?> GetAsync(long communityId, long id, DateTimeOffset now) => db.ReadAsync(read => GetAsync(read, communityId, id, now));
+
+    public Task<IReadOnlyList<SpendingRequestView>> ListAsync(long communityId, string? status, DateTimeOffset now) => db.ReadAsync<IReadOnlyList<SpendingRequestView>>(async read =>
     {
-        await using var connection = await db.OpenAsync();
-        var ids = await connection.QueryAsync<long>(
-            $"SELECT id FROM spending_requests WHERE community_id = @communityId {(status is null ? "" : "AND status = @status")} ORDER BY id", new { communityId, status });
+        var filter = status switch
+        {
+            null => "",
+            SpendingStatus.Pending => "AND status = 'pending' AND expires_at > @at",
+            SpendingStatus.Expired => "AND (status = 'expired' OR (status = 'pending' AND expires_at <= @at))",
+            _ => "AND status = @status",
+        };
+        var ids = await read.QueryAsync<long>(
+            $"SELECT id FROM spending_requests WHERE community_id = @communityId {filter} ORDER BY id", new { communityId, status, at = Dates.Instant(now) });
         var list = new List<SpendingRequestView>();
-        foreach (var id in ids) list.Add((await GetAsync(connection, null, communityId, id))!);
+        foreach (var id in ids) list.Add((await GetAsync(read, communityId, id, now))!);
         return list;
-    }
+    });
 
     /// <summary>
     /// Accrues the trustee's remuneration for a month (Dr 6201 / Cr 2211, dated the month's last day):
@@ -298,6 +316,8 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
         var terms = (await register.TrustTermsAsync(c.Id, scope.Connection, scope.Transaction))?.Terms;
         if (terms is null) return new Failure(Codes.TrustTermsRequired, "Set the trust terms first: they fix the remuneration.");
         if (month >= Month.Of(scope.Today)) return new Failure(Codes.MonthNotOpen, $"{month} has not ended yet.");
+        if (month < c.BooksStartMonth)
+            return new Failure(Codes.MonthNotOpen, $"The books of this community open at {c.BooksStartMonth}; {month} does not exist.");
         var basis = await scope.QuerySingleAsync<long>("""
             SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM payments WHERE community_id = @Id AND paid_on BETWEEN @From AND @To
             """, new { c.Id, From = Dates.Format(month.FirstDay), To = Dates.Format(month.LastDay) });
@@ -307,7 +327,7 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
         if (amount > 0)
         {
             var posted = await journal.PostAsync(scope, [new EntryDraft(month.LastDay, $"受托人酬金 {month}", Funds.Common,
-                [new EntryLine(RemunerationExpense, amount, null), new EntryLine(RemunerationPayable, null, amount)], Kind: "remuneration")], checkUnits: false);
+                [new EntryLine(RemunerationExpense, amount, null), new EntryLine(RemunerationPayable, null, amount)], Kind: EntryKinds.Remuneration)], checkUnits: false);
             if (!posted.Ok) return posted.Failure!;
             seq = posted.Value![0].Entry.Seq;
         }

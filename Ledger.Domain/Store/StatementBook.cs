@@ -30,10 +30,7 @@ public sealed record StatementRecord(string Period, int Version, string Kind, st
 /// </summary>
 public sealed class StatementBook(LedgerDatabase db, CommunityBook communities, RegisterBook register)
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
+    public static readonly JsonSerializerOptions Json = FrozenStatement.Json;
 
     private sealed class Row
     {
@@ -56,20 +53,10 @@ public sealed class StatementBook(LedgerDatabase db, CommunityBook communities, 
     private const string Columns = "period, version, kind, status, body, hash, previous_hash, seq, chain_hash, built_at, sign_off_until, published_at, correction_reason";
 
     /// <summary>Canonical body (without <c>hash</c>) and its SHA-256.</summary>
-    public static (string Body, string Hash) Freeze(StatementDoc doc)
-    {
-        var node = JsonSerializer.SerializeToNode(doc, Json)!;
-        var body = CanonicalJson.Serialize(node);
-        return (body, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(body))));
-    }
+    public static (string Body, string Hash) Freeze(StatementDoc doc) => FrozenStatement.Freeze(doc);
 
     /// <summary>Recomputes a published statement's hash from its JSON: everything but <c>hash</c>, canonicalised.</summary>
-    public static string HashOfPublished(JsonObject published)
-    {
-        var copy = published.DeepClone().AsObject();
-        copy.Remove("hash");
-        return CanonicalJson.Sha256Hex(copy);
-    }
+    public static string HashOfPublished(JsonObject published) => FrozenStatement.HashOfPublished(published);
 
     /// <summary>
     /// Closes <paramref name="month"/> (guarantee 5) and builds its draft statement, and those of the
@@ -327,12 +314,10 @@ public sealed class StatementBook(LedgerDatabase db, CommunityBook communities, 
             byUnit ? open.GroupBy(b => (b.Building, b.Number)).OrderBy(g => g.Key.Building, StringComparer.Ordinal).ThenBy(g => g.Key.Number, StringComparer.Ordinal)
                 .Select(g => new ArrearsUnitFigure(g.Key.Building, g.Key.Number, g.Sum(b => b.Due))).ToList() : null);
 
-        var queries = await c.QuerySingleAsync<(long Opened, long Answered, long OpenAtEnd)>("""
-            SELECT CAST(COALESCE(SUM(CASE WHEN substr(asked_at, 1, 10) BETWEEN @FromDay AND @ToDay THEN 1 ELSE 0 END), 0) AS BIGINT),
-                   CAST(COALESCE(SUM(CASE WHEN answered_at IS NOT NULL AND substr(answered_at, 1, 10) BETWEEN @FromDay AND @ToDay THEN 1 ELSE 0 END), 0) AS BIGINT),
-                   CAST(COALESCE(SUM(CASE WHEN substr(asked_at, 1, 10) <= @ToDay AND (answered_at IS NULL OR substr(answered_at, 1, 10) > @ToDay) THEN 1 ELSE 0 END), 0) AS BIGINT)
-            FROM queries WHERE community_id = @communityId
-            """, range, tx);
+        // The period in the community's time zone, as instants: queries are timed to the instant.
+        DateTimeOffset Start(DateOnly day) => new(TimeZoneInfo.ConvertTimeToUtc(day.ToDateTime(TimeOnly.MinValue), community.Zone), TimeSpan.Zero);
+        var answerDays = terms is { } qt ? JsonSerializer.Deserialize<TrustTerms>(qt.Document, Json)?.QueryAnswerDays ?? 7 : 7;
+        var queries = await InquiryBook.FiguresAsync(c, tx, community, Start(period.From.FirstDay), Start(period.To.LastDay.AddDays(1)), answerDays);
         var remarks = (await c.QueryAsync<(string Body, string CreatedAt)>(
             "SELECT body, created_at FROM statement_remarks WHERE community_id = @communityId AND period = @Period ORDER BY id",
             new { communityId = id, Period = period.Text }, tx)).Select(r => new RemarkFigure("supervisor", r.Body, r.CreatedAt)).ToList();
@@ -349,8 +334,8 @@ public sealed class StatementBook(LedgerDatabase db, CommunityBook communities, 
             new ResultFigures(income, expense, income - expense),
             new RemunerationFigures(Net(during, a => a.Code == SpendingBook.RemunerationExpense), remunerationPaid),
             budget, arrears, -AtEnd(FeeBook.Prepaid),
-            new PayableFigures(-AtEnd("2202"), -AtEnd(SpendingBook.RemunerationPayable), -AtEnd("2241")),
-            new QueryFigures(queries.Opened, queries.Answered, queries.OpenAtEnd),
+            new PayableFigures(-AtEnd(AccountCodes.SupplierPayables), -AtEnd(SpendingBook.RemunerationPayable), -AtEnd(AccountCodes.Deposits)),
+            queries,
             remarks, correction);
     }
 }

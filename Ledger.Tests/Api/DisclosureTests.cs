@@ -194,12 +194,12 @@ public abstract class DisclosureTests(EngineFixture fixture)
         var csv = await anonymous.Http.GetByteArrayAsync(y.Public("/statements/2026-10.csv"));
         Assert.Equal(new byte[] { 0xEF, 0xBB, 0xBF }, csv[..3]);
         var text = Encoding.UTF8.GetString(csv[3..]);
-        Assert.StartsWith("section,item,account,date,payee,amount_fen,amount_yuan", text);
+        Assert.StartsWith("section,item,account,date,payee,request,amount_fen,amount_yuan,seq,hash", text);
         Assert.Contains(DisclosureYard.HostilePayee, text);
         var package = await anonymous.GetJsonAsync(y.Public("/statements/2026-10/datapackage.json"));
-        Assert.Equal("fiscal-data-package", package["profile"]!.GetValue<string>());
+        Assert.Equal("tabular-data-package", package["profile"]!.GetValue<string>());
         Assert.Equal("CNY", package["model"]!["measures"]!["amount"]!["currency"]!.GetValue<string>());
-        var data = Encoding.UTF8.GetString((await anonymous.Http.GetByteArrayAsync(y.Public("/statements/2026-10/data.csv")))[3..]);
+        var data = Encoding.UTF8.GetString(await anonymous.Http.GetByteArrayAsync(y.Public("/statements/2026-10/data.csv")));
         Assert.Contains("expenditure,6103", data);
     }
 
@@ -217,9 +217,10 @@ public abstract class DisclosureTests(EngineFixture fixture)
         Assert.NotEmpty(mine);
         foreach (var e in mine)
         {
-            var canonical = new JsonObject { ["community"] = y.Slug, ["seq"] = e!["seq"]!.DeepClone(), ["date"] = e["date"]!.DeepClone(), ["memo"] = e["memo"]!.DeepClone(), ["fund"] = e["fund"]!.DeepClone(), ["lines"] = e["lines"]!.DeepClone() };
-            var published = items.Single(i => i!["seq"]!.GetValue<long>() == e["seq"]!.GetValue<long>())!;
-            Assert.Equal(published["entryHash"]!.GetValue<string>(), CanonicalJson.Sha256Hex(canonical));
+            // The feed's shape, `entry` exactly as hashed (its salt included): the owner recomputes the published hash.
+            var published = items.Single(i => i!["seq"]!.GetValue<long>() == e!["seq"]!.GetValue<long>())!;
+            Assert.Equal(published["entryHash"]!.GetValue<string>(), CanonicalJson.Sha256Hex(e!["entry"]));
+            Assert.Equal(published["entryHash"]!.GetValue<string>(), e["entryHash"]!.GetValue<string>());
         }
         await (await y.Owners[0].GetAsync(y.P($"/units/{y.Units[1]}/entries"))).AssertProblem(404, Codes.NotFound);
     }
@@ -309,7 +310,7 @@ public abstract class DisclosureTests(EngineFixture fixture)
             var hledgerBalances = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1)
                 .Select(line => line.Split("\",\"")).ToDictionary(
                     f => f[0].Trim('"').Split(' ')[0],
-                    f => (long)Math.Round(decimal.Parse(f[1].Trim('"'), CultureInfo.InvariantCulture) * 100));
+                    f => (long)Math.Round(decimal.Parse(f[1].Trim('"').Replace(" CNY", ""), CultureInfo.InvariantCulture) * 100));
             var tb = await y.Supervisor.GetJsonAsync(y.P("/trial-balance"));
             var ours = tb["accounts"]!.AsArray().ToDictionary(a => a!["code"]!.GetValue<string>(), a => a!["debit"]!.GetValue<long>() - a!["credit"]!.GetValue<long>());
             Assert.Equal(ours.Where(kv => kv.Value != 0).OrderBy(kv => kv.Key), hledgerBalances.Where(kv => kv.Value != 0).OrderBy(kv => kv.Key));

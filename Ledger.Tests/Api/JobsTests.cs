@@ -82,7 +82,7 @@ public abstract class JobsTests(EngineFixture fixture)
         var now = App.Clock.GetUtcNow();
         var id = (await (await admin.PostAsync($"/api/v1/communities/{slug}/motions", new
         {
-            kind = "other", title = "更换门禁", body = "是否更换门禁系统", opensAt = now.AddHours(1), closesAt = now.AddDays(3),
+            kind = "other", title = "更换门禁", body = "是否更换门禁系统", opensAt = now.AddDays(15).AddHours(1), closesAt = now.AddDays(18),
         })).AssertStatus(201))["id"]!.GetValue<long>();
         var job = ActivatorUtilities.CreateInstance<MotionDeadlinesJob>(App.Services);
         var db = App.Service<LedgerDatabase>();
@@ -93,7 +93,7 @@ public abstract class JobsTests(EngineFixture fixture)
         }
         await job.RunAsync();
         Assert.Equal("scheduled", await Status());
-        App.Clock.Advance(TimeSpan.FromHours(2));
+        App.Clock.Advance(TimeSpan.FromDays(15) + TimeSpan.FromHours(2));
         await job.RunAsync();
         Assert.Equal("open", await Status());
         App.Clock.Advance(TimeSpan.FromDays(3));
@@ -101,7 +101,7 @@ public abstract class JobsTests(EngineFixture fixture)
         Assert.Equal("closed", await Status());
         var result = await App.Anonymous().GetJsonAsync($"/api/v1/communities/{slug}/motions/{id}/result");
         Assert.False(result["quorumMet"]!.GetValue<bool>());
-        App.Clock.Advance(TimeSpan.FromDays(-3) - TimeSpan.FromHours(2));
+        App.Clock.Advance(TimeSpan.FromDays(-18) - TimeSpan.FromHours(2));
     }
 }
 

@@ -60,10 +60,13 @@ public abstract class SpendingApiTests(EngineFixture fixture)
     private async Task PassMotionAsync(ApiClient admin, List<ApiClient> owners, Func<string, string> P, string kind, long subject)
     {
         var now = App.Clock.GetUtcNow();
-        var motion = (await (await admin.PostAsync(P("/motions"), new { kind, subjectId = subject, title = "表决", body = "请表决", opensAt = now, closesAt = now.AddDays(1) })).AssertStatus(201))["id"]!.GetValue<long>();
+        var opens = now.AddDays(15); // the default notice
+        var motion = (await (await admin.PostAsync(P("/motions"), new { kind, subjectId = subject, title = "表决", body = "请表决", opensAt = opens, closesAt = opens.AddDays(1) })).AssertStatus(201))["id"]!.GetValue<long>();
+        App.Clock.Set(opens);
         foreach (var owner in owners) await (await owner.PostAsync(P($"/motions/{motion}/ballots"), new { choice = "yes" })).AssertStatus(201);
-        App.Clock.Set(now.AddDays(1));
+        App.Clock.Set(opens.AddDays(1));
         Assert.True((await admin.GetJsonAsync(P($"/motions/{motion}")))["result"]!["passed"]!.GetValue<bool>());
+        await ActivatorUtilities.CreateInstance<MotionDeadlinesJob>(App.Services).RunAsync(); // the job persists the close and its effect
         App.Clock.Set(now);
     }
 
@@ -289,7 +292,9 @@ public abstract class SpendingApiTests(EngineFixture fixture)
         await (await y.Trustee.PostAsync(y.P($"/queries/{asked["id"]}/answer"), new { answer = "由某某传媒公司支付，合同见附件。" })).AssertStatus(200);
         await (await y.Trustee.PostAsync(y.P($"/queries/{asked["id"]}/answer"), new { answer = "again" })).AssertProblem(409, Codes.AlreadyAnswered);
         var all = (await y.Owners[2].GetJsonAsync(y.P("/queries")))["items"]!.AsArray();
-        Assert.Equal("answered", all[0]!["status"]!.GetValue<string>());
+        // Answered after its deadline: the query went to the supervisor when it fell overdue, and stays there.
+        Assert.Equal("escalated", all[0]!["status"]!.GetValue<string>());
+        Assert.Equal("late", all[0]!["escalatedBecause"]!.GetValue<string>());
         Assert.Single((await y.Owners[2].GetJsonAsync(y.P("/queries?status=overdue")))["items"]!.AsArray());
         App.Clock.Set(Start);
     }

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Ledger.Domain.Model;
 using Ledger.Domain.Store;
+using Ledger.Jobs;
+using Microsoft.Extensions.DependencyInjection;
 using Ledger.Tests.Infrastructure;
 
 namespace Ledger.Tests.Api;
@@ -10,6 +12,8 @@ public abstract class VotesApiTests(EngineFixture fixture)
 {
     private LedgerApp App => fixture.App;
     private static readonly DateTimeOffset Start = new(2026, 11, 21, 2, 0, 0, TimeSpan.Zero);
+    /// <summary>Motions are announced at Start and open after the default notice of 15 days.</summary>
+    private static readonly DateTimeOffset Opens = Start.AddDays(15);
 
     private sealed record Yard(string Slug, ApiClient Admin, ApiClient Manager, List<(long Unit, ApiClient Owner)> Owners)
     {
@@ -55,11 +59,16 @@ public abstract class VotesApiTests(EngineFixture fixture)
         return id;
     }
 
-    private static async Task<long> MotionAsync(Yard y, string kind, long? subjectId, int days = 7) =>
-        (await (await y.Admin.PostAsync(y.P("/motions"), new
+    /// <summary>Announces a motion now and moves the clock to its opening.</summary>
+    private async Task<long> MotionAsync(Yard y, string kind, long? subjectId, int days = 7)
+    {
+        var id = (await (await y.Admin.PostAsync(y.P("/motions"), new
         {
-            kind, subjectId, title = "表决 " + kind, body = "请业主表决。", opensAt = Start, closesAt = Start.AddDays(days),
+            kind, subjectId, title = "表决 " + kind, body = "请业主表决。", opensAt = Opens, closesAt = Opens.AddDays(days),
         })).AssertStatus(201))["id"]!.GetValue<long>();
+        App.Clock.Set(Opens);
+        return id;
+    }
 
     [SkippableFact]
     public async Task A_budget_is_drafted_published_commented_and_put_in_force_by_a_passed_vote()
@@ -82,7 +91,7 @@ public abstract class VotesApiTests(EngineFixture fixture)
         Assert.Equal(0, live["result"]!["totals"]!["yes"]!["headcount"]!.GetValue<long>()); // no running score while open
 
         await (await App.Anonymous().GetAsync(y.P($"/motions/{motion}/result"))).AssertProblem(404, Codes.NotFound);
-        App.Clock.Set(Start.AddDays(7));
+        App.Clock.Set(Opens.AddDays(7));
         await (await y.Owners[2].Owner.PostAsync(y.P($"/motions/{motion}/ballots"), new { choice = "no" })).AssertProblem(409, Codes.MotionNotOpen);
 
         var result = await App.Anonymous().GetJsonAsync(y.P($"/motions/{motion}/result"));
@@ -94,6 +103,9 @@ public abstract class VotesApiTests(EngineFixture fixture)
         var published = result["receipts"]!.AsArray().Select(r => (r!["receiptHash"]!.GetValue<string>(), r["choice"]!.GetValue<string>())).ToList();
         Assert.All(receipts, r => Assert.Contains((MotionBook.ReceiptHash(r), "yes"), published));
 
+        // Reading the result did not put the budget in force: reads never write. The job does.
+        Assert.Equal("published", (await y.Owners[2].Owner.GetJsonAsync(y.P($"/budgets/{id}")))["status"]!.GetValue<string>());
+        await ActivatorUtilities.CreateInstance<MotionDeadlinesJob>(App.Services).RunAsync(); // the job persists the close and its effect
         var budget = await y.Owners[2].Owner.GetJsonAsync(y.P($"/budgets/{id}"));
         Assert.Equal("adopted", budget["status"]!.GetValue<string>());
         Assert.Equal(motion, budget["motionId"]!.GetValue<long>());
@@ -110,8 +122,9 @@ public abstract class VotesApiTests(EngineFixture fixture)
         var first = await PublishedBudgetAsync(y);
         var adopt = await MotionAsync(y, "budget_adoption", first);
         foreach (var (_, owner) in y.Owners) await (await owner.PostAsync(y.P($"/motions/{adopt}/ballots"), new { choice = "yes" })).AssertStatus(201);
-        App.Clock.Set(Start.AddDays(7));
+        App.Clock.Set(Opens.AddDays(7));
         Assert.True((await y.Admin.GetJsonAsync(y.P($"/motions/{adopt}")))["result"]!["passed"]!.GetValue<bool>());
+        await ActivatorUtilities.CreateInstance<MotionDeadlinesJob>(App.Services).RunAsync(); // the job persists the close and its effect
 
         App.Clock.Set(Start);
         var second = await PublishedBudgetAsync(y, cleaning: 3_500_000);
@@ -120,8 +133,9 @@ public abstract class VotesApiTests(EngineFixture fixture)
             .AssertProblem(422, Codes.SubjectInvalid);
         var amend = await MotionAsync(y, "budget_amendment", second);
         foreach (var (_, owner) in y.Owners) await (await owner.PostAsync(y.P($"/motions/{amend}/ballots"), new { choice = "yes" })).AssertStatus(201);
-        App.Clock.Set(Start.AddDays(8));
+        App.Clock.Set(Opens.AddDays(8));
         await (await y.Admin.GetAsync(y.P($"/motions/{amend}"))).AssertStatus(200);
+        await ActivatorUtilities.CreateInstance<MotionDeadlinesJob>(App.Services).RunAsync(); // the job persists the close and its effect
 
         var budgets = (await y.Manager.GetJsonAsync(y.P("/budgets")))["items"]!.AsArray();
         Assert.Equal(["superseded", "adopted"], budgets.Select(b => b!["status"]!.GetValue<string>()));
@@ -135,7 +149,7 @@ public abstract class VotesApiTests(EngineFixture fixture)
         var first = (await (await y.Owners[0].Owner.PostAsync(y.P($"/motions/{motion}/ballots"), new { choice = "no" })).AssertStatus(201))["receipt"]!.GetValue<string>();
         var second = (await (await y.Owners[0].Owner.PostAsync(y.P($"/motions/{motion}/ballots"), new { choice = "yes" })).AssertStatus(201))["receipt"]!.GetValue<string>();
         await (await y.Owners[1].Owner.PostAsync(y.P($"/motions/{motion}/ballots"), new { choice = "yes" })).AssertStatus(201);
-        App.Clock.Set(Start.AddDays(7));
+        App.Clock.Set(Opens.AddDays(7));
         var result = await y.Admin.GetJsonAsync(y.P($"/motions/{motion}/result"));
         var receipts = result["receipts"]!.AsArray().Select(r => r!["receiptHash"]!.GetValue<string>()).ToList();
         Assert.Contains(MotionBook.ReceiptHash(second), receipts);
@@ -157,14 +171,14 @@ public abstract class VotesApiTests(EngineFixture fixture)
         var motion = await MotionAsync(y, "maintenance_fund_raise", null);
         Assert.Equal("special", (await y.Admin.GetJsonAsync(y.P($"/motions/{motion}")))["threshold"]!.GetValue<string>());
 
-        // Changes after the opening do not move the open vote.
+        // The first ballot after the opening fixes the register; later changes do not move the open vote.
+        await (await developer.PostAsync(y.P($"/motions/{motion}/ballots"), new { choice = "yes" })).AssertStatus(201);
         var late = (await (await y.Admin.PostAsync(y.P("/units"), new { building = "7栋", number = "1", use = "residential", area = 500m, areaSource = "surveyed", delivered = true })).AssertStatus(201))["id"]!.GetValue<long>();
         var latecomer = await OwnerLoginAsync(y.Slug, y.Admin, [late], "late");
         await (await latecomer.PostAsync(y.P($"/motions/{motion}/ballots"), new { choice = "no" })).AssertProblem(403, Codes.NotAVoter);
 
-        await (await developer.PostAsync(y.P($"/motions/{motion}/ballots"), new { choice = "yes" })).AssertStatus(201);
         foreach (var (_, owner) in y.Owners) await (await owner.PostAsync(y.P($"/motions/{motion}/ballots"), new { choice = "yes" })).AssertStatus(201);
-        App.Clock.Set(Start.AddDays(7));
+        App.Clock.Set(Opens.AddDays(7));
         var result = await y.Admin.GetJsonAsync(y.P($"/motions/{motion}/result"));
         Assert.Equal(3, result["totals"]!["eligible"]!["headcount"]!.GetValue<long>());
         Assert.Equal(310m, result["totals"]!["eligible"]!["area"]!.GetValue<decimal>());

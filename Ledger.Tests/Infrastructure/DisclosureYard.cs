@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Ledger.Tests.Infrastructure;
 
@@ -18,7 +19,7 @@ public sealed record DisclosureYard(string Slug, ApiClient Admin, ApiClient Trus
     public string P(string path) => $"/api/v1/communities/{Slug}{path}";
     public string Public(string path = "") => $"/p/{Slug}{path}";
 
-    public static async Task<DisclosureYard> BuildAsync(LedgerApp app, bool publish = true)
+    public static async Task<DisclosureYard> BuildAsync(LedgerApp app, bool publish = true, string payee = HostilePayee)
     {
         app.Clock.Set(Now);
         var slug = await app.CommunityAsync("2026-09");
@@ -48,10 +49,13 @@ public sealed record DisclosureYard(string Slug, ApiClient Admin, ApiClient Trus
             income = new[] { new { account = "5101", amount = 1_000_000L, note = "" } },
         })).AssertStatus(201))["id"]!.GetValue<long>();
         await (await trustee.PostAsync(P($"/budgets/{budget}/publish"), null)).AssertStatus(200);
-        var motion = (await (await admin.PostAsync(P("/motions"), new { kind = "budget_adoption", subjectId = budget, title = "2026年度预算", body = "表决", opensAt = Now, closesAt = Now.AddDays(1) })).AssertStatus(201))["id"]!.GetValue<long>();
+        var opens = Now.AddDays(15); // the default notice
+        var motion = (await (await admin.PostAsync(P("/motions"), new { kind = "budget_adoption", subjectId = budget, title = "2026年度预算", body = "表决", opensAt = opens, closesAt = opens.AddDays(1) })).AssertStatus(201))["id"]!.GetValue<long>();
+        app.Clock.Set(opens);
         foreach (var owner in owners) await (await owner.PostAsync(P($"/motions/{motion}/ballots"), new { choice = "yes" })).AssertStatus(201);
-        app.Clock.Set(Now.AddDays(1));
+        app.Clock.Set(opens.AddDays(1));
         await (await admin.GetAsync(P($"/motions/{motion}"))).AssertStatus(200);
+        await ActivatorUtilities.CreateInstance<Ledger.Jobs.MotionDeadlinesJob>(app.Services).RunAsync(); // the job puts the budget in force
         app.Clock.Set(Now);
 
         await (await trustee.PutAsync(P("/fee-schedule"), new { effectiveFrom = "2026-09", rates = new { residential = "1.80" } })).AssertStatus(200);
@@ -65,7 +69,7 @@ public sealed record DisclosureYard(string Slug, ApiClient Admin, ApiClient Trus
         await (await trustee.PostAsync(P("/receipts"), new { source = "advertising", amount = 120_000, receivedAt = "2026-10-05", payer = "传媒公司", memo = "十月广告", externalRef = "AD-10" })).AssertStatus(201);
         var request = (await (await trustee.PostAsync(P("/spending-requests"), new
         {
-            payee = HostilePayee, amount = 150_000L, account = "6103", description = "十月保洁 <b>加急</b>", attachments = Array.Empty<string>(),
+            payee, amount = 150_000L, account = "6103", description = "十月保洁 <b>加急</b>", attachments = Array.Empty<string>(),
         })).AssertStatus(201))["id"]!.GetValue<long>();
         await (await supervisor.PostAsync(P($"/spending-requests/{request}/decisions"), new { decision = "approve", comment = "同意" })).AssertStatus(200);
         await (await trustee.PostAsync(P($"/spending-requests/{request}/payment"), new { paidAt = "2026-10-20", bankRef = "BK-1" })).AssertStatus(201);

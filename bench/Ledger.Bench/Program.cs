@@ -11,6 +11,7 @@ using Ledger.Domain.Store;
 //   pages     [seconds=5] [runs=3]
 //   cityclose [communities=...] [units=2000] [runs=3]   (see CityCloseBench for every option)
 //   tally     [voters=100000] [runs=3]
+//   bank-import [units=2000] [runs=3]
 var command = args.FirstOrDefault() ?? "billing";
 string Arg(int i, string fallback) => args.Length > i ? args[i] : fallback;
 int IntArg(int i, int fallback) => args.Length > i ? int.Parse(args[i], System.Globalization.CultureInfo.InvariantCulture) : fallback;
@@ -25,10 +26,12 @@ switch (command)
         return await PagesBench.RunAsync(IntArg(1, 5), IntArg(2, 3));
     case "cityclose":
         return await CityCloseBench.RunAsync(args.Skip(1).ToArray());
+    case "bank-import":
+        return await BankImportBench.RunAsync(IntArg(1, 2000), IntArg(2, 3));
     case "tally":
         return await TallyBench.RunAsync(IntArg(1, 100_000), IntArg(2, 3));
     default:
-        Console.Error.WriteLine($"unknown benchmark '{command}'; try: billing, posting, pages, cityclose, tally");
+        Console.Error.WriteLine($"unknown benchmark '{command}'; try: billing, posting, pages, cityclose, tally, bank-import");
         return 2;
 }
 

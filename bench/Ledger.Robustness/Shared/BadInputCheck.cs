@@ -28,7 +28,15 @@ public static class BadInputCheck
     /// </summary>
     public static readonly IReadOnlyList<KnownDefect> FoundDefects = [];
 
-    public enum Mutation { WrongType, HugeNumber, NegativeNumber, FiveDecimals, InvalidUtf8, HugeString, Missing, Extra, Sql, Markup, ContentType, Malformed, RouteValue, Header }
+    public enum Mutation
+    {
+        WrongType, HugeNumber, NegativeNumber, FiveDecimals, InvalidUtf8, HugeString, Missing, Extra, Sql, Markup, ContentType, Malformed, RouteValue, Header,
+        // Classes of issue 10: each must be refused (400), not merely survived.
+        ControlText, QueryText, OtherForm,
+    }
+
+    /// <summary>Damage the service must refuse with a 400, whatever else the body says (issue 10, items 2, 3, 8, 9).</summary>
+    public static bool MustRefuse(Mutation m) => m is Mutation.ControlText or Mutation.QueryText or Mutation.OtherForm;
 
     private enum BodyKind { Json, Csv, Multipart }
 
@@ -72,6 +80,7 @@ public static class BadInputCheck
         var nulInPath = 0;
         var known = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
         var notProblemJson = 0;
+        var refused = 0;
         var next = -1;
         var mutations = Enum.GetValues<Mutation>();
 
@@ -97,6 +106,9 @@ public static class BadInputCheck
                         known.AddOrUpdate(defect.Name, 1, (_, n) => n + 1);
                     else if (answer.Status >= 500)
                         report.Violation($"{answer.Status} from {route} [{mutation}] {request.Describe()} -> {answer}");
+                    else if (request.MustRefuse && answer.Status != 400)
+                        report.Violation($"{answer.Status}, not 400, from {route} [{mutation}] {request.Describe()} -> {answer}");
+                    else if (request.MustRefuse) Interlocked.Increment(ref refused);
                     else if (answer.Status is >= 200 and < 300)
                         accepted.AddOrUpdate($"{route} [{mutation}]", 1, (_, n) => n + 1);
                     else if (answer.Status >= 400 && answer.ContentType != "application/problem+json")
@@ -129,6 +141,7 @@ public static class BadInputCheck
                       $"{fiveHundreds} answered 5xx");
         report.Figure($"answers: {statuses}" + (closedOnOversize > 0 ? $"; {closedOnOversize} oversized bodies cut off by the server (413 + close)" : ""));
         report.Figure($"journal head and every balance unchanged: {after == before} ({before.Split('\n')[0]})");
+        report.Figure($"{refused} requests with control or bidirectional text, hostile query strings, other date forms, bad embed origins or weak passwords refused with 400");
         if (nulInPath > 0) report.Figure($"{nulInPath} paths with %00 refused by the in-process test server itself");
         foreach (var (name, n) in known) report.Figure($"KNOWN DEFECT, not counted as a violation here: {name} ×{n}");
         if (notProblemJson > 0) report.Figure($"{notProblemJson} error answers were not application/problem+json");
@@ -140,7 +153,8 @@ public static class BadInputCheck
 
     private static string Cut(string s) => s.Length > 1500 ? s[..1500] + "…" : s;
 
-    public sealed record Request(HttpMethod Method, string Path, HttpContent? Content, string? IdempotencyKey, string? Authorization, long Size, string Sample)
+    public sealed record Request(HttpMethod Method, string Path, HttpContent? Content, string? IdempotencyKey, string? Authorization, long Size, string Sample,
+        bool MustRefuse = false)
     {
         public string Describe() => $"{Method} {(Path.Length > 120 ? Path[..120] + "…" : Path)} key={IdempotencyKey?.Length.ToString() ?? "-"} " +
                                     $"type={Content?.Headers.ContentType?.ToString() ?? "-"} size={Size} body={Sample}";
@@ -174,6 +188,22 @@ public static class BadInputCheck
         "-1", "0", "99999999999999999999999", "abc", "%00", "..%2F..%2Fetc%2Fpasswd", "1%20OR%201=1", "%27%3B--", "%E4%B8%80", "%FF", "null", "1.5", "1e3",
         "%2e%2e", "9223372036854775807", "-9223372036854775808", "%3Cscript%3E", new string('9', 3000), "2026-13", "0000-00", "9999-12",
     ];
+    private static readonly string[] ControlTexts =
+    [
+        "a\u0000b", "\u0000", "x\u0001y", "\u001F", "\u007F", "tab\tin one line", "line\nbreak", "cr\rhere", "\u0085next line", "\u009B",
+        "\u202Egpj.exe", "\u202Dx", "\u202Ax\u202C", "\u2066isolate\u2069", "\u2067x", "\u2068x",
+    ];
+    private static readonly string[] QueryTexts =
+    [
+        "?q=%00", "?status=%00open", "?after=%01", "?month=%E2%80%AE2026-11", "?limit=1%0A", "?x=%E2%81%A6y", "?%00=1", "?note=%C2%85", "?a=%7F",
+    ];
+    private static readonly string[] OtherDates = ["2026/11/20", "20/11/2026", "2026.11.20", "Nov 20 2026", "2026年11月20日", "2026/11", "11-2026", "2026-11-20 08:00:00"];
+    private static readonly string[] BadOrigins =
+    [
+        "https://*.example.cn", "https://a.example.cn;script-src *", "https://a.example.cn#x", "https://a .example.cn", "https://a.example.cn/path",
+        "https://a.example.cn\r\nX-Evil: 1", "http://a.example.cn", "*", "javascript:alert(1)", "https://user@a.example.cn", "https://a.example.cn:99999", "'self'",
+    ];
+    private static readonly string[] WeakPasswords = ["aaaaaaaaaa", "1234567890", "qwertyuiop", "password123", "abcabcabcabc", "0987654321", "woaini1314", "short"];
     private static readonly string[] BadKeys = [new string('k', 101), " spaced key ", "", "\t", "key\u007f", new string('x', 5000)];
     private static readonly string[] BadAuthorizations = ["Bearer " + new string('a', 300), "Bearer", "Basic YWRtaW46YWRtaW4=", "Bearer ' OR 1=1 --", "Bearer null", "bearer  "];
     private static readonly byte[][] InvalidUtf8 = [[0xFF], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xE4, 0xB8], [0x80], [0xF5, 0x80, 0x80, 0x80], [0xFE, 0xFF, 0x00]];
@@ -249,6 +279,11 @@ public static class BadInputCheck
         if (route.Pattern.EndsWith("/auth/logout", StringComparison.Ordinal)) authorization ??= "Bearer " + Convert.ToHexString(Guid.NewGuid().ToByteArray());
 
         var path = route.Fill(routeValue);
+        var mustRefuse = MustRefuse(mutation) && kind != BodyKind.Multipart;
+        if (mutation == Mutation.QueryText) path += Pick(r, QueryTexts);
+        else if (mutation == Mutation.OtherForm && kind == BodyKind.Json && !OtherForm(route, json, r)) mutation = Mutation.ControlText;
+        if (mutation == Mutation.ControlText && kind == BodyKind.Json && !Nodes(json).Any(n => n is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.String))
+            json["memo"] = "";
         var method = new HttpMethod(route.Method);
         var (bytes, contentType) = kind switch
         {
@@ -259,7 +294,27 @@ public static class BadInputCheck
         HttpContent content = new ByteArrayContent(bytes);
         if (contentType.Length > 0) content.Headers.TryAddWithoutValidation("Content-Type", contentType);
         var sample = Encoding.UTF8.GetString(bytes, 0, Math.Min(bytes.Length, 160));
-        return new Request(method, path, content, key, authorization, bytes.Length, sample);
+        // A bad key or authorization may be answered first (400 or 401): only the text damage itself is held to a 400.
+        return new Request(method, path, content, key, authorization, bytes.Length, sample, mustRefuse && key is null or { Length: > 0 and <= 100 } && authorization is null);
+    }
+
+    /// <summary>
+    /// Writes a value in a form the API does not take where the route has such a field: a date or month written
+    /// otherwise (2026/11/20), an embed origin that is not https://host[:port], a weak password. False when none applies.
+    /// </summary>
+    private static bool OtherForm(RouteInfo route, JsonObject json, Random r)
+    {
+        var fields = Nodes(json).OfType<JsonValue>().Where(v => v.GetValueKind() == System.Text.Json.JsonValueKind.String && v.Parent is JsonObject).ToList();
+        var date = fields.Where(v => v.GetPropertyName() is "date" or "paidAt" or "receivedAt" or "month" or "effectiveFrom" or "booksStartMonth" or "opensAt" or "closesAt").ToList();
+        var password = fields.Where(v => v.GetPropertyName() == "password" && !route.Pattern.EndsWith("/login", StringComparison.Ordinal)).ToList();
+        if (json["embedOrigins"] is JsonArray origins)
+        {
+            origins.Add(Pick(r, BadOrigins));
+            return true;
+        }
+        if (password.Count > 0) { password[0].ReplaceWith(Pick(r, WeakPasswords)); return true; }
+        if (date.Count > 0) { Pick(r, date).ReplaceWith(Pick(r, OtherDates)); return true; }
+        return false;
     }
 
     private static T Pick<T>(Random r, IReadOnlyList<T> items) => items[r.Next(items.Count)];
@@ -296,6 +351,11 @@ public static class BadInputCheck
             case Mutation.HugeString: SetText(doc, strings, r, HugeString(r)); break;
             case Mutation.Sql: SetText(doc, strings, r, Pick(r, Sql)); break;
             case Mutation.Markup: SetText(doc, strings, r, Pick(r, Markup)); break;
+            case Mutation.ControlText:
+                // One-line fields refuse line breaks too; multi-line ones take them, so put those in a one-line field.
+                var oneLine = strings.Where(n => n.Parent is not JsonObject || n.GetPropertyName() is not ("body" or "description" or "question" or "answer" or "text" or "comment" or "note" or "remarks" or "reason" or "finding")).ToList();
+                SetText(doc, oneLine.Count > 0 ? oneLine : [], r, Pick(r, ControlTexts));
+                break;
             case Mutation.InvalidUtf8:
                 SetText(doc, strings, r, "§BAD§");
                 badBytes = Pick(r, InvalidUtf8);
@@ -380,6 +440,7 @@ public static class BadInputCheck
             case Mutation.HugeString: row[r.Next(2)] = HugeString(r); break;
             case Mutation.Sql: row[r.Next(3)] = "\"" + Pick(r, Sql).Replace("\"", "\"\"", StringComparison.Ordinal) + "\""; break;
             case Mutation.Markup: row[r.Next(3)] = "\"" + Pick(r, Markup).Replace("\"", "\"\"", StringComparison.Ordinal) + "\""; break;
+            case Mutation.ControlText: row[r.Next(2)] = "\"1栋" + Pick(r, ControlTexts).Replace("\"", "\"\"", StringComparison.Ordinal) + "\""; break;
             case Mutation.InvalidUtf8: row[r.Next(3)] = "§BAD§"; bad = Pick(r, InvalidUtf8); break;
             case Mutation.Missing: row.RemoveAt(r.Next(row.Count)); break;
             case Mutation.Extra: row.Add("extra"); row.Add("=HYPERLINK(\"http://x\")"); break;

@@ -120,7 +120,8 @@ public static class IsolationCheck
         await owner1.OkAsync(HttpMethod.Post, a.P($"/budgets/{budgetId}/comments"), new { text = marker + " 意见" });
         var request = await staff.OkAsync(HttpMethod.Post, a.P("/spending-requests"),
             new { payee = marker, amount = 1_000, account = "6103", description = marker, attachments = new[] { sha } });
-        var opens = DateTimeOffset.Parse(a.FirstDay + "T00:00:00Z", CultureInfo.InvariantCulture);
+        // Announced at least the notice period (15 days by default) ahead of its opening.
+        var opens = DateTimeOffset.UtcNow.AddDays(60);
         var motion = await committee.OkAsync(HttpMethod.Post, a.P("/motions"),
             new { kind = "other", title = marker, body = marker, opensAt = opens, closesAt = opens.AddDays(300) });
         var query = await owner1.OkAsync(HttpMethod.Post, a.P("/queries"),

@@ -1,0 +1,42 @@
+using Ledger.Api.Infrastructure;
+using Ledger.Domain.Model;
+using Ledger.Domain.Store;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Ledger.Api.RoleHolders;
+
+/// <summary>One holder of a published role: the person's display name, the role, and since when (null: before dates were kept).</summary>
+public sealed record RoleHolderDto(string DisplayName, string Role, string? Since);
+
+/// <summary>
+/// Who holds the trustee, supervisor, committee and community-admin roles of a community, and since when
+/// (API.md, Accountability). Members read it here; anyone on <c>/p/{c}</c> and <c>/p/{c}/roles.json</c>.
+/// Owners are never listed: their names are personal data.
+/// </summary>
+public static class RoleHolderEndpoints
+{
+    /// <summary>The roles that act on the owners' money or watch it; holding one is public.</summary>
+    public static readonly string[] Published = [Roles.Trustee, Roles.TrusteeManager,
+        Roles.Supervisor, Roles.Committee, Roles.CommunityAdmin];
+
+    public static IEndpointRouteBuilder MapRoleHolders(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapCommunityGroup().WithTags("Accountability");
+        group.MapGet("/roles", List).Allow(Roles.Community);
+        app.MapGet("/p/{c}/roles.json", PublicList).AllowAnonymous().WithTags("Public").ExcludeFromDescription();
+        return app;
+    }
+
+    public static async Task<IReadOnlyList<RoleHolderDto>> HoldersAsync(IdentityBook identity, long communityId) =>
+        (await identity.HoldersAsync(communityId, Published)).Select(h => new RoleHolderDto(h.DisplayName, h.Role, h.Since)).ToList();
+
+    private static async Task<Ok<Page<RoleHolderDto>>> List(CurrentCommunity current, IdentityBook identity) =>
+        TypedResults.Ok(new Page<RoleHolderDto>(await HoldersAsync(identity, current.Community.Id), null));
+
+    private static async Task<Results<Ok<Page<RoleHolderDto>>, ProblemHttpResult>> PublicList(string c, CommunityBook communities, IdentityBook identity)
+    {
+        var community = await communities.FindAsync(c);
+        if (community is null) return Problems.NotFound("The community");
+        return TypedResults.Ok(new Page<RoleHolderDto>(await HoldersAsync(identity, community.Id), null));
+    }
+}

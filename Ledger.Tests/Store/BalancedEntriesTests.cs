@@ -1,0 +1,121 @@
+using Dapper;
+using Ledger.Domain.Store;
+using Ledger.Tests.Infrastructure;
+using Npgsql;
+
+namespace Ledger.Tests.Store;
+
+/// <summary>
+/// Guarantee 1 kept by PostgreSQL itself (migration 0010): entries written with raw SQL, past the
+/// application's checks, are refused at commit when they have fewer than two lines, a line in
+/// another fund, or debits that differ from credits; a balanced one goes through. SQLite has no
+/// deferred triggers and keeps the application check (EntryRules, tested through the API on both engines).
+/// </summary>
+public sealed class PostgresBalancedEntriesTests(PostgresFixture fixture) : IClassFixture<PostgresFixture>
+{
+    private LedgerApp App => fixture.App;
+    private LedgerDatabase Db => App.Service<LedgerDatabase>();
+
+    private const string InsertEntry = """
+        INSERT INTO entries (community_id, seq, entry_date, month, memo, fund, kind, personal, entry_hash, chain_hash, created_at)
+        VALUES (@Id, @Seq, '2026-10-05', '2026-10', 'written past the application', @Fund, 'manual', FALSE, @Hash, @Hash, '2026-11-21T00:00:00.000Z')
+        """;
+    private const string InsertLine = """
+        INSERT INTO entry_lines (community_id, seq, line_no, account_code, side, amount_fen)
+        VALUES (@Id, @Seq, @LineNo, @Account, @Side, @Amount)
+        """;
+
+    public sealed record Line(string Account, char Side, long Amount);
+
+    private async Task<long> CommunityIdAsync()
+    {
+        var slug = await App.CommunityAsync();
+        return (await App.Service<CommunityBook>().FindAsync(slug))!.Id;
+    }
+
+    /// <summary>Writes one entry and its lines in one transaction, statement by statement; returns the commit's error, if any.</summary>
+    private async Task<PostgresException?> TryCommitEntryAsync(long id, long seq, string fund, params Line[] lines)
+    {
+        await using var connection = await Db.OpenAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        await connection.ExecuteAsync(InsertEntry, new { Id = id, Seq = seq, Fund = fund, Hash = new string('a', 64) }, tx);
+        for (var i = 0; i < lines.Length; i++)
+            await connection.ExecuteAsync(InsertLine, new { Id = id, Seq = seq, LineNo = i + 1, lines[i].Account, Side = lines[i].Side.ToString(), lines[i].Amount }, tx);
+        try { await tx.CommitAsync(); return null; }
+        catch (PostgresException e) { return e; }
+    }
+
+    private async Task<long> EntryCountAsync(long id)
+    {
+        await using var connection = await Db.OpenAsync();
+        return await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM entries WHERE community_id = @id", new { id });
+    }
+
+    public static TheoryData<string, string, Line[]> Broken => new()
+    {
+        { "no lines", "entry_unbalanced", [] },
+        { "one line", "entry_unbalanced", [new Line("1002", 'D', 100)] },
+        { "two debits", "entry_unbalanced", [new Line("1002", 'D', 100), new Line("6103", 'D', 100)] },
+        { "off by a fen", "entry_unbalanced", [new Line("1002", 'D', 100), new Line("5201", 'C', 99)] },
+        { "half in another fund", "fund_mismatch", [new Line("1002", 'D', 100), new Line("5301", 'C', 100)] },
+    };
+
+    [SkippableTheory]
+    [MemberData(nameof(Broken))]
+    public async Task Database_refuses_at_commit_an_entry_that_does_not_balance(string what, string code, Line[] lines)
+    {
+        var id = await CommunityIdAsync();
+        var error = await TryCommitEntryAsync(id, 1, "common", lines);
+        Assert.True(error is not null, $"{what}: the commit went through");
+        Assert.Equal(PostgresErrorCodes.CheckViolation, error.SqlState);
+        Assert.StartsWith(code + ":", error.MessageText);
+        Assert.Equal(0, await EntryCountAsync(id));
+    }
+
+    [SkippableFact]
+    public async Task Database_refuses_debits_and_credits_that_balance_only_across_funds()
+    {
+        var id = await CommunityIdAsync();
+        // Each fund's own lines differ; the entry's totals agree. Per fund is what counts.
+        var error = await TryCommitEntryAsync(id, 1, "maintenance",
+            new Line("1003", 'D', 100), new Line("5301", 'C', 50), new Line("6103", 'C', 50));
+        Assert.NotNull(error);
+        Assert.Equal(0, await EntryCountAsync(id));
+    }
+
+    [SkippableFact]
+    public async Task Database_accepts_a_balanced_entry_whose_lines_come_after_it_in_the_transaction()
+    {
+        var id = await CommunityIdAsync();
+        var error = await TryCommitEntryAsync(id, 1, "common",
+            new Line("1002", 'D', 100), new Line("5201", 'C', 60), new Line("5202", 'C', 40));
+        Assert.Null(error);
+        Assert.Equal(1, await EntryCountAsync(id));
+    }
+
+    [SkippableFact]
+    public async Task Database_refuses_a_line_added_later_to_a_committed_entry()
+    {
+        var id = await CommunityIdAsync();
+        Assert.Null(await TryCommitEntryAsync(id, 1, "common", new Line("1002", 'D', 100), new Line("5201", 'C', 100)));
+        await using var connection = await Db.OpenAsync();
+        var error = await Assert.ThrowsAsync<PostgresException>(() => connection.ExecuteAsync(InsertLine,
+            new { Id = id, Seq = 1L, LineNo = 3, Account = "1002", Side = "D", Amount = 1L }));
+        Assert.StartsWith("entry_unbalanced:", error.MessageText);
+        Assert.Equal(2, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM entry_lines WHERE community_id = @id", new { id }));
+    }
+
+    [SkippableFact]
+    public async Task Entries_posted_through_the_api_still_commit()
+    {
+        var slug = await App.CommunityAsync();
+        var api = await App.UserAsync(slug, "trustee_manager");
+        await (await api.PostAsync($"/api/v1/communities/{slug}/entries", new
+        {
+            date = "2026-10-01", memo = "停车收入", fund = "common",
+            lines = new object[] { new { account = "1002", debit = 300 }, new { account = "5201", credit = 200 }, new { account = "5202", credit = 100 } },
+        })).AssertStatus(201);
+        var community = (await App.Service<CommunityBook>().FindAsync(slug))!;
+        Assert.True((await App.Service<Integrity>().CheckAsync(community)).Ok);
+    }
+}
