@@ -18,7 +18,7 @@ public sealed class BudgetModel(BudgetBook budgets) : PortalPage
     {
         Budget = await budgets.GetAsync(Community!.Id, id);
         if (Budget is null) return false;
-        Execution = await budgets.ExecutionAsync(Community!, Budget);
+        Execution = await budgets.ExecutionAsync(Community!, Budget, Now);
         return true;
     }
 

@@ -5,7 +5,7 @@ using Ledger.Domain.Store;
 namespace Ledger.Api.Portal;
 
 /// <summary>What waits for this person in the community, by role.</summary>
-public sealed class HomeModel(RegisterBook register, MotionBook motions, SpendingBook spending, BudgetBook budgets, CommunityWriter writer) : PortalPage
+public sealed class HomeModel(RegisterBook register, MotionBook motions, SpendingBook spending, BudgetBook budgets) : PortalPage
 {
     public IReadOnlyList<UnitView> Units { get; private set; } = [];
     public IReadOnlyList<MotionView> OpenMotions { get; private set; } = [];
@@ -21,15 +21,13 @@ public sealed class HomeModel(RegisterBook register, MotionBook motions, Spendin
             var owned = (await register.OwnedUnitIdsAsync(community.Id, UserId)).ToHashSet();
             Units = owned.Count == 0 ? [] : [.. (await register.UnitsAsync(community.Id)).Where(u => owned.Contains(u.Id))];
         }
-        await motions.AdvanceDueAsync(community, writer);
-        var all = await motions.ListAsync(community.Id);
+        var all = await motions.ListAsync(community.Id, Now);
         OpenMotions = [.. all.Where(m => m.Status is "open" or "scheduled")];
         ClosedMotions = [.. all.Where(m => m.Status == "closed").OrderByDescending(m => m.Id).Take(10)];
         Budgets = [.. (await budgets.ListAsync(community.Id)).Where(b => b.Status is BudgetStatus.Published or BudgetStatus.Adopted).OrderByDescending(b => b.FiscalYear).ThenByDescending(b => b.Version)];
         if (Has(Roles.StaffAndOversight))
         {
-            await SpendingEndpoints.ExpireAsync(community, writer);
-            Pending = (await spending.ListAsync(community.Id, SpendingStatus.Pending)).Count;
+            Pending = (await spending.ListAsync(community.Id, SpendingStatus.Pending, Now)).Count;
         }
     }
 }

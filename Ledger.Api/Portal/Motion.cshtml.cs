@@ -10,7 +10,7 @@ namespace Ledger.Api.Portal;
 /// answered by a receipt (kept across the redirect, shown once), and after the close the result
 /// with a receipt check. Ballots go through <see cref="MotionBook.CastAsync"/> like the API's.
 /// </summary>
-public sealed class MotionModel(MotionBook motions, BudgetBook budgets, CommunityWriter writer, LedgerDatabase db) : PortalPage
+public sealed class MotionModel(MotionBook motions, BudgetBook budgets) : PortalPage
 {
     public MotionView? Motion { get; private set; }
     public BudgetView? Budget { get; private set; }
@@ -21,9 +21,7 @@ public sealed class MotionModel(MotionBook motions, BudgetBook budgets, Communit
 
     private async Task<bool> LoadAsync(long id)
     {
-        await motions.AdvanceDueAsync(Community!, writer, id);
-        await using (var connection = await db.OpenAsync())
-            Motion = await motions.GetAsync(connection, null, Community!.Id, id);
+        Motion = await motions.GetAsync(Community!.Id, id, Now);
         if (Motion is null) return false;
         if (Motion.Kind is MotionKinds.BudgetAdoption or MotionKinds.BudgetAmendment && Motion.SubjectId is { } budgetId)
             Budget = await budgets.GetAsync(Community!.Id, budgetId);

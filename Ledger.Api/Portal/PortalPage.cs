@@ -23,6 +23,9 @@ public abstract class PortalPage : PageModel
 {
     public PortalTexts T { get; private set; } = PortalTexts.Zh;
     public CommunityInfo? Community { get; private set; }
+
+    /// <summary>The service clock: statuses that follow from it (expired, opened, closed) are derived at read time.</summary>
+    protected DateTimeOffset Now => HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
     public IReadOnlyList<string> MyRoles { get; private set; } = [];
 
     /// <summary>A rule's or a form's failure, shown as a sentence in an element with role="alert".</summary>

@@ -10,7 +10,7 @@ namespace Ledger.Api.Portal;
 /// and the decision form for supervisors and the committee (the API's rules: no self-approval,
 /// no second decision by the same person).
 /// </summary>
-public sealed class SpendingDetailModel(SpendingBook spending, BudgetBook budgets, CommunityWriter writer, LedgerDatabase db) : PortalPage
+public sealed class SpendingDetailModel(SpendingBook spending, BudgetBook budgets) : PortalPage
 {
     protected override string[] PageRoles => Roles.StaffAndOversight;
 
@@ -24,14 +24,12 @@ public sealed class SpendingDetailModel(SpendingBook spending, BudgetBook budget
     private async Task<bool> LoadAsync(long id)
     {
         var community = Community!;
-        await SpendingEndpoints.ExpireAsync(community, writer);
-        await using (var connection = await db.OpenAsync())
-            Item = await spending.GetAsync(connection, null, community.Id, id);
+        Item = await spending.GetAsync(community.Id, id, Now);
         if (Item is null) return false;
         var budget = (await budgets.ListAsync(community.Id))
             .Where(b => b.FiscalYear == Item.FiscalYear && b.Status == BudgetStatus.Adopted).OrderByDescending(b => b.Version).FirstOrDefault();
         if (budget is not null)
-            Line = (await budgets.ExecutionAsync(community, budget)).FirstOrDefault(l => l.Account == Item.BudgetLine);
+            Line = (await budgets.ExecutionAsync(community, budget, Now)).FirstOrDefault(l => l.Account == Item.BudgetLine);
         var files = new List<(string, string)>();
         foreach (var sha in Item.Attachments.Append(Item.Voucher).OfType<string>().Distinct())
             if (await spending.AttachmentAsync(community.Id, sha) is { } f) files.Add((sha, f.ContentType));

@@ -5,7 +5,7 @@ using Ledger.Domain.Store;
 namespace Ledger.Api.Portal;
 
 /// <summary>Spending requests for staff, supervisors and the committee: pending first, newest first within each.</summary>
-public sealed class SpendingListModel(SpendingBook spending, CommunityWriter writer) : PortalPage
+public sealed class SpendingListModel(SpendingBook spending) : PortalPage
 {
     protected override string[] PageRoles => Roles.StaffAndOversight;
 
@@ -13,8 +13,7 @@ public sealed class SpendingListModel(SpendingBook spending, CommunityWriter wri
 
     public async Task OnGetAsync()
     {
-        await SpendingEndpoints.ExpireAsync(Community!, writer);
-        Requests = [.. (await spending.ListAsync(Community!.Id, null))
+        Requests = [.. (await spending.ListAsync(Community!.Id, null, Now))
             .OrderBy(r => r.Status == SpendingStatus.Pending ? 0 : 1).ThenByDescending(r => r.Id)];
     }
 }
