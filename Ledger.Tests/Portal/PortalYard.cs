@@ -64,7 +64,11 @@ public sealed record PortalYard(string Slug, ApiClient Admin, ApiClient Trustee,
             fiscalYear = 2026, lines = new[] { new { account = "6103", amount = 3_000_000L, note = "保洁" }, new { account = "6201", amount = 2_000_000L, note = "酬金" } },
         })).AssertStatus(201))["id"]!.GetValue<long>();
         await (await trustee.PostAsync(P($"/budgets/{budget}/publish"), null)).AssertStatus(200);
+        // Votes are announced the default 15 days before they open: both motions were announced earlier and open now.
+        app.Clock.Set(Now.AddDays(-15));
         var adoption = (await (await admin.PostAsync(P("/motions"), new { kind = "budget_adoption", subjectId = budget, title = "2026年度预算", body = "请表决", opensAt = Now, closesAt = Now.AddHours(1) })).AssertStatus(201))["id"]!.GetValue<long>();
+        var motion = (await (await admin.PostAsync(P("/motions"), new { kind = "other", title = "增设电动车充电桩", body = "在3号楼旁增设充电桩。", opensAt = Now.AddHours(1), closesAt = Now.AddHours(1).AddDays(2) })).AssertStatus(201))["id"]!.GetValue<long>();
+        app.Clock.Set(Now);
         foreach (var owner in owners) await (await owner.PostAsync(P($"/motions/{adoption}/ballots"), new { choice = "yes" })).AssertStatus(201);
         app.Clock.Set(Now.AddHours(1));
         Assert.True((await admin.GetJsonAsync(P($"/motions/{adoption}")))["result"]!["passed"]!.GetValue<bool>());
@@ -75,8 +79,6 @@ public sealed record PortalYard(string Slug, ApiClient Admin, ApiClient Trustee,
         {
             payee = "某某保洁公司", amount = 150_000L, account = "6103", description = "十一月保洁服务", attachments = new[] { sha },
         })).AssertStatus(201))["id"]!.GetValue<long>();
-        var now = app.Clock.GetUtcNow();
-        var motion = (await (await admin.PostAsync(P("/motions"), new { kind = "other", title = "增设电动车充电桩", body = "在3号楼旁增设充电桩。", opensAt = now, closesAt = now.AddDays(2) })).AssertStatus(201))["id"]!.GetValue<long>();
         return new PortalYard(slug, admin, trustee, supervisor, [.. logins], [.. units], spare, request, sha, motion, budget);
     }
 }
