@@ -8,6 +8,7 @@ using Ledger.Api.Identity;
 using Ledger.Api.Infrastructure;
 using Ledger.Api.Ledger;
 using Ledger.Api.Operations;
+using Ledger.Api.Portal;
 using Ledger.Api.Public;
 using Ledger.Api.Register;
 using Ledger.Api.RoleHolders;
@@ -20,6 +21,7 @@ if (args is ["verify", var url, ..]) return await Verifier.RunCliAsync(url, args
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddLedger();
+builder.AddPortal();
 
 var app = builder.Build();
 app.UseLedger();
@@ -43,6 +45,7 @@ app.MapReconciliationPages();
 app.MapDecisionPages();
 app.MapAccountabilityPages();
 app.MapOperations();
+app.MapPortal();
 app.MapJobsDashboard();
 
 app.Run();

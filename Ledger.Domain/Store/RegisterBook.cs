@@ -231,4 +231,15 @@ public sealed class RegisterBook(LedgerDatabase db, TimeProvider clock)
             "SELECT version, document FROM trust_terms WHERE community_id = @communityId ORDER BY version DESC LIMIT 1", new { communityId }, tx);
         return row is { } r ? ((int)r.Version, JsonSerializer.Deserialize<TrustTerms>(r.Document, TermsJson)!) : null;
     }
+
+    /// <summary>The unit at a building and number (as staff find it when a payment arrives), or null.</summary>
+    public async Task<UnitView?> FindUnitAsync(long communityId, string building, string number)
+    {
+        await using var connection = await db.OpenAsync();
+        var id = await connection.QueryOptionalAsync<long>(
+            "SELECT id FROM units WHERE community_id = @communityId AND building = @building AND number = @number", new { communityId, building, number });
+        if (id is not { } unitId) return null;
+        var units = await UnitsAsync(communityId, unitId - 1, 1, connection);
+        return units.Count == 1 && units[0].Id == unitId ? units[0] : null;
+    }
 }

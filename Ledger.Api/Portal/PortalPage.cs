@@ -1,0 +1,186 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Ledger.Api.Infrastructure;
+using Ledger.Domain.Model;
+using Ledger.Domain.Store;
+using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Filters;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
+
+namespace Ledger.Api.Portal;
+
+/// <summary>
+/// What every portal page shares: the language, the signed-in person, and for pages under
+/// <c>/app/{c}</c> the community and the person's roles in it, resolved as the API resolves them
+/// (no role there: 404, as if the community did not exist; the wrong role: 403).
+/// Writes go through <see cref="CommunityWriter"/> like the API's, with an idempotency key.
+/// </summary>
+public abstract class PortalPage : PageModel
+{
+    public PortalTexts T { get; private set; } = PortalTexts.Zh;
+    public CommunityInfo? Community { get; private set; }
+
+    /// <summary>The service clock: statuses that follow from it (expired, opened, closed) are derived at read time.</summary>
+    protected DateTimeOffset Now => HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
+    public IReadOnlyList<string> MyRoles { get; private set; } = [];
+
+    /// <summary>A rule's or a form's failure, shown as a sentence in an element with role="alert".</summary>
+    public string? Error { get; set; }
+    public string? ErrorCode { get; set; }
+
+    /// <summary>The outcome of the last POST, carried across its 303 redirect.</summary>
+    public string? Notice { get; set; }
+
+    /// <summary>What the last POST left for the page it redirected to (read once, then gone).</summary>
+    protected IReadOnlyDictionary<string, string> Flashed { get; private set; } = new Dictionary<string, string>();
+    private readonly Dictionary<string, string> _flash = [];
+
+    private const string FlashCookie = "ledger_flash";
+
+    /// <summary>Carries a value across the 303 redirect in an encrypted, HttpOnly cookie read once.</summary>
+    protected void Flash(string key, string value) => _flash[key] = value;
+
+    /// <summary>A fresh key per rendered form: the same form sent twice has one effect.</summary>
+    public string FormId { get; } = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16));
+
+    /// <summary>Pages anyone may open (sign-in, activation).</summary>
+    protected virtual bool AllowAnonymous => false;
+
+    /// <summary>The roles that may open this page in its community; empty means any member.</summary>
+    protected virtual string[] PageRoles => [];
+
+    public long UserId => User.UserId();
+    public bool Has(params string[] roles) => MyRoles.Any(roles.Contains);
+    public string C => Community?.Slug ?? "";
+
+    public override async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
+    {
+        T = PortalTexts.For(HttpContext);
+        var protector = HttpContext.RequestServices.GetRequiredService<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>().CreateProtector("Ledger.Portal.Flash");
+        if (Request.Cookies[FlashCookie] is { Length: > 0 } sealedFlash)
+        {
+            try { Flashed = JsonSerializer.Deserialize<Dictionary<string, string>>(protector.Unprotect(sealedFlash)) ?? []; }
+            catch (System.Security.Cryptography.CryptographicException) { /* a stale or forged cookie carries nothing */ }
+            catch (JsonException) { }
+            Response.Cookies.Delete(FlashCookie, new CookieOptions { Path = "/app" });
+            if (Flashed.TryGetValue("notice", out var notice)) Notice = notice;
+        }
+        if (!AllowAnonymous)
+        {
+            if (User.Identity?.IsAuthenticated != true)
+            {
+                context.Result = new RedirectResult("/app/login?returnUrl=" + Uri.EscapeDataString(Request.Path + Request.QueryString));
+                return;
+            }
+            if (RouteData.Values["c"] is string slug)
+            {
+                var (community, roles) = await HttpContext.RequestServices.GetRequiredService<CommunityBook>().FindWithRolesAsync(slug, UserId);
+                if (community is null || roles.Count == 0) { context.Result = StatusPage(404); return; }
+                Community = community;
+                MyRoles = roles;
+                if (PageRoles.Length > 0 && !Has(PageRoles)) { context.Result = StatusPage(403); return; }
+            }
+        }
+        await next();
+    }
+
+    /// <summary>A 404 or 403 page in the portal's look (the API answers the same statuses).</summary>
+    public ContentResult StatusPage(int status)
+    {
+        var title = status == 404 ? T["notFound"] : T["forbidden"];
+        var body = $"<h1>{Public.Html.E(title)}</h1><p><a href=\"/app\">{Public.Html.E(T["returnHome"])}</a></p>";
+        return new ContentResult { StatusCode = status, ContentType = "text/html; charset=utf-8", Content = PortalHtml.Document(T, title, body, Request.Path) };
+    }
+
+    protected void Fail(Failure failure)
+    {
+        Error = T.Sentence(failure);
+        ErrorCode = failure.Code;
+        Response.StatusCode = failure.Status;
+    }
+
+    protected void Fail(string code, string sentence, int status = 400)
+    {
+        Error = sentence;
+        ErrorCode = code;
+        Response.StatusCode = status;
+    }
+
+    /// <summary>The form's own key field, checked for shape; a missing one gets a fresh key (no protection, but no error either).</summary>
+    protected string KeyOf(string? formId) =>
+        formId is { Length: >= 16 and <= 64 } && ValidationExtensions.IsVisibleAscii(formId) ? "portal:" + formId : "portal:" + FormId;
+
+    /// <summary>
+    /// Runs one community write with an idempotency claim, as the API's <see cref="Writes"/> does:
+    /// the same key and request replays the first result; the same key with another request is
+    /// idempotency_key_reused.
+    /// </summary>
+    protected async Task<Result<T>> WriteAsync<T>(string key, string fingerprint, Func<WriteScope, Task<Result<T>>> work, int status = 201)
+    {
+        var json = HttpContext.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+        var writer = HttpContext.RequestServices.GetRequiredService<CommunityWriter>();
+        var claim = new IdempotencyClaim(key, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(fingerprint))));
+        var outcome = await writer.RunAsync(Community!, UserId, claim, async scope =>
+        {
+            var result = await work(scope);
+            if (!result.Ok) return result.Failure!;
+            return new StoredResponse(status, JsonSerializer.Serialize(result.Value, json));
+        }, HttpContext.RequestAborted, HttpContext.Connection.RemoteIpAddress?.ToString());
+        return outcome switch
+        {
+            WriteOutcome.Done done => JsonSerializer.Deserialize<T>(done.Response.Body, json)!,
+            WriteOutcome.Replayed replayed => JsonSerializer.Deserialize<T>(replayed.Response.Body, json)!,
+            WriteOutcome.Failed failed => failed.Failure,
+            _ => throw new InvalidOperationException("Unknown write outcome."),
+        };
+    }
+
+    /// <summary>The fingerprint of a portal form: its path and its fields, so a replay must match.</summary>
+    protected string Fingerprint(params string?[] fields) =>
+        $"POST {Request.Path}\n{string.Join('\u001f', fields.Select(f => f ?? ""))}";
+
+    /// <summary>Runs the API's own validator for a body and turns its first message into the page's error.</summary>
+    protected async Task<bool> ValidAsync<TBody>(TBody body) where TBody : class
+    {
+        var validator = HttpContext.RequestServices.GetRequiredService<FluentValidation.IValidator<TBody>>();
+        var result = await validator.ValidateAsync(body, HttpContext.RequestAborted);
+        if (result.IsValid) return true;
+        var first = result.Errors[0];
+        var field = first.PropertyName.Length > 0 ? char.ToLowerInvariant(first.PropertyName[0]) + first.PropertyName[1..] : "";
+        Fail(Codes.ValidationFailed, $"{field}: {first.ErrorMessage}");
+        return false;
+    }
+
+    /// <summary>After a successful POST: 303 to the page that shows the outcome.</summary>
+    protected IActionResult SeeOther(string url)
+    {
+        if (Notice is not null) _flash["notice"] = Notice;
+        if (_flash.Count > 0)
+        {
+            var protector = HttpContext.RequestServices.GetRequiredService<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>().CreateProtector("Ledger.Portal.Flash");
+            Response.Cookies.Append(FlashCookie, protector.Protect(JsonSerializer.Serialize(_flash)), new CookieOptions
+            {
+                Path = "/app", HttpOnly = true, SameSite = SameSiteMode.Lax, Secure = Request.IsHttps, MaxAge = TimeSpan.FromMinutes(5),
+            });
+        }
+        return new SeeOtherResult(url);
+    }
+
+    private sealed class SeeOtherResult(string url) : IActionResult
+    {
+        public Task ExecuteResultAsync(ActionContext context)
+        {
+            context.HttpContext.Response.StatusCode = StatusCodes.Status303SeeOther;
+            context.HttpContext.Response.Headers.Location = url;
+            return Task.CompletedTask;
+        }
+    }
+
+    /// <summary>A local return address only (no open redirect).</summary>
+    protected static string LocalOr(string? url, string fallback) =>
+        url is { Length: > 1 } && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal) ? url : fallback;
+}

@@ -1,0 +1,68 @@
+using Ledger.Api.Identity;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace Ledger.Api.Portal;
+
+/// <summary>The people's portal at <c>/app</c>: Razor Pages rendered on the server, no scripts.</summary>
+public static class PortalSetup
+{
+    /// <summary>
+    /// A strict policy like the public pages', except that forms may post back to this site.
+    /// No script may run, nothing comes from elsewhere, and no other site may frame a page.
+    /// </summary>
+    public const string Csp = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+    public static WebApplicationBuilder AddPortal(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddRazorPages(o =>
+        {
+            o.RootDirectory = "/Portal";
+            o.Conventions.ConfigureFilter(new Microsoft.AspNetCore.Mvc.AutoValidateAntiforgeryTokenAttribute());
+        });
+        // Razor encodes only ASCII by default; pages in Chinese should carry Chinese, not entities.
+        services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(o =>
+            o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "ledger_af";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = Microsoft.AspNetCore.Http.CookieSecurePolicy.SameAsRequest;
+            o.FormFieldName = "__RequestVerificationToken";
+        });
+        // Bearer for the API, the portal cookie for pages: one policy scheme picks per request, so
+        // anything that reads HttpContext.User (the jobs dashboard) sees a portal sign-in.
+        services.AddAuthentication(o =>
+            {
+                o.DefaultScheme = PortalAuthentication.SchemeName;
+                o.DefaultAuthenticateScheme = PortalAuthentication.SchemeName;
+                o.DefaultChallengeScheme = PortalAuthentication.SchemeName;
+                o.DefaultForbidScheme = PortalAuthentication.SchemeName;
+            })
+            .AddScheme<AuthenticationSchemeOptions, PortalCookieHandler>(PortalCookieHandler.SchemeName, null)
+            .AddPolicyScheme(PortalAuthentication.SchemeName, "Bearer token or portal cookie", o => o.ForwardDefaultSelector = PortalAuthentication.Select);
+        return builder;
+    }
+
+    public static WebApplication MapPortal(this WebApplication app)
+    {
+        app.UseWhen(http => http.Request.Path.StartsWithSegments("/app"), portal => portal.Use(async (http, next) =>
+        {
+            http.Response.OnStarting(() =>
+            {
+                var h = http.Response.Headers;
+                if (!h.ContainsKey("Content-Security-Policy")) h.ContentSecurityPolicy = Csp;
+                h.XFrameOptions = "DENY";
+                // Signed-in pages hold one household's figures: never kept by a browser or a proxy.
+                h.CacheControl = "no-store";
+                h.Pragma = "no-cache";
+                return Task.CompletedTask;
+            });
+            await next(http);
+        }));
+        app.MapRazorPages();
+        return app;
+    }
+}

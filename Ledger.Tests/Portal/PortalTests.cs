@@ -1,0 +1,379 @@
+using System.Net.Http.Headers;
+using Ledger.Tests.Infrastructure;
+
+namespace Ledger.Tests.Portal;
+
+/// <summary>The portal through real HTTP (cookies, antiforgery, forms, redirects), on each engine.</summary>
+public abstract class PortalTests(EngineFixture fixture)
+{
+    private LedgerApp App => fixture.App;
+
+    private async Task<(PortalYard Yard, PortalClient Client)> SignedInAsync(Func<PortalYard, string> login)
+    {
+        var yard = await PortalYard.BuildAsync(App);
+        var client = PortalClient.For(App);
+        await client.SignInAsync(login(yard), PortalYard.Password);
+        return (yard, client);
+    }
+
+    private static string? SessionToken(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("Set-Cookie", out var cookies)
+            ? cookies.Where(c => c.StartsWith("ledger_session=", StringComparison.Ordinal)).Select(c => c["ledger_session=".Length..].Split(';')[0]).FirstOrDefault()
+            : null;
+
+    [SkippableFact]
+    public async Task Sign_in_is_an_httponly_lax_cookie_on_the_same_session_as_a_bearer_token_and_sign_out_ends_both()
+    {
+        var yard = await PortalYard.BuildAsync(App);
+        var client = PortalClient.For(App);
+        var signIn = await client.SignInAsync(yard.OwnerLogins[0], PortalYard.Password);
+        Assert.Equal("/app", signIn.Location);
+        var cookie = signIn.Response.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("ledger_session=", StringComparison.Ordinal)).ToLowerInvariant();
+        Assert.Contains("httponly", cookie);
+        Assert.Contains("samesite=lax", cookie);
+        Assert.DoesNotContain("secure", cookie); // plain HTTP here; Secure when the request came over HTTPS
+
+        var home = await client.GetAsync("/app");
+        Assert.Equal(302, home.Status); // one community: straight to it
+        Assert.Equal(yard.A(), home.Location);
+        var page = await client.GetAsync(yard.A());
+        Assert.Equal(200, page.Status);
+        Assert.Equal("no-store", page.Response.Headers.CacheControl?.ToString());
+        var csp = string.Join(";", page.Response.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("frame-ancestors 'none'", csp);
+        Assert.Contains("default-src 'none'", csp);
+        Assert.DoesNotContain("script-src", csp);
+        Assert.Equal("DENY", page.Response.Headers.GetValues("X-Frame-Options").Single());
+        Assert.Equal("zh-CN", page.Document.DocumentElement.GetAttribute("lang"));
+
+        // The cookie's token is a session like any bearer token: the API accepts it, and signing out revokes it for both.
+        var bearer = App.CreateClient();
+        bearer.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", SessionToken(signIn.Response));
+        Assert.Equal(200, (int)(await bearer.GetAsync("/api/v1/me")).StatusCode);
+        var (action, fields) = PortalClient.FormOf(page, yard.A(), 0, "form.inline");
+        var signOut = await client.PostAsync(action, fields);
+        Assert.Equal(303, signOut.Status);
+        Assert.Equal(401, (int)(await bearer.GetAsync("/api/v1/me")).StatusCode);
+        var after = await client.GetAsync(yard.A());
+        Assert.Equal(302, after.Status);
+        Assert.StartsWith("/app/login", after.Location);
+    }
+
+    [SkippableFact]
+    public async Task A_revoked_session_signs_the_cookie_out_too_and_the_api_never_honours_the_cookie()
+    {
+        var yard = await PortalYard.BuildAsync(App);
+        var client = PortalClient.For(App);
+        var signIn = await client.SignInAsync(yard.OwnerLogins[0], PortalYard.Password);
+        var token = SessionToken(signIn.Response)!;
+        // The JSON API takes bearer tokens only: a cookie alone is not a sign-in there (no cross-site writes through it).
+        Assert.Equal(401, (int)(await client.Http.GetAsync("/api/v1/me")).StatusCode);
+        var bearer = App.CreateClient();
+        bearer.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        Assert.Equal(204, (int)(await bearer.PostAsync("/api/v1/auth/logout", null)).StatusCode);
+        var after = await client.GetAsync(yard.A($"/units/{yard.Units[0]}"));
+        Assert.Equal(302, after.Status);
+        Assert.StartsWith("/app/login", after.Location);
+    }
+
+    [SkippableFact]
+    public async Task A_wrong_password_is_a_sentence_and_the_login_locks_after_five_failures_as_in_the_api()
+    {
+        var yard = await PortalYard.BuildAsync(App);
+        var client = PortalClient.For(App);
+        for (var i = 0; i < 5; i++)
+        {
+            var wrong = await client.SubmitAsync("/app/login", new() { ["login"] = yard.OwnerLogins[1], ["password"] = "not the password" });
+            Assert.Equal(401, wrong.Status);
+            Assert.Equal("登录名或密码不正确。", wrong.Alert);
+            Assert.Equal("invalid_credentials", wrong.AlertCode);
+        }
+        var locked = await client.SubmitAsync("/app/login", new() { ["login"] = yard.OwnerLogins[1], ["password"] = PortalYard.Password });
+        Assert.Equal(429, locked.Status);
+        Assert.Equal("too_many_requests", locked.AlertCode);
+        Assert.Null(SessionToken(locked.Response));
+    }
+
+    [SkippableFact]
+    public async Task An_owner_activates_an_invitation_in_the_portal_and_lands_signed_in_on_their_unit()
+    {
+        var yard = await PortalYard.BuildAsync(App);
+        var client = PortalClient.For(App);
+        var bad = await client.SubmitAsync("/app/activate", new() { ["invitationCode"] = "nope-nope", ["login"] = $"new-{yard.Slug}", ["password"] = "a good password 1" });
+        Assert.Equal(422, bad.Status);
+        Assert.Equal("invitation_invalid", bad.AlertCode);
+        var done = await client.SubmitAsync("/app/activate", new() { ["invitationCode"] = yard.SpareInvitation, ["login"] = $"new-{yard.Slug}", ["password"] = "a good password 1" });
+        Assert.Equal(303, done.Status);
+        var home = await client.GetAsync(yard.A());
+        Assert.Equal(200, home.Status);
+        Assert.NotNull(home.Document.QuerySelector($"a[href='{yard.A($"/units/{yard.Units[2]}")}']"));
+        var again = await PortalClient.For(App).SubmitAsync("/app/activate", new() { ["invitationCode"] = yard.SpareInvitation, ["login"] = $"new2-{yard.Slug}", ["password"] = "a good password 1" });
+        Assert.Equal("invitation_invalid", again.AlertCode); // one-time
+    }
+
+    [SkippableFact]
+    public async Task A_post_without_its_antiforgery_token_changes_nothing()
+    {
+        var (yard, staff) = await SignedInAsync(y => y.TrusteeLogin);
+        var fields = new Dictionary<string, string> { ["building"] = "5栋", ["number"] = "101", ["amount"] = "180.00", ["paidAt"] = "2026-11-21", ["channel"] = "bank", ["externalRef"] = "CSRF-1" };
+        var refused = await staff.PostAsync(yard.A("/payments/new"), fields);
+        Assert.Equal(400, refused.Status);
+        var statement = await yard.Trustee.GetJsonAsync(yard.P($"/units/{yard.Units[0]}/statement"));
+        Assert.Empty(statement["payments"]!.AsArray());
+        Assert.Equal(18000, statement["balanceDue"]!.GetValue<long>());
+        // And a token from another person's page does not fit this person.
+        var other = PortalClient.For(App);
+        var login = await other.GetAsync("/app/login");
+        var (_, foreign) = PortalClient.FormOf(login, "/app/login");
+        fields["__RequestVerificationToken"] = foreign["__RequestVerificationToken"];
+        Assert.Equal(400, (await staff.PostAsync(yard.A("/payments/new"), fields)).Status);
+        Assert.Empty((await yard.Trustee.GetJsonAsync(yard.P($"/units/{yard.Units[0]}/statement")))["payments"]!.AsArray());
+    }
+
+    [SkippableFact]
+    public async Task An_owner_reads_their_unit_and_its_csv_but_never_another_unit_or_a_decision_form()
+    {
+        var (yard, owner) = await SignedInAsync(y => y.OwnerLogins[0]);
+        var unit = await owner.GetAsync(yard.A($"/units/{yard.Units[0]}"));
+        Assert.Equal(200, unit.Status);
+        Assert.Contains("¥180.00", unit.Text); // November's bill: 100 m² × 1.80
+        Assert.Contains("2026-11", unit.Text);
+        var csv = await owner.Http.GetAsync(yard.A($"/units/{yard.Units[0]}?handler=csv"));
+        Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);
+        var text = await csv.Content.ReadAsStringAsync();
+        Assert.Contains("bill,2026-11,18000,0,open", text);
+        Assert.Contains("balance_due,,18000", text);
+
+        Assert.Equal(404, (await owner.GetAsync(yard.A($"/units/{yard.Units[1]}"))).Status);
+        Assert.Equal(404, (await owner.GetAsync(yard.A($"/units/{yard.Units[1]}?handler=csv"))).Status);
+        Assert.Equal(404, (await owner.GetAsync(yard.A("/units/999999"))).Status);
+        Assert.Equal(403, (await owner.GetAsync(yard.A("/spending"))).Status);
+        Assert.Equal(403, (await owner.GetAsync(yard.A($"/spending/{yard.RequestId}"))).Status);
+        Assert.Equal(403, (await owner.GetAsync(yard.A("/payments/new"))).Status);
+        // Posting a decision with a valid token of this owner's is refused as the API refuses it, and decides nothing.
+        var motion = await owner.GetAsync(yard.A($"/motions/{yard.MotionId}"));
+        var (_, fields) = PortalClient.FormOf(motion, yard.A($"/motions/{yard.MotionId}"));
+        fields["decision"] = "approve";
+        fields["comment"] = "同意";
+        Assert.Equal(403, (await owner.PostAsync(yard.A($"/spending/{yard.RequestId}"), fields)).Status);
+        Assert.Equal("pending", (await yard.Supervisor.GetJsonAsync(yard.P($"/spending-requests/{yard.RequestId}")))["status"]!.GetValue<string>());
+        // Another community does not exist for this owner.
+        var elsewhere = await App.CommunityAsync();
+        Assert.Equal(404, (await owner.GetAsync($"/app/{elsewhere}")).Status);
+    }
+
+    [SkippableFact]
+    public async Task An_owner_votes_keeps_the_receipt_once_for_a_double_submit_and_finds_it_in_the_result()
+    {
+        var (yard, owner) = await SignedInAsync(y => y.OwnerLogins[0]);
+        var path = yard.A($"/motions/{yard.MotionId}");
+        var page = await owner.GetAsync(path);
+        Assert.Contains("超过参与表决的一半", page.Text); // the threshold in plain words
+        var (action, fields) = PortalClient.FormOf(page, path);
+        fields["choice"] = "yes";
+        var first = await owner.PostAsync(action, fields);
+        Assert.Equal(303, first.Status);
+        var second = await owner.PostAsync(action, fields); // the same form sent twice
+        Assert.Equal(303, second.Status);
+        var shown = await owner.GetAsync(path);
+        var receipt = shown.Document.QuerySelector("[data-receipt]")?.GetAttribute("data-receipt");
+        Assert.False(string.IsNullOrEmpty(receipt));
+        Assert.Equal("已收到您的选票。", shown.Notice);
+        Assert.Null((await owner.GetAsync(path)).Document.QuerySelector("[data-receipt]")); // shown once, kept by the owner
+
+        var motion = await yard.Admin.GetJsonAsync(yard.P($"/motions/{yard.MotionId}"));
+        Assert.Equal(1, motion["result"]!["totals"]!["participating"]!["headcount"]!.GetValue<long>());
+        App.Clock.Set(App.Clock.GetUtcNow().AddDays(3));
+        var result = await yard.Admin.GetJsonAsync(yard.P($"/motions/{yard.MotionId}/result"));
+        var receipts = result["receipts"]!.AsArray();
+        Assert.Single(receipts); // one ballot, not two
+        Assert.Equal(Ledger.Domain.Store.MotionBook.ReceiptHash(receipt!), receipts[0]!["receiptHash"]!.GetValue<string>());
+
+        var check = await owner.SubmitAsync(path, new() { ["receipt"] = receipt! });
+        Assert.Equal(200, check.Status);
+        Assert.Equal("found", check.Document.QuerySelector("[data-check]")?.GetAttribute("data-check"));
+        Assert.Contains("同意", check.Document.QuerySelector("[data-check]")!.TextContent);
+        var wrong = await owner.SubmitAsync(path, new() { ["receipt"] = "made-up-receipt" });
+        Assert.Equal("missing", wrong.Document.QuerySelector("[data-check]")?.GetAttribute("data-check"));
+        // After the close a ballot is the API's 409 motion_not_open, as a sentence.
+        var late = await owner.PostAsync(action, new(fields) { ["formId"] = "another-form-key-123" });
+        Assert.Equal(409, late.Status);
+        Assert.Equal("motion_not_open", late.AlertCode);
+    }
+
+    [SkippableFact]
+    public async Task A_supervisor_sees_the_request_with_its_budget_line_and_voucher_image_and_approves_once()
+    {
+        var (yard, supervisor) = await SignedInAsync(y => y.SupervisorLogin);
+        var list = await supervisor.GetAsync(yard.A("/spending"));
+        Assert.Equal(200, list.Status);
+        Assert.NotNull(list.Document.QuerySelector($"a[href='{yard.A($"/spending/{yard.RequestId}")}']"));
+        var path = yard.A($"/spending/{yard.RequestId}");
+        var detail = await supervisor.GetAsync(path);
+        Assert.Contains("¥1,500.00", detail.Text);
+        Assert.Contains("¥30,000.00", detail.Text); // the line's budget
+        Assert.Contains("¥28,500.00", detail.Text); // left after this request's reservation
+        var img = detail.Document.QuerySelector("img.attachment")?.GetAttribute("src");
+        Assert.Equal(yard.A($"/attachments/{yard.VoucherSha}"), img);
+        var image = await supervisor.Http.GetAsync(img);
+        Assert.Equal("image/png", image.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(PortalYard.Png, await image.Content.ReadAsByteArrayAsync());
+
+        var (action, fields) = PortalClient.FormOf(detail, path);
+        fields["decision"] = "approve";
+        fields["comment"] = "同意，凭证齐全";
+        var approved = await supervisor.PostAsync(action, fields);
+        Assert.Equal(303, approved.Status);
+        Assert.Equal(303, (await supervisor.PostAsync(action, fields)).Status); // double submit: the first result again
+        var after = await supervisor.GetAsync(path);
+        Assert.Contains("同意，凭证齐全", after.Text);
+        var request = await yard.Supervisor.GetJsonAsync(yard.P($"/spending-requests/{yard.RequestId}"));
+        Assert.Equal("approved", request["status"]!.GetValue<string>());
+        Assert.Single(request["decisions"]!.AsArray());
+        // A fresh form from the same person: the API's rule, as a sentence.
+        var stale = await supervisor.PostAsync(action, new(fields) { ["formId"] = "another-form-key-456" });
+        Assert.Equal(409, stale.Status);
+        Assert.NotNull(stale.Alert);
+    }
+
+    [SkippableFact]
+    public async Task Staff_record_a_payment_in_yuan_found_by_building_and_number_and_a_second_submit_posts_nothing()
+    {
+        var (yard, staff) = await SignedInAsync(y => y.TrusteeLogin);
+        var values = new Dictionary<string, string> { ["building"] = "5栋", ["number"] = "101", ["amount"] = "180.29", ["paidAt"] = "2026-11-21", ["channel"] = "wechat", ["externalRef"] = "WX-20261121-1" };
+        var page = await staff.GetAsync(yard.A("/payments/new"));
+        var (action, fields) = PortalClient.FormOf(page, yard.A("/payments/new"));
+        foreach (var (k, v) in values) fields[k] = v;
+        var first = await staff.PostAsync(action, fields);
+        Assert.Equal(303, first.Status);
+        var second = await staff.PostAsync(action, fields);
+        Assert.Equal(303, second.Status);
+        var statement = await yard.Trustee.GetJsonAsync(yard.P($"/units/{yard.Units[0]}/statement"));
+        var payment = Assert.Single(statement["payments"]!.AsArray())!;
+        Assert.Equal(18029, payment["amount"]!.GetValue<long>()); // 180.29 yuan is 18029 fen exactly
+        Assert.Equal(0, statement["balanceDue"]!.GetValue<long>());
+        Assert.Equal(29, statement["prepayment"]!.GetValue<long>());
+        // The same reference through the API is the same payment, not a second one.
+        var api = await yard.Trustee.PostAsync(yard.P("/payments"), new { unitId = yard.Units[0], amount = 18029L, paidAt = "2026-11-21", channel = "wechat", externalRef = "WX-20261121-1" });
+        Assert.Equal("true", api.Headers.GetValues("Idempotency-Replayed").Single());
+        var outcome = await staff.GetAsync(yard.A("/payments/new"));
+        Assert.Contains("180.29", outcome.Notice);
+
+        foreach (var (amount, code) in new[] { ("12.345", "validation_failed"), ("1e3", "validation_failed"), ("-5", "validation_failed"), ("0", "validation_failed") })
+        {
+            var bad = await staff.SubmitAsync(yard.A("/payments/new"), new(values) { ["amount"] = amount, ["externalRef"] = "BAD-" + amount });
+            Assert.Equal(400, bad.Status);
+            Assert.Equal(code, bad.AlertCode);
+        }
+        var unknown = await staff.SubmitAsync(yard.A("/payments/new"), new(values) { ["number"] = "999", ["externalRef"] = "WX-X" });
+        Assert.Equal("unknown_unit", unknown.AlertCode);
+        var closed = await staff.SubmitAsync(yard.A("/payments/new"), new(values) { ["paidAt"] = "2026-08-01", ["externalRef"] = "WX-OLD" });
+        Assert.NotNull(closed.Alert);
+        Assert.Single((await yard.Trustee.GetJsonAsync(yard.P($"/units/{yard.Units[0]}/statement")))["payments"]!.AsArray());
+    }
+
+    [SkippableFact]
+    public async Task An_owner_reads_a_budgets_execution_and_comments_once_while_it_is_out_for_comment()
+    {
+        var (yard, owner) = await SignedInAsync(y => y.OwnerLogins[0]);
+        var adopted = await owner.GetAsync(yard.A($"/budgets/{yard.BudgetId}"));
+        Assert.Equal(200, adopted.Status);
+        Assert.Contains("¥30,000.00", adopted.Text);
+        Assert.Null(adopted.Document.QuerySelector("textarea[name=text]")); // adopted: no longer out for comment
+
+        var draft = (await (await yard.Trustee.PostAsync(yard.P("/budgets"), new { fiscalYear = 2027, lines = new[] { new { account = "6103", amount = 3_200_000L, note = "保洁" } } })).AssertStatus(201))["id"]!.GetValue<long>();
+        await (await yard.Trustee.PostAsync(yard.P($"/budgets/{draft}/publish"), null)).AssertStatus(200);
+        var path = yard.A($"/budgets/{draft}");
+        var page = await owner.GetAsync(path);
+        var (action, fields) = PortalClient.FormOf(page, path);
+        fields["text"] = "保洁费比去年高，请说明原因。";
+        Assert.Equal(303, (await owner.PostAsync(action, fields)).Status);
+        Assert.Equal(303, (await owner.PostAsync(action, fields)).Status); // sent twice, kept once
+        var shown = await owner.GetAsync(path);
+        Assert.Contains("保洁费比去年高，请说明原因。", shown.Text);
+        Assert.Single((await yard.Trustee.GetJsonAsync(yard.P($"/budgets/{draft}")))["comments"]!.AsArray());
+
+        var empty = await owner.PostAsync(action, new(fields) { ["text"] = "", ["formId"] = "another-form-key-789" });
+        Assert.Equal(400, empty.Status);
+        Assert.Equal("validation_failed", empty.AlertCode);
+        var closed = await owner.PostAsync(yard.A($"/budgets/{yard.BudgetId}"), new(fields) { ["formId"] = "another-form-key-790" });
+        Assert.Equal(409, closed.Status);
+        Assert.Equal("budget_not_published", closed.AlertCode);
+        var supervisor = PortalClient.For(App);
+        await supervisor.SignInAsync(yard.SupervisorLogin, PortalYard.Password);
+        var seen = await supervisor.GetAsync(path);
+        Assert.Null(seen.Document.QuerySelector("textarea[name=text]"));
+        var (_, supervisorFields) = PortalClient.FormOf(seen, path, 0, "form.inline");
+        supervisorFields["text"] = "监察人意见";
+        Assert.Equal(403, (await supervisor.PostAsync(path, supervisorFields)).Status);
+        Assert.Single((await yard.Trustee.GetJsonAsync(yard.P($"/budgets/{draft}")))["comments"]!.AsArray());
+    }
+
+    [SkippableFact]
+    public async Task A_platform_admin_signed_in_at_the_portal_is_one_outside_the_api_and_sign_in_never_redirects_off_site()
+    {
+        var client = PortalClient.For(App);
+        var signIn = await client.SubmitAsync("/app/login", new() { ["login"] = LedgerApp.AdminLogin, ["password"] = LedgerApp.AdminPassword, ["returnUrl"] = "//evil.example/x" });
+        Assert.Equal(303, signIn.Status);
+        Assert.Equal("/app", signIn.Location);
+        var home = await client.GetAsync("/app");
+        Assert.Equal(200, home.Status);
+        Assert.NotNull(home.Document.QuerySelector("a[href='/jobs']")); // the jobs dashboard reads this same sign-in
+    }
+
+    [SkippableFact]
+    public async Task An_owner_asks_a_query_staff_answer_it_once_in_public_and_an_owner_cannot_answer()
+    {
+        var (yard, owner) = await SignedInAsync(y => y.OwnerLogins[0]);
+        var path = yard.A("/queries");
+        var unknown = await owner.SubmitAsync(path, new() { ["subject"] = "spendingRequest", ["subjectId"] = "99999", ["question"] = "这笔支出是什么？" });
+        Assert.Equal(422, unknown.Status);
+        Assert.Equal("unknown_subject", unknown.AlertCode);
+        var page = await owner.GetAsync(path);
+        var (action, fields) = PortalClient.FormOf(page, path);
+        fields["subject"] = "spendingRequest";
+        fields["subjectId"] = yard.RequestId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        fields["question"] = "保洁费为什么比上月高？";
+        Assert.Equal(303, (await owner.PostAsync(action, fields)).Status);
+        Assert.Equal(303, (await owner.PostAsync(action, fields)).Status); // sent twice, asked once
+        var listed = (await yard.Trustee.GetJsonAsync(yard.P("/queries")))["items"]!.AsArray();
+        var query = Assert.Single(listed)!;
+        var id = query["id"]!.GetValue<long>();
+
+        var ownerPage = await owner.GetAsync(path);
+        Assert.Contains("保洁费为什么比上月高？", ownerPage.Text);
+        Assert.Null(ownerPage.Document.QuerySelector("textarea[name=answer]"));
+        var (_, ownerFields) = PortalClient.FormOf(ownerPage, path);
+        Assert.Equal(403, (await owner.PostAsync($"{path}?handler=Answer", new(ownerFields) { ["queryId"] = id.ToString(System.Globalization.CultureInfo.InvariantCulture), ["answer"] = "自问自答" })).Status);
+
+        var staff = PortalClient.For(App);
+        await staff.SignInAsync(yard.TrusteeLogin, PortalYard.Password);
+        var staffPage = await staff.GetAsync(path);
+        var (answerAction, answerFields) = PortalClient.FormOf(staffPage, path, 0, "main form[action*=Answer]");
+        answerFields["answer"] = "十一月增加了外墙清洗。";
+        Assert.Equal(303, (await staff.PostAsync(answerAction, answerFields)).Status);
+        var again = await staff.PostAsync(answerAction, new(answerFields) { ["formId"] = "another-form-key-999", ["answer"] = "改口" });
+        Assert.Equal(409, again.Status);
+        Assert.Equal("already_answered", again.AlertCode);
+        var answered = await owner.GetAsync(path);
+        Assert.Contains("十一月增加了外墙清洗。", answered.Text);
+        Assert.DoesNotContain("改口", answered.Text);
+    }
+
+    [SkippableFact]
+    public async Task English_is_chosen_with_lang_en_and_sticks()
+    {
+        var (yard, owner) = await SignedInAsync(y => y.OwnerLogins[0]);
+        var en = await owner.GetAsync(yard.A("?lang=en"));
+        Assert.Equal("en", en.Document.DocumentElement.GetAttribute("lang"));
+        var next = await owner.GetAsync(yard.A($"/units/{yard.Units[0]}"));
+        Assert.Equal("en", next.Document.DocumentElement.GetAttribute("lang"));
+        Assert.Contains("Balance due", next.Text);
+        var zh = await owner.GetAsync(yard.A("?lang=zh"));
+        Assert.Equal("zh-CN", zh.Document.DocumentElement.GetAttribute("lang"));
+    }
+}
+
+public sealed class SqlitePortalTests(SqliteFixture fixture) : PortalTests(fixture), IClassFixture<SqliteFixture>;
+
+public sealed class PostgresPortalTests(PostgresFixture fixture) : PortalTests(fixture), IClassFixture<PostgresFixture>;
