@@ -310,7 +310,7 @@ public abstract class PortalTests(EngineFixture fixture)
     }
 
     [SkippableFact]
-    public async Task A_platform_admin_signed_in_at_the_portal_is_one_outside_the_api_and_sign_in_never_redirects_off_site()
+    public async Task A_platform_admin_signed_in_at_the_portal_opens_the_jobs_dashboard_an_owner_cannot_and_sign_in_never_redirects_off_site()
     {
         var client = PortalClient.For(App);
         var signIn = await client.SubmitAsync("/app/login", new() { ["login"] = LedgerApp.AdminLogin, ["password"] = LedgerApp.AdminPassword, ["returnUrl"] = "//evil.example/x" });
@@ -319,6 +319,13 @@ public abstract class PortalTests(EngineFixture fixture)
         var home = await client.GetAsync("/app");
         Assert.Equal(200, home.Status);
         Assert.NotNull(home.Document.QuerySelector("a[href='/jobs']")); // the jobs dashboard reads this same sign-in
+        Assert.Equal(200, (int)(await client.Http.GetAsync("/jobs")).StatusCode);
+        Assert.Equal(200, (int)(await client.Http.GetAsync("/jobs/recurring")).StatusCode);
+
+        // Signed out, the same cookie opens nothing; an owner signed in at the portal is refused.
+        Assert.Equal(401, (int)(await PortalClient.For(App).Http.GetAsync("/jobs")).StatusCode);
+        var (yard, owner) = await SignedInAsync(y => y.OwnerLogins[0]);
+        Assert.Equal(403, (int)(await owner.Http.GetAsync("/jobs")).StatusCode);
     }
 
     [SkippableFact]
