@@ -1,5 +1,3 @@
-using System.Data;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
@@ -149,7 +147,7 @@ public sealed class BankBook(LedgerDatabase db, FeeBook fees)
             var date = Dates.Format(l.Date);
             rows.Add([id, account, statementId, date, date[..7], l.Amount, l.Balance, l.Identity, l.Reference, l.EndToEndId, l.Counterparty, l.Memo, o.Seq, o.Kind]);
         }
-        await InsertLinesAsync(scope, rows);
+        await Bulk.InsertAsync(scope, LineColumns, rows, "", LineTextColumns);
         await scope.AuditAsync("bank.import", $"bank-statement:{statementId}", $"{account} {format} {Dates.Format(file.From)}..{Dates.Format(file.To)} {fresh.Count} new, {matched} matched");
         return new BankImport(statementId, account, format, Dates.Format(file.From), Dates.Format(file.To), file.Opening, file.Closing,
             file.Lines.Count, fresh.Count, file.Lines.Count - fresh.Count, matched, fresh.Count - matched);
@@ -166,52 +164,10 @@ public sealed class BankBook(LedgerDatabase db, FeeBook fees)
             """, new { scope.Community.Id, account });
     }
 
-    private static readonly DbType[] LineTypes =
-    [
-        DbType.Int64, DbType.String, DbType.Int64, DbType.String, DbType.String, DbType.Int64, DbType.Int64, DbType.String,
-        DbType.String, DbType.String, DbType.String, DbType.String, DbType.Int64, DbType.String,
-    ];
+    private const string LineColumns = "INSERT INTO bank_lines (community_id, account_code, statement_id, booked_on, month, amount_fen, balance_fen, identity, reference, end_to_end_id, counterparty, memo, matched_seq, match_kind)";
 
-    private const string LineColumns = "INSERT INTO bank_lines (community_id, account_code, statement_id, booked_on, month, amount_fen, balance_fen, identity, reference, end_to_end_id, counterparty, memo, matched_seq, match_kind) VALUES";
-
-    /// <summary>
-    /// Many lines per statement on PostgreSQL, one prepared statement per line on SQLite (as <see cref="Bulk"/>),
-    /// with the column types given: text columns may be null in every row.
-    /// </summary>
-    private static async Task InsertLinesAsync(WriteScope scope, List<object?[]> rows)
-    {
-        if (rows.Count == 0) return;
-        var columns = LineTypes.Length;
-        if (scope.Dialect.BatchParameters == 0)
-        {
-            var one = $"{LineColumns} ({string.Join(", ", Enumerable.Range(0, columns).Select(j => $"@p{j}"))})";
-            await scope.ExecuteAsync(one, rows.Select(row =>
-            {
-                var p = new DynamicParameters();
-                for (var j = 0; j < columns; j++) p.Add($"p{j}", row[j], LineTypes[j]);
-                return p;
-            }).ToList());
-            return;
-        }
-        var chunk = Math.Max(1, scope.Dialect.BatchParameters / columns);
-        for (var start = 0; start < rows.Count; start += chunk)
-        {
-            var count = Math.Min(chunk, rows.Count - start);
-            var sql = new StringBuilder(LineColumns.Length + count * columns * 10).Append(LineColumns);
-            var parameters = new DynamicParameters();
-            for (var i = 0; i < count; i++)
-            {
-                sql.Append(i == 0 ? " (" : ", (");
-                for (var j = 0; j < columns; j++)
-                {
-                    sql.Append(j == 0 ? "@" : ", @").Append('p').Append(i).Append('_').Append(j);
-                    parameters.Add($"p{i}_{j}", rows[start + i][j], LineTypes[j]);
-                }
-                sql.Append(')');
-            }
-            await scope.ExecuteAsync(sql.ToString(), parameters);
-        }
-    }
+    /// <summary>The text columns of <see cref="LineColumns"/> (by position): they may be null in every row of a statement.</summary>
+    private static readonly int[] LineTextColumns = [1, 3, 4, 7, 8, 9, 10, 11, 13];
 
     // ------------------------------------------------------------------ the journal's side
 
