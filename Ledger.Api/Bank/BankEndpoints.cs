@@ -11,6 +11,9 @@ namespace Ledger.Api.Bank;
 /// <summary>A column by header text (<c>"交易金额"</c>) or 1-based number; <c>format</c> for the date column.</summary>
 public sealed record ColumnBody(JsonElement? Column, string? Format, JsonElement? DebitColumn, JsonElement? CreditColumn);
 
+/// <summary>A saved column mapping as PUT answers it.</summary>
+public sealed record BankMappingDto(string Name, BankMappingBody Mapping);
+
 public sealed record BankMappingBody(int? SkipRows, string? Encoding, ColumnBody? Date, ColumnBody? Amount, ColumnBody? Balance,
     ColumnBody? Reference, ColumnBody? Counterparty, ColumnBody? Memo)
 {
@@ -103,13 +106,13 @@ public static class BankEndpoints
     public static IEndpointRouteBuilder MapBank(this IEndpointRouteBuilder app)
     {
         var group = app.MapCommunityGroup().WithTags("Bank reconciliation");
-        group.MapPut("/bank-mappings/{name}", SaveMapping).Validate<BankMappingBody>().Allow(Roles.TrusteeManager);
-        group.MapPost("/bank-statements", Import).Allow(Roles.Staff).WithMetadata(new RequestSizeLimitAttribute(MaxFileBytes + 1024 * 1024));
-        group.MapGet("/bank-lines", Lines).Allow(Roles.StaffAndOversight);
-        group.MapPost("/bank-lines/{id:long}/match", Match).Validate<MatchBody>().Allow(Roles.Staff);
-        group.MapPost("/bank-lines/{id:long}/receipt", Receipt).Validate<BankReceiptBody>().Allow(Roles.Staff);
-        group.MapGet("/reconciliations/{month}", Reconciliation).Allow(Roles.StaffAndOversight);
-        group.MapPost("/reconciliations/{month}/sign", Sign).Validate<SignBody>().Allow(Roles.Supervisor);
+        group.MapPut("/bank-mappings/{name}", SaveMapping).Validate<BankMappingBody>().Allow(Roles.TrusteeManager).Produces<BankMappingDto>();
+        group.MapPost("/bank-statements", Import).Allow(Roles.Staff).WithMetadata(new RequestSizeLimitAttribute(MaxFileBytes + 1024 * 1024)).Produces<BankImport>(201).Produces<BankImport>();
+        group.MapGet("/bank-lines", Lines).Allow(Roles.StaffAndOversight).Produces<Page<BankLineView>>();
+        group.MapPost("/bank-lines/{id:long}/match", Match).Validate<MatchBody>().Allow(Roles.Staff).Produces<BankLineView>();
+        group.MapPost("/bank-lines/{id:long}/receipt", Receipt).Validate<BankReceiptBody>().Allow(Roles.Staff).Produces<BankLineView>(201);
+        group.MapGet("/reconciliations/{month}", Reconciliation).Allow(Roles.StaffAndOversight).Produces<ReconciliationView>();
+        group.MapPost("/reconciliations/{month}/sign", Sign).Validate<SignBody>().Allow(Roles.Supervisor).Produces<ReconciliationView>();
         return app;
     }
 
@@ -127,7 +130,7 @@ public static class BankEndpoints
         return writes.RunAsync(http, new { name, body }, async scope =>
         {
             await bank.SaveMappingAsync(scope, name, body.ToMapping());
-            return Result<object>.From(new { name, mapping = body });
+            return Result<BankMappingDto>.From(new BankMappingDto(name, body));
         }, StatusCodes.Status200OK);
     }
 

@@ -67,14 +67,14 @@ public static class DecisionEndpoints
     public static IEndpointRouteBuilder MapDecisions(this IEndpointRouteBuilder app)
     {
         var group = app.MapCommunityGroup().WithTags("Decisions");
-        group.MapPost("/proposals", Propose).Validate<ProposalBody>().Allow(Roles.Owner);
-        group.MapPost("/proposals/{id:long}/support", Support).Allow(Roles.Owner);
-        group.MapPost("/motions/{id:long}/paper-ballots", RecordPaper).Validate<PaperBallotBody>().Allow(Roles.Committee);
-        group.MapGet("/motions/{id:long}/paper-ballots", PaperBallots).Allow(Roles.Community);
-        group.MapPost("/motions/{id:long}/follow-ups", FollowUp).Validate<FollowUpBody>().Allow(Roles.Trustee, Roles.TrusteeManager, Roles.Committee);
+        group.MapPost("/proposals", Propose).Validate<ProposalBody>().Allow(Roles.Owner).Produces<ProposalDto>(201);
+        group.MapPost("/proposals/{id:long}/support", Support).Allow(Roles.Owner).Produces<ProposalDto>();
+        group.MapPost("/motions/{id:long}/paper-ballots", RecordPaper).Validate<PaperBallotBody>().Allow(Roles.Committee).Produces<BallotReceiptDto>(201);
+        group.MapGet("/motions/{id:long}/paper-ballots", PaperBallots).Allow(Roles.Community).Produces<Page<PaperBallotView>>();
+        group.MapPost("/motions/{id:long}/follow-ups", FollowUp).Validate<FollowUpBody>().Allow(Roles.Trustee, Roles.TrusteeManager, Roles.Committee).Produces<FollowUpView>(201);
         // Proposals, their support totals and status are public; supporters are never listed.
-        app.MapGet("/api/v1/communities/{c}/proposals", ListProposals).AllowAnonymous().WithTags("Decisions");
-        app.MapGet("/api/v1/communities/{c}/proposals/{id:long}", GetProposal).AllowAnonymous().WithTags("Decisions");
+        app.MapGet("/api/v1/communities/{c}/proposals", ListProposals).AllowAnonymous().WithTags("Decisions").Produces<Page<ProposalDto>>();
+        app.MapGet("/api/v1/communities/{c}/proposals/{id:long}", GetProposal).AllowAnonymous().WithTags("Decisions").Produces<ProposalDto>();
         return app;
     }
 
@@ -110,7 +110,7 @@ public static class DecisionEndpoints
         writes.RunAsync(http, body, async scope =>
         {
             var receipt = await decisions.RecordPaperAsync(scope, id, body.UnitId!.Value, body.Choice!, body.Scan!);
-            return receipt.Ok ? Result<object>.From(new { receipt = receipt.Value }) : receipt.Failure!;
+            return receipt.Ok ? Result<BallotReceiptDto>.From(new BallotReceiptDto(receipt.Value!)) : receipt.Failure!;
         });
 
     private static async Task<IResult> PaperBallots(long id, CurrentCommunity current, DecisionBook decisions) =>

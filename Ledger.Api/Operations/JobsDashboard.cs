@@ -38,7 +38,9 @@ public static class JobsDashboard
 
     private static async Task Gate(HttpContext http, RequestDelegate next)
     {
-        if (http.User.Identity?.IsAuthenticated != true) { await http.ChallengeAsync(); return; }
+        // Not signed in: 401 (problem+json), as the issue asks of the dashboard, not the portal's redirect;
+        // operators sign in at /app/login, whose home page links here.
+        if (http.User.Identity?.IsAuthenticated != true) { await http.ChallengeAsync(TokenAuthenticationHandler.SchemeName); return; }
         if (!http.User.IsPlatformAdmin()) { await http.ForbidAsync(); return; }
         http.Response.Headers.ContentSecurityPolicy = Csp;
         http.Response.Headers.XFrameOptions = "DENY";
