@@ -58,6 +58,8 @@ public sealed class DemoSeeder(LedgerDatabase db, IOptions<LedgerOptions> option
                  Demo community ready.
                    public page:    {address}/p/{Slug}            (English: ?lang=en)
                    embeddable:     {address}/embed/{Slug}/latest
+                   portal:         {address}/app            (sign in with a login below)
+                   jobs dashboard: {address}/jobs           (platform admin, after signing in at /app/login)
                    verify it:      dotnet run --project Ledger.Api -- verify {address}/p/{Slug}
                    API docs:       {address}/docs
                    logins (password {Password}): {string.Join(", ", logins)}
