@@ -53,9 +53,23 @@ public sealed class SetRolesValidator : AbstractValidator<SetRolesRequest>
 /// too, so nobody can lock a person (the platform admin included) out of their own account from
 /// elsewhere; the address-wide limit (the framework's rate limiter) slows guessing across logins.
 /// </summary>
-public sealed class LoginThrottle(IOptions<LedgerOptions> options, TimeProvider clock)
+public sealed class LoginThrottle(IdentityBook identity, IOptions<LedgerOptions> options, TimeProvider clock)
 {
     private readonly ConcurrentDictionary<string, (int Failures, DateTimeOffset Since)> _failures = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The one sign-in of the API and the portal: refused while this login is locked from this address
+    /// (429 <c>too_many_requests</c>, with how long), else a session, counting the failure or clearing the count.
+    /// </summary>
+    public async Task<(Result<Session> Result, TimeSpan? RetryAfter)> SignInAsync(string login, string password, System.Net.IPAddress? address)
+    {
+        var key = $"{login}\n{address}";
+        if (LockedFor(key) is { } wait)
+            return (new Failure(Codes.TooManyRequests, "Too many failed logins for this account from this address; try again later.", 429), wait);
+        var result = await identity.LoginAsync(login, password, TimeSpan.FromHours(options.Value.Auth.TokenHours));
+        if (result.Ok) Succeeded(key); else Failed(key);
+        return (result, null);
+    }
 
     public TimeSpan? LockedFor(string login)
     {
@@ -95,22 +109,12 @@ public static class IdentityEndpoints
     public static UserDto ToDto(this User u) => new(u.Id, u.Login, u.DisplayName, u.IsPlatformAdmin);
 
     private static async Task<Results<Ok<LoginResponse>, ProblemHttpResult>> Login(
-        LoginRequest request, IdentityBook identity, LoginThrottle throttle, IOptions<LedgerOptions> options, HttpContext http)
+        LoginRequest request, LoginThrottle throttle, HttpContext http)
     {
-        var login = request.Login!.Trim().ToLowerInvariant();
-        var key = $"{login}\n{http.Connection.RemoteIpAddress}";
-        if (throttle.LockedFor(key) is { } wait)
-        {
-            http.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return Problems.From(new Failure(Codes.TooManyRequests, "Too many failed logins for this account from this address; try again later.", 429));
-        }
-        var result = await identity.LoginAsync(login, request.Password!, TimeSpan.FromHours(options.Value.Auth.TokenHours));
-        if (!result.Ok)
-        {
-            throttle.Failed(key);
-            return Problems.From(result.Failure!);
-        }
-        throttle.Succeeded(key);
+        var (result, wait) = await throttle.SignInAsync(request.Login!.Trim().ToLowerInvariant(), request.Password!, http.Connection.RemoteIpAddress);
+        if (wait is { } retry)
+            http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (!result.Ok) return Problems.From(result.Failure!);
         var session = result.Value!;
         return TypedResults.Ok(new LoginResponse(session.Token, session.ExpiresAt, session.User.ToDto()));
     }

@@ -9,11 +9,11 @@ using Microsoft.Extensions.Options;
 namespace Ledger.Api.Portal;
 
 /// <summary>
-/// Cookie sign-in with the API's own throttling (per address by the rate limiter, per login by
+/// Cookie sign-in with the API's own throttling (per address by the rate limiter, per login and address by
 /// <see cref="LoginThrottle"/>) and its messages; the session is a row in the same sessions table.
 /// </summary>
 [EnableRateLimiting(IdentityEndpoints.LoginRateLimit)]
-public sealed class LoginModel(IdentityBook identity, LoginThrottle throttle, IOptions<LedgerOptions> options) : PortalPage
+public sealed class LoginModel(LoginThrottle throttle) : PortalPage
 {
     protected override bool AllowAnonymous => true;
 
@@ -27,21 +27,10 @@ public sealed class LoginModel(IdentityBook identity, LoginThrottle throttle, IO
         ReturnUrl = LocalOr(returnUrl, "/app");
         Login = login;
         if (!await ValidAsync(new LoginRequest(login, password))) return Page();
-        var name = login!.Trim().ToLowerInvariant();
-        if (throttle.LockedFor(name) is { } wait)
-        {
-            Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            Fail(new Failure(Codes.TooManyRequests, "Too many failed logins for this account; try again later.", 429));
-            return Page();
-        }
-        var result = await identity.LoginAsync(name, password!, TimeSpan.FromHours(options.Value.Auth.TokenHours));
-        if (!result.Ok)
-        {
-            throttle.Failed(name);
-            Fail(result.Failure!);
-            return Page();
-        }
-        throttle.Succeeded(name);
+        var (result, wait) = await throttle.SignInAsync(login!.Trim().ToLowerInvariant(), password!, HttpContext.Connection.RemoteIpAddress);
+        if (wait is { } retry)
+            Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (!result.Ok) { Fail(result.Failure!); return Page(); }
         PortalCookieHandler.Issue(Response, result.Value!);
         return SeeOther(ReturnUrl);
     }

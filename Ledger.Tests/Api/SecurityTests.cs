@@ -175,6 +175,18 @@ public abstract class SecurityTests(EngineFixture fixture)
         for (var i = 0; i < 8; i++) await Login("203.0.113.9", "wrong guess " + i);
         await (await Login("203.0.113.9", "victim password 7")).AssertProblem(429, Codes.TooManyRequests);
         await (await Login("198.51.100.20", "victim password 7")).AssertStatus(200);
+
+        // The portal's sign-in form is the same procedure: guessing there locks only that address too.
+        var portal = new Ledger.Tests.Portal.PortalClient(factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true }));
+        portal.Http.DefaultRequestHeaders.Add(AddressFromHeader.Header, "192.0.2.44");
+        for (var i = 0; i < 8; i++) await portal.SubmitAsync("/app/login", new() { ["login"] = victim, ["password"] = "portal guess " + i });
+        var locked = await portal.SubmitAsync("/app/login", new() { ["login"] = victim, ["password"] = "victim password 7" });
+        Assert.Equal(429, locked.Status);
+        Assert.Equal(Codes.TooManyRequests, locked.AlertCode);
+        var elsewhere = new Ledger.Tests.Portal.PortalClient(factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true }));
+        elsewhere.Http.DefaultRequestHeaders.Add(AddressFromHeader.Header, "198.51.100.20");
+        await elsewhere.SignInAsync(victim, "victim password 7"); // 303: the person signs in from their own address
+        await (await Login("198.51.100.20", "victim password 7")).AssertStatus(200);
     }
 
     [SkippableFact]
