@@ -74,8 +74,8 @@ public static class AccountabilityEndpoints
     {
         var group = app.MapCommunityGroup().WithTags("Accountability");
         // Any member may call it; only the asker gets through (403 not_the_asker otherwise).
-        group.MapPost("/queries/{id:long}/rating", Rate).Validate<RatingBody>().Allow(Roles.Community).Produces<QueryView>();
-        group.MapPost("/queries/{id:long}/finding", Find).Validate<FindingBody>().Allow(Roles.Supervisor).Produces<QueryView>();
+        group.MapPost("/queries/{id:long}/rating", Rate).Validate<RatingBody>().Allow(Roles.Community).Produces<InquiryView>();
+        group.MapPost("/queries/{id:long}/finding", Find).Validate<FindingBody>().Allow(Roles.Supervisor).Produces<InquiryView>();
         group.MapPost("/evaluations", Create).Validate<EvaluationBody>().Allow(Roles.Committee).Produces<EvaluationView>(201);
         group.MapGet("/evaluations", List).Allow(Roles.Community).Produces<Page<EvaluationView>>();
         group.MapGet("/evaluations/{id:long}", Get).Allow(Roles.Community).Produces<EvaluationView>();

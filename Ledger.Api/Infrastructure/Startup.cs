@@ -91,7 +91,7 @@ public static class Startup
         services.AddSingleton<IValidator<DecisionBody>, DecisionValidator>();
         services.AddSingleton<IValidator<PaymentBody>, PaymentBodyValidator>();
         services.AddSingleton<IValidator<AccrualBody>, AccrualValidator>();
-        services.AddSingleton<IValidator<QueryBody>, QueryValidator>();
+        services.AddSingleton<IValidator<InquiryBody>, InquiryValidator>();
         services.AddSingleton<IValidator<AnswerBody>, AnswerValidator>();
         services.AddSingleton<IValidator<RemarkBody>, RemarkValidator>();
         services.AddSingleton<IValidator<CorrectionBody>, CorrectionValidator>();

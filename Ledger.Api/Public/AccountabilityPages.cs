@@ -83,14 +83,14 @@ public static class AccountabilityPages
     private static string FindingCell(Texts t, string? finding, bool? upheld) => finding is null ? "" :
         $"<span class=\"{(upheld == true ? "bad" : "ok")}\">{E(W(t, upheld == true ? "upheld" : "notUpheld"))}</span> {E(finding)}";
 
-    private static string QueryTable(Texts t, IEnumerable<(string Date, string Subject, string SubjectId, string Question, string? Answer, string Status, string? Because, string? Finding, bool? Upheld)> rows) =>
+    private static string InquiryTable(Texts t, IEnumerable<(string Date, string Subject, string SubjectId, string Question, string? Answer, string Status, string? Because, string? Finding, bool? Upheld)> rows) =>
         Table([t["date"], W(t, "subject"), W(t, "question"), W(t, "answer"), W(t, "status"), W(t, "finding")], rows.Select(q => new[]
         {
             E(q.Date[..10]), $"{E(W(t, q.Subject))} {E(q.SubjectId)}", E(q.Question), E(q.Answer ?? "—"), Status(t, q.Status, q.Because), FindingCell(t, q.Finding, q.Upheld),
         }));
 
     /// <summary>A statement's query figures and its questions with their answers (statements built before these were published show the counts only).</summary>
-    internal static string StatementQueries(Texts t, QueryFigures q)
+    internal static string StatementInquiries(Texts t, InquiryFigures q)
     {
         if (q.AnsweredInTime is null) return "";
         var b = new StringBuilder(Table([t["line"], t["amount"]], new[]
@@ -100,7 +100,7 @@ public static class AccountabilityPages
             new[] { E(W(t, "escalated")), (q.Escalated ?? 0).ToString(CultureInfo.InvariantCulture) },
         }, new HashSet<int> { 1 }));
         if (q.Items is { Count: > 0 } items)
-            b.Append(QueryTable(t, items.Select(i => (i.AskedAt, i.Subject, i.SubjectId, i.Question, i.Answer, i.Status, i.EscalatedBecause, i.Finding, i.Upheld))));
+            b.Append(InquiryTable(t, items.Select(i => (i.AskedAt, i.Subject, i.SubjectId, i.Question, i.Answer, i.Status, i.EscalatedBecause, i.Finding, i.Upheld))));
         return b.ToString();
     }
 
@@ -147,7 +147,7 @@ public static class AccountabilityPages
             body.Append(Table([W(t, "month"), W(t, "asked"), W(t, "answeredInTime"), W(t, "ratedSatisfied"), W(t, "escalated")], rows, new HashSet<int> { 1, 2, 3, 4 }));
             body.Append($"<h2>{E(W(t, "queryList"))}</h2>");
             if (queries.Count == 0) body.Append($"<p class=\"muted\">{E(W(t, "noQueries"))}</p>");
-            else body.Append(QueryTable(t, queries.OrderByDescending(q => q.Id).Select(q =>
+            else body.Append(InquiryTable(t, queries.OrderByDescending(q => q.Id).Select(q =>
                 (q.AskedAt, q.Subject, q.SubjectId, q.Question, q.Answer, q.Status, q.EscalatedBecause, q.Finding?.Finding, q.Finding?.Upheld))));
             return (200, Page(t, $"{community.Name} · {W(t, "accountability")}", body.ToString(), SwitchHref(http, t)));
         });

@@ -259,7 +259,7 @@ public static class PublicEndpoints
             new[] { E(t["opened"]), d.Queries.Opened.ToString(CultureInfo.InvariantCulture) }, new[] { E(t["answered"]), d.Queries.Answered.ToString(CultureInfo.InvariantCulture) },
             new[] { E(t["openAtEnd"]), d.Queries.OpenAtEnd.ToString(CultureInfo.InvariantCulture) },
         }, n));
-        b.Append(AccountabilityPages.StatementQueries(t, d.Queries));
+        b.Append(AccountabilityPages.StatementInquiries(t, d.Queries));
         b.Append($"<h2>{E(t["remarks"])}</h2>");
         if (d.Remarks.Count == 0) b.Append($"<p class=\"muted\">{E(t["noRemarks"])}</p>");
         foreach (var r in d.Remarks) b.Append($"<div class=\"remark\">{E(r.Text)} <span class=\"muted\">{E(r.At[..10])}</span></div>");

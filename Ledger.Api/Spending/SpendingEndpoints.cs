@@ -12,7 +12,7 @@ public sealed record SpendingRequestBody(string? Payee, long? Amount, string? Ac
 public sealed record DecisionBody(string? Decision, string? Comment);
 public sealed record PaymentBody(string? PaidAt, string? BankRef, string? Voucher);
 public sealed record AccrualBody(string? Month);
-public sealed record QueryBody(string? Subject, [property: System.Text.Json.Serialization.JsonConverter(typeof(StringOrInteger))] string? SubjectId, string? Question);
+public sealed record InquiryBody(string? Subject, [property: System.Text.Json.Serialization.JsonConverter(typeof(StringOrInteger))] string? SubjectId, string? Question);
 public sealed record AnswerBody(string? Answer);
 
 public sealed class SpendingRequestValidator : AbstractValidator<SpendingRequestBody>
@@ -56,9 +56,9 @@ public sealed class AccrualValidator : AbstractValidator<AccrualBody>
     public AccrualValidator() => RuleFor(r => r.Month).MonthText();
 }
 
-public sealed class QueryValidator : AbstractValidator<QueryBody>
+public sealed class InquiryValidator : AbstractValidator<InquiryBody>
 {
-    public QueryValidator()
+    public InquiryValidator()
     {
         RuleFor(r => r.Subject).NotEmpty().Must(s => s is "entry" or "statement" or "spendingRequest").WithMessage("entry, statement or spendingRequest.");
         RuleFor(r => r.SubjectId).NotEmpty().MaximumLength(40);
@@ -88,9 +88,9 @@ public static class SpendingEndpoints
         group.MapPost("/spending-requests/{id:long}/payment", Pay).Validate<PaymentBody>().Allow(Roles.Staff).Produces<SpendingRequestView>(201);
         group.MapPost("/spending-requests/{id:long}/cancel", Cancel).Allow(Roles.Staff).Produces<SpendingRequestView>();
         group.MapPost("/remuneration-accruals", Accrue).Validate<AccrualBody>().Allow(Roles.TrusteeManager).Produces<AccrualDto>();
-        group.MapPost("/queries", Ask).Validate<QueryBody>().Allow(Roles.Owner, Roles.Supervisor).Produces<QueryView>(201);
-        group.MapPost("/queries/{id:long}/answer", Answer).Validate<AnswerBody>().Allow(Roles.Staff).Produces<QueryView>();
-        group.MapGet("/queries", ListQueries).Allow(Roles.Community).Produces<Page<QueryView>>();
+        group.MapPost("/queries", Ask).Validate<InquiryBody>().Allow(Roles.Owner, Roles.Supervisor).Produces<InquiryView>(201);
+        group.MapPost("/queries/{id:long}/answer", Answer).Validate<AnswerBody>().Allow(Roles.Staff).Produces<InquiryView>();
+        group.MapGet("/queries", ListInquiries).Allow(Roles.Community).Produces<Page<InquiryView>>();
         group.MapGet("/audit", Audit).Allow([.. Roles.StaffAndOversight, Roles.PlatformAdmin]).Produces<Page<AuditRecord>>();
         return app;
     }
@@ -172,16 +172,16 @@ public static class SpendingEndpoints
             return Result<AccrualDto>.From(new AccrualDto(body.Month!, amount, basis, seq, created));
         }, statusOf: _ => StatusCodes.Status200OK);
 
-    private static Task<IResult> Ask(QueryBody body, HttpContext http, Writes writes, InquiryBook queries) =>
+    private static Task<IResult> Ask(InquiryBody body, HttpContext http, Writes writes, InquiryBook queries) =>
         writes.RunAsync(http, body, async scope => await queries.AskAsync(scope, body.Subject!, body.SubjectId!.Trim(), body.Question!.Trim()));
 
     private static Task<IResult> Answer(long id, AnswerBody body, HttpContext http, Writes writes, InquiryBook queries) =>
         writes.RunAsync(http, body, async scope => await queries.AnswerAsync(scope, id, body.Answer!.Trim()), StatusCodes.Status200OK);
 
-    private static async Task<IResult> ListQueries(string? status, CurrentCommunity current, InquiryBook queries, TimeProvider clock)
+    private static async Task<IResult> ListInquiries(string? status, CurrentCommunity current, InquiryBook queries, TimeProvider clock)
     {
-        if (status is not null && !QueryLoop.Statuses.Contains(status)) return Problems.Validation("status", string.Join(", ", QueryLoop.Statuses) + ".");
-        return TypedResults.Ok(new Page<QueryView>(await queries.ListAsync(current.Community, clock.GetUtcNow(), status), null));
+        if (status is not null && !InquiryLoop.Statuses.Contains(status)) return Problems.Validation("status", string.Join(", ", InquiryLoop.Statuses) + ".");
+        return TypedResults.Ok(new Page<InquiryView>(await queries.ListAsync(current.Community, clock.GetUtcNow(), status), null));
     }
 
     /// <summary>The audit trail. Client addresses are personal data: only platform admins (who answer for abuse) see them.</summary>

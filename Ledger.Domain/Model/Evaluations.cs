@@ -12,7 +12,7 @@ namespace Ledger.Domain.Model;
 /// <item><c>open</c>: waiting for an answer within the deadline.</item>
 /// </list>
 /// </summary>
-public static class QueryLoop
+public static class InquiryLoop
 {
     public const string Open = "open";
     public const string Answered = "answered";
@@ -29,11 +29,11 @@ public static class QueryLoop
     public static DateTimeOffset Deadline(DateTimeOffset askedAt, int answerDays) => askedAt.AddDays(answerDays);
 
     /// <summary>Whether the answer (if any, by <paramref name="asOf"/>) came in time.</summary>
-    public static bool AnsweredInTime(QueryFacts q, int answerDays) =>
+    public static bool AnsweredInTime(InquiryFacts q, int answerDays) =>
         q.AnsweredAt is { } a && a <= Deadline(q.AskedAt, answerDays);
 
     /// <summary>The status as it stood at <paramref name="asOf"/>: events after it are ignored, so a past period's figures never move.</summary>
-    public static (string Status, string? EscalatedBecause) StatusAt(QueryFacts q, DateTimeOffset asOf, int answerDays)
+    public static (string Status, string? EscalatedBecause) StatusAt(InquiryFacts q, DateTimeOffset asOf, int answerDays)
     {
         var deadline = Deadline(q.AskedAt, answerDays);
         bool By(DateTimeOffset? t) => t is { } x && x <= asOf;
@@ -48,7 +48,7 @@ public static class QueryLoop
     }
 
     /// <summary>When the query reached the supervisor, if it has by <paramref name="asOf"/>: the unsatisfied rating, or the deadline passing unanswered.</summary>
-    public static DateTimeOffset? EscalatedAt(QueryFacts q, DateTimeOffset asOf, int answerDays)
+    public static DateTimeOffset? EscalatedAt(InquiryFacts q, DateTimeOffset asOf, int answerDays)
     {
         var deadline = Deadline(q.AskedAt, answerDays);
         var late = q.AnsweredAt is { } a && a <= asOf ? a > deadline : deadline < asOf;
@@ -62,7 +62,7 @@ public static class QueryLoop
 }
 
 /// <summary>What happened to a query, with instants.</summary>
-public sealed record QueryFacts(DateTimeOffset AskedAt, DateTimeOffset? AnsweredAt, DateTimeOffset? RatedAt, bool? Satisfied, DateTimeOffset? FoundAt);
+public sealed record InquiryFacts(DateTimeOffset AskedAt, DateTimeOffset? AnsweredAt, DateTimeOffset? RatedAt, bool? Satisfied, DateTimeOffset? FoundAt);
 
 /// <summary>One dimension of an evaluation's published result: the mean (two decimals) and how many gave each score 1..5.</summary>
 public sealed record DimensionResult(string Name, decimal? Mean, IReadOnlyList<long> Counts);

@@ -95,10 +95,10 @@ public static class Codes
     public const string EarlierStatementUnpublished = "earlier_statement_unpublished";
 
     public const string NotTheAsker = "not_the_asker";
-    public const string QueryNotAnswered = "query_not_answered";
+    public const string InquiryNotAnswered = "query_not_answered";
     public const string AlreadyRated = "already_rated";
-    public const string QueryClosed = "query_closed";
-    public const string QueryNotEscalated = "query_not_escalated";
+    public const string InquiryClosed = "query_closed";
+    public const string InquiryNotEscalated = "query_not_escalated";
     public const string EvaluationNotOpen = "evaluation_not_open";
     public const string EvaluationNotClosed = "evaluation_not_closed";
     public const string EvaluationScoresInvalid = "evaluation_scores_invalid";

@@ -52,7 +52,7 @@ public sealed record StatementDoc(
     string Community, string CommunityName, string Period, string Kind, int Version, string From, string To,
     string? PreviousHash, long Seq, string ChainHash, string Currency,
     BankFigures Bank, ReceiptFigures Receipts, PaymentFigures Payments, ResultFigures Result, RemunerationFigures Remuneration,
-    BudgetFigures? Budget, ArrearsFigures Arrears, long Prepayments, PayableFigures Payables, QueryFigures Queries,
+    BudgetFigures? Budget, ArrearsFigures Arrears, long Prepayments, PayableFigures Payables, InquiryFigures Queries,
     IReadOnlyList<RemarkFigure> Remarks, CorrectionFigure? Correction);
 
 public sealed record BankFigures(long Opening, long Receipts, long Payments, long Closing);
@@ -84,11 +84,11 @@ public sealed record PayableFigures(long Suppliers, long Remuneration, long Depo
 /// The period's queries. The loop's figures and the questions with their answers were added later:
 /// absent (null) in statements built before, so those keep their hash.
 /// </summary>
-public sealed record QueryFigures(long Opened, long Answered, long OpenAtEnd, long? AnsweredInTime = null, long? RatedSatisfied = null,
-    long? Escalated = null, IReadOnlyList<QueryItemFigure>? Items = null);
+public sealed record InquiryFigures(long Opened, long Answered, long OpenAtEnd, long? AnsweredInTime = null, long? RatedSatisfied = null,
+    long? Escalated = null, IReadOnlyList<InquiryItemFigure>? Items = null);
 
 /// <summary>A query as a statement publishes it, as it stood at the period's end; never who asked.</summary>
-public sealed record QueryItemFigure(long Id, string Subject, string SubjectId, string Question, string AskedAt, string? Answer, string? AnsweredAt,
+public sealed record InquiryItemFigure(long Id, string Subject, string SubjectId, string Question, string AskedAt, string? Answer, string? AnsweredAt,
     string Status, string? EscalatedBecause, string? Finding, bool? Upheld);
 
 public sealed record RemarkFigure(string Role, string Text, string At);

@@ -43,6 +43,7 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal, RegisterBook reg
         public string IssuedOn { get; init; } = "";
         public long? LateFeeOf { get; init; }
         public BillView ToView() => new(Id, UnitId, Month, Kind, AmountFen, PaidFen, PaidFen == AmountFen ? "paid" : "open", Seq, IssuedOn, LateFeeOf);
+        public OpenBill ToOpen() => new(Id, Month, Kind, AmountFen - PaidFen);
     }
 
     private sealed class RunRow
@@ -168,8 +169,7 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal, RegisterBook reg
         {
             var amount = Fees.MonthlyFee(u.AreaCentiM2, rates[u.Use]);
             if (amount <= 0) continue;
-            // The developer is billed for what it has not sold or not delivered.
-            var billed = u.OwnerId is null || !u.Delivered ? developer : u.OwnerId;
+            var billed = Allocation.BilledParty(u.OwnerId, u.Delivered, developer);
             newBills.Add((u.Id, billed, "fee", null, amount));
             drafts.Add(new EntryDraft(date, $"物业服务费 {month}", Funds.Common,
                 [new EntryLine(Receivable, amount, null, u.Id), new EntryLine(FeeIncome, null, amount)], Kind: EntryKinds.Bill));
@@ -215,10 +215,10 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal, RegisterBook reg
             SELECT {BillColumns} FROM bills WHERE community_id = @Id AND paid_fen < amount_fen ORDER BY unit_id, month, kind, id
             """, new { scope.Community.Id })).Where(b => prepaid.ContainsKey(b.UnitId)).ToLookup(b => b.UnitId);
 
-        var plans = new List<(long UnitId, List<(BillRow Bill, long Amount)> Parts)>();
+        var plans = new List<(long UnitId, IReadOnlyList<(OpenBill Bill, long Amount)> Parts)>();
         foreach (var (unitId, balance) in prepaid)
         {
-            var (parts, _) = OldestFirst(open[unitId], balance);
+            var (parts, _) = Allocation.OldestFirst(open[unitId].Select(b => b.ToOpen()), balance);
             if (parts.Count > 0) plans.Add((unitId, parts));
         }
         if (plans.Count == 0) return;
@@ -233,23 +233,8 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal, RegisterBook reg
         await RecordSettlementsAsync(scope, plans.SelectMany((p, i) => p.Parts.Select(part => (part.Bill, part.Amount, posted.Value![i].Entry.Seq))).ToList(), null, date);
     }
 
-    /// <summary>Spreads <paramref name="amount"/> over open bills in the order given (oldest first); returns the parts and what is left.</summary>
-    private static (List<(BillRow Bill, long Amount)> Parts, long Left) OldestFirst(IEnumerable<BillRow> open, long amount)
-    {
-        var parts = new List<(BillRow Bill, long Amount)>();
-        var left = amount;
-        foreach (var bill in open)
-        {
-            if (left == 0) break;
-            var take = Math.Min(left, bill.AmountFen - bill.PaidFen);
-            parts.Add((bill, take));
-            left -= take;
-        }
-        return (parts, left);
-    }
-
     /// <summary>Records which entry settled how much of which bill, and marks the bills paid that far. Each bill appears once.</summary>
-    private static async Task RecordSettlementsAsync(WriteScope scope, List<(BillRow Bill, long Amount, long Seq)> parts, long? paymentId, DateOnly date)
+    private static async Task RecordSettlementsAsync(WriteScope scope, List<(OpenBill Bill, long Amount, long Seq)> parts, long? paymentId, DateOnly date)
     {
         await Bulk.InsertAsync(scope, "INSERT INTO settlements (community_id, bill_id, payment_id, seq, amount_fen, settled_on)",
             parts.Select(p => new object?[] { scope.Community.Id, p.Bill.Id, paymentId, p.Seq, p.Amount, Dates.Format(date) }).ToList());
@@ -266,8 +251,8 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal, RegisterBook reg
         if (unit == 0) return new Failure(Codes.UnknownUnit, $"Unit {unitId} does not exist in this community.");
         var open = (await scope.QueryAsync<BillRow>($"""
             SELECT {BillColumns} FROM bills WHERE community_id = @Id AND unit_id = @unitId AND paid_fen < amount_fen ORDER BY month, kind, id
-            """, new { scope.Community.Id, unitId })).ToList();
-        var (parts, left) = OldestFirst(open, amount);
+            """, new { scope.Community.Id, unitId })).Select(b => b.ToOpen());
+        var (parts, left) = Allocation.OldestFirst(open, amount);
         var allocated = amount - left;
         var lines = new List<EntryLine> { new(Bank, amount, null) };
         if (allocated > 0) lines.Add(new EntryLine(Receivable, null, allocated, unitId));

@@ -3,23 +3,23 @@ using Ledger.Domain.Model;
 
 namespace Ledger.Domain.Store;
 
-public sealed record QueryView(long Id, string Subject, string SubjectId, string Question, string AskedBy, string AskedAt,
+public sealed record InquiryView(long Id, string Subject, string SubjectId, string Question, string AskedBy, string AskedAt,
     string? Answer, string? AnsweredAt, string Status, bool Overdue, string AnswerDue, bool? AnsweredInTime,
-    QueryRating? Rating, string? EscalatedAt, string? EscalatedBecause, QueryFinding? Finding)
+    InquiryRating? Rating, string? EscalatedAt, string? EscalatedBecause, InquiryFinding? Finding)
 {
     /// <summary>Who asked is for members only: the public sees the question, never the asker's unit.</summary>
-    public QueryView ForPublic() => this with { AskedBy = "" };
+    public InquiryView ForPublic() => this with { AskedBy = "" };
 }
 
-public sealed record QueryRating(bool Satisfied, string Comment, string RatedAt);
+public sealed record InquiryRating(bool Satisfied, string Comment, string RatedAt);
 
-public sealed record QueryFinding(string Finding, bool Upheld, string FoundAt);
+public sealed record InquiryFinding(string Finding, bool Upheld, string FoundAt);
 
 /// <summary>
 /// Owners' and supervisors' queries (质询) on any published line; the trustee answers in public.
 /// The asker is shown only as the units they hold, never by name. A query unanswered past the trust
 /// terms' answer period is overdue. The asker rates the answer; an unsatisfied rating or a missed
-/// deadline sends the query to the supervisor, whose finding closes it (<see cref="QueryLoop"/>).
+/// deadline sends the query to the supervisor, whose finding closes it (<see cref="InquiryLoop"/>).
 /// </summary>
 public sealed class InquiryBook(LedgerDatabase db, RegisterBook register)
 {
@@ -40,12 +40,12 @@ public sealed class InquiryBook(LedgerDatabase db, RegisterBook register)
         public bool? Upheld { get; init; }
         public string? FoundAt { get; init; }
 
-        public QueryFacts Facts() => new(Instants.Parse(AskedAt), Instants.ParseOrNull(AnsweredAt), Instants.ParseOrNull(RatedAt), Satisfied,
+        public InquiryFacts Facts() => new(Instants.Parse(AskedAt), Instants.ParseOrNull(AnsweredAt), Instants.ParseOrNull(RatedAt), Satisfied,
             Instants.ParseOrNull(FoundAt));
     }
 
     /// <summary>Fails with: unknown_subject (the entry, request or statement period must exist).</summary>
-    public async Task<Result<QueryView>> AskAsync(WriteScope scope, string subject, string subjectId, string question)
+    public async Task<Result<InquiryView>> AskAsync(WriteScope scope, string subject, string subjectId, string question)
     {
         var c = scope.Community.Id;
         var exists = subject switch
@@ -63,7 +63,7 @@ public sealed class InquiryBook(LedgerDatabase db, RegisterBook register)
     }
 
     /// <summary>Fails with: not_found, already_answered (409).</summary>
-    public async Task<Result<QueryView>> AnswerAsync(WriteScope scope, long id, string answer)
+    public async Task<Result<InquiryView>> AnswerAsync(WriteScope scope, long id, string answer)
     {
         var changed = await scope.ExecuteAsync("""
             UPDATE queries SET answer = @answer, answered_by = @UserId, answered_at = @At WHERE community_id = @Id AND id = @QueryId AND answer IS NULL
@@ -79,14 +79,14 @@ public sealed class InquiryBook(LedgerDatabase db, RegisterBook register)
     /// The asker's rating of the answer; unsatisfied, the query goes to the supervisor. Fails with:
     /// not_found, not_the_asker (403), query_not_answered (409), query_closed (409), already_rated (409).
     /// </summary>
-    public async Task<Result<QueryView>> RateAsync(WriteScope scope, long id, bool satisfied, string comment)
+    public async Task<Result<InquiryView>> RateAsync(WriteScope scope, long id, bool satisfied, string comment)
     {
         var query = await GetAsync(scope, id);
         if (query is null) return Failure.NotFound($"Query {id}");
         var askedBy = await scope.QuerySingleAsync<long>("SELECT asked_by FROM queries WHERE community_id = @Id AND id = @QueryId", new { scope.Community.Id, QueryId = id });
         if (askedBy != scope.UserId) return new Failure(Codes.NotTheAsker, "Only the owner who asked a query rates its answer.", 403);
-        if (query.Answer is null) return Failure.Conflict(Codes.QueryNotAnswered, $"Query {id} has no answer to rate yet.");
-        if (query.Status == QueryLoop.Closed) return Failure.Conflict(Codes.QueryClosed, $"Query {id} was closed by the supervisor's finding.");
+        if (query.Answer is null) return Failure.Conflict(Codes.InquiryNotAnswered, $"Query {id} has no answer to rate yet.");
+        if (query.Status == InquiryLoop.Closed) return Failure.Conflict(Codes.InquiryClosed, $"Query {id} was closed by the supervisor's finding.");
         if (query.Rating is not null) return Failure.Conflict(Codes.AlreadyRated, $"Query {id} was rated at {query.Rating.RatedAt}.");
         await scope.ExecuteAsync("""
             INSERT INTO query_ratings (community_id, query_id, satisfied, comment, rated_by, rated_at) VALUES (@Id, @QueryId, @satisfied, @comment, @UserId, @At)
@@ -99,12 +99,12 @@ public sealed class InquiryBook(LedgerDatabase db, RegisterBook register)
     /// The supervisor's finding on an escalated (or overdue) query, which closes it. Fails with:
     /// not_found, query_not_escalated (409).
     /// </summary>
-    public async Task<Result<QueryView>> FindAsync(WriteScope scope, long id, string finding, bool upheld)
+    public async Task<Result<InquiryView>> FindAsync(WriteScope scope, long id, string finding, bool upheld)
     {
         var query = await GetAsync(scope, id);
         if (query is null) return Failure.NotFound($"Query {id}");
-        if (!QueryLoop.AwaitsFinding(query.Status))
-            return Failure.Conflict(Codes.QueryNotEscalated, $"Query {id} is {query.Status}: a finding is recorded on escalated or overdue queries only.");
+        if (!InquiryLoop.AwaitsFinding(query.Status))
+            return Failure.Conflict(Codes.InquiryNotEscalated, $"Query {id} is {query.Status}: a finding is recorded on escalated or overdue queries only.");
         await scope.ExecuteAsync("""
             INSERT INTO query_findings (community_id, query_id, finding, upheld, found_by, found_at) VALUES (@Id, @QueryId, @finding, @upheld, @UserId, @At)
             """, new { scope.Community.Id, QueryId = id, finding, upheld, scope.UserId, At = Dates.Instant(scope.Now) });
@@ -112,11 +112,11 @@ public sealed class InquiryBook(LedgerDatabase db, RegisterBook register)
         return (await GetAsync(scope, id))!;
     }
 
-    private async Task<QueryView?> GetAsync(WriteScope scope, long id) =>
+    private async Task<InquiryView?> GetAsync(WriteScope scope, long id) =>
         (await ReadAsync(scope.Connection, scope.Transaction, scope.Community, scope.Now, "q.id = @QueryId", new { scope.Community.Id, QueryId = id })).SingleOrDefault();
 
-    /// <param name="status">One of <see cref="QueryLoop.Statuses"/>; null for all.</param>
-    public async Task<IReadOnlyList<QueryView>> ListAsync(CommunityInfo community, DateTimeOffset now, string? status)
+    /// <param name="status">One of <see cref="InquiryLoop.Statuses"/>; null for all.</param>
+    public async Task<IReadOnlyList<InquiryView>> ListAsync(CommunityInfo community, DateTimeOffset now, string? status)
     {
         await using var connection = await db.OpenAsync();
         var all = await ReadAsync(connection, null, community, now, "1 = 1", new { community.Id });
@@ -124,7 +124,7 @@ public sealed class InquiryBook(LedgerDatabase db, RegisterBook register)
     }
 
     /// <summary>Every query as the public sees it: question, answer, status and finding, never who asked.</summary>
-    public async Task<IReadOnlyList<QueryView>> PublicListAsync(CommunityInfo community, DateTimeOffset now)
+    public async Task<IReadOnlyList<InquiryView>> PublicListAsync(CommunityInfo community, DateTimeOffset now)
     {
         await using var connection = await db.OpenAsync();
         return (await ReadAsync(connection, null, community, now, "1 = 1", new { community.Id }, labelAskers: false)).Select(q => q.ForPublic()).ToList();
@@ -135,7 +135,7 @@ public sealed class InquiryBook(LedgerDatabase db, RegisterBook register)
     /// findings do not move a past period): asked, answered (in time), rated satisfied and escalated
     /// during the period, open at its end, and every query asked or acted on in it, without the asker.
     /// </summary>
-    public static async Task<QueryFigures> FiguresAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx,
+    public static async Task<InquiryFigures> FiguresAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx,
         CommunityInfo community, DateTimeOffset from, DateTimeOffset until, int answerDays)
     {
         var rows = (await connection.QueryAsync<Row>($"""
@@ -143,32 +143,32 @@ public sealed class InquiryBook(LedgerDatabase db, RegisterBook register)
             """, new { community.Id, Until = Dates.Instant(until) }, tx)).ToList();
         bool In(DateTimeOffset? t) => t is { } x && x >= from && x < until;
         long opened = 0, answered = 0, inTime = 0, satisfied = 0, escalated = 0, openAtEnd = 0;
-        var items = new List<QueryItemFigure>();
+        var items = new List<InquiryItemFigure>();
         var end = until.AddTicks(-1);
         foreach (var r in rows)
         {
             var f = r.Facts();
-            var (status, because) = QueryLoop.StatusAt(f, end, answerDays);
-            var escalatedAt = QueryLoop.EscalatedAt(f, end, answerDays);
+            var (status, because) = InquiryLoop.StatusAt(f, end, answerDays);
+            var escalatedAt = InquiryLoop.EscalatedAt(f, end, answerDays);
             if (In(f.AskedAt)) opened++;
-            if (In(f.AnsweredAt)) { answered++; if (QueryLoop.AnsweredInTime(f, answerDays)) inTime++; }
+            if (In(f.AnsweredAt)) { answered++; if (InquiryLoop.AnsweredInTime(f, answerDays)) inTime++; }
             if (In(f.RatedAt) && f.Satisfied == true) satisfied++;
             if (In(escalatedAt)) escalated++;
             if (f.AnsweredAt is not { } a || a >= until) openAtEnd++;
             if (In(f.AskedAt) || In(f.AnsweredAt) || In(f.RatedAt) || In(f.FoundAt) || In(escalatedAt))
-                items.Add(new QueryItemFigure(r.Id, r.Subject, r.SubjectId, r.Question, r.AskedAt,
+                items.Add(new InquiryItemFigure(r.Id, r.Subject, r.SubjectId, r.Question, r.AskedAt,
                     f.AnsweredAt < until ? r.Answer : null, f.AnsweredAt < until ? r.AnsweredAt : null, status, because,
                     f.FoundAt < until ? r.Finding : null, f.FoundAt < until ? r.Upheld : null));
         }
-        return new QueryFigures(opened, answered, openAtEnd, inTime, satisfied, escalated, items);
+        return new InquiryFigures(opened, answered, openAtEnd, inTime, satisfied, escalated, items);
     }
 
     /// <summary>The figures of each month in <paramref name="months"/>, the current one counted up to <paramref name="now"/>.</summary>
-    public async Task<IReadOnlyList<(Month Month, QueryFigures Figures)>> MonthlyFiguresAsync(CommunityInfo community, IReadOnlyList<Month> months, DateTimeOffset now, int answerDays)
+    public async Task<IReadOnlyList<(Month Month, InquiryFigures Figures)>> MonthlyFiguresAsync(CommunityInfo community, IReadOnlyList<Month> months, DateTimeOffset now, int answerDays)
     {
         await using var connection = await db.OpenAsync();
         DateTimeOffset Start(DateOnly day) => new(TimeZoneInfo.ConvertTimeToUtc(day.ToDateTime(TimeOnly.MinValue), community.Zone), TimeSpan.Zero);
-        var list = new List<(Month, QueryFigures)>();
+        var list = new List<(Month, InquiryFigures)>();
         foreach (var m in months)
         {
             var until = Start(m.LastDay.AddDays(1));
@@ -185,7 +185,7 @@ public sealed class InquiryBook(LedgerDatabase db, RegisterBook register)
         LEFT JOIN query_findings f ON f.community_id = q.community_id AND f.query_id = q.id
         """;
 
-    private async Task<IReadOnlyList<QueryView>> ReadAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx,
+    private async Task<IReadOnlyList<InquiryView>> ReadAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx,
         CommunityInfo community, DateTimeOffset now, string where, object param, bool labelAskers = true)
     {
         var rows = (await connection.QueryAsync<Row>($"""
@@ -198,13 +198,13 @@ public sealed class InquiryBook(LedgerDatabase db, RegisterBook register)
         return rows.Select(r =>
         {
             var f = r.Facts();
-            var (status, because) = QueryLoop.StatusAt(f, now, days);
-            var overdue = r.Answer is null && QueryLoop.Deadline(f.AskedAt, days) < now;
-            return new QueryView(r.Id, r.Subject, r.SubjectId, r.Question, labels[r.AskedBy], r.AskedAt, r.Answer, r.AnsweredAt,
-                status, overdue, Dates.Instant(QueryLoop.Deadline(f.AskedAt, days)), r.Answer is null ? null : QueryLoop.AnsweredInTime(f, days),
-                r.RatedAt is null ? null : new QueryRating(r.Satisfied == true, r.RatingComment ?? "", r.RatedAt),
-                QueryLoop.EscalatedAt(f, now, days) is { } e ? Dates.Instant(e) : null, because,
-                r.FoundAt is null ? null : new QueryFinding(r.Finding ?? "", r.Upheld == true, r.FoundAt));
+            var (status, because) = InquiryLoop.StatusAt(f, now, days);
+            var overdue = r.Answer is null && InquiryLoop.Deadline(f.AskedAt, days) < now;
+            return new InquiryView(r.Id, r.Subject, r.SubjectId, r.Question, labels[r.AskedBy], r.AskedAt, r.Answer, r.AnsweredAt,
+                status, overdue, Dates.Instant(InquiryLoop.Deadline(f.AskedAt, days)), r.Answer is null ? null : InquiryLoop.AnsweredInTime(f, days),
+                r.RatedAt is null ? null : new InquiryRating(r.Satisfied == true, r.RatingComment ?? "", r.RatedAt),
+                InquiryLoop.EscalatedAt(f, now, days) is { } e ? Dates.Instant(e) : null, because,
+                r.FoundAt is null ? null : new InquiryFinding(r.Finding ?? "", r.Upheld == true, r.FoundAt));
         }).ToList();
     }
 }

@@ -97,7 +97,7 @@ public abstract class AccountabilityApiTests(EngineFixture fixture)
     {
         var y = await YardAsync();
         var id = await AskAsync(y, y.Owners[0], "公共收益去向？");
-        await (await y.Supervisor.PostAsync(y.P($"/queries/{id}/finding"), new { finding = "尚未到期", upheld = false })).AssertProblem(409, Codes.QueryNotEscalated);
+        await (await y.Supervisor.PostAsync(y.P($"/queries/{id}/finding"), new { finding = "尚未到期", upheld = false })).AssertProblem(409, Codes.InquiryNotEscalated);
 
         App.Clock.Set(Start.AddDays(7).AddMinutes(1));
         var overdue = await QueryAsync(y, id);
@@ -111,8 +111,8 @@ public abstract class AccountabilityApiTests(EngineFixture fixture)
         Assert.False(late["answeredInTime"]!.GetValue<bool>());
         await (await y.Supervisor.PostAsync(y.P($"/queries/{id}/finding"), new { finding = "答复逾期，已提醒受托人。", upheld = true })).AssertStatus(200);
         Assert.Equal("closed", Status(await QueryAsync(y, id)));
-        await (await y.Owners[0].PostAsync(y.P($"/queries/{id}/rating"), new { satisfied = true })).AssertProblem(409, Codes.QueryClosed);
-        await (await y.Supervisor.PostAsync(y.P($"/queries/{id}/finding"), new { finding = "again", upheld = true })).AssertProblem(409, Codes.QueryNotEscalated);
+        await (await y.Owners[0].PostAsync(y.P($"/queries/{id}/rating"), new { satisfied = true })).AssertProblem(409, Codes.InquiryClosed);
+        await (await y.Supervisor.PostAsync(y.P($"/queries/{id}/finding"), new { finding = "again", upheld = true })).AssertProblem(409, Codes.InquiryNotEscalated);
         App.Clock.Set(Start);
     }
 
@@ -121,7 +121,7 @@ public abstract class AccountabilityApiTests(EngineFixture fixture)
     {
         var y = await YardAsync();
         var id = await AskAsync(y, y.Owners[0], "问题");
-        await (await y.Owners[0].PostAsync(y.P($"/queries/{id}/rating"), new { satisfied = true })).AssertProblem(409, Codes.QueryNotAnswered);
+        await (await y.Owners[0].PostAsync(y.P($"/queries/{id}/rating"), new { satisfied = true })).AssertProblem(409, Codes.InquiryNotAnswered);
         await (await y.Trustee.PostAsync(y.P($"/queries/{id}/answer"), new { answer = "答复" })).AssertStatus(200);
         // Someone else's query: another owner, or staff.
         await (await y.Owners[1].PostAsync(y.P($"/queries/{id}/rating"), new { satisfied = false, comment = "不满意" })).AssertProblem(403, Codes.NotTheAsker);
@@ -130,7 +130,7 @@ public abstract class AccountabilityApiTests(EngineFixture fixture)
         await (await y.Owners[0].PostRawAsync(y.P($"/queries/{id}/rating"), """{"satisfied":"perhaps"}""")).AssertProblem(400, Codes.MalformedRequest);
         await (await y.Owners[0].PostAsync(y.P("/queries/999999/rating"), new { satisfied = true })).AssertProblem(404, Codes.NotFound);
         await (await y.Owners[0].PostAsync(y.P($"/queries/{id}/finding"), new { finding = "x", upheld = true })).AssertProblem(403, Codes.Forbidden);
-        await (await y.Supervisor.PostAsync(y.P($"/queries/{id}/finding"), new { finding = "x", upheld = true })).AssertProblem(409, Codes.QueryNotEscalated);
+        await (await y.Supervisor.PostAsync(y.P($"/queries/{id}/finding"), new { finding = "x", upheld = true })).AssertProblem(409, Codes.InquiryNotEscalated);
         Assert.Equal("answered", Status(await QueryAsync(y, id)));
         Assert.Null((await QueryAsync(y, id))["rating"]);
 

@@ -6,17 +6,17 @@ using Microsoft.AspNetCore.Mvc;
 namespace Ledger.Api.Portal;
 
 /// <summary>Owners' and supervisors' queries (质询) with the trustee's public answers: ask, read, and for staff answer.</summary>
-public sealed class QueriesModel(InquiryBook queries, TimeProvider clock) : PortalPage
+public sealed class InquiriesModel(InquiryBook inquiries, TimeProvider clock) : PortalPage
 {
     public static readonly string[] Subjects = ["statement", "spendingRequest", "entry"];
 
-    public IReadOnlyList<QueryView> Items { get; private set; } = [];
+    public IReadOnlyList<InquiryView> Items { get; private set; } = [];
     public string Subject { get; private set; } = "statement";
     public string? SubjectId { get; private set; }
     public string? Question { get; private set; }
 
     private async Task LoadAsync() =>
-        Items = [.. (await queries.ListAsync(Community!, clock.GetUtcNow(), null)).OrderByDescending(q => q.Id)];
+        Items = [.. (await inquiries.ListAsync(Community!, clock.GetUtcNow(), null)).OrderByDescending(q => q.Id)];
 
     public async Task OnGetAsync() => await LoadAsync();
 
@@ -24,11 +24,11 @@ public sealed class QueriesModel(InquiryBook queries, TimeProvider clock) : Port
     {
         if (!Has(Roles.Owner, Roles.Supervisor)) return StatusPage(403);
         (Subject, SubjectId, Question) = (subject ?? "statement", subjectId, question);
-        var body = new QueryBody(subject, subjectId, question);
+        var body = new InquiryBody(subject, subjectId, question);
         if (await ValidAsync(body))
         {
             var asked = await WriteAsync(KeyOf(formId), Fingerprint(subject, subjectId, question), async scope =>
-                await queries.AskAsync(scope, subject!, subjectId!.Trim(), question!.Trim()));
+                await inquiries.AskAsync(scope, subject!, subjectId!.Trim(), question!.Trim()));
             if (asked.Ok)
             {
                 Notice = T["queryRecorded"];
@@ -47,7 +47,7 @@ public sealed class QueriesModel(InquiryBook queries, TimeProvider clock) : Port
         if (await ValidAsync(new AnswerBody(answer)))
         {
             var answered = await WriteAsync(KeyOf(formId), Fingerprint(id.ToString(System.Globalization.CultureInfo.InvariantCulture), answer), async scope =>
-                await queries.AnswerAsync(scope, id, answer!.Trim()), 200);
+                await inquiries.AnswerAsync(scope, id, answer!.Trim()), 200);
             if (answered.Ok)
             {
                 Notice = T["answerRecorded"];
