@@ -207,6 +207,10 @@ public sealed class InquiryBook(LedgerDatabase db, RegisterBook register)
                 r.FoundAt is null ? null : new InquiryFinding(r.Finding ?? "", r.Upheld == true, r.FoundAt));
         }).ToList();
     }
+
+    /// <summary>The queries this person asked: the portal offers the rating form to the asker only (<see cref="RateAsync"/> enforces it: not_the_asker).</summary>
+    public Task<IReadOnlyList<long>> AskedByAsync(long communityId, long userId) => db.ReadAsync<IReadOnlyList<long>>(async read =>
+        [.. await read.QueryAsync<long>("SELECT id FROM queries WHERE community_id = @communityId AND asked_by = @userId", new { communityId, userId })]);
 }
 
 /// <summary>Statement periods: a month (2026-10), a quarter (2026-Q3) or a year (2026).</summary>
