@@ -209,8 +209,8 @@ public abstract class PortalBrowserTests(PortalBrowserFixture fixture)
     [SkippableFact]
     public async Task Staff_file_a_request_with_an_image_a_supervisor_sees_it_and_approves_and_staff_pay_it_with_a_voucher()
     {
-        var y = fixture.Yard;
         var staff = await PageAsync();
+        var y = fixture.Yard;
         await SignInAsync(staff, y.TrusteeLogin);
         await staff.ClickAsync($"a[href='/app/{y.Slug}/spending/new']");
         await CheckAsync(staff);
@@ -288,6 +288,42 @@ public abstract class PortalBrowserTests(PortalBrowserFixture fixture)
         await ScreenshotAsync(page, "admin");
         var motions = (await y.Admin.GetJsonAsync(y.P("/motions")))["items"]!.AsArray();
         Assert.Single(motions, m => m!["title"]!.GetValue<string>() == "增设快递柜");
+    }
+
+    [SkippableFact]
+    public async Task An_owner_rates_an_answer_as_unsatisfied_and_the_supervisor_records_a_finding()
+    {
+        var owner = await PageAsync();
+        var y = fixture.Yard;
+        await SignInAsync(owner, y.OwnerLogins[1]);
+        await owner.GotoAsync(Url($"/app/{y.Slug}/queries"));
+        await owner.SelectOptionAsync("#subject", "spendingRequest");
+        await owner.FillAsync("#subjectId", y.RequestId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await owner.FillAsync("#question", "这家保洁公司是怎么选的？");
+        await owner.ClickAsync(Submit);
+        var query = (await y.Trustee.GetJsonAsync(y.P("/queries")))["items"]!.AsArray().Single(q => q!["question"]!.GetValue<string>() == "这家保洁公司是怎么选的？")!;
+        var id = query["id"]!.GetValue<long>();
+        await (await y.Trustee.PostAsync(y.P($"/queries/{id}/answer"), new { answer = "沿用去年的合同。" })).AssertStatus(200);
+
+        await owner.ReloadAsync();
+        await CheckAsync(owner);
+        await owner.CheckAsync($"#query-{id} input[name=satisfied][value=false]");
+        await owner.FillAsync($"#comment-{id}", "没有比较其他报价");
+        await owner.ClickAsync($"#query-{id} form[action*=Rate] button[type=submit]");
+        Assert.Contains("没有比较其他报价", await owner.InnerTextAsync($"#query-{id}"));
+        await CheckAsync(owner);
+
+        var supervisor = await PageAsync();
+        await SignInAsync(supervisor, y.SupervisorLogin);
+        await supervisor.GotoAsync(Url($"/app/{y.Slug}/queries"));
+        await CheckAsync(supervisor);
+        await supervisor.CheckAsync($"#query-{id} input[name=upheld][value=true]");
+        await supervisor.FillAsync($"#finding-{id}", "须补充比价。");
+        await supervisor.ClickAsync($"#query-{id} form[action*=Finding] button[type=submit]");
+        Assert.Contains("须补充比价。", await supervisor.InnerTextAsync($"#query-{id}"));
+        await CheckAsync(supervisor);
+        var closed = (await y.Trustee.GetJsonAsync(y.P("/queries")))["items"]!.AsArray().Single(q => q!["id"]!.GetValue<long>() == id)!;
+        Assert.Equal("closed", closed["status"]!.GetValue<string>());
     }
 }
 
