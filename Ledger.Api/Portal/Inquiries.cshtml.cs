@@ -29,7 +29,7 @@ public sealed class InquiriesModel(InquiryBook inquiries, TimeProvider clock) : 
     {
         var all = await inquiries.ListAsync(Community!, clock.GetUtcNow(), null);
         Items = [.. all.OrderBy(q => Has(Roles.Supervisor) && InquiryLoop.AwaitsFinding(q.Status) ? 0 : 1).ThenByDescending(q => q.Id)];
-        if (Has(Roles.Owner)) Mine = (await inquiries.AskedByAsync(Community!.Id, UserId)).ToHashSet();
+        if (Has(Roles.Owner, Roles.Supervisor)) Mine = (await inquiries.AskedByAsync(Community!.Id, UserId)).ToHashSet(); // those who may ask
     }
 
     public bool MayRate(InquiryView q) => Mine.Contains(q.Id) && q.Answer is not null && q.Rating is null && q.Status != InquiryLoop.Closed;
