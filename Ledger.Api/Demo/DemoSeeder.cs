@@ -177,7 +177,7 @@ public sealed class DemoSeeder(LedgerDatabase db, IOptions<LedgerOptions> option
             await Write(manager, async scope => Must(await fees.RunBillingAsync(scope, m)));
 
             // The fiscal year's budget, voted by the owners in its first week.
-            var fy = BudgetBook.FiscalYearOf(m, 1);
+            var fy = Period.FiscalYearOf(m, 1);
             if (m == booksStart || m.Number == 1)
             {
                 clock.Now = At(m.FirstDay.AddDays(1), 9);

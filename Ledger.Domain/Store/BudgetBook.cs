@@ -44,15 +44,6 @@ public sealed class BudgetBook(LedgerDatabase db)
 
     private const string Columns = "id, fiscal_year, version, status, amends_id, created_at, published_at, adopted_at, motion_id";
 
-    /// <summary>The twelve months of fiscal year <paramref name="year"/> for a year starting in <paramref name="startMonth"/>.</summary>
-    public static (Month From, Month To) FiscalYearMonths(int year, int startMonth)
-    {
-        var from = new Month(year, startMonth);
-        return (from, Month.Of(from.FirstDay.AddMonths(11)));
-    }
-
-    public static int FiscalYearOf(Month month, int startMonth) => month.Number >= startMonth ? month.Year : month.Year - 1;
-
     /// <summary>Fails with: unknown_account, account_kind_mismatch (lines must be common-fund expense accounts, income income accounts).</summary>
     private static async Task<Failure?> CheckLinesAsync(WriteScope scope, BudgetDraft draft)
     {
@@ -193,7 +184,7 @@ public sealed class BudgetBook(LedgerDatabase db)
         await using var own = scope is null ? await db.OpenAsync() : null;
         var connection = scope?.Connection ?? own!;
         var tx = scope?.Transaction;
-        var (from, to) = FiscalYearMonths(budget.FiscalYear, community.FiscalYearStartMonth);
+        var (_, _, from, to) = Period.FiscalYear(budget.FiscalYear, community.FiscalYearStartMonth);
         var spent = (await connection.QueryAsync<(string Account, long Net)>("""
             SELECT account_code, CAST(SUM(debit_fen - credit_fen) AS BIGINT) FROM account_balances
             WHERE community_id = @Id AND month BETWEEN @From AND @To GROUP BY account_code

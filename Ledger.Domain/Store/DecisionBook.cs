@@ -45,7 +45,7 @@ public sealed class DecisionBook(LedgerDatabase db, MotionBook motions)
         var at = Dates.Instant(scope.Now);
         var ballotId = await scope.QuerySingleAsync<long>("""
             INSERT INTO ballots (community_id, motion_id, voter_key, user_id, choice, receipt_hash, cast_at) VALUES (@c, @motionId, @key, @UserId, @choice, @Hash, @at) RETURNING id
-            """, new { c, motionId, key, UserId = scope.UserId!.Value, choice, Hash = MotionBook.ReceiptHash(receipt), at });
+            """, new { c, motionId, key, UserId = scope.UserId!.Value, choice, Hash = BallotReceipts.Hash(receipt), at });
         await scope.ExecuteAsync("""
             INSERT INTO paper_ballots (ballot_id, community_id, motion_id, voter_key, unit_id, scan_sha256, recorded_by, recorded_at)
             VALUES (@ballotId, @c, @motionId, @key, @unitId, @scan, @UserId, @at)

@@ -52,7 +52,7 @@ public sealed class InquiryBook(LedgerDatabase db, RegisterBook register)
         {
             "entry" => long.TryParse(subjectId, out var seq) && await scope.QuerySingleAsync<long>("SELECT COUNT(*) FROM entries WHERE community_id = @c AND seq = @seq", new { c, seq }) > 0,
             "spendingRequest" => long.TryParse(subjectId, out var rid) && await scope.QuerySingleAsync<long>("SELECT COUNT(*) FROM spending_requests WHERE community_id = @c AND id = @rid", new { c, rid }) > 0,
-            _ => Statements.TryParsePeriod(subjectId, out _),
+            _ => Period.IsWellFormed(subjectId),
         };
         if (!exists) return new Failure(Codes.UnknownSubject, $"There is no {subject} '{subjectId}' in this community.");
         var id = await scope.QuerySingleAsync<long>("""
@@ -206,17 +206,5 @@ public sealed class InquiryBook(LedgerDatabase db, RegisterBook register)
                 InquiryLoop.EscalatedAt(f, now, days) is { } e ? Dates.Instant(e) : null, because,
                 r.FoundAt is null ? null : new InquiryFinding(r.Finding ?? "", r.Upheld == true, r.FoundAt));
         }).ToList();
-    }
-}
-
-/// <summary>Statement periods: a month (2026-10), a quarter (2026-Q3) or a year (2026).</summary>
-public static class Statements
-{
-    public static bool TryParsePeriod(string? text, out string period)
-    {
-        period = text ?? "";
-        if (Month.TryParse(text, out _)) return true;
-        if (text is { Length: 7 } && text[4] == '-' && text[5] == 'Q' && text[6] is >= '1' and <= '4' && int.TryParse(text.AsSpan(0, 4), out var qy) && qy is >= 2000 and <= 2999) return true;
-        return text is { Length: 4 } && int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var y) && y is >= 2000 and <= 2999;
     }
 }

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Data.Common;
 using Dapper;
@@ -156,7 +155,7 @@ public sealed class MotionBook(LedgerDatabase db, RegisterBook register)
         var receipt = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16));
         await scope.ExecuteAsync("""
             INSERT INTO ballots (community_id, motion_id, voter_key, user_id, choice, receipt_hash, cast_at) VALUES (@Id, @motionId, @Key, @userId, @choice, @Hash, @At)
-            """, keys.Select(k => new { scope.Community.Id, motionId, Key = k, userId, choice, Hash = ReceiptHash(receipt), At = Dates.Instant(scope.Now) }));
+            """, keys.Select(k => new { scope.Community.Id, motionId, Key = k, userId, choice, Hash = BallotReceipts.Hash(receipt), At = Dates.Instant(scope.Now) }));
         return receipt;
     }
 
@@ -168,9 +167,6 @@ public sealed class MotionBook(LedgerDatabase db, RegisterBook register)
             new { scope.Community.Id, kind, subjectId });
         return results.Any(r => JsonSerializer.Deserialize<MotionResult>(r, ResultJson)?.Passed == true);
     }
-
-    /// <summary>Lowercase hex SHA-256 of the receipt's UTF-8 bytes, as the published result lists it.</summary>
-    public static string ReceiptHash(string receipt) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(receipt)));
 
     /// <summary>The tally from the motion's snapshot of the register, or from <paramref name="register"/> for a motion not yet opened in the database.</summary>
     private static async Task<MotionResult> CountAsync(ReadScope read,

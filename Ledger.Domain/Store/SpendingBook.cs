@@ -64,18 +64,11 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
     private const string Columns = "id, status, amount_fen, payee, account_code, budget_line, fiscal_year, description, kind, approval, needs_vote, vote_reason, " +
         "created_by, created_at, expires_at, paid_seq, paid_on, bank_ref, voucher";
 
-    /// <summary>The content type from the file's first bytes, whatever the client claimed: pdf, png or jpeg, else null.</summary>
-    public static string? SniffContentType(ReadOnlySpan<byte> head) =>
-        head.StartsWith("%PDF-"u8) ? "application/pdf"
-        : head.StartsWith(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }) ? "image/png"
-        : head.StartsWith(new byte[] { 0xFF, 0xD8, 0xFF }) ? "image/jpeg"
-        : null;
-
     /// <summary>Stores a file content-addressed by its SHA-256 (the same bytes twice are stored once). Fails with: unsupported_media_type (415), payload_too_large (413).</summary>
     public async Task<Result<AttachmentView>> StoreAttachmentAsync(WriteScope scope, byte[] content)
     {
         if (content.Length > MaxAttachmentBytes) return new Failure(Codes.PayloadTooLarge, "Attachments are at most 10 MB.", 413);
-        var type = SniffContentType(content);
+        var type = Uploads.ContentTypeOf(content);
         if (type is null || content.Length == 0) return new Failure("unsupported_media_type", "Attachments are PDF, PNG or JPEG files.", 415);
         var sha = Convert.ToHexStringLower(SHA256.HashData(content));
         await scope.ExecuteAsync("""
@@ -114,7 +107,7 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
             if (found == 0) return new Failure(Codes.UnknownAttachment, $"Attachment {sha} was not uploaded to this community.");
         }
 
-        var fiscalYear = BudgetBook.FiscalYearOf(Month.Of(scope.Today), c.FiscalYearStartMonth);
+        var fiscalYear = Period.FiscalYearOf(Month.Of(scope.Today), c.FiscalYearStartMonth);
         string? voteReason = null;
         (long? BudgetId, long? LineBudget, long? Left) atFiling = (null, null, null);
         if (remuneration)

@@ -112,20 +112,8 @@ public sealed class StatementBook(LedgerDatabase db, CommunityBook communities, 
     /// <summary>The published hash of the period before (the month, quarter or year before), or null for the first.</summary>
     private async Task<string?> PreviousPublishedHashAsync(WriteScope scope, Period period)
     {
-        var previous = PreviousOf(period, scope.Community.FiscalYearStartMonth);
+        var previous = period.Previous;
         return previous is null ? null : (await LatestAsync(scope.Connection, scope.Transaction, scope.Community.Id, previous.Text, publishedOnly: true))?.Hash;
-    }
-
-    private static Period? PreviousOf(Period period, int fysm)
-    {
-        var before = period.From.Previous;
-        var text = period.Kind switch
-        {
-            "month" => before.ToString(),
-            "quarter" => $"{before.Year}-Q{(before.Number + 2) / 3}",
-            _ => (period.From.Year - 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
-        return Period.TryParse(text, fysm, out var p) ? p : null;
     }
 
     /// <summary>Adds the supervisor's remark to a draft. Fails with: not_found, statement_published (409).</summary>
@@ -149,7 +137,7 @@ public sealed class StatementBook(LedgerDatabase db, CommunityBook communities, 
         var latest = await LatestAsync(scope.Connection, scope.Transaction, scope.Community.Id, period.Text);
         if (latest is null) return Failure.NotFound($"Statement {period.Text}");
         if (latest.Status == "published") return latest;
-        var previous = PreviousOf(period, scope.Community.FiscalYearStartMonth);
+        var previous = period.Previous;
         if (previous is not null)
         {
             var before = await LatestAsync(scope.Connection, scope.Transaction, scope.Community.Id, previous.Text);
@@ -263,12 +251,12 @@ public sealed class StatementBook(LedgerDatabase db, CommunityBook communities, 
         var remunerationPaid = items.Where(i => i.Account == SpendingBook.RemunerationPayable).Sum(i => i.Amount);
 
         BudgetFigures? budget = null;
-        var fiscalYear = BudgetBook.FiscalYearOf(period.To, community.FiscalYearStartMonth);
+        var fiscalYear = Period.FiscalYearOf(period.To, community.FiscalYearStartMonth);
         var budgetRow = await c.QueryOptionalAsync<(long Id, long Version)>(
             "SELECT id, version FROM budgets WHERE community_id = @communityId AND fiscal_year = @fiscalYear AND status = 'adopted'", new { communityId = id, fiscalYear }, tx);
         if (budgetRow is { } br)
         {
-            var (fyFrom, _) = BudgetBook.FiscalYearMonths(fiscalYear, community.FiscalYearStartMonth);
+            var fyFrom = Period.FiscalYear(fiscalYear, community.FiscalYearStartMonth).From;
             var ytd = await MovementsAsync(c, tx, id, "month BETWEEN @FyFrom AND @To", new { communityId = id, FyFrom = fyFrom.ToString(), range.To });
             var lines = (await c.QueryAsync<(string Kind, string Account, long Amount)>(
                 "SELECT kind, account_code, amount_fen FROM budget_lines WHERE community_id = @communityId AND budget_id = @Id ORDER BY account_code",
