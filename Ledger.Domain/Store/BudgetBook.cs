@@ -201,4 +201,34 @@ public sealed class BudgetBook(LedgerDatabase db)
             return new ExecutionLine(line.Account, line.Amount, r, s, line.Amount - r - s);
         }).ToList();
     }
+
+    // ------------------------------------------------------------------ figures for a period, as the statement composes them
+
+    /// <summary>
+    /// The budget adopted for the fiscal year <paramref name="period"/> ends in, each line against what was spent (or
+    /// earned) in the period and in the year to its end; null when no budget was adopted.
+    /// </summary>
+    public static async Task<BudgetFigures?> FiguresAsync(ReadScope read, CommunityInfo community, Period period,
+        IReadOnlyDictionary<string, AccountMovement> during, Func<string, string> accountName)
+    {
+        var fiscalYear = Period.FiscalYearOf(period.To, community.FiscalYearStartMonth);
+        var adopted = await read.QueryOptionalAsync<(long Id, long Version)>(
+            "SELECT id, version FROM budgets WHERE community_id = @Id AND fiscal_year = @fiscalYear AND status = 'adopted'", new { community.Id, fiscalYear });
+        if (adopted is not { } budget) return null;
+        var yearFrom = Period.FiscalYear(fiscalYear, community.FiscalYearStartMonth).From;
+        var ytd = await BalanceBook.MovementsAsync(read, community.Id, yearFrom, period.To);
+        var lines = (await read.QueryAsync<(string Kind, string Account, long Amount)>(
+            "SELECT kind, account_code, amount_fen FROM budget_lines WHERE community_id = @Id AND budget_id = @BudgetId ORDER BY account_code",
+            new { community.Id, BudgetId = budget.Id })).ToList();
+        static long Under(IReadOnlyDictionary<string, AccountMovement> m, string line) =>
+            m.Values.Where(x => x.AccountCode.StartsWith(line, StringComparison.Ordinal)).Sum(x => x.Net);
+        BudgetLineFigure Figure((string Kind, string Account, long Amount) l, int sign)
+        {
+            var y = sign * Under(ytd, l.Account);
+            return new BudgetLineFigure(l.Account, accountName(l.Account), l.Amount, sign * Under(during, l.Account), y, l.Amount - y);
+        }
+        return new BudgetFigures(fiscalYear, budget.Id, (int)budget.Version,
+            lines.Where(l => l.Kind == "expense").Select(l => Figure(l, 1)).ToList(),
+            lines.Where(l => l.Kind == "income").Select(l => Figure(l, -1)).ToList());
+    }
 }

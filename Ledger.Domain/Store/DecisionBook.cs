@@ -27,7 +27,7 @@ public sealed class DecisionBook(LedgerDatabase db, MotionBook motions)
         var status = await motions.AdvanceAsync(scope, motionId);
         if (status is null) return Failure.NotFound($"Motion {motionId}");
         if (status != "open") return Failure.Conflict(Codes.MotionNotOpen, $"Motion {motionId} is {status}: it takes ballots only while open.");
-        var unit = (await ProposalBook.RegisterUnitsAsync(scope.Connection, scope.Transaction, c, unitId)).SingleOrDefault();
+        var unit = (await RegisterBook.RegisterUnitsAsync(scope, c, unitId)).SingleOrDefault();
         if (unit is null) return new Failure(Codes.UnknownUnit, $"There is no unit {unitId} in this community.");
         if (await scope.QuerySingleAsync<long>("SELECT COUNT(*) FROM attachments WHERE community_id = @c AND sha256 = @scan", new { c, scan }) == 0)
             return new Failure(Codes.UnknownAttachment, $"Attachment {scan} was not uploaded to this community: upload the scan of the signed form first.");

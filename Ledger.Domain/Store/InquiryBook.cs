@@ -135,12 +135,11 @@ public sealed class InquiryBook(LedgerDatabase db, RegisterBook register)
     /// findings do not move a past period): asked, answered (in time), rated satisfied and escalated
     /// during the period, open at its end, and every query asked or acted on in it, without the asker.
     /// </summary>
-    public static async Task<InquiryFigures> FiguresAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx,
-        CommunityInfo community, DateTimeOffset from, DateTimeOffset until, int answerDays)
+    public static async Task<InquiryFigures> FiguresAsync(ReadScope read, CommunityInfo community, DateTimeOffset from, DateTimeOffset until, int answerDays)
     {
-        var rows = (await connection.QueryAsync<Row>($"""
+        var rows = (await read.QueryAsync<Row>($"""
             {Select} WHERE q.community_id = @Id AND q.asked_at < @Until ORDER BY q.id
-            """, new { community.Id, Until = Dates.Instant(until) }, tx)).ToList();
+            """, new { community.Id, Until = Dates.Instant(until) })).ToList();
         bool In(DateTimeOffset? t) => t is { } x && x >= from && x < until;
         long opened = 0, answered = 0, inTime = 0, satisfied = 0, escalated = 0, openAtEnd = 0;
         var items = new List<InquiryItemFigure>();
@@ -164,18 +163,17 @@ public sealed class InquiryBook(LedgerDatabase db, RegisterBook register)
     }
 
     /// <summary>The figures of each month in <paramref name="months"/>, the current one counted up to <paramref name="now"/>.</summary>
-    public async Task<IReadOnlyList<(Month Month, InquiryFigures Figures)>> MonthlyFiguresAsync(CommunityInfo community, IReadOnlyList<Month> months, DateTimeOffset now, int answerDays)
-    {
-        await using var connection = await db.OpenAsync();
-        DateTimeOffset Start(DateOnly day) => new(TimeZoneInfo.ConvertTimeToUtc(day.ToDateTime(TimeOnly.MinValue), community.Zone), TimeSpan.Zero);
-        var list = new List<(Month, InquiryFigures)>();
-        foreach (var m in months)
+    public Task<IReadOnlyList<(Month Month, InquiryFigures Figures)>> MonthlyFiguresAsync(CommunityInfo community, IReadOnlyList<Month> months, DateTimeOffset now, int answerDays) =>
+        db.ReadAsync<IReadOnlyList<(Month, InquiryFigures)>>(async read =>
         {
-            var until = Start(m.LastDay.AddDays(1));
-            list.Add((m, await FiguresAsync(connection, null, community, Start(m.FirstDay), until < now ? until : now, answerDays)));
-        }
-        return list;
-    }
+            var list = new List<(Month, InquiryFigures)>();
+            foreach (var m in months)
+            {
+                var (from, until) = community.Instants(Period.OfMonth(m));
+                list.Add((m, await FiguresAsync(read, community, from, until < now ? until : now, answerDays)));
+            }
+            return list;
+        });
 
     private const string Select = """
         SELECT q.id, q.subject, q.subject_id, q.question, q.asked_by, q.asked_at, q.answer, q.answered_at,

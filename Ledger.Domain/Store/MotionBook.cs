@@ -115,22 +115,11 @@ public sealed class MotionBook(LedgerDatabase db, RegisterBook register)
     private static async Task SnapshotRegisterAsync(WriteScope scope, long motionId)
     {
         var c = scope.Community.Id;
-        var voters = await CurrentRegisterAsync(scope, c);
+        var voters = await RegisterBook.VotersAsync(scope, c);
         await scope.ExecuteAsync("INSERT INTO motion_voters (community_id, motion_id, voter_key, area_centi_m2) VALUES (@c, @motionId, @Key, @AreaCentiM2)",
             voters.Select(v => new { c, motionId, v.Key, v.AreaCentiM2 }));
         await scope.ExecuteAsync("INSERT INTO motion_voter_owners (community_id, motion_id, voter_key, owner_id) VALUES (@c, @motionId, @Key, @OwnerId)",
             voters.SelectMany(v => v.OwnerIds.Select(o => new { c, motionId, v.Key, OwnerId = o })));
-    }
-
-    /// <summary>The voter register as it stands: what opening a motion now would snapshot.</summary>
-    private static async Task<IReadOnlyList<Voter>> CurrentRegisterAsync(ReadScope read, long c)
-    {
-        var units = (await read.QueryAsync<(long Id, long Area, bool Delivered)>(
-            "SELECT id, area_centi_m2, delivered FROM units WHERE community_id = @c ORDER BY id", new { c })).ToList();
-        var owners = (await read.QueryAsync<(long UnitId, long OwnerId)>(
-            "SELECT unit_id, owner_id FROM unit_owners WHERE community_id = @c", new { c })).ToLookup(r => r.UnitId, r => r.OwnerId);
-        var developers = (await read.QueryAsync<long>("SELECT id FROM owners WHERE community_id = @c AND kind = 'developer' ORDER BY id", new { c })).ToList();
-        return VoterRegister.Build(units.Select(u => new RegisterUnit(u.Id, u.Area, u.Delivered, owners[u.Id].ToList(), developers)));
     }
 
     /// <summary>
@@ -207,7 +196,7 @@ public sealed class MotionBook(LedgerDatabase db, RegisterBook register)
         if (row.Result is null && status is "open" or "closed")
         {
             // Not opened in the database yet: no ballots, and the register is the one opening would snapshot now.
-            var register = row.Status == "scheduled" ? await CurrentRegisterAsync(read, communityId) : null;
+            var register = row.Status == "scheduled" ? await RegisterBook.VotersAsync(read, communityId) : null;
             derived = await CountAsync(read, communityId, id, row.Threshold, row.FollowMajority, final: status == "closed", register);
         }
         return row.ToView(status, derived);

@@ -329,4 +329,18 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
         await scope.AuditAsync("remuneration.accrue", $"month:{month}", $"{amount} fen on a basis of {basis} fen");
         return (amount, basis, seq, true);
     }
+
+    // ------------------------------------------------------------------ figures for a period, as the statement composes them
+
+    /// <summary>Every request paid between the days, in payment order, named with <paramref name="accountName"/>.</summary>
+    public static async Task<IReadOnlyList<PaymentItem>> PaidAsync(ReadScope read, long communityId, DateOnly from, DateOnly to, Func<string, string> accountName) =>
+        (await read.QueryAsync<(string PaidOn, string Payee, long Amount, string Account, long Id, string? Voucher, long Seq)>("""
+            SELECT paid_on, payee, amount_fen, account_code, id, voucher, paid_seq FROM spending_requests
+            WHERE community_id = @communityId AND status = 'paid' AND paid_on BETWEEN @From AND @To ORDER BY paid_on, paid_seq
+            """, new { communityId, From = Dates.Format(from), To = Dates.Format(to) }))
+        .Select(p => new PaymentItem(p.PaidOn, p.Payee, p.Amount, p.Account, accountName(p.Account), p.Id, p.Voucher, p.Seq)).ToList();
+
+    /// <summary>The bank references paid requests carried, by the entry that paid each.</summary>
+    public static Task<IEnumerable<(long Seq, string Ref)>> BankReferencesAsync(ReadScope read, long communityId) => read.QueryAsync<(long Seq, string Ref)>(
+        "SELECT paid_seq, bank_ref FROM spending_requests WHERE community_id = @communityId AND paid_seq IS NOT NULL AND bank_ref IS NOT NULL", new { communityId });
 }
