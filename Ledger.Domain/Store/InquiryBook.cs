@@ -21,7 +21,7 @@ public sealed record InquiryFinding(string Finding, bool Upheld, string FoundAt)
 /// terms' answer period is overdue. The asker rates the answer; an unsatisfied rating or a missed
 /// deadline sends the query to the supervisor, whose finding closes it (<see cref="InquiryLoop"/>).
 /// </summary>
-public sealed class InquiryBook(LedgerDatabase db, RegisterBook register)
+public sealed class InquiryBook(LedgerDatabase db)
 {
     private sealed class Row
     {
@@ -113,22 +113,18 @@ public sealed class InquiryBook(LedgerDatabase db, RegisterBook register)
     }
 
     private async Task<InquiryView?> GetAsync(WriteScope scope, long id) =>
-        (await ReadAsync(scope.Connection, scope.Transaction, scope.Community, scope.Now, "q.id = @QueryId", new { scope.Community.Id, QueryId = id })).SingleOrDefault();
+        (await ReadAsync(scope, scope.Community, scope.Now, "q.id = @QueryId", new { scope.Community.Id, QueryId = id })).SingleOrDefault();
 
     /// <param name="status">One of <see cref="InquiryLoop.Statuses"/>; null for all.</param>
     public async Task<IReadOnlyList<InquiryView>> ListAsync(CommunityInfo community, DateTimeOffset now, string? status)
     {
-        await using var connection = await db.OpenAsync();
-        var all = await ReadAsync(connection, null, community, now, "1 = 1", new { community.Id });
+        var all = await db.ReadAsync(read => ReadAsync(read, community, now, "1 = 1", new { community.Id }));
         return status is null ? all : all.Where(q => q.Status == status).ToList();
     }
 
     /// <summary>Every query as the public sees it: question, answer, status and finding, never who asked.</summary>
-    public async Task<IReadOnlyList<InquiryView>> PublicListAsync(CommunityInfo community, DateTimeOffset now)
-    {
-        await using var connection = await db.OpenAsync();
-        return (await ReadAsync(connection, null, community, now, "1 = 1", new { community.Id }, labelAskers: false)).Select(q => q.ForPublic()).ToList();
-    }
+    public async Task<IReadOnlyList<InquiryView>> PublicListAsync(CommunityInfo community, DateTimeOffset now) =>
+        (await db.ReadAsync(read => ReadAsync(read, community, now, "1 = 1", new { community.Id }, labelAskers: false))).Select(q => q.ForPublic()).ToList();
 
     /// <summary>
     /// A statement's query figures, as they stood at the period's end (later answers, ratings and
@@ -183,16 +179,15 @@ public sealed class InquiryBook(LedgerDatabase db, RegisterBook register)
         LEFT JOIN query_findings f ON f.community_id = q.community_id AND f.query_id = q.id
         """;
 
-    private async Task<IReadOnlyList<InquiryView>> ReadAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx,
-        CommunityInfo community, DateTimeOffset now, string where, object param, bool labelAskers = true)
+    private static async Task<IReadOnlyList<InquiryView>> ReadAsync(ReadScope read, CommunityInfo community, DateTimeOffset now, string where, object param, bool labelAskers = true)
     {
-        var rows = (await connection.QueryAsync<Row>($"""
+        var rows = (await read.QueryAsync<Row>($"""
             {Select} WHERE q.community_id = @Id AND {where} ORDER BY q.id
-            """, param, tx)).ToList();
-        var days = (await register.TrustTermsAsync(community.Id, connection, tx))?.Terms.QueryAnswerDays ?? 7;
+            """, param)).ToList();
+        var days = (await RegisterBook.TrustTermsAsync(read, community.Id))?.Terms.QueryAnswerDays ?? 7;
         var labels = new Dictionary<long, string>();
         foreach (var asker in rows.Select(r => r.AskedBy).Distinct())
-            labels[asker] = labelAskers ? await BudgetBook.AuthorLabelAsync(connection, tx, community.Id, asker) : "";
+            labels[asker] = labelAskers ? await BudgetBook.AuthorLabelAsync(read, community.Id, asker) : "";
         return rows.Select(r =>
         {
             var f = r.Facts();

@@ -23,7 +23,7 @@ public sealed record MotionResult(string Status, bool? QuorumMet, bool? Passed, 
 /// result from the clock without writing (<see cref="Deadlines.MotionStatus"/>); the job, a ballot or
 /// a write that depends on the outcome persists them, with their effect, once, under the community lock.
 /// </summary>
-public sealed class MotionBook(LedgerDatabase db, RegisterBook register)
+public sealed class MotionBook(LedgerDatabase db)
 {
     private static readonly JsonSerializerOptions ResultJson = new(JsonSerializerDefaults.Web);
 
@@ -70,7 +70,7 @@ public sealed class MotionBook(LedgerDatabase db, RegisterBook register)
             if (request is not ("pending" or "approved"))
                 return new Failure(Codes.SubjectInvalid, "A spending motion names a pending or approved, unpaid spending request (subjectId).");
         }
-        var terms = await register.TrustTermsAsync(c, scope.Connection, scope.Transaction);
+        var terms = await RegisterBook.TrustTermsAsync(scope, c);
         if (Notice.Check(scope.Now, motion.OpensAt, VoteTerms.Of(terms?.Terms)) is { } tooShort) return tooShort;
         var id = await scope.QuerySingleAsync<long>("""
             INSERT INTO motions (community_id, kind, threshold, subject_id, title, body, opens_at, closes_at, follow_majority, status, created_by, created_at)

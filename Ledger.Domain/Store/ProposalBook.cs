@@ -14,7 +14,7 @@ public sealed record ProposalView(long Id, string Title, string Body, string Sta
 /// supporters reach 20% of the area and of the headcount is qualified, once, with the date by which the
 /// committee must open a motion on it; past that date, without a motion, it is overdue (derived on read).
 /// </summary>
-public sealed class ProposalBook(LedgerDatabase db, RegisterBook register)
+public sealed class ProposalBook(LedgerDatabase db)
 {
     private sealed class Row
     {
@@ -95,7 +95,7 @@ public sealed class ProposalBook(LedgerDatabase db, RegisterBook register)
         var total = registerNow.Aggregate(Share.Zero, (s, v) => s.Add(v.AreaCentiM2));
         if (row.QualifiedAt is null && ProposalRule.Qualifies(new Share(row.SupportArea, row.SupportHeadcount), total))
         {
-            var terms = VoteTerms.Of((await register.TrustTermsAsync(c, scope.Connection, scope.Transaction))?.Terms);
+            var terms = VoteTerms.Of((await RegisterBook.TrustTermsAsync(scope, c))?.Terms);
             await scope.ExecuteAsync("UPDATE proposals SET qualified_at = @At, respond_by = @By WHERE community_id = @c AND id = @id",
                 new { At = Dates.Instant(scope.Now), By = Dates.Instant(scope.Now.AddDays(terms.ProposalResponseDays)), c, id });
             await scope.AuditAsync("proposal.qualified", $"proposal:{id}", $"respond by {Dates.Instant(scope.Now.AddDays(terms.ProposalResponseDays))}");

@@ -28,7 +28,7 @@ public sealed record StatementRecord(string Period, int Version, string Kind, st
 /// statement's hash. Drafts take the supervisor's remarks during sign-off; then they are published
 /// and never change (a trigger refuses it). A correction is a new version that says why.
 /// </summary>
-public sealed class StatementBook(LedgerDatabase db, CommunityBook communities, RegisterBook register)
+public sealed class StatementBook(LedgerDatabase db, CommunityBook communities)
 {
     public static readonly JsonSerializerOptions Json = FrozenStatement.Json;
 
@@ -72,24 +72,24 @@ public sealed class StatementBook(LedgerDatabase db, CommunityBook communities, 
         return closed;
     }
 
-    private async Task<StatementRecord?> LatestAsync(DbConnection connection, DbTransaction? tx, long communityId, string period, bool publishedOnly = false) =>
-        (await connection.QuerySingleOrDefaultAsync<Row>($"""
+    private static async Task<StatementRecord?> LatestAsync(ReadScope read, long communityId, string period, bool publishedOnly = false) =>
+        (await read.QuerySingleOrDefaultAsync<Row>($"""
             SELECT {Columns} FROM statements WHERE community_id = @communityId AND period = @period {(publishedOnly ? "AND status = 'published'" : "")}
             ORDER BY version DESC LIMIT 1
-            """, new { communityId, period }, tx))?.ToRecord();
+            """, new { communityId, period }))?.ToRecord();
 
     /// <summary>Builds (or rebuilds, while it is a draft) the latest version's draft. A published statement is left alone.</summary>
     public async Task<StatementRecord> DraftAsync(WriteScope scope, Period period, string? correctionReason = null)
     {
         var c = scope.Community;
-        var latest = await LatestAsync(scope.Connection, scope.Transaction, c.Id, period.Text);
+        var latest = await LatestAsync(scope, c.Id, period.Text);
         if (latest is { Status: "published" } && correctionReason is null) return latest;
         var version = latest is null ? 1 : latest.Status == "published" ? latest.Version + 1 : latest.Version;
         var correction = correctionReason is not null && latest is { Status: "published" } ? new CorrectionFigure(correctionReason, latest.Hash)
             : latest?.CorrectionReason is { } kept ? new CorrectionFigure(kept, (await PublishedHashAsync(scope, period.Text, version - 1))!) : null;
         var doc = await BuildAsync(scope, c, period, version, await PreviousPublishedHashAsync(scope, period), correction);
         var (body, hash) = Freeze(doc);
-        var signOffDays = (await register.TrustTermsAsync(c.Id, scope.Connection, scope.Transaction))?.Terms.Disclosure.SignOffDays ?? 3;
+        var signOffDays = (await RegisterBook.TrustTermsAsync(scope, c.Id))?.Terms.Disclosure.SignOffDays ?? 3;
         var at = Dates.Instant(scope.Now);
         if (latest is null || latest.Version != version)
             await scope.ExecuteAsync($"""
@@ -102,7 +102,7 @@ public sealed class StatementBook(LedgerDatabase db, CommunityBook communities, 
                 UPDATE statements SET body = @body, hash = @hash, previous_hash = @PreviousHash, seq = @Seq, chain_hash = @ChainHash, built_at = @at
                 WHERE community_id = @Id AND period = @Period AND version = @version AND status = 'draft'
                 """, new { body, hash, doc.PreviousHash, doc.Seq, doc.ChainHash, at, c.Id, Period = period.Text, version });
-        return (await LatestAsync(scope.Connection, scope.Transaction, c.Id, period.Text))!;
+        return (await LatestAsync(scope, c.Id, period.Text))!;
     }
 
     private async Task<string?> PublishedHashAsync(WriteScope scope, string period, int version) =>
@@ -113,13 +113,13 @@ public sealed class StatementBook(LedgerDatabase db, CommunityBook communities, 
     private async Task<string?> PreviousPublishedHashAsync(WriteScope scope, Period period)
     {
         var previous = period.Previous;
-        return previous is null ? null : (await LatestAsync(scope.Connection, scope.Transaction, scope.Community.Id, previous.Text, publishedOnly: true))?.Hash;
+        return previous is null ? null : (await LatestAsync(scope, scope.Community.Id, previous.Text, publishedOnly: true))?.Hash;
     }
 
     /// <summary>Adds the supervisor's remark to a draft. Fails with: not_found, statement_published (409).</summary>
     public async Task<Result<StatementRecord>> RemarkAsync(WriteScope scope, Period period, string text)
     {
-        var latest = await LatestAsync(scope.Connection, scope.Transaction, scope.Community.Id, period.Text);
+        var latest = await LatestAsync(scope, scope.Community.Id, period.Text);
         if (latest is null) return Failure.NotFound($"Statement {period.Text}");
         if (latest.Status == "published") return Failure.Conflict(Codes.StatementPublished, $"Statement {period.Text} is published; remarks are taken during sign-off.");
         await scope.ExecuteAsync("INSERT INTO statement_remarks (community_id, period, user_id, body, created_at) VALUES (@Id, @Period, @UserId, @text, @At)",
@@ -134,13 +134,13 @@ public sealed class StatementBook(LedgerDatabase db, CommunityBook communities, 
     /// </summary>
     public async Task<Result<StatementRecord>> PublishAsync(WriteScope scope, Period period)
     {
-        var latest = await LatestAsync(scope.Connection, scope.Transaction, scope.Community.Id, period.Text);
+        var latest = await LatestAsync(scope, scope.Community.Id, period.Text);
         if (latest is null) return Failure.NotFound($"Statement {period.Text}");
         if (latest.Status == "published") return latest;
         var previous = period.Previous;
         if (previous is not null)
         {
-            var before = await LatestAsync(scope.Connection, scope.Transaction, scope.Community.Id, previous.Text);
+            var before = await LatestAsync(scope, scope.Community.Id, previous.Text);
             if (before is { Status: "draft" })
                 return Failure.Conflict(Codes.EarlierStatementUnpublished, $"Publish {previous.Text} first: each statement names the one before.");
         }
@@ -151,13 +151,13 @@ public sealed class StatementBook(LedgerDatabase db, CommunityBook communities, 
             UPDATE statements SET status = 'published', published_at = @At WHERE community_id = @Id AND period = @Period AND version = @Version AND status = 'draft'
             """, new { At = Dates.Instant(scope.Now), scope.Community.Id, Period = period.Text, draft.Version });
         await scope.AuditAsync("statement.publish", $"statement:{period.Text}", $"version {draft.Version}, hash {draft.Hash}");
-        return (await LatestAsync(scope.Connection, scope.Transaction, scope.Community.Id, period.Text))!;
+        return (await LatestAsync(scope, scope.Community.Id, period.Text))!;
     }
 
     /// <summary>Starts a corrected version of a published statement. Fails with: not_found, statement_not_published (409).</summary>
     public async Task<Result<StatementRecord>> CorrectAsync(WriteScope scope, Period period, string reason)
     {
-        var latest = await LatestAsync(scope.Connection, scope.Transaction, scope.Community.Id, period.Text);
+        var latest = await LatestAsync(scope, scope.Community.Id, period.Text);
         if (latest is null) return Failure.NotFound($"Statement {period.Text}");
         if (latest.Status != "published") return Failure.Conflict(Codes.StatementNotPublished, $"Statement {period.Text} is still a draft: remark on it instead.");
         await scope.AuditAsync("statement.correct", $"statement:{period.Text}", reason);
@@ -180,23 +180,17 @@ public sealed class StatementBook(LedgerDatabase db, CommunityBook communities, 
         return published;
     }
 
-    public async Task<IReadOnlyList<StatementRecord>> ListAsync(long communityId, bool includeDrafts)
-    {
-        await using var connection = await db.OpenAsync();
-        return (await connection.QueryAsync<Row>($"""
+    public Task<IReadOnlyList<StatementRecord>> ListAsync(long communityId, bool includeDrafts) => db.ReadAsync<IReadOnlyList<StatementRecord>>(async read =>
+        (await read.QueryAsync<Row>($"""
             SELECT {Columns} FROM statements WHERE community_id = @communityId {(includeDrafts ? "" : "AND status = 'published'")} ORDER BY period, version
-            """, new { communityId })).Select(r => r.ToRecord()).ToList();
-    }
+            """, new { communityId })).Select(r => r.ToRecord()).ToList());
 
     /// <summary>The latest published version of a period (or the given version, if published).</summary>
-    public async Task<StatementRecord?> PublishedAsync(long communityId, string period, int? version = null)
-    {
-        await using var connection = await db.OpenAsync();
-        return (await connection.QuerySingleOrDefaultAsync<Row>($"""
+    public Task<StatementRecord?> PublishedAsync(long communityId, string period, int? version = null) => db.ReadAsync(async read =>
+        (await read.QuerySingleOrDefaultAsync<Row>($"""
             SELECT {Columns} FROM statements WHERE community_id = @communityId AND period = @period AND status = 'published'
             {(version is null ? "" : "AND version = @version")} ORDER BY version DESC LIMIT 1
-            """, new { communityId, period, version }))?.ToRecord();
-    }
+            """, new { communityId, period, version }))?.ToRecord());
 
     /// <summary>
     /// Every figure of DESIGN.md section 6 for the period. Each book answers for its own tables: the balances for the
