@@ -187,7 +187,7 @@ public abstract class PortalTests(EngineFixture fixture)
         var result = await yard.Admin.GetJsonAsync(yard.P($"/motions/{yard.MotionId}/result"));
         var receipts = result["receipts"]!.AsArray();
         Assert.Single(receipts); // one ballot, not two
-        Assert.Equal(Ledger.Domain.Store.MotionBook.ReceiptHash(receipt!), receipts[0]!["receiptHash"]!.GetValue<string>());
+        Assert.Equal(Ledger.Domain.Model.BallotReceipts.Hash(receipt!), receipts[0]!["receiptHash"]!.GetValue<string>());
 
         var check = await owner.SubmitAsync(path, new() { ["receipt"] = receipt! });
         Assert.Equal(200, check.Status);
