@@ -170,6 +170,26 @@ public sealed class PortalTexts
     public string Sentence(Failure failure) =>
         !IsEnglish && ZhFailures.TryGetValue(failure.Code, out var zh) ? zh : failure.Detail;
 
+    /// <summary>
+    /// A validator's refusal of one field as a sentence: in Chinese the field's label and the general
+    /// sentence (the validators speak English), in English the field's label and the validator's words.
+    /// </summary>
+    public string FieldSentence(string field, string validatorMessage) =>
+        IsEnglish ? $"{this[field]}: {validatorMessage}"
+        : ZhReasons.TryGetValue(validatorMessage, out var reason) ? $"“{this[field]}”：{reason}"
+        : $"“{this[field]}”{ZhFailures[Codes.ValidationFailed]}";
+
+    /// <summary>Why a password is refused (<see cref="PasswordPolicy"/>), in Chinese: a person choosing one needs the reason.</summary>
+    private static readonly Dictionary<string, string> ZhReasons = new()
+    {
+        [$"At least {PasswordPolicy.MinLength} characters."] = $"至少{PasswordPolicy.MinLength}个字符。",
+        ["Too repetitive: use more different characters."] = "重复太多，请使用更多不同的字符。",
+        ["Too repetitive: a short pattern repeated."] = "只是一小段字符的重复，容易被猜到。",
+        ["A sequence along the keyboard, the alphabet or the digits is easy to guess."] = "键盘、字母或数字的连续序列容易被猜到。",
+        ["Digits only (a date, a phone number) are easy to guess; add letters."] = "纯数字（日期、电话号码）容易被猜到，请加入字母。",
+        ["This is one of the most common passwords; choose another."] = "这是最常见的密码之一，请换一个。",
+    };
+
     public static PortalTexts For(HttpContext http)
     {
         var asked = http.Request.Query["lang"].ToString();

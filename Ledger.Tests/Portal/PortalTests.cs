@@ -99,6 +99,9 @@ public abstract class PortalTests(EngineFixture fixture)
     {
         var yard = await PortalYard.BuildAsync(App);
         var client = PortalClient.For(App);
+        // A weak password is refused with the reason, in Chinese.
+        var weak = await client.SubmitAsync("/app/activate", new() { ["invitationCode"] = yard.SpareInvitation, ["login"] = $"new-{yard.Slug}", ["password"] = "1234567890" });
+        Assert.Equal(("validation_failed", "“密码”：键盘、字母或数字的连续序列容易被猜到。"), (weak.AlertCode, weak.Alert));
         var bad = await client.SubmitAsync("/app/activate", new() { ["invitationCode"] = "nope-nope", ["login"] = $"new-{yard.Slug}", ["password"] = "a good password 1" });
         Assert.Equal(422, bad.Status);
         Assert.Equal("invitation_invalid", bad.AlertCode);
@@ -264,6 +267,9 @@ public abstract class PortalTests(EngineFixture fixture)
             var bad = await staff.SubmitAsync(yard.A("/payments/new"), new(values) { ["amount"] = amount, ["externalRef"] = "BAD-" + amount });
             Assert.Equal(400, bad.Status);
             Assert.Equal(code, bad.AlertCode);
+            // A sentence in the page's language naming the field, not the validator's English.
+            Assert.Contains("金额", bad.Alert);
+            Assert.DoesNotMatch("[A-Za-z]{3}", bad.Alert!);
         }
         var unknown = await staff.SubmitAsync(yard.A("/payments/new"), new(values) { ["number"] = "999", ["externalRef"] = "WX-X" });
         Assert.Equal("unknown_unit", unknown.AlertCode);
