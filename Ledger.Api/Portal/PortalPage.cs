@@ -60,6 +60,13 @@ public abstract class PortalPage : PageModel
     public override async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
     {
         T = PortalTexts.For(HttpContext);
+        if (context.HandlerMethod is null && !HttpMethods.IsGet(Request.Method) && !HttpMethods.IsHead(Request.Method))
+        {
+            // A POST to a page without that form (or a made-up ?handler=) would render the page with nothing loaded.
+            Response.Headers.Allow = "GET, HEAD";
+            context.Result = StatusPage(405);
+            return;
+        }
         var protector = HttpContext.RequestServices.GetRequiredService<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>().CreateProtector("Ledger.Portal.Flash");
         if (Request.Cookies[FlashCookie] is { Length: > 0 } sealedFlash)
         {
@@ -91,7 +98,7 @@ public abstract class PortalPage : PageModel
     /// <summary>A 404 or 403 page in the portal's look (the API answers the same statuses).</summary>
     public ContentResult StatusPage(int status)
     {
-        var title = status == 404 ? T["notFound"] : T["forbidden"];
+        var title = status switch { 404 => T["notFound"], 405 => T["methodNotAllowed"], _ => T["forbidden"] };
         var body = $"<h1>{Public.Html.E(title)}</h1><p><a href=\"/app\">{Public.Html.E(T["returnHome"])}</a></p>";
         return new ContentResult { StatusCode = status, ContentType = "text/html; charset=utf-8", Content = PortalHtml.Document(T, title, body, Request.Path) };
     }

@@ -134,6 +134,21 @@ public abstract class PortalTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task A_form_posted_to_a_page_that_takes_none_is_405_not_a_page_rendered_empty()
+    {
+        var (yard, owner) = await SignedInAsync(y => y.OwnerLogins[0]);
+        var unitPage = yard.A($"/units/{yard.Units[0]}");
+        var page = await owner.GetAsync(unitPage);
+        var token = page.Document.QuerySelector("input[name=__RequestVerificationToken]")!.GetAttribute("value")!;
+        foreach (var path in new[] { unitPage, yard.A(), yard.A("/queries?handler=nope") })
+        {
+            var answer = await owner.PostAsync(path, new() { ["__RequestVerificationToken"] = token });
+            Assert.Equal(405, answer.Status);
+            Assert.Contains("GET", answer.Response.Content.Headers.Allow);
+        }
+    }
+
+    [SkippableFact]
     public async Task An_owner_reads_their_unit_and_its_csv_but_never_another_unit_or_a_decision_form()
     {
         var (yard, owner) = await SignedInAsync(y => y.OwnerLogins[0]);
