@@ -40,7 +40,7 @@ public sealed class Journal(LedgerDatabase db)
         public string? Salt { get; init; }
     }
 
-    private sealed class AccountRow
+    internal sealed class AccountRow
     {
         public string Code { get; init; } = "";
         public string Name { get; init; } = "";
@@ -52,14 +52,15 @@ public sealed class Journal(LedgerDatabase db)
         public bool PerUnit { get; init; }
     }
 
-    public static async Task<IReadOnlyDictionary<string, AccountDef>> LoadChartAsync(DbConnection connection, long communityId, DbTransaction? tx = null)
-    {
-        var rows = await connection.QueryAsync<AccountRow>(
-            "SELECT code, name, name_en, kind, fund, parent_code, non_negative, per_unit FROM accounts WHERE community_id = @communityId ORDER BY code",
-            new { communityId }, tx);
-        return rows.ToDictionary(r => r.Code,
+    internal const string ChartSql =
+        "SELECT code, name, name_en, kind, fund, parent_code, non_negative, per_unit FROM accounts WHERE community_id = @communityId ORDER BY code";
+
+    internal static IReadOnlyDictionary<string, AccountDef> ToChart(IEnumerable<AccountRow> rows) =>
+        rows.ToDictionary(r => r.Code,
             r => new AccountDef(r.Code, r.Name, r.NameEn, r.Kind, r.Fund, r.ParentCode, r.NonNegative, r.PerUnit), StringComparer.Ordinal);
-    }
+
+    public static async Task<IReadOnlyDictionary<string, AccountDef>> LoadChartAsync(DbConnection connection, long communityId, DbTransaction? tx = null) =>
+        ToChart(await connection.QueryAsync<AccountRow>(ChartSql, new { communityId }, tx));
 
     /// <summary>
     /// Posts the drafts in order, each with the next sequence number and chain hash.

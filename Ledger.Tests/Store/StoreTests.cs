@@ -166,6 +166,86 @@ public abstract class StoreTests(EngineFixture fixture)
         Assert.Equal(count + 1, report.Seq);
     }
 
+    /// <summary>
+    /// A batch of payments (FeeBook.PayManyAsync, used by the city-close generator) leaves the same bills,
+    /// settlements and prepayments as the same payments made one by one, including two payments of one unit.
+    /// </summary>
+    [SkippableFact]
+    public async Task Payments_in_one_batch_settle_as_the_same_payments_one_by_one()
+    {
+        var fees = App.Service<FeeBook>();
+        var register = App.Service<RegisterBook>();
+        var writer = App.Service<CommunityWriter>();
+        async Task<(CommunityInfo Community, IReadOnlyList<long> Units)> BilledAsync()
+        {
+            var community = await CommunityWithEntriesAsync(1);
+            IReadOnlyList<long> units = [];
+            Assert.IsType<WriteOutcome.Done>(await writer.RunAsync(community, null, null, async scope =>
+            {
+                units = await register.AddUnitsAsync(scope, Enumerable.Range(1, 70).Select(i =>
+                    new ImportRow(new NewUnit("1栋", $"{i}", "residential", 6_000 + i * 37, "registered", true), $"业主{i}", "person")).ToList());
+                await fees.SetScheduleAsync(scope, new Month(2026, 9), new Dictionary<string, long> { ["residential"] = 18_000 });
+                foreach (var m in new[] { new Month(2026, 9), new Month(2026, 10) })
+                {
+                    var run = await fees.RunBillingAsync(scope, m);
+                    if (!run.Ok) return run.Failure!;
+                }
+                return new StoredResponse(200, "{}");
+            }));
+            return (community, units);
+        }
+        var (one, oneUnits) = await BilledAsync();
+        var (many, manyUnits) = await BilledAsync();
+        // Unit k pays a different share of its two bills; unit 0 pays twice, the second time into prepayment.
+        FeeBook.NewPayment[] Payments(IReadOnlyList<long> units) => [
+            .. units.Select((u, k) => new FeeBook.NewPayment(u, 500 + k * 700, new DateOnly(2026, 10, 1 + k % 20), "bank", $"P-{k}")),
+            new FeeBook.NewPayment(units[0], 50_000, new DateOnly(2026, 10, 21), "bank", "P-again")];
+
+        foreach (var p in Payments(oneUnits))
+            Assert.IsType<WriteOutcome.Done>(await writer.RunAsync(one, null, null, async scope =>
+            {
+                var paid = await fees.PayAsync(scope, p.UnitId, p.Amount, p.PaidOn, p.Channel, p.ExternalRef);
+                return paid.Ok ? new StoredResponse(201, "{}") : paid.Failure!;
+            }));
+        IReadOnlyList<PaymentView> views = [];
+        Assert.IsType<WriteOutcome.Done>(await writer.RunAsync(many, null, null, async scope =>
+        {
+            var paid = await fees.PayManyAsync(scope, Payments(manyUnits));
+            if (!paid.Ok) return paid.Failure!;
+            views = paid.Value!;
+            return new StoredResponse(201, "{}");
+        }));
+        Assert.Equal(71, views.Count);
+        Assert.Contains(views, v => v.Prepaid > 0);
+        Assert.Contains(views, v => v.Allocated > 0 && v.Prepaid == 0);
+
+        await using var connection = await Db.OpenAsync();
+        async Task<string[]> StateAsync(CommunityInfo c, IReadOnlyList<long> units)
+        {
+            var index = units.Select((u, k) => (u, k)).ToDictionary(x => x.u, x => x.k);
+            var bills = await connection.QueryAsync<(long Unit, string Month, string Kind, long Amount, long Paid)>(
+                "SELECT unit_id, month, kind, amount_fen, paid_fen FROM bills WHERE community_id = @Id", new { c.Id });
+            var settled = await connection.QueryAsync<(long Unit, string Month, string Ref, long Amount, string On)>("""
+                SELECT b.unit_id, b.month, p.external_ref, s.amount_fen, s.settled_on FROM settlements s
+                JOIN bills b ON b.id = s.bill_id JOIN payments p ON p.id = s.payment_id WHERE s.community_id = @Id
+                """, new { c.Id });
+            var balances = await connection.QueryAsync<(string Account, long Unit, string Month, long D, long C)>(
+                "SELECT account_code, unit_id, month, debit_fen, credit_fen FROM unit_balances WHERE community_id = @Id", new { c.Id });
+            return [.. bills.Select(b => $"bill {index[b.Unit]} {b.Month} {b.Kind} {b.Amount} {b.Paid}")
+                .Concat(settled.Select(x => $"settled {index[x.Unit]} {x.Month} {x.Ref} {x.Amount} {x.On}"))
+                .Concat(balances.Select(x => $"balance {x.Account} {index[x.Unit]} {x.Month} {x.D} {x.C}")).Order(StringComparer.Ordinal)];
+        }
+        Assert.Equal(await StateAsync(one, oneUnits), await StateAsync(many, manyUnits));
+        Assert.True((await App.Service<Integrity>().CheckAsync(many)).Ok);
+
+        var refused = await writer.RunAsync(many, null, null, async scope =>
+        {
+            var paid = await fees.PayManyAsync(scope, [new FeeBook.NewPayment(manyUnits[0], 1, new DateOnly(2026, 10, 2), "bank", "X"), new FeeBook.NewPayment(-5, 1, new DateOnly(2026, 10, 2), "bank", "Y")]);
+            return paid.Ok ? new StoredResponse(201, "{}") : paid.Failure!;
+        });
+        Assert.Equal(Codes.UnknownUnit, Assert.IsType<WriteOutcome.Failed>(refused).Failure.Code);
+    }
+
     /// <summary>COPY does not get around the deferred balanced-entry trigger of migration 0010.</summary>
     [SkippableFact]
     public async Task Lines_copied_in_bulk_are_still_checked_for_balance_at_commit()
