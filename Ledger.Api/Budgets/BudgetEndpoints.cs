@@ -83,6 +83,18 @@ public sealed class BallotValidator : AbstractValidator<BallotRequest>
 
 public static class BudgetEndpoints
 {
+    /// <summary>Budgets and the motions that adopt them: their books and validators.</summary>
+    public static IServiceCollection AddBudgets(this IServiceCollection services)
+    {
+        services.AddSingleton<BudgetBook>();
+        services.AddSingleton<MotionBook>();
+        services.AddSingleton<IValidator<BudgetRequest>, BudgetValidator>();
+        services.AddSingleton<IValidator<CommentRequest>, CommentValidator>();
+        services.AddSingleton<IValidator<MotionRequest>, MotionValidator>();
+        services.AddSingleton<IValidator<BallotRequest>, BallotValidator>();
+        return services;
+    }
+
     public static IEndpointRouteBuilder MapBudgets(this IEndpointRouteBuilder app)
     {
         var group = app.MapCommunityGroup().WithTags("Budgets");

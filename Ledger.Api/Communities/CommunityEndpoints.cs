@@ -29,6 +29,13 @@ public static class CommunityEndpoints
 {
     public const string DefaultTimeZone = "Asia/Shanghai";
 
+    /// <summary>Creating communities: the request validator.</summary>
+    public static IServiceCollection AddCommunities(this IServiceCollection services)
+    {
+        services.AddSingleton<IValidator<CreateCommunityRequest>, CreateCommunityValidator>();
+        return services;
+    }
+
     public static IEndpointRouteBuilder MapCommunities(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/v1/communities", Create).Validate<CreateCommunityRequest>().RequireAuthorization().WithTags("Communities");

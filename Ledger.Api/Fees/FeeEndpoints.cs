@@ -94,6 +94,18 @@ public sealed record ArrearsDto(string AsOf, long UnitsInArrears, long TotalDue,
 
 public static class FeeEndpoints
 {
+    /// <summary>Fees, billing, payments and reminders: their books and validators.</summary>
+    public static IServiceCollection AddFees(this IServiceCollection services)
+    {
+        services.AddSingleton<FeeBook>();
+        services.AddSingleton<ReminderBook>();
+        services.AddSingleton<IValidator<FeeScheduleRequest>, FeeScheduleValidator>();
+        services.AddSingleton<IValidator<BillingRunRequest>, BillingRunValidator>();
+        services.AddSingleton<IValidator<PaymentRequest>, PaymentValidator>();
+        services.AddSingleton<IValidator<ReceiptRequest>, ReceiptValidator>();
+        return services;
+    }
+
     public static IEndpointRouteBuilder MapFees(this IEndpointRouteBuilder app)
     {
         var group = app.MapCommunityGroup().WithTags("Fees");
@@ -203,8 +215,8 @@ public static class FeeEndpoints
         var items = await journal.ListAsync(current.Community, new EntryFilter(UnitId: unitId), afterSeq, take);
         // The public feed's shape, with `entry` exactly as hashed (salt included): the owner recomputes
         // each entryHash with the same steps as the public verification and finds it in the public feed.
-        return TypedResults.Ok(new Page<Public.PublicEndpoints.JournalFeedItem>(
-            items.Select(e => new Public.PublicEndpoints.JournalFeedItem(e.Entry.Seq, e.EntryHash, e.ChainHash, e.Entry.ToCanonicalObject())).ToList(),
+        return TypedResults.Ok(new Page<Public.OpenData.JournalFeedItem>(
+            items.Select(e => new Public.OpenData.JournalFeedItem(e.Entry.Seq, e.EntryHash, e.ChainHash, e.Entry.ToCanonicalObject())).ToList(),
             items.Count == take ? items[^1].Entry.Seq.ToString(CultureInfo.InvariantCulture) : null));
     }
 

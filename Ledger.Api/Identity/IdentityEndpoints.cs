@@ -90,6 +90,15 @@ public static class IdentityEndpoints
 {
     public const string LoginRateLimit = "login";
 
+    /// <summary>Signing in and managing users: the request validators.</summary>
+    public static IServiceCollection AddIdentity(this IServiceCollection services)
+    {
+        services.AddSingleton<IValidator<LoginRequest>, LoginValidator>();
+        services.AddSingleton<IValidator<CreateUserRequest>, CreateUserValidator>();
+        services.AddSingleton<IValidator<SetRolesRequest>, SetRolesValidator>();
+        return services;
+    }
+
     public static IEndpointRouteBuilder MapIdentity(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/api/v1/auth").WithTags("Identity");

@@ -8,6 +8,21 @@ namespace Ledger.Api.Infrastructure;
 /// <summary>Every error leaves as application/problem+json (RFC 9457) with a stable snake_case <c>code</c>.</summary>
 public static class Problems
 {
+    /// <summary>Problem details for every error, 400 for unreadable bodies, and the JSON rules for money and ids.</summary>
+    public static IServiceCollection AddProblems(this IServiceCollection services)
+    {
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Customize);
+        services.AddExceptionHandler<LedgerExceptionHandler>();
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.Configure<Microsoft.AspNetCore.Http.Json.JsonOptions>(o =>
+        {
+            // Money and ids are JSON numbers, never strings; absent optional fields are left out.
+            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+            o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
+        });
+        return services;
+    }
+
     public static ProblemHttpResult From(Failure failure) =>
         TypedResults.Problem(failure.Detail, statusCode: failure.Status, title: Title(failure.Status),
             type: $"https://ledger.example/problems/{failure.Code}",

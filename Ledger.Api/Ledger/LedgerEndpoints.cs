@@ -62,6 +62,16 @@ public sealed class AddAccountValidator : AbstractValidator<AddAccountRequest>
 
 public static class LedgerEndpoints
 {
+    /// <summary>Journal entries, accounts and the export: the export and the validators.</summary>
+    public static IServiceCollection AddLedgerEntries(this IServiceCollection services)
+    {
+        services.AddSingleton<JournalExport>();
+        services.AddSingleton<IValidator<PostEntryRequest>, PostEntryValidator>();
+        services.AddSingleton<IValidator<ReversalRequest>, ReversalValidator>();
+        services.AddSingleton<IValidator<AddAccountRequest>, AddAccountValidator>();
+        return services;
+    }
+
     public static IEndpointRouteBuilder MapLedger(this IEndpointRouteBuilder app)
     {
         var group = app.MapCommunityGroup().WithTags("Ledger");

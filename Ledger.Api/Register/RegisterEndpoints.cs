@@ -146,6 +146,17 @@ public static class RegisterEndpoints
     public static readonly string[] ImportHeader = ["building", "number", "use", "area", "areaSource", "delivered"];
     public const int MaxImportRows = 50_000;
 
+    /// <summary>The register of units, owners and trust terms: its book and validators.</summary>
+    public static IServiceCollection AddRegister(this IServiceCollection services)
+    {
+        services.AddSingleton<RegisterBook>();
+        services.AddSingleton<IValidator<UnitRequest>, UnitValidator>();
+        services.AddSingleton<IValidator<OwnerRequest>, OwnerValidator>();
+        services.AddSingleton<IValidator<ActivateRequest>, ActivateValidator>();
+        services.AddSingleton<IValidator<TrustTermsRequest>, TrustTermsValidator>();
+        return services;
+    }
+
     public static IEndpointRouteBuilder MapRegister(this IEndpointRouteBuilder app)
     {
         var group = app.MapCommunityGroup().WithTags("Register");

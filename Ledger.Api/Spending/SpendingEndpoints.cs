@@ -75,6 +75,20 @@ public sealed record AccrualDto(string Month, long Amount, long Basis, long? Seq
 
 public static class SpendingEndpoints
 {
+    /// <summary>Spending requests and owners' inquiries: their books and validators.</summary>
+    public static IServiceCollection AddSpending(this IServiceCollection services)
+    {
+        services.AddSingleton<SpendingBook>();
+        services.AddSingleton<InquiryBook>();
+        services.AddSingleton<IValidator<SpendingRequestBody>, SpendingRequestValidator>();
+        services.AddSingleton<IValidator<DecisionBody>, DecisionValidator>();
+        services.AddSingleton<IValidator<PaymentBody>, PaymentBodyValidator>();
+        services.AddSingleton<IValidator<AccrualBody>, AccrualValidator>();
+        services.AddSingleton<IValidator<InquiryBody>, InquiryValidator>();
+        services.AddSingleton<IValidator<AnswerBody>, AnswerValidator>();
+        return services;
+    }
+
     public static IEndpointRouteBuilder MapSpending(this IEndpointRouteBuilder app)
     {
         var group = app.MapCommunityGroup().WithTags("Spending");

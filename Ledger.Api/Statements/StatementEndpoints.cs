@@ -26,6 +26,15 @@ public sealed class CorrectionValidator : AbstractValidator<CorrectionBody>
 
 public static class StatementEndpoints
 {
+    /// <summary>Statements: their book and the remark and correction validators.</summary>
+    public static IServiceCollection AddStatements(this IServiceCollection services)
+    {
+        services.AddSingleton<StatementBook>();
+        services.AddSingleton<IValidator<RemarkBody>, RemarkValidator>();
+        services.AddSingleton<IValidator<CorrectionBody>, CorrectionValidator>();
+        return services;
+    }
+
     public static IEndpointRouteBuilder MapStatements(this IEndpointRouteBuilder app)
     {
         var group = app.MapCommunityGroup().WithTags("Statements");
