@@ -148,7 +148,7 @@ public static class BudgetEndpoints
         await motions.AdvanceDueAsync(current.Community, writer);
         return await writes.RunAsync(http, request, async scope =>
         {
-            var author = await BudgetBook.AuthorLabelAsync(scope.Connection, scope.Transaction, scope.Community.Id, current.UserId);
+            var author = await BudgetBook.AuthorLabelAsync(scope, scope.Community.Id, current.UserId);
             return await budgets.CommentAsync(scope, id, current.UserId, author, request.Text!.Trim());
         });
     }

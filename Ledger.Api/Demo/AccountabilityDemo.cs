@@ -20,7 +20,7 @@ public static class AccountabilityDemo
         Func<DateOnly, int, DateTimeOffset> at, Month m, People people, int round, CancellationToken ct)
     {
         var evaluations = new EvaluationBook(db);
-        var queries = new InquiryBook(db, register);
+        var queries = new InquiryBook(db);
         var random = new Random(20261130 + round);
         async Task<T> Write<T>(long user, Func<WriteScope, Task<Result<T>>> work)
         {

@@ -16,7 +16,7 @@ public static class DecisionsDemo
 
     public static async Task SeedAsync(Context x, DateTimeOffset now, CancellationToken ct)
     {
-        var proposals = new ProposalBook(x.Db, x.Register);
+        var proposals = new ProposalBook(x.Db);
         var decisions = new DecisionBook(x.Db, x.Motions);
         async Task<T> Write<T>(DateTimeOffset at, long? user, Func<WriteScope, Task<Result<T>>> work)
         {

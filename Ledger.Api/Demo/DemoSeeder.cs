@@ -81,10 +81,10 @@ public sealed class DemoSeeder(LedgerDatabase db, IOptions<LedgerOptions> option
         var writer = new CommunityWriter(db, clock);
         var fees = new FeeBook(db, journal, register);
         var budgets = new BudgetBook(db);
-        var motions = new MotionBook(db, register);
-        var spending = new SpendingBook(db, journal, register, budgets);
-        var queries = new InquiryBook(db, register);
-        var statements = new StatementBook(db, communities, register);
+        var motions = new MotionBook(db);
+        var spending = new SpendingBook(db, journal);
+        var queries = new InquiryBook(db);
+        var statements = new StatementBook(db, communities);
         var random = new Random(20261121);
 
         var community = (await communities.CreateAsync(new NewCommunity(Slug, "幸福里小区（演示）", "Asia/Shanghai", 1, booksStart))).Value!;
@@ -177,7 +177,7 @@ public sealed class DemoSeeder(LedgerDatabase db, IOptions<LedgerOptions> option
             await Write(manager, async scope => Must(await fees.RunBillingAsync(scope, m)));
 
             // The fiscal year's budget, voted by the owners in its first week.
-            var fy = BudgetBook.FiscalYearOf(m, 1);
+            var fy = Period.FiscalYearOf(m, 1);
             if (m == booksStart || m.Number == 1)
             {
                 clock.Now = At(m.FirstDay.AddDays(1), 9);

@@ -32,7 +32,7 @@ public sealed class BudgetModel(BudgetBook budgets) : PortalPage
         {
             var posted = await WriteAsync(KeyOf(formId), Fingerprint(text), async scope =>
             {
-                var author = await BudgetBook.AuthorLabelAsync(scope.Connection, scope.Transaction, scope.Community.Id, UserId);
+                var author = await BudgetBook.AuthorLabelAsync(scope, scope.Community.Id, UserId);
                 return await budgets.CommentAsync(scope, id, UserId, author, text!.Trim());
             });
             if (posted.Ok)

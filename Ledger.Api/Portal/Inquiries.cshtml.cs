@@ -1,3 +1,5 @@
+using System.Globalization;
+using Ledger.Api.Accountability;
 using Ledger.Api.Spending;
 using Ledger.Domain.Model;
 using Ledger.Domain.Store;
@@ -5,7 +7,11 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Ledger.Api.Portal;
 
-/// <summary>Owners' and supervisors' queries (质询) with the trustee's public answers: ask, read, and for staff answer.</summary>
+/// <summary>
+/// Owners' and supervisors' queries (质询) with the trustee's public answers: ask, read, for staff answer; the
+/// asker rates the answer (<c>POST …/queries/{id}/rating</c>) and the supervisor records a finding on an
+/// escalated or overdue query (<c>POST …/queries/{id}/finding</c>), through <see cref="InquiryBook"/> with the API's rules.
+/// </summary>
 public sealed class InquiriesModel(InquiryBook inquiries, TimeProvider clock) : PortalPage
 {
     public static readonly string[] Subjects = ["statement", "spendingRequest", "entry"];
@@ -15,8 +21,20 @@ public sealed class InquiriesModel(InquiryBook inquiries, TimeProvider clock) : 
     public string? SubjectId { get; private set; }
     public string? Question { get; private set; }
 
-    private async Task LoadAsync() =>
-        Items = [.. (await inquiries.ListAsync(Community!, clock.GetUtcNow(), null)).OrderByDescending(q => q.Id)];
+    /// <summary>The queries this person asked: only the asker is offered the rating form.</summary>
+    public IReadOnlySet<long> Mine { get; private set; } = new HashSet<long>();
+
+    /// <summary>Escalated and overdue queries first for the supervisor, who records the finding.</summary>
+    private async Task LoadAsync()
+    {
+        var all = await inquiries.ListAsync(Community!, clock.GetUtcNow(), null);
+        Items = [.. all.OrderBy(q => Has(Roles.Supervisor) && InquiryLoop.AwaitsFinding(q.Status) ? 0 : 1).ThenByDescending(q => q.Id)];
+        if (Has(Roles.Owner, Roles.Supervisor)) Mine = (await inquiries.AskedByAsync(Community!.Id, UserId)).ToHashSet(); // those who may ask
+    }
+
+    public bool MayRate(InquiryView q) => Mine.Contains(q.Id) && q.Answer is not null && q.Rating is null && q.Status != InquiryLoop.Closed;
+
+    public bool MayFind(InquiryView q) => Has(Roles.Supervisor) && InquiryLoop.AwaitsFinding(q.Status);
 
     public async Task OnGetAsync() => await LoadAsync();
 
@@ -55,6 +73,49 @@ public sealed class InquiriesModel(InquiryBook inquiries, TimeProvider clock) : 
             }
             if (answered.Failure!.Status == 404) return StatusPage(404);
             Fail(answered.Failure);
+        }
+        await LoadAsync();
+        return Page();
+    }
+
+    /// <summary>Any member may send it, as in the API; only the asker gets through (403 not_the_asker).</summary>
+    public async Task<IActionResult> OnPostRateAsync([FromForm] long? queryId, [FromForm] string? satisfied, [FromForm] string? comment, [FromForm] string? formId)
+    {
+        if (queryId is not { } id) return StatusPage(404);
+        bool? verdict = satisfied switch { "true" => true, "false" => false, _ => null };
+        var body = new RatingBody(verdict, comment);
+        if (await ValidAsync(body))
+        {
+            var rated = await WriteAsync(KeyOf(formId), Fingerprint(id.ToString(CultureInfo.InvariantCulture), satisfied, comment), async scope =>
+                await inquiries.RateAsync(scope, id, verdict!.Value, comment?.Trim() ?? ""), 200);
+            if (rated.Ok)
+            {
+                Notice = T["ratingRecorded"];
+                return SeeOther($"/app/{C}/queries#query-{id}");
+            }
+            if (rated.Failure!.Status == 404) return StatusPage(404);
+            Fail(rated.Failure);
+        }
+        await LoadAsync();
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostFindingAsync([FromForm] long? queryId, [FromForm] string? finding, [FromForm] string? upheld, [FromForm] string? formId)
+    {
+        if (!Has(Roles.Supervisor)) return StatusPage(403);
+        if (queryId is not { } id) return StatusPage(404);
+        bool? verdict = upheld switch { "true" => true, "false" => false, _ => null };
+        if (await ValidAsync(new FindingBody(finding, verdict)))
+        {
+            var found = await WriteAsync(KeyOf(formId), Fingerprint(id.ToString(CultureInfo.InvariantCulture), finding, upheld), async scope =>
+                await inquiries.FindAsync(scope, id, finding!.Trim(), verdict!.Value), 200);
+            if (found.Ok)
+            {
+                Notice = T["findingRecorded"];
+                return SeeOther($"/app/{C}/queries#query-{id}");
+            }
+            if (found.Failure!.Status == 404) return StatusPage(404);
+            Fail(found.Failure);
         }
         await LoadAsync();
         return Page();

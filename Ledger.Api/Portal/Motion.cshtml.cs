@@ -66,7 +66,7 @@ public sealed class MotionModel(MotionBook motions, BudgetBook budgets) : Portal
         if (!await LoadAsync(id)) return StatusPage(404);
         Checked = receipt?.Trim();
         if (string.IsNullOrEmpty(Checked)) { Fail(Codes.ValidationFailed, "receipt: " + T["required"]); return Page(); }
-        var hash = MotionBook.ReceiptHash(Checked);
+        var hash = BallotReceipts.Hash(Checked);
         var line = Motion!.Result?.Receipts.FirstOrDefault(r => r.ReceiptHash == hash);
         CheckFound = line is not null;
         CheckResult = line is null ? T["receiptMissing"] : T.Format("receiptFound", T[line.Choice]);

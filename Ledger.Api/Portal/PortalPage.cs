@@ -151,7 +151,7 @@ public abstract class PortalPage : PageModel
         if (result.IsValid) return true;
         var first = result.Errors[0];
         var field = first.PropertyName.Length > 0 ? char.ToLowerInvariant(first.PropertyName[0]) + first.PropertyName[1..] : "";
-        Fail(Codes.ValidationFailed, $"{field}: {first.ErrorMessage}");
+        Fail(Codes.ValidationFailed, T.FieldSentence(field, first.ErrorMessage));
         return false;
     }
 

@@ -41,6 +41,22 @@ public sealed class PortalTexts
         ["sendAnswer"] = "提交答复", ["overdue"] = "已超过答复期限", ["awaitingAnswer"] = "等待受托人答复", ["queryRecorded"] = "已提交您的质询。", ["answerRecorded"] = "已公开答复。",
         ["comments"] = "业主意见", ["yourComment"] = "您的意见", ["sendComment"] = "提交意见", ["commentRecorded"] = "已收到您的意见。",
         ["budgetStatus_draft"] = "草稿", ["budgetStatus_published"] = "征求意见中", ["budgetStatus_adopted"] = "已通过", ["budgetStatus_superseded"] = "已被新版本取代",
+        ["fileRequest"] = "提交支出申请", ["files"] = "附件（PDF、PNG 或 JPEG，每个不超过 10 MB）", ["budgetLineHelp"] = "不填则记入与科目相同的预算科目。",
+        ["accountHelp"] = "费用科目编号，例如 6103。", ["requestFiled"] = "已提交支出申请 #{0}，等待审批。", ["payRequest"] = "登记付款", ["bankRef"] = "银行流水号",
+        ["voucherFile"] = "付款凭证（PDF、PNG 或 JPEG）", ["requestPaid"] = "已登记付款，账簿序号 {0}。", ["fileTooLarge"] = "每个附件不超过 10 MB。", ["tooManyFiles"] = "最多 20 个附件。",
+        ["statements"] = "财务报表签核", ["statementStatus_draft"] = "草稿（签核中）", ["statementStatus_published"] = "已公布", ["signOffUntil"] = "签核截止",
+        ["remarks"] = "监察人意见", ["remarkText"] = "您的意见", ["addRemark"] = "写入报表", ["remarkRecorded"] = "意见已写入 {0} 报表草稿。", ["publish"] = "公布报表",
+        ["statementPublishedNotice"] = "{0} 报表已公布。", ["period"] = "期间", ["version"] = "版本", ["bankOpening"] = "期初银行存款", ["bankReceipts"] = "收入", ["bankPayments"] = "支出",
+        ["bankClosing"] = "期末银行存款", ["hash"] = "哈希", ["correction"] = "更正原因", ["statementKind_month"] = "月报", ["statementKind_quarter"] = "季报", ["statementKind_year"] = "年报",
+        ["newMotion"] = "发起表决", ["motionSubject"] = "表决对象编号", ["motionSubjectHelp"] = "预算表决填预算编号，支出表决填支出申请编号；其他事项不填。", ["title"] = "标题", ["body"] = "内容",
+        ["noticeHelp"] = "表决须提前公告（默认至少15天）：开始时间不能早于公告期满。时间按小区所在时区。", ["motionCreated"] = "已发起表决，公告期满后开始投票。", ["motions"] = "表决",
+        ["dateTimeFormat"] = "请填写日期和时间，例如 2026-12-08T09:00。",
+        ["motionKind_budget_adoption"] = "通过年度预算", ["motionKind_budget_amendment"] = "调整预算", ["motionKind_spending"] = "大额支出", ["motionKind_remuneration_change"] = "调整受托人酬金",
+        ["motionKind_trustee_appointment"] = "选聘受托人", ["motionKind_supervisor_appointment"] = "选聘监察人", ["motionKind_maintenance_fund_use"] = "使用专项维修资金",
+        ["motionKind_maintenance_fund_raise"] = "筹集专项维修资金", ["motionKind_common_parts_use_change"] = "改变共有部分用途", ["motionKind_rebuild"] = "改建、重建建筑物", ["motionKind_other"] = "其他事项",
+        ["rate"] = "评价答复", ["satisfied"] = "满意", ["unsatisfied"] = "不满意", ["ratingComment"] = "说明（不满意时必填）", ["sendRating"] = "提交评价", ["ratingRecorded"] = "已收到您的评价。",
+        ["yourRating"] = "评价", ["finding"] = "监察人结论", ["upheld"] = "质询成立", ["notUpheld"] = "质询不成立", ["sendFinding"] = "提交结论", ["findingRecorded"] = "已记录结论，质询关闭。",
+        ["escalated"] = "已转监察人", ["escalatedBecause_unsatisfied"] = "业主不满意答复", ["escalatedBecause_late"] = "未按期答复", ["closedQuery"] = "已关闭", ["awaitingFinding"] = "待监察人结论",
     });
 
     public static readonly PortalTexts En = new("en", new Dictionary<string, string>
@@ -78,6 +94,22 @@ public sealed class PortalTexts
         ["queryRecorded"] = "Your query is in.", ["answerRecorded"] = "Answered in public.",
         ["comments"] = "Owners' comments", ["yourComment"] = "Your comment", ["sendComment"] = "Send comment", ["commentRecorded"] = "Your comment is in.",
         ["budgetStatus_draft"] = "Draft", ["budgetStatus_published"] = "Open for comment", ["budgetStatus_adopted"] = "Adopted", ["budgetStatus_superseded"] = "Superseded",
+        ["fileRequest"] = "File a spending request", ["files"] = "Files (PDF, PNG or JPEG, at most 10 MB each)", ["budgetLineHelp"] = "Leave empty to charge the budget line of the same account.",
+        ["accountHelp"] = "An expense account code, e.g. 6103.", ["requestFiled"] = "Request #{0} is filed and waits for approval.", ["payRequest"] = "Record the payment", ["bankRef"] = "Bank reference",
+        ["voucherFile"] = "Voucher (PDF, PNG or JPEG)", ["requestPaid"] = "Paid: journal entry {0}.", ["fileTooLarge"] = "Attachments are at most 10 MB each.", ["tooManyFiles"] = "At most 20 attachments.",
+        ["statements"] = "Statements to sign off", ["statementStatus_draft"] = "Draft (in sign-off)", ["statementStatus_published"] = "Published", ["signOffUntil"] = "Sign-off until",
+        ["remarks"] = "Supervisor's remarks", ["remarkText"] = "Your remark", ["addRemark"] = "Add to the statement", ["remarkRecorded"] = "Your remark is in the {0} draft.", ["publish"] = "Publish the statement",
+        ["statementPublishedNotice"] = "The {0} statement is published.", ["period"] = "Period", ["version"] = "Version", ["bankOpening"] = "Bank, opening", ["bankReceipts"] = "Receipts", ["bankPayments"] = "Payments",
+        ["bankClosing"] = "Bank, closing", ["hash"] = "Hash", ["correction"] = "Corrected because", ["statementKind_month"] = "Month", ["statementKind_quarter"] = "Quarter", ["statementKind_year"] = "Year",
+        ["newMotion"] = "Open a vote", ["motionSubject"] = "Subject number", ["motionSubjectHelp"] = "A budget vote names the budget's number, a spending vote the request's; leave empty otherwise.", ["title"] = "Title", ["body"] = "Text",
+        ["noticeHelp"] = "A vote is announced ahead (at least 15 days by default): it cannot open before the notice period ends. Times are in the community's time zone.", ["motionCreated"] = "The vote is announced; ballots open after the notice period.", ["motions"] = "Votes",
+        ["dateTimeFormat"] = "Type a date and time, e.g. 2026-12-08T09:00.",
+        ["motionKind_budget_adoption"] = "Adopt the year's budget", ["motionKind_budget_amendment"] = "Amend the budget", ["motionKind_spending"] = "Large spending", ["motionKind_remuneration_change"] = "Change the trustee's remuneration",
+        ["motionKind_trustee_appointment"] = "Appoint the trustee", ["motionKind_supervisor_appointment"] = "Appoint the supervisor", ["motionKind_maintenance_fund_use"] = "Use the maintenance fund",
+        ["motionKind_maintenance_fund_raise"] = "Raise the maintenance fund", ["motionKind_common_parts_use_change"] = "Change the use of common parts", ["motionKind_rebuild"] = "Rebuild", ["motionKind_other"] = "Other",
+        ["rate"] = "Rate the answer", ["satisfied"] = "Satisfied", ["unsatisfied"] = "Not satisfied", ["ratingComment"] = "Comment (required if not satisfied)", ["sendRating"] = "Send rating", ["ratingRecorded"] = "Your rating is in.",
+        ["yourRating"] = "Rating", ["finding"] = "Supervisor's finding", ["upheld"] = "Query upheld", ["notUpheld"] = "Query not upheld", ["sendFinding"] = "Record finding", ["findingRecorded"] = "Finding recorded; the query is closed.",
+        ["escalated"] = "Sent to the supervisor", ["escalatedBecause_unsatisfied"] = "the owner was not satisfied", ["escalatedBecause_late"] = "not answered in time", ["closedQuery"] = "Closed", ["awaitingFinding"] = "Waits for the supervisor's finding",
     });
 
     /// <summary>The API's rule codes as sentences; anything not listed shows the domain's own sentence.</summary>
@@ -102,6 +134,26 @@ public sealed class PortalTexts
         [Codes.BudgetNotPublished] = "这份预算未在公开征求意见。",
         [Codes.UnknownSubject] = "没有找到要质询的对象，请检查编号。",
         [Codes.AlreadyAnswered] = "这条质询已经答复过了。",
+        [Codes.NotTheAsker] = "只有提出质询的业主可以评价答复。",
+        [Codes.InquiryNotAnswered] = "这条质询还没有答复，暂不能评价。",
+        [Codes.AlreadyRated] = "这条答复已经评价过了。",
+        [Codes.InquiryClosed] = "这条质询已由监察人作出结论并关闭。",
+        [Codes.InquiryNotEscalated] = "只有已转监察人或已超期的质询可以作出结论。",
+        [Codes.StatementPublished] = "这份报表已公布；意见须在签核期内提出。",
+        [Codes.EarlierStatementUnpublished] = "请先公布上一期报表：每期报表都写明上一期的哈希。",
+        [DecisionCodes.NoticeTooShort] = "公告期不足：表决开始时间须在公告期满之后（默认15天），请把开始时间往后推。",
+        [Codes.SubjectInvalid] = "表决对象无效：预算表决须指明一份正在征求意见的预算。",
+        [Codes.NotApproved] = "这项申请尚未获批准，不能付款。",
+        [Codes.AlreadyPaid] = "这项申请已经付过款了。",
+        [Codes.UnknownAttachment] = "附件未上传到本小区。",
+        [Codes.PayloadTooLarge] = "每个附件不超过 10 MB。",
+        ["unsupported_media_type"] = "附件只能是 PDF、PNG 或 JPEG 文件。",
+        [Codes.InsufficientFunds] = "银行存款不足以支付这笔款项。",
+        [Codes.UnknownAccount] = "没有这个科目，请检查科目编号。",
+        [Codes.AccountKindMismatch] = "这个科目不是公共资金的费用科目。",
+        [Codes.ExceedsPayable] = "金额超过尚未支付的应付酬金。",
+        [Codes.TrustTermsRequired] = "请先设定信托合同条款。",
+        [Codes.TrusteeCannotApprove] = "受托人一方不能审批支出申请。",
     };
 
     private readonly Dictionary<string, string> _words;
@@ -117,6 +169,26 @@ public sealed class PortalTexts
     /// <summary>A failure as a sentence in the page's language, with its stable code kept beside it.</summary>
     public string Sentence(Failure failure) =>
         !IsEnglish && ZhFailures.TryGetValue(failure.Code, out var zh) ? zh : failure.Detail;
+
+    /// <summary>
+    /// A validator's refusal of one field as a sentence: in Chinese the field's label and the general
+    /// sentence (the validators speak English), in English the field's label and the validator's words.
+    /// </summary>
+    public string FieldSentence(string field, string validatorMessage) =>
+        IsEnglish ? $"{this[field]}: {validatorMessage}"
+        : ZhReasons.TryGetValue(validatorMessage, out var reason) ? $"“{this[field]}”：{reason}"
+        : $"“{this[field]}”{ZhFailures[Codes.ValidationFailed]}";
+
+    /// <summary>Why a password is refused (<see cref="PasswordPolicy"/>), in Chinese: a person choosing one needs the reason.</summary>
+    private static readonly Dictionary<string, string> ZhReasons = new()
+    {
+        [$"At least {PasswordPolicy.MinLength} characters."] = $"至少{PasswordPolicy.MinLength}个字符。",
+        ["Too repetitive: use more different characters."] = "重复太多，请使用更多不同的字符。",
+        ["Too repetitive: a short pattern repeated."] = "只是一小段字符的重复，容易被猜到。",
+        ["A sequence along the keyboard, the alphabet or the digits is easy to guess."] = "键盘、字母或数字的连续序列容易被猜到。",
+        ["Digits only (a date, a phone number) are easy to guess; add letters."] = "纯数字（日期、电话号码）容易被猜到，请加入字母。",
+        ["This is one of the most common passwords; choose another."] = "这是最常见的密码之一，请换一个。",
+    };
 
     public static PortalTexts For(HttpContext http)
     {

@@ -55,25 +55,26 @@ public static class OpenData
                     amount?.ToString(CultureInfo.InvariantCulture) ?? "", amount is { } a ? (a / 100m).ToString("0.00", CultureInfo.InvariantCulture) : "",
                     seq?.ToString(CultureInfo.InvariantCulture) ?? "", hash }.Select(Quote))).Append('\n');
             void Row(string section, string item, string account, long amount) => Line(section, item, account, amount);
-            Row("bank", "opening", "1002", d.Bank.Opening); Row("bank", "receipts", "1002", d.Bank.Receipts);
-            Row("bank", "payments", "1002", d.Bank.Payments); Row("bank", "closing", "1002", d.Bank.Closing);
-            Row("receipts", "fees", "5101", d.Receipts.Fees);
+            Row("bank", "opening", AccountCodes.Bank, d.Bank.Opening); Row("bank", "receipts", AccountCodes.Bank, d.Bank.Receipts);
+            Row("bank", "payments", AccountCodes.Bank, d.Bank.Payments); Row("bank", "closing", AccountCodes.Bank, d.Bank.Closing);
+            Row("receipts", "fees", AccountCodes.FeeIncome, d.Receipts.Fees);
             foreach (var r in d.Receipts.PublicRevenue) Row("receipts", r.Name, r.Account, r.Amount);
             Row("receipts", "other", "", d.Receipts.Other);
             foreach (var l in d.Payments.ByLine) Row("payments", l.Name, l.Account, l.Amount);
             Row("payments", "other", "", d.Payments.Other);
             foreach (var i in d.Payments.Items) Line("payment", i.AccountName, i.Account, i.Amount, i.Date, i.Payee, i.Request);
             Row("result", "income", "", d.Result.Income); Row("result", "expense", "", d.Result.Expense); Row("result", "surplus", "", d.Result.Surplus);
-            Row("remuneration", "accrued", "6201", d.Remuneration.Accrued); Row("remuneration", "paid", "2211", d.Remuneration.Paid);
+            Row("remuneration", "accrued", AccountCodes.RemunerationExpense, d.Remuneration.Accrued); Row("remuneration", "paid", AccountCodes.RemunerationPayable, d.Remuneration.Paid);
             if (d.Budget is { } budget)
                 foreach (var l in budget.Lines)
                 {
                     Row("budget", "annual", l.Account, l.Annual); Row("budget", "period", l.Account, l.Period);
                     Row("budget", "year_to_date", l.Account, l.YearToDate); Row("budget", "left", l.Account, l.Left);
                 }
-            Row("arrears", "amount", "1122", d.Arrears.Amount); Row("arrears", "billed", "", d.Arrears.Billed); Row("arrears", "collected", "", d.Arrears.Collected);
-            Row("prepayments", "balance", "2203", d.Prepayments);
-            Row("payables", "suppliers", "2202", d.Payables.Suppliers); Row("payables", "remuneration", "2211", d.Payables.Remuneration); Row("payables", "deposits", "2241", d.Payables.Deposits);
+            Row("arrears", "amount", AccountCodes.Receivable, d.Arrears.Amount); Row("arrears", "billed", "", d.Arrears.Billed); Row("arrears", "collected", "", d.Arrears.Collected);
+            Row("prepayments", "balance", AccountCodes.Prepaid, d.Prepayments);
+            Row("payables", "suppliers", AccountCodes.SupplierPayables, d.Payables.Suppliers); Row("payables", "remuneration", AccountCodes.RemunerationPayable, d.Payables.Remuneration);
+            Row("payables", "deposits", AccountCodes.Deposits, d.Payables.Deposits);
             Line("verification", "chain_hash", "", null, seq: d.Seq, hash: d.ChainHash);
             if (d.PreviousHash is { } previous) Line("verification", "previous_hash", "", null, hash: previous);
             Line("verification", "statement_hash", "", null, hash: s.Hash);
@@ -143,7 +144,7 @@ public static class OpenData
             void Row(string date, string direction, string code, string name, string payee, long fen) => csv.Append(string.Join(',',
                 new[] { date, direction, code, name, payee, (fen / 100m).ToString("0.00", CultureInfo.InvariantCulture), d.Period }.Select(Quote))).Append('\n');
             var end = Month.Parse(d.To).LastDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-            Row(end, "revenue", "5101", "物业服务费收入", "", d.Receipts.Fees);
+            Row(end, "revenue", AccountCodes.FeeIncome, "物业服务费收入", "", d.Receipts.Fees);
             foreach (var r in d.Receipts.PublicRevenue) Row(end, "revenue", r.Account, r.Name, "", r.Amount);
             foreach (var i in d.Payments.Items) Row(i.Date, "expenditure", i.Account, i.AccountName, i.Payee, i.Amount);
             if (d.Payments.Other != 0) Row(end, "expenditure", "", "other", "", d.Payments.Other);

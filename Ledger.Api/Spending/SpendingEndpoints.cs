@@ -94,7 +94,7 @@ public static class SpendingEndpoints
         var group = app.MapCommunityGroup().WithTags("Spending");
         group.MapPost("/attachments", Upload).Allow(Roles.StaffAndOversight) // the committee uploads paper ballots' scans
             .WithMetadata(new RequestSizeLimitAttribute(SpendingBook.MaxAttachmentBytes + 1024 * 1024)).Produces<AttachmentView>(201);
-        group.MapGet("/attachments/{sha256}", Download).Allow(Roles.Community).Produces<Stream>(200, "application/pdf", "image/png", "image/jpeg");
+        group.MapGet("/attachments/{sha256}", Download).Allow(Roles.Community).Produces<Stream>(200, Uploads.Pdf, Uploads.Png, Uploads.Jpeg);
         group.MapPost("/spending-requests", File).Validate<SpendingRequestBody>().Allow(Roles.Staff).Produces<SpendingRequestView>(201);
         group.MapGet("/spending-requests", List).Allow(Roles.StaffAndOversight).Produces<Page<SpendingRequestView>>();
         group.MapGet("/spending-requests/{id:long}", Get).Allow(Roles.StaffAndOversight).Produces<SpendingRequestView>();
@@ -136,7 +136,7 @@ public static class SpendingEndpoints
         if (file is not { } f) return Problems.NotFound("The attachment");
         http.Response.Headers.XContentTypeOptions = "nosniff";
         http.Response.Headers.CacheControl = "private, max-age=31536000, immutable";
-        return TypedResults.File(f.Content, f.ContentType, $"{sha256[..12]}{(f.ContentType == "application/pdf" ? ".pdf" : f.ContentType == "image/png" ? ".png" : ".jpg")}");
+        return TypedResults.File(f.Content, f.ContentType, sha256[..12] + Uploads.Extension(f.ContentType));
     }
 
     // Filing and paying depend on motions' outcomes (the budget in force, a passed spending vote): the

@@ -81,8 +81,13 @@ public static class AccountCodes
     public const string FeeIncome = "5101";
     /// <summary>Public revenue is every income account under 52 (parking, advertising, rent, interest, other).</summary>
     public const string PublicRevenuePrefix = "52";
+    public const string ParkingIncome = "5201";
+    public const string AdvertisingIncome = "5202";
+    public const string RentIncome = "5203";
+    public const string InterestIncome = "5204";
+    public const string OtherPublicIncome = "5299";
     /// <summary>Late fees are public revenue of the "other" kind.</summary>
-    public const string LateFeeIncome = "5299";
+    public const string LateFeeIncome = OtherPublicIncome;
     public const string RemunerationExpense = "6201";
 
     public static bool IsPublicRevenue(string code) => code.StartsWith(PublicRevenuePrefix, StringComparison.Ordinal);

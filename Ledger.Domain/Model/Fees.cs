@@ -83,10 +83,10 @@ public static class ReceiptSources
     /// <summary>Public revenue sources and the income account each credits.</summary>
     public static readonly IReadOnlyDictionary<string, string> Accounts = new Dictionary<string, string>
     {
-        ["parking"] = "5201",
-        ["advertising"] = "5202",
-        ["rent"] = "5203",
-        ["interest"] = "5204",
-        ["other"] = "5299",
+        ["parking"] = AccountCodes.ParkingIncome,
+        ["advertising"] = AccountCodes.AdvertisingIncome,
+        ["rent"] = AccountCodes.RentIncome,
+        ["interest"] = AccountCodes.InterestIncome,
+        ["other"] = AccountCodes.OtherPublicIncome,
     };
 }

@@ -24,4 +24,9 @@ public static class Roles
 public sealed record CommunityInfo(long Id, string Slug, string Name, string TimeZone, int FiscalYearStartMonth, Month BooksStartMonth)
 {
     public TimeZoneInfo Zone => Dates.TryFindZone(TimeZone, out var z) ? z : TimeZoneInfo.Utc;
+
+    /// <summary>The period as instants in the community's time zone: midnight of its first day up to midnight after its last.</summary>
+    public (DateTimeOffset From, DateTimeOffset Until) Instants(Period period) => (StartOf(period.From.FirstDay), StartOf(period.To.LastDay.AddDays(1)));
+
+    private DateTimeOffset StartOf(DateOnly day) => new(TimeZoneInfo.ConvertTimeToUtc(day.ToDateTime(TimeOnly.MinValue), Zone), TimeSpan.Zero);
 }

@@ -2,46 +2,74 @@ using System.Globalization;
 
 namespace Ledger.Domain.Model;
 
-/// <summary>A statement period: a month (2026-10), a calendar quarter (2026-Q3) or a fiscal year (2026).</summary>
+/// <summary>
+/// A statement period: a month (2026-10), a calendar quarter (2026-Q3) or a fiscal year (2026, named by
+/// the year its first month falls in). The one place that parses periods and does fiscal-year arithmetic.
+/// </summary>
 public sealed record Period(string Text, string Kind, Month From, Month To)
 {
     public static bool TryParse(string? text, int fiscalYearStartMonth, out Period period)
     {
         period = null!;
-        if (Month.TryParse(text, out var m)) { period = new Period(text!, "month", m, m); return true; }
+        if (Month.TryParse(text, out var m)) { period = OfMonth(m); return true; }
         if (text is { Length: 7 } && text[4] == '-' && text[5] == 'Q' && text[6] is >= '1' and <= '4'
             && int.TryParse(text.AsSpan(0, 4), NumberStyles.None, CultureInfo.InvariantCulture, out var qy) && qy is >= 2000 and <= 2999)
         {
-            var first = new Month(qy, (text[6] - '1') * 3 + 1);
-            period = new Period(text, "quarter", first, Month.Of(first.FirstDay.AddMonths(2)));
+            period = Quarter(qy, text[6] - '0');
             return true;
         }
         if (text is { Length: 4 } && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var y) && y is >= 2000 and <= 2999)
         {
-            var first = new Month(y, fiscalYearStartMonth);
-            period = new Period(text, "year", first, Month.Of(first.FirstDay.AddMonths(11)));
+            period = FiscalYear(y, fiscalYearStartMonth);
             return true;
         }
         return false;
     }
 
+    /// <summary>Whether <paramref name="text"/> names a period at all (its months depend on the fiscal year; its form does not).</summary>
+    public static bool IsWellFormed(string? text) => TryParse(text, 1, out _);
+
     public static Period OfMonth(Month m) => new(m.ToString(), "month", m, m);
+
+    /// <summary>Calendar quarter <paramref name="quarter"/> (1–4) of <paramref name="year"/>, whatever the fiscal year.</summary>
+    public static Period Quarter(int year, int quarter)
+    {
+        var first = new Month(year, (quarter - 1) * 3 + 1);
+        return new Period($"{year}-Q{quarter}", "quarter", first, Month.Of(first.FirstDay.AddMonths(2)));
+    }
+
+    /// <summary>The twelve months of fiscal year <paramref name="year"/>, which starts in month <paramref name="startMonth"/> of that year.</summary>
+    public static Period FiscalYear(int year, int startMonth)
+    {
+        var first = new Month(year, startMonth);
+        return new Period(year.ToString(CultureInfo.InvariantCulture), "year", first, Month.Of(first.FirstDay.AddMonths(11)));
+    }
+
+    /// <summary>The fiscal year <paramref name="month"/> falls in: a year starting in July holds 2026-07 to 2027-06 and is 2026.</summary>
+    public static int FiscalYearOf(Month month, int startMonth) => month.Number >= startMonth ? month.Year : month.Year - 1;
+
+    /// <summary>The period of the same kind just before this one (the month, quarter or fiscal year before), or null before 2000.</summary>
+    public Period? Previous
+    {
+        get
+        {
+            var before = From.Previous;
+            if (before.Year < 2000) return null;
+            return Kind switch
+            {
+                "month" => OfMonth(before),
+                "quarter" => Quarter(before.Year, (before.Number + 2) / 3),
+                _ => FiscalYear(From.Year - 1, From.Number),
+            };
+        }
+    }
 
     /// <summary>The quarter and fiscal-year periods that end with <paramref name="month"/>.</summary>
     public static IEnumerable<Period> EndingWith(Month month, int fiscalYearStartMonth)
     {
-        if (month.Number % 3 == 0)
-        {
-            var q = $"{month.Year}-Q{month.Number / 3}";
-            TryParse(q, fiscalYearStartMonth, out var quarter);
-            yield return quarter;
-        }
-        var fy = month.Number >= fiscalYearStartMonth ? month.Year : month.Year - 1;
-        if (Month.Of(new Month(fy, fiscalYearStartMonth).FirstDay.AddMonths(11)) == month)
-        {
-            TryParse(fy.ToString(CultureInfo.InvariantCulture), fiscalYearStartMonth, out var year);
-            yield return year;
-        }
+        if (month.Number % 3 == 0) yield return Quarter(month.Year, month.Number / 3);
+        var year = FiscalYear(FiscalYearOf(month, fiscalYearStartMonth), fiscalYearStartMonth);
+        if (year.To == month) yield return year;
     }
 }
 

@@ -1,4 +1,14 @@
+using System.Security.Cryptography;
+using System.Text;
+
 namespace Ledger.Domain.Model;
+
+/// <summary>A ballot's receipt: the voter keeps the text, the published result lists only its hash.</summary>
+public static class BallotReceipts
+{
+    /// <summary>Lowercase hex SHA-256 of the receipt's UTF-8 bytes, as the published result lists it.</summary>
+    public static string Hash(string receipt) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(receipt)));
+}
 
 public static class MotionKinds
 {

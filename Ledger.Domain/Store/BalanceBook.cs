@@ -11,6 +11,15 @@ public sealed record AccountBalance(AccountDef Account, long Debit, long Credit)
 
 public sealed record FundTotals(string Fund, long TotalDebit, long TotalCredit);
 
+/// <summary>An account's debits and credits over some months (debit-positive net: <see cref="Net"/>).</summary>
+public sealed class AccountMovement
+{
+    public string AccountCode { get; init; } = "";
+    public long Debit { get; init; }
+    public long Credit { get; init; }
+    public long Net => Debit - Credit;
+}
+
 public sealed record TrialBalance(Month Month, long TotalDebit, long TotalCredit, IReadOnlyList<AccountBalance> Accounts, IReadOnlyList<FundTotals> Funds);
 
 /// <summary>Reads the per-month balances kept beside the journal (never the whole journal).</summary>
@@ -53,4 +62,11 @@ public sealed class BalanceBook(LedgerDatabase db)
             .ToList();
         return new TrialBalance(month, funds.Sum(f => f.TotalDebit), funds.Sum(f => f.TotalCredit), accounts, funds);
     }
+
+    /// <summary>Each account's movements in the months from <paramref name="from"/> (or the first) through <paramref name="through"/>.</summary>
+    public static async Task<Dictionary<string, AccountMovement>> MovementsAsync(ReadScope read, long communityId, Month? from, Month through) =>
+        (await read.QueryAsync<AccountMovement>($"""
+            SELECT account_code, CAST(SUM(debit_fen) AS BIGINT) AS debit, CAST(SUM(credit_fen) AS BIGINT) AS credit
+            FROM account_balances WHERE community_id = @communityId AND {(from is null ? "" : "month >= @From AND ")}month <= @Through GROUP BY account_code
+            """, new { communityId, From = from?.ToString(), Through = through.ToString() })).ToDictionary(m => m.AccountCode);
 }

@@ -42,13 +42,12 @@ public sealed class BankBook(LedgerDatabase db, FeeBook fees)
         """, new { scope.Community.Id, name, json = JsonSerializer.Serialize(mapping, Json), at = Dates.Instant(scope.Now), scope.UserId });
 
     /// <summary>A saved mapping of the community, else a built-in one (<c>cmb</c>), else null.</summary>
-    public async Task<BankMapping?> MappingAsync(long communityId, string name)
+    public Task<BankMapping?> MappingAsync(long communityId, string name) => db.ReadAsync(async read =>
     {
-        await using var connection = await db.OpenAsync();
-        var json = await connection.QuerySingleOrDefaultAsync<string>(
+        var json = await read.QuerySingleOrDefaultAsync<string>(
             "SELECT mapping FROM bank_mappings WHERE community_id = @communityId AND name = @name", new { communityId, name });
         return json is not null ? JsonSerializer.Deserialize<BankMapping>(json, Json) : BankMapping.BuiltIn.GetValueOrDefault(name);
-    }
+    });
 
     // ------------------------------------------------------------------ import
 
@@ -180,23 +179,18 @@ public sealed class BankBook(LedgerDatabase db, FeeBook fees)
 
     /// <summary>
     /// Every entry's net movement of the bank account, with the references its flow recorded. The
-    /// references live in the fee and spending tables; reading them here keeps matching one query
-    /// per table instead of a call per line.
+    /// references live in the fee and spending tables, and their books read them: one query per book,
+    /// never a call per line.
     /// </summary>
-    private static async Task<List<BookMovement>> MovementsAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx,
-        long communityId, string account, DateOnly? through = null)
+    private static async Task<List<BookMovement>> MovementsAsync(ReadScope read, long communityId, string account, DateOnly? through = null)
     {
-        var rows = await connection.QueryAsync<MovementRow>("""
+        var rows = await read.QueryAsync<MovementRow>("""
             SELECT e.seq, e.entry_date, CAST(SUM(CASE WHEN l.side = 'D' THEN l.amount_fen ELSE -l.amount_fen END) AS BIGINT) AS amount
             FROM entry_lines l JOIN entries e ON e.community_id = l.community_id AND e.seq = l.seq
             WHERE l.community_id = @communityId AND l.account_code = @account AND e.entry_date <= @through
             GROUP BY e.seq, e.entry_date
-            """, new { communityId, account, through = through is { } t ? Dates.Format(t) : "9999-12-31" }, tx);
-        var refs = (await connection.QueryAsync<(long Seq, string Ref)>("""
-            SELECT seq, external_ref FROM payments WHERE community_id = @communityId
-            UNION ALL SELECT seq, external_ref FROM receipts WHERE community_id = @communityId
-            UNION ALL SELECT paid_seq, bank_ref FROM spending_requests WHERE community_id = @communityId AND paid_seq IS NOT NULL AND bank_ref IS NOT NULL
-            """, new { communityId }, tx)).ToLookup(r => r.Seq, r => r.Ref);
+            """, new { communityId, account, through = through is { } t ? Dates.Format(t) : "9999-12-31" });
+        var refs = (await FeeBook.BankReferencesAsync(read, communityId)).Concat(await SpendingBook.BankReferencesAsync(read, communityId)).ToLookup(r => r.Seq, r => r.Ref);
         return rows.Where(r => r.Amount != 0)
             .Select(r => new BookMovement(r.Seq, DateOnly.ParseExact(r.EntryDate, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), r.Amount, refs[r.Seq].ToList()))
             .ToList();
@@ -204,7 +198,7 @@ public sealed class BankBook(LedgerDatabase db, FeeBook fees)
 
     private static async Task<BankMatcher> MatcherAsync(WriteScope scope, string account)
     {
-        var movements = await MovementsAsync(scope.Connection, scope.Transaction, scope.Community.Id, account);
+        var movements = await MovementsAsync(scope, scope.Community.Id, account);
         var taken = await scope.QueryAsync<long>(
             "SELECT matched_seq FROM bank_lines WHERE community_id = @Id AND account_code = @account AND matched_seq IS NOT NULL", new { scope.Community.Id, account });
         return new BankMatcher(movements, taken);
@@ -233,10 +227,12 @@ public sealed class BankBook(LedgerDatabase db, FeeBook fees)
         """;
 
     /// <summary>Bank lines by month and status; unmatched lines carry the entries that could explain them (same amount, within the date window).</summary>
-    public async Task<IReadOnlyList<BankLineView>> LinesAsync(long communityId, string? account, Month? month, string? status, long afterId, int limit)
+    public Task<IReadOnlyList<BankLineView>> LinesAsync(long communityId, string? account, Month? month, string? status, long afterId, int limit) =>
+        db.ReadAsync(read => LinesAsync(read, communityId, account, month, status, afterId, limit));
+
+    private static async Task<IReadOnlyList<BankLineView>> LinesAsync(ReadScope read, long communityId, string? account, Month? month, string? status, long afterId, int limit)
     {
-        await using var connection = await db.OpenAsync();
-        var rows = (await connection.QueryAsync<LineRow>($"""
+        var rows = (await read.QueryAsync<LineRow>($"""
             {LineSelect}
             WHERE community_id = @communityId AND id > @afterId
               {(account is null ? "" : "AND account_code = @account")} {(month is null ? "" : "AND month = @m")}
@@ -252,9 +248,9 @@ public sealed class BankBook(LedgerDatabase db, FeeBook fees)
             {
                 if (!matchers.TryGetValue(r.AccountCode, out var matcher))
                 {
-                    var taken = await connection.QueryAsync<long>(
+                    var taken = await read.QueryAsync<long>(
                         "SELECT matched_seq FROM bank_lines WHERE community_id = @communityId AND account_code = @AccountCode AND matched_seq IS NOT NULL", new { communityId, r.AccountCode });
-                    matchers[r.AccountCode] = matcher = new BankMatcher(await MovementsAsync(connection, null, communityId, r.AccountCode), taken);
+                    matchers[r.AccountCode] = matcher = new BankMatcher(await MovementsAsync(read, communityId, r.AccountCode), taken);
                 }
                 candidates = matcher.Candidates(r.Date, r.AmountFen);
             }
@@ -338,18 +334,17 @@ public sealed class BankBook(LedgerDatabase db, FeeBook fees)
     }
 
     /// <summary>The month's reconciliation of the account: the signed document if signed, else built now. Fails with bank_statement_missing when no statement was imported.</summary>
-    public async Task<Result<ReconciliationView>> ReconciliationAsync(long communityId, Month month, string account)
+    public Task<Result<ReconciliationView>> ReconciliationAsync(long communityId, Month month, string account) => db.ReadAsync<Result<ReconciliationView>>(async read =>
     {
-        await using var connection = await db.OpenAsync();
-        var signed = await connection.QuerySingleOrDefaultAsync<SignedRow>("""
+        var signed = await read.QuerySingleOrDefaultAsync<SignedRow>("""
             SELECT account_code, month, body, hash FROM bank_reconciliations WHERE community_id = @communityId AND account_code = @account AND month = @m
             """, new { communityId, account, m = month.ToString() });
         if (signed is not null) return FromSigned(JsonNode.Parse(signed.Body)!.AsObject());
-        var built = await BuildAsync(connection, null, communityId, month, account);
+        var built = await BuildAsync(read, communityId, month, account);
         if (!built.Ok) return built.Failure!;
         var r = built.Value!;
         return new ReconciliationView(r.Month, r.Account, r.BankThrough, r.BankClosing, r.BookClosing, r.Items, r.Unexplained, "draft", null, null, null, null);
-    }
+    });
 
     private static ReconciliationView FromSigned(JsonObject d) => new(
         d["month"]!.GetValue<string>(), d["account"]!.GetValue<string>(), d["bankThrough"]!.GetValue<string>(),
@@ -357,26 +352,22 @@ public sealed class BankBook(LedgerDatabase db, FeeBook fees)
         d["items"]!.AsArray().Select(i => new ReconcilingItem(i!["kind"]!.GetValue<string>(), i["date"]!.GetValue<string>(), i["amount"]!.GetValue<long>(), null, "")).ToList(),
         d["unexplained"]!.GetValue<long>(), "signed", d["signedBy"]!.GetValue<string>(), d["signedAt"]!.GetValue<string>(), d["remarks"]!.GetValue<string>(), d["hash"]!.GetValue<string>());
 
-    private static async Task<Result<Reconciliation>> BuildAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx,
-        long communityId, Month month, string account)
+    private static async Task<Result<Reconciliation>> BuildAsync(ReadScope read, long communityId, Month month, string account)
     {
         var end = Dates.Format(month.LastDay);
-        var coverage = await connection.QuerySingleOrDefaultAsync<(string? From, string? Through)>("""
+        var coverage = await read.QuerySingleOrDefaultAsync<(string? From, string? Through)>("""
             SELECT MIN(from_date), MAX(to_date) FROM bank_statements WHERE community_id = @communityId AND account_code = @account
-            """, new { communityId, account }, tx);
+            """, new { communityId, account });
         if (coverage.From is null || string.CompareOrdinal(coverage.From, end) > 0)
             return new Failure(BankCodes.StatementMissing, $"No bank statement of account {account} covers {month} yet; import the bank's statement first.");
-        var lines = (await connection.QueryAsync<LineRow>($"{LineSelect} WHERE community_id = @communityId AND account_code = @account AND booked_on <= @end ORDER BY id",
-            new { communityId, account, end }, tx)).ToList();
+        var lines = (await read.QueryAsync<LineRow>($"{LineSelect} WHERE community_id = @communityId AND account_code = @account AND booked_on <= @end ORDER BY id",
+            new { communityId, account, end })).ToList();
         // The bank's balance at the month's end: after its last line by then, else the first statement's opening.
-        var bankClosing = lines.Count > 0 ? lines[^1].BalanceFen : await connection.QuerySingleAsync<long>("""
+        var bankClosing = lines.Count > 0 ? lines[^1].BalanceFen : await read.QuerySingleAsync<long>("""
             SELECT opening_fen FROM bank_statements WHERE community_id = @communityId AND account_code = @account ORDER BY from_date, id LIMIT 1
-            """, new { communityId, account }, tx);
-        var bookClosing = await connection.QuerySingleAsync<long>("""
-            SELECT CAST(COALESCE(SUM(debit_fen - credit_fen), 0) AS BIGINT) FROM account_balances
-            WHERE community_id = @communityId AND account_code = @account AND month <= @m
-            """, new { communityId, account, m = month.ToString() }, tx);
-        var movements = await MovementsAsync(connection, tx, communityId, account, month.LastDay);
+            """, new { communityId, account });
+        var bookClosing = (await BalanceBook.MovementsAsync(read, communityId, null, month)).GetValueOrDefault(account)?.Net ?? 0;
+        var movements = await MovementsAsync(read, communityId, account, month.LastDay);
         var through = string.CompareOrdinal(coverage.Through, end) < 0 ? coverage.Through! : end;
         return Reconciliation.Build(month, account, through, bankClosing, bookClosing,
             lines.Select(l => new ReconLine(l.Id, l.Date, l.AmountFen, l.Reference, l.Memo, l.MatchedSeq)).ToList(), movements);
@@ -396,7 +387,7 @@ public sealed class BankBook(LedgerDatabase db, FeeBook fees)
             return Failure.Conflict(BankCodes.AlreadySigned, $"The reconciliation of {account} for {m} is signed already.");
         if (await scope.QuerySingleAsync<long>("SELECT COUNT(*) FROM closed_months WHERE community_id = @id AND month = @m", new { id, m }) == 0)
             return new Failure(BankCodes.MonthOpen, $"{m} is still open: its books may change. Close the month first.");
-        var built = await BuildAsync(scope.Connection, scope.Transaction, id, month, account);
+        var built = await BuildAsync(scope, id, month, account);
         if (!built.Ok) return built.Failure!;
         var r = built.Value!;
         if (string.CompareOrdinal(r.BankThrough, Dates.Format(month.LastDay)) < 0)
@@ -414,19 +405,15 @@ public sealed class BankBook(LedgerDatabase db, FeeBook fees)
     }
 
     /// <summary>The signed reconciliation as published (RFC 8785 JSON), or null.</summary>
-    public async Task<string?> PublishedAsync(long communityId, Month month, string account)
-    {
-        await using var connection = await db.OpenAsync();
-        return await connection.QuerySingleOrDefaultAsync<string>(
+    public Task<string?> PublishedAsync(long communityId, Month month, string account) => db.ReadAsync(read =>
+        read.QuerySingleOrDefaultAsync<string>(
             "SELECT body FROM bank_reconciliations WHERE community_id = @communityId AND account_code = @account AND month = @m",
-            new { communityId, account, m = month.ToString() });
-    }
+            new { communityId, account, m = month.ToString() }));
 
     /// <summary>Every signed reconciliation of the community, oldest first.</summary>
-    public async Task<IReadOnlyList<SignedReconciliation>> SignedAsync(long communityId)
+    public Task<IReadOnlyList<SignedReconciliation>> SignedAsync(long communityId) => db.ReadAsync<IReadOnlyList<SignedReconciliation>>(async read =>
     {
-        await using var connection = await db.OpenAsync();
-        var rows = await connection.QueryAsync<SignedRow>(
+        var rows = await read.QueryAsync<SignedRow>(
             "SELECT account_code, month, body, hash FROM bank_reconciliations WHERE community_id = @communityId ORDER BY month, account_code", new { communityId });
         return rows.Select(r =>
         {
@@ -434,5 +421,5 @@ public sealed class BankBook(LedgerDatabase db, FeeBook fees)
             return new SignedReconciliation(r.Month, r.AccountCode, d["bankClosing"]!.GetValue<long>(), d["bookClosing"]!.GetValue<long>(),
                 d["items"]!.AsArray().Count, d["unexplained"]!.GetValue<long>(), r.Hash);
         }).ToList();
-    }
+    });
 }

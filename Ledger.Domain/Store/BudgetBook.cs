@@ -44,15 +44,6 @@ public sealed class BudgetBook(LedgerDatabase db)
 
     private const string Columns = "id, fiscal_year, version, status, amends_id, created_at, published_at, adopted_at, motion_id";
 
-    /// <summary>The twelve months of fiscal year <paramref name="year"/> for a year starting in <paramref name="startMonth"/>.</summary>
-    public static (Month From, Month To) FiscalYearMonths(int year, int startMonth)
-    {
-        var from = new Month(year, startMonth);
-        return (from, Month.Of(from.FirstDay.AddMonths(11)));
-    }
-
-    public static int FiscalYearOf(Month month, int startMonth) => month.Number >= startMonth ? month.Year : month.Year - 1;
-
     /// <summary>Fails with: unknown_account, account_kind_mismatch (lines must be common-fund expense accounts, income income accounts).</summary>
     private static async Task<Failure?> CheckLinesAsync(WriteScope scope, BudgetDraft draft)
     {
@@ -81,7 +72,7 @@ public sealed class BudgetBook(LedgerDatabase db)
             INSERT INTO budgets (community_id, fiscal_year, version, status, amends_id, created_at) VALUES (@c, @FiscalYear, @version, 'draft', @amends, @At) RETURNING id
             """, new { c, draft.FiscalYear, version, amends, At = Dates.Instant(scope.Now) });
         await InsertLinesAsync(scope, id, draft);
-        return (await GetAsync(c, id, scope))!;
+        return (await GetAsync(scope, c, id))!;
     }
 
     private static async Task InsertLinesAsync(WriteScope scope, long budgetId, BudgetDraft draft) =>
@@ -93,14 +84,14 @@ public sealed class BudgetBook(LedgerDatabase db)
     /// <summary>Replaces a draft's lines. Fails with: not_found, budget_not_draft (409), and the line codes.</summary>
     public async Task<Result<BudgetView>> UpdateAsync(WriteScope scope, long id, BudgetDraft draft)
     {
-        var budget = await GetAsync(scope.Community.Id, id, scope);
+        var budget = await GetAsync(scope, scope.Community.Id, id);
         if (budget is null) return Failure.NotFound($"Budget {id}");
         if (budget.Status != BudgetStatus.Draft) return Failure.Conflict(Codes.BudgetNotDraft, $"Budget {id} is {budget.Status}; only drafts change.");
         if (draft.FiscalYear != budget.FiscalYear) return Failure.Invalid(Codes.ValidationFailed, "A draft keeps its fiscal year.");
         if (await CheckLinesAsync(scope, draft) is { } failure) return failure;
         await scope.ExecuteAsync("DELETE FROM budget_lines WHERE community_id = @Id AND budget_id = @Target", new { scope.Community.Id, Target = id });
         await InsertLinesAsync(scope, id, draft);
-        return (await GetAsync(scope.Community.Id, id, scope))!;
+        return (await GetAsync(scope, scope.Community.Id, id))!;
     }
 
     /// <summary>Opens a draft for comment. Fails with: not_found, budget_not_draft (409).</summary>
@@ -108,7 +99,7 @@ public sealed class BudgetBook(LedgerDatabase db)
     {
         var changed = await scope.ExecuteAsync("UPDATE budgets SET status = 'published', published_at = @At WHERE community_id = @Id AND id = @Target AND status = 'draft'",
             new { At = Dates.Instant(scope.Now), scope.Community.Id, Target = id });
-        var budget = await GetAsync(scope.Community.Id, id, scope);
+        var budget = await GetAsync(scope, scope.Community.Id, id);
         if (budget is null) return Failure.NotFound($"Budget {id}");
         return changed == 1 ? budget : Failure.Conflict(Codes.BudgetNotDraft, $"Budget {id} is {budget.Status}; only a draft is published.");
     }
@@ -116,7 +107,7 @@ public sealed class BudgetBook(LedgerDatabase db)
     /// <summary>An owner's comment on a published budget. Fails with: not_found, budget_not_published (409).</summary>
     public async Task<Result<BudgetComment>> CommentAsync(WriteScope scope, long id, long userId, string author, string text)
     {
-        var budget = await GetAsync(scope.Community.Id, id, scope);
+        var budget = await GetAsync(scope, scope.Community.Id, id);
         if (budget is null) return Failure.NotFound($"Budget {id}");
         if (budget.Status != BudgetStatus.Published) return Failure.Conflict(Codes.BudgetNotPublished, $"Budget {id} is {budget.Status}; comments are taken while it is published.");
         var at = Dates.Instant(scope.Now);
@@ -136,22 +127,21 @@ public sealed class BudgetBook(LedgerDatabase db)
             new { At = Dates.Instant(scope.Now), motionId, scope.Community.Id, Target = id });
     }
 
-    public async Task<BudgetView?> GetAsync(long communityId, long id, WriteScope? scope = null)
+    public Task<BudgetView?> GetAsync(long communityId, long id) => db.ReadAsync(read => GetAsync(read, communityId, id));
+
+    public static async Task<BudgetView?> GetAsync(ReadScope read, long communityId, long id)
     {
-        await using var own = scope is null ? await db.OpenAsync() : null;
-        var connection = scope?.Connection ?? own!;
-        var tx = scope?.Transaction;
-        var row = await connection.QuerySingleOrDefaultAsync<Row>($"SELECT {Columns} FROM budgets WHERE community_id = @communityId AND id = @id", new { communityId, id }, tx);
+        var row = await read.QuerySingleOrDefaultAsync<Row>($"SELECT {Columns} FROM budgets WHERE community_id = @communityId AND id = @id", new { communityId, id });
         if (row is null) return null;
-        var lines = (await connection.QueryAsync<(string Kind, string Account, long Amount, string Note)>(
+        var lines = (await read.QueryAsync<(string Kind, string Account, long Amount, string Note)>(
             "SELECT kind, account_code, amount_fen, note FROM budget_lines WHERE community_id = @communityId AND budget_id = @id ORDER BY account_code",
-            new { communityId, id }, tx)).ToList();
-        var comments = (await connection.QueryAsync<(long Id, long UserId, string Body, string CreatedAt)>(
+            new { communityId, id })).ToList();
+        var comments = (await read.QueryAsync<(long Id, long UserId, string Body, string CreatedAt)>(
             "SELECT id, user_id, body, created_at FROM budget_comments WHERE community_id = @communityId AND budget_id = @id ORDER BY id",
-            new { communityId, id }, tx)).ToList();
+            new { communityId, id })).ToList();
         var authors = new Dictionary<long, string>();
         foreach (var userId in comments.Select(c => c.UserId).Distinct())
-            authors[userId] = await AuthorLabelAsync(connection, tx, communityId, userId);
+            authors[userId] = await AuthorLabelAsync(read, communityId, userId);
         return new BudgetView(row.Id, (int)row.FiscalYear, (int)row.Version, row.Status, row.AmendsId, row.CreatedAt, row.PublishedAt, row.AdoptedAt, row.MotionId,
             lines.Where(l => l.Kind == "expense").Select(l => new BudgetLine(l.Account, l.Amount, l.Note)).ToList(),
             lines.Where(l => l.Kind == "income").Select(l => new BudgetLine(l.Account, l.Amount, l.Note)).ToList(),
@@ -159,25 +149,24 @@ public sealed class BudgetBook(LedgerDatabase db)
     }
 
     /// <summary>Who said it, without a person's name: the units they hold ("1栋-101"), or "业主".</summary>
-    public static async Task<string> AuthorLabelAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx, long communityId, long userId)
+    public static async Task<string> AuthorLabelAsync(ReadScope read, long communityId, long userId)
     {
-        var units = (await connection.QueryAsync<(string Building, string Number)>("""
+        var units = (await read.QueryAsync<(string Building, string Number)>("""
             SELECT u.building, u.number FROM owner_users ou
             JOIN unit_owners uo ON uo.community_id = ou.community_id AND uo.owner_id = ou.owner_id
             JOIN units u ON u.community_id = uo.community_id AND u.id = uo.unit_id
             WHERE ou.community_id = @communityId AND ou.user_id = @userId ORDER BY u.building, u.number LIMIT 3
-            """, new { communityId, userId }, tx)).Select(u => $"{u.Building}-{u.Number}").ToList();
+            """, new { communityId, userId })).Select(u => $"{u.Building}-{u.Number}").ToList();
         return units.Count > 0 ? string.Join("、", units) : "业主";
     }
 
-    public async Task<IReadOnlyList<BudgetView>> ListAsync(long communityId)
+    public Task<IReadOnlyList<BudgetView>> ListAsync(long communityId) => db.ReadAsync<IReadOnlyList<BudgetView>>(async read =>
     {
-        await using var connection = await db.OpenAsync();
-        var ids = await connection.QueryAsync<long>("SELECT id FROM budgets WHERE community_id = @communityId ORDER BY fiscal_year, version", new { communityId });
+        var ids = await read.QueryAsync<long>("SELECT id FROM budgets WHERE community_id = @communityId ORDER BY fiscal_year, version", new { communityId });
         var list = new List<BudgetView>();
-        foreach (var id in ids) list.Add((await GetAsync(communityId, id))!);
+        foreach (var id in ids) list.Add((await GetAsync(read, communityId, id))!);
         return list;
-    }
+    });
 
     public static Task<long?> InForceIdAsync(WriteScope scope, int fiscalYear) =>
         scope.QuerySingleOrDefaultAsync<long?>("SELECT id FROM budgets WHERE community_id = @Id AND fiscal_year = @fiscalYear AND status = 'adopted'",
@@ -188,26 +177,49 @@ public sealed class BudgetBook(LedgerDatabase db)
     /// year (the line's account and its sub-accounts, from the per-month balances), and what is left.
     /// A pending request past its expiry reserves nothing, whether or not the job has marked it expired.
     /// </summary>
-    public async Task<IReadOnlyList<ExecutionLine>> ExecutionAsync(CommunityInfo community, BudgetView budget, DateTimeOffset now, WriteScope? scope = null)
+    public Task<IReadOnlyList<ExecutionLine>> ExecutionAsync(CommunityInfo community, BudgetView budget, DateTimeOffset now) =>
+        db.ReadAsync(read => ExecutionAsync(read, community, budget, now));
+
+    public static async Task<IReadOnlyList<ExecutionLine>> ExecutionAsync(ReadScope read, CommunityInfo community, BudgetView budget, DateTimeOffset now)
     {
-        await using var own = scope is null ? await db.OpenAsync() : null;
-        var connection = scope?.Connection ?? own!;
-        var tx = scope?.Transaction;
-        var (from, to) = FiscalYearMonths(budget.FiscalYear, community.FiscalYearStartMonth);
-        var spent = (await connection.QueryAsync<(string Account, long Net)>("""
-            SELECT account_code, CAST(SUM(debit_fen - credit_fen) AS BIGINT) FROM account_balances
-            WHERE community_id = @Id AND month BETWEEN @From AND @To GROUP BY account_code
-            """, new { community.Id, From = from.ToString(), To = to.ToString() }, tx)).ToList();
-        var reserved = (await connection.QueryAsync<(string Line, long Amount)>("""
-            SELECT budget_line, CAST(SUM(amount_fen) AS BIGINT) FROM spending_requests
-            WHERE community_id = @Id AND fiscal_year = @FiscalYear AND kind = 'expense'
-              AND (status = 'approved' OR (status = 'pending' AND expires_at > @at)) GROUP BY budget_line
-            """, new { community.Id, budget.FiscalYear, at = Dates.Instant(scope?.Now ?? now) }, tx)).ToDictionary(r => r.Line, r => r.Amount);
+        var year = Period.FiscalYear(budget.FiscalYear, community.FiscalYearStartMonth);
+        var spent = await BalanceBook.MovementsAsync(read, community.Id, year.From, year.To);
+        var reserved = await SpendingBook.ReservedAsync(read, community.Id, budget.FiscalYear, now);
         return budget.Lines.Select(line =>
         {
-            var s = spent.Where(x => x.Account.StartsWith(line.Account, StringComparison.Ordinal)).Sum(x => x.Net);
+            var s = spent.Values.Where(x => x.AccountCode.StartsWith(line.Account, StringComparison.Ordinal)).Sum(x => x.Net);
             var r = reserved.GetValueOrDefault(line.Account);
             return new ExecutionLine(line.Account, line.Amount, r, s, line.Amount - r - s);
         }).ToList();
+    }
+
+    // ------------------------------------------------------------------ figures for a period, as the statement composes them
+
+    /// <summary>
+    /// The budget adopted for the fiscal year <paramref name="period"/> ends in, each line against what was spent (or
+    /// earned) in the period and in the year to its end; null when no budget was adopted.
+    /// </summary>
+    public static async Task<BudgetFigures?> FiguresAsync(ReadScope read, CommunityInfo community, Period period,
+        IReadOnlyDictionary<string, AccountMovement> during, Func<string, string> accountName)
+    {
+        var fiscalYear = Period.FiscalYearOf(period.To, community.FiscalYearStartMonth);
+        var adopted = await read.QueryOptionalAsync<(long Id, long Version)>(
+            "SELECT id, version FROM budgets WHERE community_id = @Id AND fiscal_year = @fiscalYear AND status = 'adopted'", new { community.Id, fiscalYear });
+        if (adopted is not { } budget) return null;
+        var yearFrom = Period.FiscalYear(fiscalYear, community.FiscalYearStartMonth).From;
+        var ytd = await BalanceBook.MovementsAsync(read, community.Id, yearFrom, period.To);
+        var lines = (await read.QueryAsync<(string Kind, string Account, long Amount)>(
+            "SELECT kind, account_code, amount_fen FROM budget_lines WHERE community_id = @Id AND budget_id = @BudgetId ORDER BY account_code",
+            new { community.Id, BudgetId = budget.Id })).ToList();
+        static long Under(IReadOnlyDictionary<string, AccountMovement> m, string line) =>
+            m.Values.Where(x => x.AccountCode.StartsWith(line, StringComparison.Ordinal)).Sum(x => x.Net);
+        BudgetLineFigure Figure((string Kind, string Account, long Amount) l, int sign)
+        {
+            var y = sign * Under(ytd, l.Account);
+            return new BudgetLineFigure(l.Account, accountName(l.Account), l.Amount, sign * Under(during, l.Account), y, l.Amount - y);
+        }
+        return new BudgetFigures(fiscalYear, budget.Id, (int)budget.Version,
+            lines.Where(l => l.Kind == "expense").Select(l => Figure(l, 1)).ToList(),
+            lines.Where(l => l.Kind == "income").Select(l => Figure(l, -1)).ToList());
     }
 }

@@ -27,13 +27,8 @@ public sealed class CommunityBook(LedgerDatabase db, TimeProvider clock)
 
     private const string Columns = "id, slug, name, time_zone, fiscal_year_start_month, books_start_month";
 
-    public async Task<CommunityInfo?> FindAsync(string slug, DbConnection? connection = null)
-    {
-        if (connection is not null)
-            return (await connection.QuerySingleOrDefaultAsync<Row>($"SELECT {Columns} FROM communities WHERE slug = @slug", new { slug }))?.ToInfo();
-        await using var own = await db.OpenAsync();
-        return await FindAsync(slug, own);
-    }
+    public Task<CommunityInfo?> FindAsync(string slug) => db.ReadAsync(async read =>
+        (await read.QuerySingleOrDefaultAsync<Row>($"SELECT {Columns} FROM communities WHERE slug = @slug", new { slug }))?.ToInfo());
 
     /// <summary>The community and the user's roles in it, in one round trip (every community request asks both).</summary>
     public async Task<(CommunityInfo? Community, IReadOnlyList<string> Roles)> FindWithRolesAsync(string slug, long userId)

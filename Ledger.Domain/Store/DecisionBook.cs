@@ -27,7 +27,7 @@ public sealed class DecisionBook(LedgerDatabase db, MotionBook motions)
         var status = await motions.AdvanceAsync(scope, motionId);
         if (status is null) return Failure.NotFound($"Motion {motionId}");
         if (status != "open") return Failure.Conflict(Codes.MotionNotOpen, $"Motion {motionId} is {status}: it takes ballots only while open.");
-        var unit = (await ProposalBook.RegisterUnitsAsync(scope.Connection, scope.Transaction, c, unitId)).SingleOrDefault();
+        var unit = (await RegisterBook.RegisterUnitsAsync(scope, c, unitId)).SingleOrDefault();
         if (unit is null) return new Failure(Codes.UnknownUnit, $"There is no unit {unitId} in this community.");
         if (await scope.QuerySingleAsync<long>("SELECT COUNT(*) FROM attachments WHERE community_id = @c AND sha256 = @scan", new { c, scan }) == 0)
             return new Failure(Codes.UnknownAttachment, $"Attachment {scan} was not uploaded to this community: upload the scan of the signed form first.");
@@ -45,7 +45,7 @@ public sealed class DecisionBook(LedgerDatabase db, MotionBook motions)
         var at = Dates.Instant(scope.Now);
         var ballotId = await scope.QuerySingleAsync<long>("""
             INSERT INTO ballots (community_id, motion_id, voter_key, user_id, choice, receipt_hash, cast_at) VALUES (@c, @motionId, @key, @UserId, @choice, @Hash, @at) RETURNING id
-            """, new { c, motionId, key, UserId = scope.UserId!.Value, choice, Hash = MotionBook.ReceiptHash(receipt), at });
+            """, new { c, motionId, key, UserId = scope.UserId!.Value, choice, Hash = BallotReceipts.Hash(receipt), at });
         await scope.ExecuteAsync("""
             INSERT INTO paper_ballots (ballot_id, community_id, motion_id, voter_key, unit_id, scan_sha256, recorded_by, recorded_at)
             VALUES (@ballotId, @c, @motionId, @key, @unitId, @scan, @UserId, @at)
@@ -60,17 +60,17 @@ public sealed class DecisionBook(LedgerDatabase db, MotionBook motions)
             new { scope.Community.Id, motionId })).Any(voterKeys.Contains);
 
     /// <summary>How many voters took part by each channel (a voter's ballots are all of one channel).</summary>
-    public static async Task<ChannelCounts> ChannelsAsync(DbConnection connection, long communityId, long motionId)
+    public static async Task<ChannelCounts> ChannelsAsync(ReadScope read, long communityId, long motionId)
     {
-        var voted = await connection.QuerySingleAsync<long>(
+        var voted = await read.QuerySingleAsync<long>(
             "SELECT COUNT(DISTINCT voter_key) FROM ballots WHERE community_id = @communityId AND motion_id = @motionId", new { communityId, motionId });
-        var paper = await connection.QuerySingleAsync<long>(
+        var paper = await read.QuerySingleAsync<long>(
             "SELECT COUNT(*) FROM paper_ballots WHERE community_id = @communityId AND motion_id = @motionId", new { communityId, motionId });
         return new ChannelCounts(voted - paper, paper);
     }
 
     public Task<ChannelCounts> ChannelsAsync(long communityId, long motionId) =>
-        db.ReadAsync(read => ChannelsAsync(read.Connection, communityId, motionId));
+        db.ReadAsync(read => ChannelsAsync(read, communityId, motionId));
 
     public async Task<IReadOnlyList<PaperBallotView>> PaperBallotsAsync(long communityId, long motionId)
     {
@@ -108,13 +108,13 @@ public sealed class DecisionBook(LedgerDatabase db, MotionBook motions)
         return new FollowUpView(id, status, note, role, at, attachments.Distinct().ToList());
     }
 
-    public static async Task<IReadOnlyList<FollowUpView>> FollowUpsAsync(DbConnection connection, long communityId, long motionId)
+    public static async Task<IReadOnlyList<FollowUpView>> FollowUpsAsync(ReadScope read, long communityId, long motionId)
     {
-        var rows = (await connection.QueryAsync<(long Id, string Status, string Note, string Role, string CreatedAt)>("""
+        var rows = (await read.QueryAsync<(long Id, string Status, string Note, string Role, string CreatedAt)>("""
             SELECT id, status, note, role, created_at FROM motion_follow_ups WHERE community_id = @communityId AND motion_id = @motionId ORDER BY id
             """, new { communityId, motionId })).ToList();
         if (rows.Count == 0) return [];
-        var files = (await connection.QueryAsync<(long FollowUpId, string Sha256)>("""
+        var files = (await read.QueryAsync<(long FollowUpId, string Sha256)>("""
             SELECT a.follow_up_id, a.sha256 FROM motion_follow_up_attachments a
             JOIN motion_follow_ups f ON f.community_id = a.community_id AND f.id = a.follow_up_id
             WHERE f.community_id = @communityId AND f.motion_id = @motionId ORDER BY a.sha256
@@ -123,9 +123,6 @@ public sealed class DecisionBook(LedgerDatabase db, MotionBook motions)
     }
 
     /// <summary>What a motion's result adds: ballots by channel and the follow-up record.</summary>
-    public async Task<(ChannelCounts Channels, IReadOnlyList<FollowUpView> FollowUps)> ExtrasAsync(long communityId, long motionId)
-    {
-        await using var connection = await db.OpenAsync();
-        return (await ChannelsAsync(connection, communityId, motionId), await FollowUpsAsync(connection, communityId, motionId));
-    }
+    public Task<(ChannelCounts Channels, IReadOnlyList<FollowUpView> FollowUps)> ExtrasAsync(long communityId, long motionId) =>
+        db.ReadAsync(async read => (await ChannelsAsync(read, communityId, motionId), await FollowUpsAsync(read, communityId, motionId)));
 }

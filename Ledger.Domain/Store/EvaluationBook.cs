@@ -60,7 +60,7 @@ public sealed class EvaluationBook(LedgerDatabase db)
         await scope.ExecuteAsync("INSERT INTO evaluation_voter_owners (community_id, evaluation_id, voter_key, owner_id) VALUES (@c, @id, @Key, @OwnerId)",
             voters.SelectMany(v => v.OwnerIds.Select(o => new { c, id, v.Key, OwnerId = o })));
         await scope.AuditAsync("evaluation.create", $"evaluation:{id}", $"{evaluation.Title}: {string.Join(", ", evaluation.Dimensions)}");
-        return (await GetAsync(scope.Connection, scope.Transaction, c, id, scope.Now))!;
+        return (await GetAsync(scope, c, id, scope.Now))!;
     }
 
     /// <summary>
@@ -71,11 +71,11 @@ public sealed class EvaluationBook(LedgerDatabase db)
     public async Task<Result<EvaluationView>> RespondAsync(WriteScope scope, long id, IReadOnlyDictionary<string, int> scores, string comment)
     {
         var c = scope.Community.Id;
-        var row = await RowAsync(scope.Connection, scope.Transaction, c, id);
+        var row = await RowAsync(scope, c, id);
         if (row is null) return Failure.NotFound($"Evaluation {id}");
         var status = StatusAt(row, scope.Now);
         if (status != Open) return Failure.Conflict(Codes.EvaluationNotOpen, $"Evaluation {id} is {status}: it takes answers only while open.");
-        var dimensions = await DimensionsAsync(scope.Connection, scope.Transaction, c, id);
+        var dimensions = await DimensionsAsync(scope, c, id);
         var ordered = Evaluations.Order(dimensions, scores);
         if (!ordered.Ok) return ordered.Failure!;
         var keys = (await scope.QueryAsync<string>("""
@@ -95,57 +95,51 @@ public sealed class EvaluationBook(LedgerDatabase db)
         }
         // The audit trail says that someone answered, never what.
         await scope.AuditAsync("evaluation.respond", $"evaluation:{id}", "");
-        return (await GetAsync(scope.Connection, scope.Transaction, c, id, scope.Now))!;
+        return (await GetAsync(scope, c, id, scope.Now))!;
     }
 
-    private static Task<Row?> RowAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx, long communityId, long id) =>
-        connection.QuerySingleOrDefaultAsync<Row>("SELECT id, title, opens_at, closes_at, eligible FROM evaluations WHERE community_id = @communityId AND id = @id",
-            new { communityId, id }, tx);
+    private static Task<Row?> RowAsync(ReadScope read, long communityId, long id) =>
+        read.QuerySingleOrDefaultAsync<Row>("SELECT id, title, opens_at, closes_at, eligible FROM evaluations WHERE community_id = @communityId AND id = @id",
+            new { communityId, id });
 
-    private static async Task<IReadOnlyList<string>> DimensionsAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx, long communityId, long id) =>
-        (await connection.QueryAsync<string>("SELECT name FROM evaluation_dimensions WHERE community_id = @communityId AND evaluation_id = @id ORDER BY position",
-            new { communityId, id }, tx)).ToList();
+    private static async Task<IReadOnlyList<string>> DimensionsAsync(ReadScope read, long communityId, long id) =>
+        (await read.QueryAsync<string>("SELECT name FROM evaluation_dimensions WHERE community_id = @communityId AND evaluation_id = @id ORDER BY position",
+            new { communityId, id })).ToList();
 
-    private static Task<long> VotersAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx, long communityId, long id) =>
-        connection.QuerySingleAsync<long>(
-            "SELECT COUNT(DISTINCT voter_key) FROM evaluation_responses WHERE community_id = @communityId AND evaluation_id = @id", new { communityId, id }, tx);
+    private static Task<long> VotersAsync(ReadScope read, long communityId, long id) =>
+        read.QuerySingleAsync<long>(
+            "SELECT COUNT(DISTINCT voter_key) FROM evaluation_responses WHERE community_id = @communityId AND evaluation_id = @id", new { communityId, id });
 
-    private static async Task<EvaluationView?> GetAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx, long communityId, long id, DateTimeOffset now)
+    private static async Task<EvaluationView?> GetAsync(ReadScope read, long communityId, long id, DateTimeOffset now)
     {
-        var row = await RowAsync(connection, tx, communityId, id);
+        var row = await RowAsync(read, communityId, id);
         if (row is null) return null;
-        return new EvaluationView(row.Id, row.Title, row.OpensAt, row.ClosesAt, StatusAt(row, now), await DimensionsAsync(connection, tx, communityId, id),
-            new Participation(await VotersAsync(connection, tx, communityId, id), row.Eligible));
+        return new EvaluationView(row.Id, row.Title, row.OpensAt, row.ClosesAt, StatusAt(row, now), await DimensionsAsync(read, communityId, id),
+            new Participation(await VotersAsync(read, communityId, id), row.Eligible));
     }
 
-    public async Task<EvaluationView?> GetAsync(long communityId, long id, DateTimeOffset now)
-    {
-        await using var connection = await db.OpenAsync();
-        return await GetAsync(connection, null, communityId, id, now);
-    }
+    public Task<EvaluationView?> GetAsync(long communityId, long id, DateTimeOffset now) => db.ReadAsync(read => GetAsync(read, communityId, id, now));
 
-    public async Task<IReadOnlyList<EvaluationView>> ListAsync(long communityId, DateTimeOffset now)
+    public Task<IReadOnlyList<EvaluationView>> ListAsync(long communityId, DateTimeOffset now) => db.ReadAsync<IReadOnlyList<EvaluationView>>(async read =>
     {
-        await using var connection = await db.OpenAsync();
-        var ids = (await connection.QueryAsync<long>("SELECT id FROM evaluations WHERE community_id = @communityId ORDER BY closes_at, id", new { communityId })).ToList();
+        var ids = (await read.QueryAsync<long>("SELECT id FROM evaluations WHERE community_id = @communityId ORDER BY closes_at, id", new { communityId })).ToList();
         var list = new List<EvaluationView>();
-        foreach (var id in ids) list.Add((await GetAsync(connection, null, communityId, id, now))!);
+        foreach (var id in ids) list.Add((await GetAsync(read, communityId, id, now))!);
         return list;
-    }
+    });
 
     /// <summary>
     /// The result, once the evaluation has closed: participation and, per dimension, the mean and how
     /// many gave each score, from each voter's last answer before the close. Fails with: not_found,
     /// evaluation_not_closed (409).
     /// </summary>
-    public async Task<Result<EvaluationResult>> ResultAsync(long communityId, long id, DateTimeOffset now)
+    public Task<Result<EvaluationResult>> ResultAsync(long communityId, long id, DateTimeOffset now) => db.ReadAsync<Result<EvaluationResult>>(async read =>
     {
-        await using var connection = await db.OpenAsync();
-        var row = await RowAsync(connection, null, communityId, id);
+        var row = await RowAsync(read, communityId, id);
         if (row is null) return Failure.NotFound($"Evaluation {id}");
         if (StatusAt(row, now) != Closed) return Failure.Conflict(Codes.EvaluationNotClosed, $"Evaluation {id} closes at {row.ClosesAt}; results are published after that.");
-        var dimensions = await DimensionsAsync(connection, null, communityId, id);
-        var scores = (await connection.QueryAsync<(long Response, long Position, long Score)>("""
+        var dimensions = await DimensionsAsync(read, communityId, id);
+        var scores = (await read.QueryAsync<(long Response, long Position, long Score)>("""
             SELECT s.response_id, s.position, s.score FROM evaluation_responses r
             JOIN evaluation_scores s ON s.community_id = r.community_id AND s.response_id = r.id
             WHERE r.community_id = @communityId AND r.evaluation_id = @id AND r.answered_at < @ClosesAt
@@ -160,5 +154,5 @@ public sealed class EvaluationBook(LedgerDatabase db)
         }).ToList();
         var (participation, suppressed, results) = Evaluations.Aggregate(dimensions, counted, row.Eligible);
         return new EvaluationResult(id, row.Title, row.ClosesAt, participation, suppressed, results);
-    }
+    });
 }

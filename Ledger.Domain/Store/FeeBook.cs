@@ -383,15 +383,31 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal, RegisterBook reg
     }
 
     /// <summary>Open bills by unit and age bucket as of <paramref name="asOf"/>, and each billed month's collection rate.</summary>
-    public async Task<Arrears> ArrearsAsync(long communityId, DateOnly asOf)
+    public Task<Arrears> ArrearsAsync(long communityId, DateOnly asOf) => db.ReadAsync(read => ArrearsAtAsync(read, communityId, asOf));
+
+    // ------------------------------------------------------------------ figures for a period, as the statement composes them
+
+    /// <summary>
+    /// Arrears as they stood at the end of <paramref name="asOf"/>: bills issued by then less what settlements dated by then
+    /// paid, by unit and age bucket; and each fee month's billed and collected (by then), all months or those from
+    /// <paramref name="from"/> to <paramref name="to"/>. The one arrears computation: the arrears page reads it as of today
+    /// (entries are never dated in the future, so that is the bills' state now), a statement as of its last day.
+    /// </summary>
+    public static async Task<Arrears> ArrearsAtAsync(ReadScope read, long communityId, DateOnly asOf, Month? from = null, Month? to = null)
     {
-        await using var connection = await db.OpenAsync();
-        var open = (await connection.QueryAsync<(long UnitId, string Building, string Number, string IssuedOn, long Due)>("""
-            SELECT b.unit_id, u.building, u.number, b.issued_on, b.amount_fen - b.paid_fen
-            FROM bills b JOIN units u ON u.community_id = b.community_id AND u.id = b.unit_id
-            WHERE b.community_id = @communityId AND b.paid_fen < b.amount_fen
+        var day = Dates.Format(asOf);
+        // Only bills open now, or settled after the day, can have been open then: read just those.
+        var open = (await read.QueryAsync<(long UnitId, string Building, string Number, string IssuedOn, long Due)>("""
+            WITH candidates (id) AS (
+                SELECT id FROM bills WHERE community_id = @communityId AND paid_fen < amount_fen AND issued_on <= @day
+                UNION
+                SELECT bill_id FROM settlements WHERE community_id = @communityId AND settled_on > @day)
+            SELECT b.unit_id, u.building, u.number, b.issued_on,
+                   b.amount_fen - COALESCE((SELECT SUM(s.amount_fen) FROM settlements s WHERE s.community_id = b.community_id AND s.bill_id = b.id AND s.settled_on <= @day), 0)
+            FROM candidates k JOIN bills b ON b.id = k.id JOIN units u ON u.community_id = b.community_id AND u.id = b.unit_id
+            WHERE b.issued_on <= @day
             ORDER BY u.building, u.number, b.issued_on
-            """, new { communityId })).ToList();
+            """, new { communityId, day })).Where(b => b.Due > 0).ToList();
         var totals = new long[ArrearsBuckets.Names.Length];
         var units = open.GroupBy(b => (b.UnitId, b.Building, b.Number)).Select(g =>
         {
@@ -405,10 +421,33 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal, RegisterBook reg
             }
             return new ArrearsUnit(g.Key.UnitId, g.Key.Building, g.Key.Number, g.Sum(b => b.Due), buckets);
         }).ToList();
-        var months = (await connection.QueryAsync<(string Month, long Billed, long Collected)>("""
-            SELECT month, CAST(SUM(amount_fen) AS BIGINT), CAST(SUM(paid_fen) AS BIGINT) FROM bills
-            WHERE community_id = @communityId AND kind = 'fee' GROUP BY month ORDER BY month
-            """, new { communityId })).Select(m => new MonthCollection(m.Month, m.Billed, m.Collected, m.Billed == 0 ? 0 : m.Collected * 10_000 / m.Billed)).ToList();
-        return new Arrears(Dates.Format(asOf), units.Count, units.Sum(u => u.Due), totals, units, months);
+        var months = (await read.QueryAsync<(string Month, long Billed, long Collected)>($"""
+            SELECT b.month, CAST(SUM(b.amount_fen) AS BIGINT), CAST(COALESCE(SUM(x.settled), 0) AS BIGINT)
+            FROM bills b LEFT JOIN (
+                SELECT bill_id, SUM(amount_fen) AS settled FROM settlements WHERE community_id = @communityId AND settled_on <= @day GROUP BY bill_id
+            ) x ON x.bill_id = b.id
+            WHERE b.community_id = @communityId AND b.kind = 'fee' {(from is null ? "" : "AND b.month >= @From")} {(to is null ? "" : "AND b.month <= @To")}
+            GROUP BY b.month ORDER BY b.month
+            """, new { communityId, day, From = from?.ToString(), To = to?.ToString() }))
+            .Select(m => new MonthCollection(m.Month, m.Billed, m.Collected, m.Billed == 0 ? 0 : m.Collected * 10_000 / m.Billed)).ToList();
+        return new Arrears(day, units.Count, units.Sum(u => u.Due), totals, units, months);
     }
+
+    /// <summary>Owners' fee payments, and public revenue by income account (ordered by code), received between the days.</summary>
+    public static async Task<(long Fees, IReadOnlyList<(string Account, long Amount)> PublicRevenue)> ReceivedAsync(ReadScope read, long communityId, DateOnly from, DateOnly to)
+    {
+        var range = new { communityId, From = Dates.Format(from), To = Dates.Format(to) };
+        var fees = await read.QuerySingleAsync<long>(
+            "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM payments WHERE community_id = @communityId AND paid_on BETWEEN @From AND @To", range);
+        var revenue = (await read.QueryAsync<(string Source, long Amount)>(
+                "SELECT source, CAST(SUM(amount_fen) AS BIGINT) FROM receipts WHERE community_id = @communityId AND received_on BETWEEN @From AND @To GROUP BY source", range))
+            .Select(r => (ReceiptSources.Accounts[r.Source], r.Amount)).OrderBy(r => r.Item1, StringComparer.Ordinal).ToList();
+        return (fees, revenue);
+    }
+
+    /// <summary>The bank references owners' payments and public receipts carried, by the entry that posted each.</summary>
+    public static Task<IEnumerable<(long Seq, string Ref)>> BankReferencesAsync(ReadScope read, long communityId) => read.QueryAsync<(long Seq, string Ref)>("""
+        SELECT seq, external_ref FROM payments WHERE community_id = @communityId
+        UNION ALL SELECT seq, external_ref FROM receipts WHERE community_id = @communityId
+        """, new { communityId });
 }

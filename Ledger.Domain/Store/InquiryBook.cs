@@ -21,7 +21,7 @@ public sealed record InquiryFinding(string Finding, bool Upheld, string FoundAt)
 /// terms' answer period is overdue. The asker rates the answer; an unsatisfied rating or a missed
 /// deadline sends the query to the supervisor, whose finding closes it (<see cref="InquiryLoop"/>).
 /// </summary>
-public sealed class InquiryBook(LedgerDatabase db, RegisterBook register)
+public sealed class InquiryBook(LedgerDatabase db)
 {
     private sealed class Row
     {
@@ -52,7 +52,7 @@ public sealed class InquiryBook(LedgerDatabase db, RegisterBook register)
         {
             "entry" => long.TryParse(subjectId, out var seq) && await scope.QuerySingleAsync<long>("SELECT COUNT(*) FROM entries WHERE community_id = @c AND seq = @seq", new { c, seq }) > 0,
             "spendingRequest" => long.TryParse(subjectId, out var rid) && await scope.QuerySingleAsync<long>("SELECT COUNT(*) FROM spending_requests WHERE community_id = @c AND id = @rid", new { c, rid }) > 0,
-            _ => Statements.TryParsePeriod(subjectId, out _),
+            _ => Period.IsWellFormed(subjectId),
         };
         if (!exists) return new Failure(Codes.UnknownSubject, $"There is no {subject} '{subjectId}' in this community.");
         var id = await scope.QuerySingleAsync<long>("""
@@ -113,34 +113,29 @@ public sealed class InquiryBook(LedgerDatabase db, RegisterBook register)
     }
 
     private async Task<InquiryView?> GetAsync(WriteScope scope, long id) =>
-        (await ReadAsync(scope.Connection, scope.Transaction, scope.Community, scope.Now, "q.id = @QueryId", new { scope.Community.Id, QueryId = id })).SingleOrDefault();
+        (await ReadAsync(scope, scope.Community, scope.Now, "q.id = @QueryId", new { scope.Community.Id, QueryId = id })).SingleOrDefault();
 
     /// <param name="status">One of <see cref="InquiryLoop.Statuses"/>; null for all.</param>
     public async Task<IReadOnlyList<InquiryView>> ListAsync(CommunityInfo community, DateTimeOffset now, string? status)
     {
-        await using var connection = await db.OpenAsync();
-        var all = await ReadAsync(connection, null, community, now, "1 = 1", new { community.Id });
+        var all = await db.ReadAsync(read => ReadAsync(read, community, now, "1 = 1", new { community.Id }));
         return status is null ? all : all.Where(q => q.Status == status).ToList();
     }
 
     /// <summary>Every query as the public sees it: question, answer, status and finding, never who asked.</summary>
-    public async Task<IReadOnlyList<InquiryView>> PublicListAsync(CommunityInfo community, DateTimeOffset now)
-    {
-        await using var connection = await db.OpenAsync();
-        return (await ReadAsync(connection, null, community, now, "1 = 1", new { community.Id }, labelAskers: false)).Select(q => q.ForPublic()).ToList();
-    }
+    public async Task<IReadOnlyList<InquiryView>> PublicListAsync(CommunityInfo community, DateTimeOffset now) =>
+        (await db.ReadAsync(read => ReadAsync(read, community, now, "1 = 1", new { community.Id }, labelAskers: false))).Select(q => q.ForPublic()).ToList();
 
     /// <summary>
     /// A statement's query figures, as they stood at the period's end (later answers, ratings and
     /// findings do not move a past period): asked, answered (in time), rated satisfied and escalated
     /// during the period, open at its end, and every query asked or acted on in it, without the asker.
     /// </summary>
-    public static async Task<InquiryFigures> FiguresAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx,
-        CommunityInfo community, DateTimeOffset from, DateTimeOffset until, int answerDays)
+    public static async Task<InquiryFigures> FiguresAsync(ReadScope read, CommunityInfo community, DateTimeOffset from, DateTimeOffset until, int answerDays)
     {
-        var rows = (await connection.QueryAsync<Row>($"""
+        var rows = (await read.QueryAsync<Row>($"""
             {Select} WHERE q.community_id = @Id AND q.asked_at < @Until ORDER BY q.id
-            """, new { community.Id, Until = Dates.Instant(until) }, tx)).ToList();
+            """, new { community.Id, Until = Dates.Instant(until) })).ToList();
         bool In(DateTimeOffset? t) => t is { } x && x >= from && x < until;
         long opened = 0, answered = 0, inTime = 0, satisfied = 0, escalated = 0, openAtEnd = 0;
         var items = new List<InquiryItemFigure>();
@@ -164,18 +159,17 @@ public sealed class InquiryBook(LedgerDatabase db, RegisterBook register)
     }
 
     /// <summary>The figures of each month in <paramref name="months"/>, the current one counted up to <paramref name="now"/>.</summary>
-    public async Task<IReadOnlyList<(Month Month, InquiryFigures Figures)>> MonthlyFiguresAsync(CommunityInfo community, IReadOnlyList<Month> months, DateTimeOffset now, int answerDays)
-    {
-        await using var connection = await db.OpenAsync();
-        DateTimeOffset Start(DateOnly day) => new(TimeZoneInfo.ConvertTimeToUtc(day.ToDateTime(TimeOnly.MinValue), community.Zone), TimeSpan.Zero);
-        var list = new List<(Month, InquiryFigures)>();
-        foreach (var m in months)
+    public Task<IReadOnlyList<(Month Month, InquiryFigures Figures)>> MonthlyFiguresAsync(CommunityInfo community, IReadOnlyList<Month> months, DateTimeOffset now, int answerDays) =>
+        db.ReadAsync<IReadOnlyList<(Month, InquiryFigures)>>(async read =>
         {
-            var until = Start(m.LastDay.AddDays(1));
-            list.Add((m, await FiguresAsync(connection, null, community, Start(m.FirstDay), until < now ? until : now, answerDays)));
-        }
-        return list;
-    }
+            var list = new List<(Month, InquiryFigures)>();
+            foreach (var m in months)
+            {
+                var (from, until) = community.Instants(Period.OfMonth(m));
+                list.Add((m, await FiguresAsync(read, community, from, until < now ? until : now, answerDays)));
+            }
+            return list;
+        });
 
     private const string Select = """
         SELECT q.id, q.subject, q.subject_id, q.question, q.asked_by, q.asked_at, q.answer, q.answered_at,
@@ -185,16 +179,15 @@ public sealed class InquiryBook(LedgerDatabase db, RegisterBook register)
         LEFT JOIN query_findings f ON f.community_id = q.community_id AND f.query_id = q.id
         """;
 
-    private async Task<IReadOnlyList<InquiryView>> ReadAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx,
-        CommunityInfo community, DateTimeOffset now, string where, object param, bool labelAskers = true)
+    private static async Task<IReadOnlyList<InquiryView>> ReadAsync(ReadScope read, CommunityInfo community, DateTimeOffset now, string where, object param, bool labelAskers = true)
     {
-        var rows = (await connection.QueryAsync<Row>($"""
+        var rows = (await read.QueryAsync<Row>($"""
             {Select} WHERE q.community_id = @Id AND {where} ORDER BY q.id
-            """, param, tx)).ToList();
-        var days = (await register.TrustTermsAsync(community.Id, connection, tx))?.Terms.QueryAnswerDays ?? 7;
+            """, param)).ToList();
+        var days = (await RegisterBook.TrustTermsAsync(read, community.Id))?.Terms.QueryAnswerDays ?? 7;
         var labels = new Dictionary<long, string>();
         foreach (var asker in rows.Select(r => r.AskedBy).Distinct())
-            labels[asker] = labelAskers ? await BudgetBook.AuthorLabelAsync(connection, tx, community.Id, asker) : "";
+            labels[asker] = labelAskers ? await BudgetBook.AuthorLabelAsync(read, community.Id, asker) : "";
         return rows.Select(r =>
         {
             var f = r.Facts();
@@ -207,16 +200,8 @@ public sealed class InquiryBook(LedgerDatabase db, RegisterBook register)
                 r.FoundAt is null ? null : new InquiryFinding(r.Finding ?? "", r.Upheld == true, r.FoundAt));
         }).ToList();
     }
-}
 
-/// <summary>Statement periods: a month (2026-10), a quarter (2026-Q3) or a year (2026).</summary>
-public static class Statements
-{
-    public static bool TryParsePeriod(string? text, out string period)
-    {
-        period = text ?? "";
-        if (Month.TryParse(text, out _)) return true;
-        if (text is { Length: 7 } && text[4] == '-' && text[5] == 'Q' && text[6] is >= '1' and <= '4' && int.TryParse(text.AsSpan(0, 4), out var qy) && qy is >= 2000 and <= 2999) return true;
-        return text is { Length: 4 } && int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var y) && y is >= 2000 and <= 2999;
-    }
+    /// <summary>The queries this person asked: the portal offers the rating form to the asker only (<see cref="RateAsync"/> enforces it: not_the_asker).</summary>
+    public Task<IReadOnlyList<long>> AskedByAsync(long communityId, long userId) => db.ReadAsync<IReadOnlyList<long>>(async read =>
+        [.. await read.QueryAsync<long>("SELECT id FROM queries WHERE community_id = @communityId AND asked_by = @userId", new { communityId, userId })]);
 }

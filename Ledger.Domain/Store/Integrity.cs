@@ -116,7 +116,7 @@ public sealed class Integrity(LedgerDatabase db, Journal journal)
             if (net != 0) Problem("trial_balance_nonzero", $"The {fund.Key} fund's trial balance sums to {net}, not zero.");
         }
 
-        await CheckStatementsAsync(connection, community, Problem);
+        await CheckStatementsAsync(new ReadScope(connection, null, db.Dialect), community, Problem);
         return new IntegrityReport(problems.Count == 0, head.Seq, head.Chain, problems);
     }
 
@@ -135,8 +135,9 @@ public sealed class Integrity(LedgerDatabase db, Journal journal)
     /// its sequence number, and its cash, receipts, payments, result and remuneration rebuilt from the
     /// journal's balances today are the figures it published.
     /// </summary>
-    private static async Task CheckStatementsAsync(System.Data.Common.DbConnection connection, CommunityInfo community, Action<string, string> problem)
+    private static async Task CheckStatementsAsync(ReadScope read, CommunityInfo community, Action<string, string> problem)
     {
+        var connection = read.Connection;
         var published = await connection.QueryAsync<StatementRow>(
             "SELECT period, version, body, hash, seq, chain_hash FROM statements WHERE community_id = @Id AND status = 'published' ORDER BY period, version",
             new { community.Id });
@@ -150,7 +151,7 @@ public sealed class Integrity(LedgerDatabase db, Journal journal)
             if (chain != s.ChainHash) problem("statement_chain_mismatch", $"{name}: published chain hash {s.ChainHash} at entry {s.Seq}, the journal has {chain}.");
             if (!Period.TryParse(s.Period, community.FiscalYearStartMonth, out var period)) continue;
             var doc = System.Text.Json.JsonSerializer.Deserialize<StatementDoc>(s.Body, StatementBook.Json)!;
-            var rebuilt = await StatementBook.BuildAsync(connection, null, community, period, doc.Version, doc.PreviousHash, doc.Correction);
+            var rebuilt = await StatementBook.BuildAsync(read, community, period, doc.Version, doc.PreviousHash, doc.Correction);
             foreach (var (figure, was, now) in new (string, object, object)[]
             {
                 ("bank", doc.Bank, rebuilt.Bank), ("receipts", doc.Receipts, rebuilt.Receipts), ("payments", doc.Payments, rebuilt.Payments),

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Data.Common;
 using Dapper;
@@ -24,7 +23,7 @@ public sealed record MotionResult(string Status, bool? QuorumMet, bool? Passed, 
 /// result from the clock without writing (<see cref="Deadlines.MotionStatus"/>); the job, a ballot or
 /// a write that depends on the outcome persists them, with their effect, once, under the community lock.
 /// </summary>
-public sealed class MotionBook(LedgerDatabase db, RegisterBook register)
+public sealed class MotionBook(LedgerDatabase db)
 {
     private static readonly JsonSerializerOptions ResultJson = new(JsonSerializerDefaults.Web);
 
@@ -71,7 +70,7 @@ public sealed class MotionBook(LedgerDatabase db, RegisterBook register)
             if (request is not ("pending" or "approved"))
                 return new Failure(Codes.SubjectInvalid, "A spending motion names a pending or approved, unpaid spending request (subjectId).");
         }
-        var terms = await register.TrustTermsAsync(c, scope.Connection, scope.Transaction);
+        var terms = await RegisterBook.TrustTermsAsync(scope, c);
         if (Notice.Check(scope.Now, motion.OpensAt, VoteTerms.Of(terms?.Terms)) is { } tooShort) return tooShort;
         var id = await scope.QuerySingleAsync<long>("""
             INSERT INTO motions (community_id, kind, threshold, subject_id, title, body, opens_at, closes_at, follow_majority, status, created_by, created_at)
@@ -116,22 +115,11 @@ public sealed class MotionBook(LedgerDatabase db, RegisterBook register)
     private static async Task SnapshotRegisterAsync(WriteScope scope, long motionId)
     {
         var c = scope.Community.Id;
-        var voters = await CurrentRegisterAsync(scope, c);
+        var voters = await RegisterBook.VotersAsync(scope, c);
         await scope.ExecuteAsync("INSERT INTO motion_voters (community_id, motion_id, voter_key, area_centi_m2) VALUES (@c, @motionId, @Key, @AreaCentiM2)",
             voters.Select(v => new { c, motionId, v.Key, v.AreaCentiM2 }));
         await scope.ExecuteAsync("INSERT INTO motion_voter_owners (community_id, motion_id, voter_key, owner_id) VALUES (@c, @motionId, @Key, @OwnerId)",
             voters.SelectMany(v => v.OwnerIds.Select(o => new { c, motionId, v.Key, OwnerId = o })));
-    }
-
-    /// <summary>The voter register as it stands: what opening a motion now would snapshot.</summary>
-    private static async Task<IReadOnlyList<Voter>> CurrentRegisterAsync(ReadScope read, long c)
-    {
-        var units = (await read.QueryAsync<(long Id, long Area, bool Delivered)>(
-            "SELECT id, area_centi_m2, delivered FROM units WHERE community_id = @c ORDER BY id", new { c })).ToList();
-        var owners = (await read.QueryAsync<(long UnitId, long OwnerId)>(
-            "SELECT unit_id, owner_id FROM unit_owners WHERE community_id = @c", new { c })).ToLookup(r => r.UnitId, r => r.OwnerId);
-        var developers = (await read.QueryAsync<long>("SELECT id FROM owners WHERE community_id = @c AND kind = 'developer' ORDER BY id", new { c })).ToList();
-        return VoterRegister.Build(units.Select(u => new RegisterUnit(u.Id, u.Area, u.Delivered, owners[u.Id].ToList(), developers)));
     }
 
     /// <summary>
@@ -156,7 +144,7 @@ public sealed class MotionBook(LedgerDatabase db, RegisterBook register)
         var receipt = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16));
         await scope.ExecuteAsync("""
             INSERT INTO ballots (community_id, motion_id, voter_key, user_id, choice, receipt_hash, cast_at) VALUES (@Id, @motionId, @Key, @userId, @choice, @Hash, @At)
-            """, keys.Select(k => new { scope.Community.Id, motionId, Key = k, userId, choice, Hash = ReceiptHash(receipt), At = Dates.Instant(scope.Now) }));
+            """, keys.Select(k => new { scope.Community.Id, motionId, Key = k, userId, choice, Hash = BallotReceipts.Hash(receipt), At = Dates.Instant(scope.Now) }));
         return receipt;
     }
 
@@ -168,9 +156,6 @@ public sealed class MotionBook(LedgerDatabase db, RegisterBook register)
             new { scope.Community.Id, kind, subjectId });
         return results.Any(r => JsonSerializer.Deserialize<MotionResult>(r, ResultJson)?.Passed == true);
     }
-
-    /// <summary>Lowercase hex SHA-256 of the receipt's UTF-8 bytes, as the published result lists it.</summary>
-    public static string ReceiptHash(string receipt) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(receipt)));
 
     /// <summary>The tally from the motion's snapshot of the register, or from <paramref name="register"/> for a motion not yet opened in the database.</summary>
     private static async Task<MotionResult> CountAsync(ReadScope read,
@@ -211,7 +196,7 @@ public sealed class MotionBook(LedgerDatabase db, RegisterBook register)
         if (row.Result is null && status is "open" or "closed")
         {
             // Not opened in the database yet: no ballots, and the register is the one opening would snapshot now.
-            var register = row.Status == "scheduled" ? await CurrentRegisterAsync(read, communityId) : null;
+            var register = row.Status == "scheduled" ? await RegisterBook.VotersAsync(read, communityId) : null;
             derived = await CountAsync(read, communityId, id, row.Threshold, row.FollowMajority, final: status == "closed", register);
         }
         return row.ToView(status, derived);

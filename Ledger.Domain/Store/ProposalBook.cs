@@ -14,7 +14,7 @@ public sealed record ProposalView(long Id, string Title, string Body, string Sta
 /// supporters reach 20% of the area and of the headcount is qualified, once, with the date by which the
 /// committee must open a motion on it; past that date, without a motion, it is overdue (derived on read).
 /// </summary>
-public sealed class ProposalBook(LedgerDatabase db, RegisterBook register)
+public sealed class ProposalBook(LedgerDatabase db)
 {
     private sealed class Row
     {
@@ -36,26 +36,6 @@ public sealed class ProposalBook(LedgerDatabase db, RegisterBook register)
         WHERE p.community_id = @communityId
         """;
 
-    /// <summary>
-    /// The voter register as it stands: one voter per distinct set of owners, the developer's unsold or
-    /// undelivered units one voter (the same rule a motion snapshots when it opens).
-    /// </summary>
-    public static async Task<IReadOnlyList<Voter>> CurrentRegisterAsync(DbConnection connection, DbTransaction? tx, long communityId) =>
-        VoterRegister.Build(await RegisterUnitsAsync(connection, tx, communityId, null));
-
-    /// <summary>The register's view of the community's units (or of one unit).</summary>
-    public static async Task<IReadOnlyList<RegisterUnit>> RegisterUnitsAsync(DbConnection connection, DbTransaction? tx, long c, long? unitId)
-    {
-        var only = unitId is null ? "" : " AND id = @unitId";
-        var units = (await connection.QueryAsync<(long Id, long Area, bool Delivered)>(
-            $"SELECT id, area_centi_m2, delivered FROM units WHERE community_id = @c{only} ORDER BY id", new { c, unitId }, tx)).ToList();
-        var owners = (await connection.QueryAsync<(long UnitId, long OwnerId)>(
-            $"SELECT unit_id, owner_id FROM unit_owners WHERE community_id = @c{(unitId is null ? "" : " AND unit_id = @unitId")}", new { c, unitId }, tx))
-            .ToLookup(r => r.UnitId, r => r.OwnerId);
-        var developers = (await connection.QueryAsync<long>("SELECT id FROM owners WHERE community_id = @c AND kind = 'developer' ORDER BY id", new { c }, tx)).ToList();
-        return units.Select(u => new RegisterUnit(u.Id, u.Area, u.Delivered, owners[u.Id].ToList(), developers)).ToList();
-    }
-
     /// <summary>The voters of <paramref name="register"/> the user may act for (through the owners they are bound to).</summary>
     private static async Task<IReadOnlyList<Voter>> VotersOfUserAsync(WriteScope scope, IReadOnlyList<Voter> register, long userId)
     {
@@ -67,7 +47,7 @@ public sealed class ProposalBook(LedgerDatabase db, RegisterBook register)
     /// <summary>Files a proposal; the proposer supports it. Fails with: not_a_voter (403).</summary>
     public async Task<Result<ProposalView>> CreateAsync(WriteScope scope, long userId, string title, string body)
     {
-        var registerNow = await CurrentRegisterAsync(scope.Connection, scope.Transaction, scope.Community.Id);
+        var registerNow = await RegisterBook.VotersAsync(scope, scope.Community.Id);
         var mine = await VotersOfUserAsync(scope, registerNow, userId);
         if (mine.Count == 0) return new Failure(Codes.NotAVoter, "Only an owner holding a unit on the register proposes a topic.", 403);
         var id = await scope.QuerySingleAsync<long>("""
@@ -75,7 +55,7 @@ public sealed class ProposalBook(LedgerDatabase db, RegisterBook register)
             """, new { scope.Community.Id, title, body, userId, At = Dates.Instant(scope.Now) });
         await scope.AuditAsync("proposal.create", $"proposal:{id}", title);
         await AddSupportAsync(scope, id, userId, mine, registerNow);
-        return (await GetAsync(scope.Connection, scope.Transaction, scope.Community.Id, id, scope.Now))!;
+        return (await GetAsync(scope, scope.Community.Id, id, scope.Now))!;
     }
 
     /// <summary>
@@ -89,12 +69,12 @@ public sealed class ProposalBook(LedgerDatabase db, RegisterBook register)
         if (proposal is null) return Failure.NotFound($"Proposal {id}");
         if (proposal.Value.MotionId is { } motion)
             return Failure.Conflict(DecisionCodes.ProposalAnswered, $"Motion {motion} already puts this proposal to a vote.");
-        var registerNow = await CurrentRegisterAsync(scope.Connection, scope.Transaction, c);
+        var registerNow = await RegisterBook.VotersAsync(scope, c);
         var mine = await VotersOfUserAsync(scope, registerNow, userId);
         if (mine.Count == 0) return new Failure(Codes.NotAVoter, "Only an owner holding a unit on the register supports a proposal.", 403);
         if (!await AddSupportAsync(scope, id, userId, mine, registerNow))
             return Failure.Conflict(DecisionCodes.AlreadySupported, "You (every voter you act for) already support this proposal.");
-        return (await GetAsync(scope.Connection, scope.Transaction, c, id, scope.Now))!;
+        return (await GetAsync(scope, c, id, scope.Now))!;
     }
 
     /// <summary>Records the support of each voter not yet counted, then qualifies the proposal if it now qualifies. False when nothing was added.</summary>
@@ -115,7 +95,7 @@ public sealed class ProposalBook(LedgerDatabase db, RegisterBook register)
         var total = registerNow.Aggregate(Share.Zero, (s, v) => s.Add(v.AreaCentiM2));
         if (row.QualifiedAt is null && ProposalRule.Qualifies(new Share(row.SupportArea, row.SupportHeadcount), total))
         {
-            var terms = VoteTerms.Of((await register.TrustTermsAsync(c, scope.Connection, scope.Transaction))?.Terms);
+            var terms = VoteTerms.Of((await RegisterBook.TrustTermsAsync(scope, c))?.Terms);
             await scope.ExecuteAsync("UPDATE proposals SET qualified_at = @At, respond_by = @By WHERE community_id = @c AND id = @id",
                 new { At = Dates.Instant(scope.Now), By = Dates.Instant(scope.Now.AddDays(terms.ProposalResponseDays)), c, id });
             await scope.AuditAsync("proposal.qualified", $"proposal:{id}", $"respond by {Dates.Instant(scope.Now.AddDays(terms.ProposalResponseDays))}");
@@ -141,27 +121,20 @@ public sealed class ProposalBook(LedgerDatabase db, RegisterBook register)
         return null;
     }
 
-    public async Task<ProposalView?> GetAsync(DbConnection connection, DbTransaction? tx, long communityId, long id, DateTimeOffset now) =>
-        (await ReadAsync(connection, tx, communityId, " AND p.id = @id", new { communityId, id }, now)).SingleOrDefault();
+    public static async Task<ProposalView?> GetAsync(ReadScope read, long communityId, long id, DateTimeOffset now) =>
+        (await ReadAsync(read, communityId, " AND p.id = @id", new { communityId, id }, now)).SingleOrDefault();
 
-    public async Task<IReadOnlyList<ProposalView>> ListAsync(long communityId, DateTimeOffset now)
-    {
-        await using var connection = await db.OpenAsync();
-        return await ReadAsync(connection, null, communityId, "", new { communityId }, now);
-    }
+    public Task<IReadOnlyList<ProposalView>> ListAsync(long communityId, DateTimeOffset now) =>
+        db.ReadAsync(read => ReadAsync(read, communityId, "", new { communityId }, now));
 
-    public async Task<ProposalView?> FindAsync(long communityId, long id, DateTimeOffset now)
-    {
-        await using var connection = await db.OpenAsync();
-        return await GetAsync(connection, null, communityId, id, now);
-    }
+    public Task<ProposalView?> FindAsync(long communityId, long id, DateTimeOffset now) => db.ReadAsync(read => GetAsync(read, communityId, id, now));
 
-    private static async Task<IReadOnlyList<ProposalView>> ReadAsync(DbConnection connection, DbTransaction? tx, long communityId, string where, object param, DateTimeOffset now)
+    private static async Task<IReadOnlyList<ProposalView>> ReadAsync(ReadScope read, long communityId, string where, object param, DateTimeOffset now)
     {
-        var rows = (await connection.QueryAsync<Row>(
-            Select + where + " GROUP BY p.id, p.title, p.body, p.created_at, p.qualified_at, p.respond_by, p.motion_id ORDER BY p.id DESC", param, tx)).ToList();
+        var rows = (await read.QueryAsync<Row>(
+            Select + where + " GROUP BY p.id, p.title, p.body, p.created_at, p.qualified_at, p.respond_by, p.motion_id ORDER BY p.id DESC", param)).ToList();
         if (rows.Count == 0) return [];
-        var total = (await CurrentRegisterAsync(connection, tx, communityId)).Aggregate(Share.Zero, (s, v) => s.Add(v.AreaCentiM2));
+        var total = (await RegisterBook.VotersAsync(read, communityId)).Aggregate(Share.Zero, (s, v) => s.Add(v.AreaCentiM2));
         return rows.Select(r => new ProposalView(r.Id, r.Title, r.Body, ProposalStatus.Of(r.QualifiedAt, r.RespondBy, r.MotionId, now),
             new Share(r.SupportArea, r.SupportHeadcount), total, r.CreatedAt, r.QualifiedAt, r.RespondBy, r.MotionId)).ToList();
     }

@@ -92,15 +92,16 @@ public sealed class RegisterBook(LedgerDatabase db, TimeProvider clock)
         return new OwnerView(ownerId, name, kind, distinct);
     }
 
-    public async Task<IReadOnlyList<UnitView>> UnitsAsync(long communityId, long afterId = 0, int limit = int.MaxValue, DbConnection? connection = null)
+    public Task<IReadOnlyList<UnitView>> UnitsAsync(long communityId, long afterId = 0, int limit = int.MaxValue) =>
+        db.ReadAsync(read => UnitsAsync(read, communityId, afterId, limit));
+
+    public static async Task<IReadOnlyList<UnitView>> UnitsAsync(ReadScope read, long communityId, long afterId = 0, int limit = int.MaxValue)
     {
-        await using var own = connection is null ? await db.OpenAsync() : null;
-        var c = connection ?? own!;
-        var units = (await c.QueryAsync<UnitRow>($"""
+        var units = (await read.QueryAsync<UnitRow>($"""
             SELECT id, building, number, use, area_centi_m2, area_source, delivered FROM units
             WHERE community_id = @communityId AND id > @afterId ORDER BY id LIMIT {Math.Min(limit, 1_000_000)}
             """, new { communityId, afterId })).ToList();
-        var owners = (await c.QueryAsync<(long UnitId, long OwnerId)>(
+        var owners = (await read.QueryAsync<(long UnitId, long OwnerId)>(
             "SELECT unit_id, owner_id FROM unit_owners WHERE community_id = @communityId ORDER BY owner_id", new { communityId }))
             .ToLookup(r => r.UnitId, r => r.OwnerId);
         return units.Select(u => new UnitView(u.Id, u.Building, u.Number, u.Use, u.AreaCentiM2, u.AreaSource, u.Delivered, owners[u.Id].ToList())).ToList();
@@ -224,22 +225,47 @@ public sealed class RegisterBook(LedgerDatabase db, TimeProvider clock)
 
     private static readonly JsonSerializerOptions TermsJson = new(JsonSerializerDefaults.Web);
 
-    public async Task<(int Version, TrustTerms Terms)?> TrustTermsAsync(long communityId, DbConnection? connection = null, DbTransaction? tx = null)
+    /// <summary>The community's trust terms in force (the latest version), or null before any were set.</summary>
+    public static async Task<(int Version, TrustTerms Terms)?> TrustTermsAsync(ReadScope read, long communityId)
     {
-        await using var own = connection is null ? await db.OpenAsync() : null;
-        var row = await (connection ?? own!).QueryOptionalAsync<(long Version, string Document)>(
-            "SELECT version, document FROM trust_terms WHERE community_id = @communityId ORDER BY version DESC LIMIT 1", new { communityId }, tx);
+        var row = await read.QueryOptionalAsync<(long Version, string Document)>(
+            "SELECT version, document FROM trust_terms WHERE community_id = @communityId ORDER BY version DESC LIMIT 1", new { communityId });
         return row is { } r ? ((int)r.Version, JsonSerializer.Deserialize<TrustTerms>(r.Document, TermsJson)!) : null;
     }
 
+    public Task<(int Version, TrustTerms Terms)?> TrustTermsAsync(long communityId) => db.ReadAsync(read => TrustTermsAsync(read, communityId));
+
+    /// <summary>The terms read on a caller's connection (FeeBook's billing run still passes one).</summary>
+    public Task<(int Version, TrustTerms Terms)?> TrustTermsAsync(long communityId, DbConnection connection, DbTransaction? tx) =>
+        TrustTermsAsync(new ReadScope(connection, tx, db.Dialect), communityId);
+
     /// <summary>The unit at a building and number (as staff find it when a payment arrives), or null.</summary>
-    public async Task<UnitView?> FindUnitAsync(long communityId, string building, string number)
+    public Task<UnitView?> FindUnitAsync(long communityId, string building, string number) => db.ReadAsync(async read =>
     {
-        await using var connection = await db.OpenAsync();
-        var id = await connection.QueryOptionalAsync<long>(
+        var id = await read.QueryOptionalAsync<long>(
             "SELECT id FROM units WHERE community_id = @communityId AND building = @building AND number = @number", new { communityId, building, number });
         if (id is not { } unitId) return null;
-        var units = await UnitsAsync(communityId, unitId - 1, 1, connection);
+        var units = await UnitsAsync(read, communityId, unitId - 1, 1);
         return units.Count == 1 && units[0].Id == unitId ? units[0] : null;
+    });
+
+    /// <summary>The register's view of the community's units (or of one unit): area, delivery, owners, and the developer's owners.</summary>
+    public static async Task<IReadOnlyList<RegisterUnit>> RegisterUnitsAsync(ReadScope read, long communityId, long? unitId = null)
+    {
+        var only = unitId is null ? "" : " AND id = @unitId";
+        var units = (await read.QueryAsync<(long Id, long Area, bool Delivered)>(
+            $"SELECT id, area_centi_m2, delivered FROM units WHERE community_id = @communityId{only} ORDER BY id", new { communityId, unitId })).ToList();
+        var owners = (await read.QueryAsync<(long UnitId, long OwnerId)>(
+            $"SELECT unit_id, owner_id FROM unit_owners WHERE community_id = @communityId{(unitId is null ? "" : " AND unit_id = @unitId")}", new { communityId, unitId }))
+            .ToLookup(r => r.UnitId, r => r.OwnerId);
+        var developers = (await read.QueryAsync<long>("SELECT id FROM owners WHERE community_id = @communityId AND kind = 'developer' ORDER BY id", new { communityId })).ToList();
+        return units.Select(u => new RegisterUnit(u.Id, u.Area, u.Delivered, owners[u.Id].ToList(), developers)).ToList();
     }
+
+    /// <summary>
+    /// The voter register as it stands: one voter per distinct set of owners, the developer's unsold or
+    /// undelivered units one voter (the same rule a motion snapshots when it opens).
+    /// </summary>
+    public static async Task<IReadOnlyList<Voter>> VotersAsync(ReadScope read, long communityId) =>
+        VoterRegister.Build(await RegisterUnitsAsync(read, communityId));
 }

@@ -32,7 +32,7 @@ public static class SpendingStatus
 /// release the reservation. Every decision goes to the audit trail. Expiry follows the clock: reads
 /// derive it (<see cref="Deadlines.SpendingStatus"/>), the job and every write here persist it first.
 /// </summary>
-public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBook register, BudgetBook budgets)
+public sealed class SpendingBook(LedgerDatabase db, Journal journal)
 {
     public const long MaxAttachmentBytes = 10 * 1024 * 1024;
     public const string RemunerationPayable = AccountCodes.RemunerationPayable;
@@ -64,18 +64,11 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
     private const string Columns = "id, status, amount_fen, payee, account_code, budget_line, fiscal_year, description, kind, approval, needs_vote, vote_reason, " +
         "created_by, created_at, expires_at, paid_seq, paid_on, bank_ref, voucher";
 
-    /// <summary>The content type from the file's first bytes, whatever the client claimed: pdf, png or jpeg, else null.</summary>
-    public static string? SniffContentType(ReadOnlySpan<byte> head) =>
-        head.StartsWith("%PDF-"u8) ? "application/pdf"
-        : head.StartsWith(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }) ? "image/png"
-        : head.StartsWith(new byte[] { 0xFF, 0xD8, 0xFF }) ? "image/jpeg"
-        : null;
-
     /// <summary>Stores a file content-addressed by its SHA-256 (the same bytes twice are stored once). Fails with: unsupported_media_type (415), payload_too_large (413).</summary>
     public async Task<Result<AttachmentView>> StoreAttachmentAsync(WriteScope scope, byte[] content)
     {
         if (content.Length > MaxAttachmentBytes) return new Failure(Codes.PayloadTooLarge, "Attachments are at most 10 MB.", 413);
-        var type = SniffContentType(content);
+        var type = Uploads.ContentTypeOf(content);
         if (type is null || content.Length == 0) return new Failure("unsupported_media_type", "Attachments are PDF, PNG or JPEG files.", 415);
         var sha = Convert.ToHexStringLower(SHA256.HashData(content));
         await scope.ExecuteAsync("""
@@ -98,7 +91,7 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
     {
         var c = scope.Community;
         await ExpireDueAsync(scope); // so expired requests no longer reserve their lines or the payable
-        var terms = (await register.TrustTermsAsync(c.Id, scope.Connection, scope.Transaction))?.Terms;
+        var terms = (await RegisterBook.TrustTermsAsync(scope, c.Id))?.Terms;
         if (terms is null) return new Failure(Codes.TrustTermsRequired, "Set the trust terms first: they decide who approves spending.");
         var chart = await scope.ChartAsync();
         if (!chart.TryGetValue(request.Account, out var account)) return new Failure(Codes.UnknownAccount, $"Account '{request.Account}' does not exist.");
@@ -114,7 +107,7 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
             if (found == 0) return new Failure(Codes.UnknownAttachment, $"Attachment {sha} was not uploaded to this community.");
         }
 
-        var fiscalYear = BudgetBook.FiscalYearOf(Month.Of(scope.Today), c.FiscalYearStartMonth);
+        var fiscalYear = Period.FiscalYearOf(Month.Of(scope.Today), c.FiscalYearStartMonth);
         string? voteReason = null;
         (long? BudgetId, long? LineBudget, long? Left) atFiling = (null, null, null);
         if (remuneration)
@@ -137,7 +130,7 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
             if (inForce is null) voteReason = "no_budget";
             else
             {
-                var budget = (await budgets.GetAsync(c.Id, inForce.Value, scope))!;
+                var budget = (await BudgetBook.GetAsync(scope, c.Id, inForce.Value))!;
                 var left = await LeftOnLineAsync(scope, budget, line);
                 atFiling = (budget.Id, budget.Lines.FirstOrDefault(l => l.Account == line)?.Amount, left);
                 if (left is null) voteReason = "not_in_budget";
@@ -169,7 +162,7 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
     private async Task<long?> LeftOnLineAsync(WriteScope scope, BudgetView budget, string line)
     {
         if (budget.Lines.All(l => l.Account != line)) return null;
-        var execution = await budgets.ExecutionAsync(scope.Community, budget, scope.Now, scope);
+        var execution = await BudgetBook.ExecutionAsync(scope, scope.Community, budget, scope.Now);
         return execution.Single(l => l.Account == line).Left;
     }
 
@@ -313,7 +306,7 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
         var existing = await scope.QueryOptionalAsync<(long Amount, long Basis, long? Seq)>(
             "SELECT amount_fen, basis_fen, seq FROM remuneration_accruals WHERE community_id = @Id AND month = @M", new { c.Id, M = month.ToString() });
         if (existing is { } e) return (e.Amount, e.Basis, e.Seq, false);
-        var terms = (await register.TrustTermsAsync(c.Id, scope.Connection, scope.Transaction))?.Terms;
+        var terms = (await RegisterBook.TrustTermsAsync(scope, c.Id))?.Terms;
         if (terms is null) return new Failure(Codes.TrustTermsRequired, "Set the trust terms first: they fix the remuneration.");
         if (month >= Month.Of(scope.Today)) return new Failure(Codes.MonthNotOpen, $"{month} has not ended yet.");
         if (month < c.BooksStartMonth)
@@ -336,4 +329,29 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal, RegisterBoo
         await scope.AuditAsync("remuneration.accrue", $"month:{month}", $"{amount} fen on a basis of {basis} fen");
         return (amount, basis, seq, true);
     }
+
+    // ------------------------------------------------------------------ figures for a period, as the statement composes them
+
+    /// <summary>Every request paid between the days, in payment order, named with <paramref name="accountName"/>.</summary>
+    public static async Task<IReadOnlyList<PaymentItem>> PaidAsync(ReadScope read, long communityId, DateOnly from, DateOnly to, Func<string, string> accountName) =>
+        (await read.QueryAsync<(string PaidOn, string Payee, long Amount, string Account, long Id, string? Voucher, long Seq)>("""
+            SELECT paid_on, payee, amount_fen, account_code, id, voucher, paid_seq FROM spending_requests
+            WHERE community_id = @communityId AND status = 'paid' AND paid_on BETWEEN @From AND @To ORDER BY paid_on, paid_seq
+            """, new { communityId, From = Dates.Format(from), To = Dates.Format(to) }))
+        .Select(p => new PaymentItem(p.PaidOn, p.Payee, p.Amount, p.Account, accountName(p.Account), p.Id, p.Voucher, p.Seq)).ToList();
+
+    /// <summary>
+    /// What open requests reserve of each budget line of the fiscal year: approved ones, and pending ones
+    /// not yet past their expiry at <paramref name="now"/> (whether or not the job has marked them expired).
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<string, long>> ReservedAsync(ReadScope read, long communityId, int fiscalYear, DateTimeOffset now) =>
+        (await read.QueryAsync<(string Line, long Amount)>("""
+            SELECT budget_line, CAST(SUM(amount_fen) AS BIGINT) FROM spending_requests
+            WHERE community_id = @communityId AND fiscal_year = @fiscalYear AND kind = 'expense'
+              AND (status = 'approved' OR (status = 'pending' AND expires_at > @at)) GROUP BY budget_line
+            """, new { communityId, fiscalYear, at = Dates.Instant(now) })).ToDictionary(r => r.Line, r => r.Amount);
+
+    /// <summary>The bank references paid requests carried, by the entry that paid each.</summary>
+    public static Task<IEnumerable<(long Seq, string Ref)>> BankReferencesAsync(ReadScope read, long communityId) => read.QueryAsync<(long Seq, string Ref)>(
+        "SELECT paid_seq, bank_ref FROM spending_requests WHERE community_id = @communityId AND paid_seq IS NOT NULL AND bank_ref IS NOT NULL", new { communityId });
 }

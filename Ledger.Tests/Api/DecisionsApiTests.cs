@@ -325,8 +325,8 @@ public abstract class DecisionsApiTests(EngineFixture fixture)
         Assert.Equal(2, result["channels"]!["paper"]!.GetValue<long>());
         Assert.Equal(1, result["channels"]!["online"]!.GetValue<long>());
         var receipts = result["receipts"]!.AsArray().Select(r => (r!["receiptHash"]!.GetValue<string>(), r["choice"]!.GetValue<string>())).ToList();
-        Assert.Contains((MotionBook.ReceiptHash(receipt), "yes"), receipts);
-        Assert.Contains((MotionBook.ReceiptHash(online), "yes"), receipts);
+        Assert.Contains((BallotReceipts.Hash(receipt), "yes"), receipts);
+        Assert.Contains((BallotReceipts.Hash(online), "yes"), receipts);
         var page = await (await App.Anonymous().GetAsync($"/p/{y.Slug}/motions/{motion}")).Content.ReadAsStringAsync();
         Assert.Contains("纸质表决票", page);
         Assert.DoesNotContain(scan, page);

@@ -101,7 +101,7 @@ public abstract class VotesApiTests(EngineFixture fixture)
         Assert.Equal(270m, result["totals"]!["eligible"]!["area"]!.GetValue<decimal>());
         Assert.Equal(190m, result["totals"]!["yes"]!["area"]!.GetValue<decimal>());
         var published = result["receipts"]!.AsArray().Select(r => (r!["receiptHash"]!.GetValue<string>(), r["choice"]!.GetValue<string>())).ToList();
-        Assert.All(receipts, r => Assert.Contains((MotionBook.ReceiptHash(r), "yes"), published));
+        Assert.All(receipts, r => Assert.Contains((BallotReceipts.Hash(r), "yes"), published));
 
         // Reading the result did not put the budget in force: reads never write. The job does.
         Assert.Equal("published", (await y.Owners[2].Owner.GetJsonAsync(y.P($"/budgets/{id}")))["status"]!.GetValue<string>());
@@ -152,8 +152,8 @@ public abstract class VotesApiTests(EngineFixture fixture)
         App.Clock.Set(Opens.AddDays(7));
         var result = await y.Admin.GetJsonAsync(y.P($"/motions/{motion}/result"));
         var receipts = result["receipts"]!.AsArray().Select(r => r!["receiptHash"]!.GetValue<string>()).ToList();
-        Assert.Contains(MotionBook.ReceiptHash(second), receipts);
-        Assert.DoesNotContain(MotionBook.ReceiptHash(first), receipts);
+        Assert.Contains(BallotReceipts.Hash(second), receipts);
+        Assert.DoesNotContain(BallotReceipts.Hash(first), receipts);
         Assert.Equal(2, result["totals"]!["yes"]!["headcount"]!.GetValue<long>());
         Assert.True(result["passed"]!.GetValue<bool>());
         await using var connection = await App.Service<LedgerDatabase>().OpenAsync();

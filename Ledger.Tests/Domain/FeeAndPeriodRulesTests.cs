@@ -60,7 +60,65 @@ public sealed class FeeAndPeriodRulesTests
     [InlineData("26")]
     [InlineData("+2026")]
     [InlineData("2026-10-01")]
-    public void Malformed_periods_are_refused(string? text) => Assert.False(Period.TryParse(text, 1, out _));
+    public void Malformed_periods_are_refused(string? text)
+    {
+        Assert.False(Period.TryParse(text, 1, out _));
+        Assert.False(Period.IsWellFormed(text));
+    }
+
+    [Theory]
+    [InlineData("2026-10")]
+    [InlineData("2026-Q4")]
+    [InlineData("2026")]
+    public void Well_formed_periods_are_known_whatever_the_fiscal_year(string text) => Assert.True(Period.IsWellFormed(text));
+
+    [Theory]
+    [InlineData("2026-06", 7, 2025)]   // a year starting in July: June still belongs to the year that began last July
+    [InlineData("2026-07", 7, 2026)]
+    [InlineData("2027-06", 7, 2026)]
+    [InlineData("2026-01", 1, 2026)]
+    [InlineData("2026-12", 1, 2026)]
+    [InlineData("2026-11", 12, 2025)]
+    [InlineData("2026-12", 12, 2026)]
+    public void A_month_falls_in_the_fiscal_year_named_by_the_year_it_started(string month, int fiscalStart, int year) =>
+        Assert.Equal(year, Period.FiscalYearOf(Month.Parse(month), fiscalStart));
+
+    [Theory]
+    [InlineData(2026, 7, "2026-07", "2027-06")]
+    [InlineData(2026, 1, "2026-01", "2026-12")]
+    [InlineData(2026, 12, "2026-12", "2027-11")]
+    public void A_fiscal_year_is_twelve_months_from_its_start(int year, int fiscalStart, string from, string to)
+    {
+        var fy = Period.FiscalYear(year, fiscalStart);
+        Assert.Equal(("year", from, to), (fy.Kind, fy.From.ToString(), fy.To.ToString()));
+        Assert.Equal(year, Period.FiscalYearOf(fy.From, fiscalStart));
+        Assert.Equal(year, Period.FiscalYearOf(fy.To, fiscalStart));
+    }
+
+    [Theory]
+    [InlineData("2026-01", 1, "2025-12", "2025-12", "2025-12")]   // across the calendar year's boundary
+    [InlineData("2026-10", 1, "2026-09", "2026-09", "2026-09")]
+    [InlineData("2026-Q1", 1, "2025-Q4", "2025-10", "2025-12")]
+    [InlineData("2026-Q3", 7, "2026-Q2", "2026-04", "2026-06")]
+    [InlineData("2026", 1, "2025", "2025-01", "2025-12")]
+    [InlineData("2026", 7, "2025", "2025-07", "2026-06")]        // a mid-year fiscal year: the twelve months just before
+    public void The_previous_period_is_the_same_kind_just_before(string text, int fiscalStart, string previous, string from, string to)
+    {
+        Assert.True(Period.TryParse(text, fiscalStart, out var period));
+        var before = period.Previous!;
+        Assert.Equal((period.Kind, previous, from, to), (before.Kind, before.Text, before.From.ToString(), before.To.ToString()));
+        Assert.Equal(period.From, before.To.Next);
+    }
+
+    [Theory]
+    [InlineData("2000-01")]
+    [InlineData("2000-Q1")]
+    [InlineData("2000")]
+    public void Nothing_comes_before_the_first_period_there_can_be(string text)
+    {
+        Assert.True(Period.TryParse(text, 1, out var period));
+        Assert.Null(period.Previous);
+    }
 
     [Theory]
     [InlineData("2026-12", 1, "2026-Q4,2026")]

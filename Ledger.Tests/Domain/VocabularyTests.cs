@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Ledger.Domain.Model;
 
 namespace Ledger.Tests.Domain;
@@ -64,5 +65,29 @@ public sealed class VocabularyTests
 
         published["bank"]!["closing"] = 1501;
         Assert.NotEqual(hash, FrozenStatement.HashOfPublished(published));
+    }
+
+    [Fact]
+    public void No_account_code_is_written_as_digits_outside_Model_and_the_demo()
+    {
+        // The chart's codes are spoken of by name (AccountCodes) everywhere but in the chart itself and the
+        // demo's made-up entries: a quoted chart code anywhere else, in C#, SQL or a page, is a literal to name.
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Ledger.sln"))) root = root.Parent;
+        Assert.NotNull(root);
+        var codes = DefaultChart.Accounts.Select(a => a.Code).ToHashSet();
+        var quoted = new Regex("[\"'](\\d{4})[\"']");
+        var sources = new[] { "Ledger.Api", "Ledger.Domain", "Ledger.Jobs" }
+            .SelectMany(project => Directory.EnumerateFiles(Path.Combine(root.FullName, project), "*.*", SearchOption.AllDirectories))
+            .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".cshtml", StringComparison.Ordinal))
+            .Select(f => Path.GetRelativePath(root.FullName, f).Replace('\\', '/'))
+            .Where(f => !f.Contains("/bin/") && !f.Contains("/obj/") && !f.StartsWith("Ledger.Domain/Model/", StringComparison.Ordinal) && !f.Contains("/Demo/"))
+            .ToList();
+        Assert.Contains("Ledger.Api/Public/OpenData.cs", sources);   // the scan sees the files that used to hold literals
+
+        var literals = sources.SelectMany(f => File.ReadLines(Path.Combine(root.FullName, f)).Select((line, i) => (f, i, line)))
+            .SelectMany(x => quoted.Matches(x.line).Where(m => codes.Contains(m.Groups[1].Value)).Select(m => $"{x.f}:{x.i + 1}: {m.Value}"))
+            .ToList();
+        Assert.Empty(literals);
     }
 }

@@ -205,6 +205,126 @@ public abstract class PortalBrowserTests(PortalBrowserFixture fixture)
         var payment = Assert.Single(statement["payments"]!.AsArray())!;
         Assert.Equal(36000, payment["amount"]!.GetValue<long>());
     }
+
+    [SkippableFact]
+    public async Task Staff_file_a_request_with_an_image_a_supervisor_sees_it_and_approves_and_staff_pay_it_with_a_voucher()
+    {
+        var staff = await PageAsync();
+        var y = fixture.Yard;
+        await SignInAsync(staff, y.TrusteeLogin);
+        await staff.ClickAsync($"a[href='/app/{y.Slug}/spending/new']");
+        await CheckAsync(staff);
+        await staff.FillAsync("#payee", "网页维修公司");
+        await staff.FillAsync("#amount", "88.80");
+        await staff.FillAsync("#account", "6103");
+        await staff.FillAsync("#description", "单元门闭门器更换");
+        await staff.SetInputFilesAsync("#files", new FilePayload { Name = "photo.png", MimeType = "image/png", Buffer = PortalYard.Png });
+        await staff.ClickAsync(Submit);
+        Assert.Matches($"/app/{y.Slug}/spending/[0-9]+$", staff.Url);
+        Assert.Contains("¥88.80", await staff.InnerTextAsync("main"));
+        await CheckAsync(staff);
+        var requestPath = new Uri(staff.Url).AbsolutePath;
+        var id = long.Parse(requestPath[(requestPath.LastIndexOf('/') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+
+        var supervisor = await PageAsync();
+        await SignInAsync(supervisor, y.SupervisorLogin);
+        await supervisor.ClickAsync($"a[href='/app/{y.Slug}/spending']");
+        await supervisor.ClickAsync($"a[href='{requestPath}']");
+        await supervisor.WaitForFunctionAsync("() => { const i = document.querySelector('img.attachment'); return i && i.complete && i.naturalWidth > 0; }",
+            null, new PageWaitForFunctionOptions { Timeout = 15_000 });
+        await supervisor.CheckAsync("input[name=decision][value=approve]");
+        await supervisor.FillAsync("#comment", "价格合理");
+        await supervisor.ClickAsync(Submit);
+        Assert.Contains("价格合理", await supervisor.InnerTextAsync("main"));
+
+        await staff.GotoAsync(Url(requestPath));
+        await CheckAsync(staff);
+        await staff.FillAsync("#bankRef", "BANK-WEB-PAY-1");
+        await staff.SetInputFilesAsync("#voucher", new FilePayload { Name = "voucher.png", MimeType = "image/png", Buffer = PortalYard.Png });
+        await staff.ClickAsync("main form[action*=Pay] button[type=submit]");
+        Assert.EndsWith(requestPath, staff.Url);
+        Assert.Contains("BANK-WEB-PAY-1", await staff.InnerTextAsync("main"));
+        Assert.Equal(0, await staff.Locator("form[action*=Pay]").CountAsync());
+        await CheckAsync(staff);
+        var request = await y.Trustee.GetJsonAsync(y.P($"/spending-requests/{id}"));
+        Assert.Equal("paid", request["status"]!.GetValue<string>());
+        Assert.Equal(8880, request["amount"]!.GetValue<long>());
+        Assert.NotNull(request["voucher"]);
+    }
+
+    [SkippableFact]
+    public async Task A_supervisor_leaves_a_remark_on_a_draft_statement()
+    {
+        var page = await PageAsync();
+        var y = fixture.Yard;
+        await (await y.Trustee.PostAsync(y.P("/months/2026-09/close"), null)).AssertStatus(200);
+        await (await y.Trustee.PostAsync(y.P("/months/2026-10/close"), null)).AssertStatus(200);
+        await SignInAsync(page, y.SupervisorLogin);
+        await page.ClickAsync($"a[href='/app/{y.Slug}/statements']");
+        await CheckAsync(page);
+        await page.FillAsync("#text-2026-10", "十月凭证已逐笔核对。");
+        await page.ClickAsync("#s-2026-10 form[action*=Remark] button[type=submit]");
+        Assert.Contains("十月凭证已逐笔核对。", await page.InnerTextAsync("#s-2026-10"));
+        await CheckAsync(page);
+        var statement = await y.Supervisor.GetJsonAsync(y.P("/statements/2026-10"));
+        Assert.Contains(statement["remarks"]!.AsArray(), r => r!["text"]!.GetValue<string>() == "十月凭证已逐笔核对。");
+    }
+
+    [SkippableFact]
+    public async Task The_community_admin_opens_a_vote_and_watches_it()
+    {
+        var page = await PageAsync();
+        var y = fixture.Yard;
+        await SignInAsync(page, y.AdminLogin);
+        await page.ClickAsync($"a[href='/app/{y.Slug}/motions/new']");
+        await CheckAsync(page);
+        await page.SelectOptionAsync("#kind", "other");
+        await page.FillAsync("#title", "增设快递柜");
+        await page.FillAsync("#body", "在南门增设快递柜一组。");
+        await page.ClickAsync(Submit); // the suggested times respect the notice period
+        Assert.Matches($"/app/{y.Slug}/motions/[0-9]+$", page.Url);
+        Assert.Contains("增设快递柜", await page.InnerTextAsync("main"));
+        await CheckAsync(page);
+        await ScreenshotAsync(page, "admin");
+        var motions = (await y.Admin.GetJsonAsync(y.P("/motions")))["items"]!.AsArray();
+        Assert.Single(motions, m => m!["title"]!.GetValue<string>() == "增设快递柜");
+    }
+
+    [SkippableFact]
+    public async Task An_owner_rates_an_answer_as_unsatisfied_and_the_supervisor_records_a_finding()
+    {
+        var owner = await PageAsync();
+        var y = fixture.Yard;
+        await SignInAsync(owner, y.OwnerLogins[1]);
+        await owner.GotoAsync(Url($"/app/{y.Slug}/queries"));
+        await owner.SelectOptionAsync("#subject", "spendingRequest");
+        await owner.FillAsync("#subjectId", y.RequestId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await owner.FillAsync("#question", "这家保洁公司是怎么选的？");
+        await owner.ClickAsync(Submit);
+        var query = (await y.Trustee.GetJsonAsync(y.P("/queries")))["items"]!.AsArray().Single(q => q!["question"]!.GetValue<string>() == "这家保洁公司是怎么选的？")!;
+        var id = query["id"]!.GetValue<long>();
+        await (await y.Trustee.PostAsync(y.P($"/queries/{id}/answer"), new { answer = "沿用去年的合同。" })).AssertStatus(200);
+
+        await owner.ReloadAsync();
+        await CheckAsync(owner);
+        await owner.CheckAsync($"#query-{id} input[name=satisfied][value=false]");
+        await owner.FillAsync($"#comment-{id}", "没有比较其他报价");
+        await owner.ClickAsync($"#query-{id} form[action*=Rate] button[type=submit]");
+        Assert.Contains("没有比较其他报价", await owner.InnerTextAsync($"#query-{id}"));
+        await CheckAsync(owner);
+
+        var supervisor = await PageAsync();
+        await SignInAsync(supervisor, y.SupervisorLogin);
+        await supervisor.GotoAsync(Url($"/app/{y.Slug}/queries"));
+        await CheckAsync(supervisor);
+        await supervisor.CheckAsync($"#query-{id} input[name=upheld][value=true]");
+        await supervisor.FillAsync($"#finding-{id}", "须补充比价。");
+        await supervisor.ClickAsync($"#query-{id} form[action*=Finding] button[type=submit]");
+        Assert.Contains("须补充比价。", await supervisor.InnerTextAsync($"#query-{id}"));
+        await CheckAsync(supervisor);
+        var closed = (await y.Trustee.GetJsonAsync(y.P("/queries")))["items"]!.AsArray().Single(q => q!["id"]!.GetValue<long>() == id)!;
+        Assert.Equal("closed", closed["status"]!.GetValue<string>());
+    }
 }
 
 public sealed class SqlitePortalBrowserTests(SqlitePortalBrowserFixture fixture) : PortalBrowserTests(fixture), IClassFixture<SqlitePortalBrowserFixture>;

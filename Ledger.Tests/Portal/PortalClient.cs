@@ -58,6 +58,15 @@ public sealed class PortalClient(HttpClient http)
     public async Task<Answer> PostAsync(string action, Dictionary<string, string> fields) =>
         await ReadAsync(await Http.PostAsync(action, new FormUrlEncodedContent(fields)));
 
+    /// <summary>Posts a form with files (multipart/form-data), as a browser sends a form with a file input.</summary>
+    public async Task<Answer> PostFilesAsync(string action, Dictionary<string, string> fields, params (string Name, string FileName, byte[] Content)[] files)
+    {
+        using var content = new MultipartFormDataContent();
+        foreach (var (k, v) in fields) content.Add(new StringContent(v), k);
+        foreach (var (name, fileName, bytes) in files) content.Add(new ByteArrayContent(bytes), name, fileName);
+        return await ReadAsync(await Http.PostAsync(action, content));
+    }
+
     public async Task<Answer> SignInAsync(string login, string password)
     {
         var answer = await SubmitAsync("/app/login", new() { ["login"] = login, ["password"] = password });

@@ -99,6 +99,9 @@ public abstract class PortalTests(EngineFixture fixture)
     {
         var yard = await PortalYard.BuildAsync(App);
         var client = PortalClient.For(App);
+        // A weak password is refused with the reason, in Chinese.
+        var weak = await client.SubmitAsync("/app/activate", new() { ["invitationCode"] = yard.SpareInvitation, ["login"] = $"new-{yard.Slug}", ["password"] = "1234567890" });
+        Assert.Equal(("validation_failed", "“密码”：键盘、字母或数字的连续序列容易被猜到。"), (weak.AlertCode, weak.Alert));
         var bad = await client.SubmitAsync("/app/activate", new() { ["invitationCode"] = "nope-nope", ["login"] = $"new-{yard.Slug}", ["password"] = "a good password 1" });
         Assert.Equal(422, bad.Status);
         Assert.Equal("invitation_invalid", bad.AlertCode);
@@ -187,7 +190,7 @@ public abstract class PortalTests(EngineFixture fixture)
         var result = await yard.Admin.GetJsonAsync(yard.P($"/motions/{yard.MotionId}/result"));
         var receipts = result["receipts"]!.AsArray();
         Assert.Single(receipts); // one ballot, not two
-        Assert.Equal(Ledger.Domain.Store.MotionBook.ReceiptHash(receipt!), receipts[0]!["receiptHash"]!.GetValue<string>());
+        Assert.Equal(Ledger.Domain.Model.BallotReceipts.Hash(receipt!), receipts[0]!["receiptHash"]!.GetValue<string>());
 
         var check = await owner.SubmitAsync(path, new() { ["receipt"] = receipt! });
         Assert.Equal(200, check.Status);
@@ -264,6 +267,9 @@ public abstract class PortalTests(EngineFixture fixture)
             var bad = await staff.SubmitAsync(yard.A("/payments/new"), new(values) { ["amount"] = amount, ["externalRef"] = "BAD-" + amount });
             Assert.Equal(400, bad.Status);
             Assert.Equal(code, bad.AlertCode);
+            // A sentence in the page's language naming the field, not the validator's English.
+            Assert.Contains("金额", bad.Alert);
+            Assert.DoesNotMatch("[A-Za-z]{3}", bad.Alert!);
         }
         var unknown = await staff.SubmitAsync(yard.A("/payments/new"), new(values) { ["number"] = "999", ["externalRef"] = "WX-X" });
         Assert.Equal("unknown_unit", unknown.AlertCode);

@@ -29,7 +29,7 @@ static class TallyBench
             var communities = new CommunityBook(db, clock);
             var c = (await communities.CreateAsync(new NewCommunity("tally", "表决小区", "Asia/Shanghai", 1, new Month(2026, 1)))).Value!;
             var register = new RegisterBook(db, clock);
-            var motions = new MotionBook(db, register);
+            var motions = new MotionBook(db);
             var writer = new CommunityWriter(db, clock);
             var setup = Stopwatch.StartNew();
             var user = (await new IdentityBook(db, clock).CreateUserAsync("voter", "Voter", "voter-password-1")).Value!;

@@ -1,0 +1,326 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Ledger.Tests.Infrastructure;
+
+namespace Ledger.Tests.Portal;
+
+/// <summary>
+/// The portal's forms for staff, supervisors, the committee and the asker, through real HTTP on each
+/// engine: each succeeds with a 303, refuses one rule with a sentence and changes nothing, has one
+/// effect when sent twice, changes nothing without its antiforgery token, and answers 403 to a role
+/// the API refuses.
+/// </summary>
+public abstract class PortalFormsTests(EngineFixture fixture)
+{
+    private LedgerApp App => fixture.App;
+
+    private static readonly byte[] Pdf = Encoding.ASCII.GetBytes("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n");
+
+    private static string Sha(byte[] content) => Convert.ToHexStringLower(SHA256.HashData(content));
+
+    private async Task<PortalClient> SignInAsync(string login)
+    {
+        var client = PortalClient.For(App);
+        await client.SignInAsync(login, PortalYard.Password);
+        return client;
+    }
+
+    /// <summary>The antiforgery token and form key of any form on a page this person may open.</summary>
+    private static async Task<Dictionary<string, string>> TokenAsync(PortalClient client, string path)
+    {
+        var page = await client.GetAsync(path);
+        Assert.Equal(200, page.Status);
+        return PortalClient.FormOf(page, path, 0, "form[method=post]").Fields;
+    }
+
+    private static async Task<int> RequestsToAsync(PortalYard yard, string payee) =>
+        (await yard.Trustee.GetJsonAsync(yard.P("/spending-requests")))["items"]!.AsArray().Count(r => r!["payee"]!.GetValue<string>() == payee);
+
+    [SkippableFact]
+    public async Task Staff_file_a_spending_request_in_yuan_with_files_once_under_the_apis_limits()
+    {
+        var yard = await PortalYard.BuildAsync(App);
+        var staff = await SignInAsync(yard.TrusteeLogin);
+        var path = yard.A("/spending/new");
+        var page = await staff.GetAsync(path);
+        Assert.Equal(200, page.Status);
+        Assert.NotNull(page.Document.QuerySelector("form[enctype='multipart/form-data'] input[type=file][name=files]"));
+        var (action, fields) = PortalClient.FormOf(page, path);
+        var values = new Dictionary<string, string>(fields)
+        {
+            ["payee"] = "某某绿化公司", ["amount"] = "1,234.56", ["account"] = "6103", ["budgetLine"] = "", ["description"] = "十一月绿化养护",
+        };
+
+        // One rule: attachments are PDF, PNG or JPEG. A text file is refused with a sentence; nothing is filed or stored.
+        var text = Encoding.UTF8.GetBytes("not a voucher");
+        var refused = await staff.PostFilesAsync(action, new(values) { ["formId"] = "text-file-form-0001" }, ("files", "note.txt", text));
+        Assert.Equal(415, refused.Status);
+        Assert.Equal("unsupported_media_type", refused.AlertCode);
+        Assert.Equal("附件只能是 PDF、PNG 或 JPEG 文件。", refused.Alert);
+        Assert.Equal("某某绿化公司", refused.Document.QuerySelector("#payee")?.GetAttribute("value")); // what was typed is kept
+        Assert.Equal(0, await RequestsToAsync(yard, "某某绿化公司"));
+        Assert.Equal(404, (int)(await yard.Trustee.GetAsync(yard.P($"/attachments/{Sha(text)}"))).StatusCode);
+        var tooLarge = await staff.PostFilesAsync(action, new(values) { ["formId"] = "large-file-form-0001" }, ("files", "big.png", new byte[10 * 1024 * 1024 + 1]));
+        Assert.Equal(413, tooLarge.Status);
+        Assert.Equal("payload_too_large", tooLarge.AlertCode);
+        var unknown = await staff.PostFilesAsync(action, new(values) { ["formId"] = "unknown-acct-0001", ["account"] = "9999" }, ("files", "v.png", PortalYard.Png));
+        Assert.Equal("unknown_account", unknown.AlertCode);
+        Assert.Equal(0, await RequestsToAsync(yard, "某某绿化公司"));
+
+        // Without its antiforgery token the form changes nothing.
+        var noToken = new Dictionary<string, string>(values);
+        noToken.Remove("__RequestVerificationToken");
+        Assert.Equal(400, (await staff.PostFilesAsync(action, noToken, ("files", "v.png", PortalYard.Png))).Status);
+        Assert.Equal(0, await RequestsToAsync(yard, "某某绿化公司"));
+
+        var filed = await staff.PostFilesAsync(action, values, ("files", "photo.png", PortalYard.Png), ("files", "invoice.pdf", Pdf));
+        Assert.Equal(303, filed.Status);
+        Assert.Matches($"^{yard.A("/spending/")}[0-9]+$", filed.Location);
+        var again = await staff.PostFilesAsync(action, values, ("files", "photo.png", PortalYard.Png), ("files", "invoice.pdf", Pdf));
+        Assert.Equal(303, again.Status);
+        Assert.Equal(filed.Location, again.Location); // the same form twice: the first request again
+        Assert.Equal(1, await RequestsToAsync(yard, "某某绿化公司"));
+        var id = long.Parse(filed.Location![(filed.Location!.LastIndexOf('/') + 1)..], CultureInfo.InvariantCulture);
+        var request = await yard.Trustee.GetJsonAsync(yard.P($"/spending-requests/{id}"));
+        Assert.Equal(123456, request["amount"]!.GetValue<long>()); // 1,234.56 yuan is 123456 fen exactly
+        Assert.Equal("pending", request["status"]!.GetValue<string>());
+        Assert.Equal(new[] { Sha(PortalYard.Png), Sha(Pdf) }.Order(), request["attachments"]!.AsArray().Select(a => a!.GetValue<string>()).Order());
+        var shown = await staff.GetAsync(filed.Location);
+        Assert.Contains("¥1,234.56", shown.Text);
+        Assert.NotNull(shown.Notice);
+
+        // Supervisors and owners do not file requests (the API's 403), not even with their own valid token.
+        var supervisor = await SignInAsync(yard.SupervisorLogin);
+        Assert.Equal(403, (await supervisor.GetAsync(path)).Status);
+        var supervisorFields = await TokenAsync(supervisor, yard.A());
+        Assert.Equal(403, (await supervisor.PostFilesAsync(path, new(values) { ["__RequestVerificationToken"] = supervisorFields["__RequestVerificationToken"], ["payee"] = "监察人" })).Status);
+        Assert.Equal(403, (await (await SignInAsync(yard.OwnerLogins[0])).GetAsync(path)).Status);
+        Assert.Equal(0, await RequestsToAsync(yard, "监察人"));
+    }
+
+    [SkippableFact]
+    public async Task Staff_pay_an_approved_request_with_its_voucher_once_and_the_api_sees_the_same_payment()
+    {
+        var yard = await PortalYard.BuildAsync(App);
+        var staff = await SignInAsync(yard.TrusteeLogin);
+        var path = yard.A($"/spending/{yard.RequestId}");
+        var pending = await staff.GetAsync(path);
+        Assert.Null(pending.Document.QuerySelector("form[action*=Pay]")); // nothing to pay before approval
+        var token = PortalClient.FormOf(pending, path, 0, "form.inline").Fields;
+        var values = new Dictionary<string, string>(token) { ["paidAt"] = "2026-11-21", ["bankRef"] = "BK-PORTAL-1" };
+        var voucher = ("voucher", "voucher.pdf", Pdf);
+
+        // The API's rule, as a sentence: a pending request is not paid.
+        var early = await staff.PostFilesAsync($"{path}?handler=Pay", values, voucher);
+        Assert.Equal(422, early.Status);
+        Assert.Equal("not_approved", early.AlertCode);
+        Assert.Equal("这项申请尚未获批准，不能付款。", early.Alert);
+        Assert.Equal("pending", (await yard.Trustee.GetJsonAsync(yard.P($"/spending-requests/{yard.RequestId}")))["status"]!.GetValue<string>());
+
+        await (await yard.Supervisor.PostAsync(yard.P($"/spending-requests/{yard.RequestId}/decisions"), new { decision = "approve", comment = "同意" })).AssertStatus(200);
+        var page = await staff.GetAsync(path);
+        var (action, fields) = PortalClient.FormOf(page, path, 0, "main form[action*=Pay]");
+        Assert.Equal(yard.A($"/spending/{yard.RequestId}?handler=Pay"), action);
+        fields["paidAt"] = "2026-11-21";
+        fields["bankRef"] = "BK-PORTAL-1";
+
+        var noToken = new Dictionary<string, string>(fields);
+        noToken.Remove("__RequestVerificationToken");
+        Assert.Equal(400, (await staff.PostFilesAsync(action, noToken, voucher)).Status);
+        var supervisor = await SignInAsync(yard.SupervisorLogin);
+        var supervisorToken = await TokenAsync(supervisor, path);
+        Assert.Equal(403, (await supervisor.PostFilesAsync(action, new(fields) { ["__RequestVerificationToken"] = supervisorToken["__RequestVerificationToken"] }, voucher)).Status);
+        Assert.Equal("approved", (await yard.Trustee.GetJsonAsync(yard.P($"/spending-requests/{yard.RequestId}")))["status"]!.GetValue<string>());
+
+        var paid = await staff.PostFilesAsync(action, fields, voucher);
+        Assert.Equal(303, paid.Status);
+        Assert.Equal(path, paid.Location);
+        Assert.Equal(303, (await staff.PostFilesAsync(action, fields, voucher)).Status); // sent twice, paid once
+        var request = await yard.Trustee.GetJsonAsync(yard.P($"/spending-requests/{yard.RequestId}"));
+        Assert.Equal("paid", request["status"]!.GetValue<string>());
+        Assert.Equal(Sha(Pdf), request["voucher"]!.GetValue<string>());
+        var seq = request["paidSeq"]!.GetValue<long>();
+        // The bank reference is the API's idempotency key with the API's fingerprint: the same payment through the API is a replay.
+        var api = await yard.Trustee.PostAsync(yard.P($"/spending-requests/{yard.RequestId}/payment"), new { paidAt = "2026-11-21", bankRef = "BK-PORTAL-1", voucher = Sha(Pdf) });
+        Assert.Equal(201, (int)api.StatusCode);
+        Assert.Equal("true", api.Headers.GetValues("Idempotency-Replayed").Single());
+        var shown = await staff.GetAsync(path);
+        Assert.Contains($"账簿序号 {seq}", shown.Notice);
+        Assert.Contains($"#{seq}", shown.Text);
+        Assert.Contains(yard.A($"/attachments/{Sha(Pdf)}"), shown.Text); // the voucher opens from the page
+        Assert.Null(shown.Document.QuerySelector("form[action*=Pay]"));
+    }
+
+    [SkippableFact]
+    public async Task A_supervisor_remarks_on_a_draft_statement_and_the_community_admin_publishes_in_order()
+    {
+        var yard = await PortalYard.BuildAsync(App);
+        await (await yard.Trustee.PostAsync(yard.P("/months/2026-09/close"), null)).AssertStatus(200);
+        await (await yard.Trustee.PostAsync(yard.P("/months/2026-10/close"), null)).AssertStatus(200);
+        var path = yard.A("/statements");
+        var supervisor = await SignInAsync(yard.SupervisorLogin);
+        var page = await supervisor.GetAsync(path);
+        Assert.Equal(200, page.Status);
+        Assert.NotNull(page.Document.QuerySelector("#s-2026-10"));
+        Assert.Null(page.Document.QuerySelector("form[action*=Publish]")); // publishing is the community admin's
+        var (action, fields) = PortalClient.FormOf(page, path, 0, "#s-2026-10 form[action*=Remark]");
+        Assert.Equal("2026-10", fields["period"]);
+
+        var empty = await supervisor.PostAsync(action, new(fields) { ["text"] = "", ["formId"] = "empty-remark-form-01" });
+        Assert.Equal(400, empty.Status);
+        Assert.Equal("validation_failed", empty.AlertCode);
+        var noToken = new Dictionary<string, string>(fields) { ["text"] = "无令牌" };
+        noToken.Remove("__RequestVerificationToken");
+        Assert.Equal(400, (await supervisor.PostAsync(action, noToken)).Status);
+        Assert.Empty((await yard.Supervisor.GetJsonAsync(yard.P("/statements/2026-10")))["remarks"]!.AsArray());
+
+        fields["text"] = "已核对十月支出凭证，无异常。";
+        Assert.Equal(303, (await supervisor.PostAsync(action, fields)).Status);
+        Assert.Equal(303, (await supervisor.PostAsync(action, fields)).Status); // sent twice, remarked once
+        var remarks = (await yard.Supervisor.GetJsonAsync(yard.P("/statements/2026-10")))["remarks"]!.AsArray();
+        Assert.Equal("已核对十月支出凭证，无异常。", Assert.Single(remarks)!["text"]!.GetValue<string>());
+        Assert.Contains("已核对十月支出凭证，无异常。", (await supervisor.GetAsync(path)).Text);
+
+        // The admin publishes; the API's order rule is a sentence: September first.
+        var admin = await SignInAsync(yard.AdminLogin);
+        var adminPage = await admin.GetAsync(path);
+        Assert.Null(adminPage.Document.QuerySelector("form[action*=Remark]")); // remarks are the supervisor's
+        var (publish, publishFields) = PortalClient.FormOf(adminPage, path, 0, "#s-2026-10 form[action*=Publish]");
+        var early = await admin.PostAsync(publish, publishFields);
+        Assert.Equal(409, early.Status);
+        Assert.Equal("earlier_statement_unpublished", early.AlertCode);
+        Assert.Equal("draft", (await yard.Supervisor.GetJsonAsync(yard.P("/statements")))["items"]!.AsArray().Single(s => s!["period"]!.GetValue<string>() == "2026-10")!["status"]!.GetValue<string>());
+        Assert.Equal(403, (await supervisor.PostAsync(publish, new(fields) { ["period"] = "2026-09" })).Status); // a supervisor does not publish
+        Assert.Equal(403, (await admin.PostAsync(action, new(publishFields) { ["text"] = "委员意见" })).Status); // an admin does not remark
+
+        var (september, septemberFields) = PortalClient.FormOf(await admin.GetAsync(path), path, 0, "#s-2026-09 form[action*=Publish]");
+        Assert.Equal(303, (await admin.PostAsync(september, septemberFields)).Status);
+        Assert.Equal(303, (await admin.PostAsync(september, septemberFields)).Status);
+        var (october, octoberFields) = PortalClient.FormOf(await admin.GetAsync(path), path, 0, "#s-2026-10 form[action*=Publish]");
+        Assert.Equal(303, (await admin.PostAsync(october, octoberFields)).Status);
+        var published = (await App.Anonymous().GetJsonAsync($"/p/{yard.Slug}/statements/2026-10.json"));
+        Assert.Equal("已核对十月支出凭证，无异常。", Assert.Single(published["remarks"]!.AsArray())!["text"]!.GetValue<string>());
+        var late = await supervisor.PostAsync(action, new(fields) { ["formId"] = "late-remark-form-01", ["text"] = "迟到的意见" });
+        Assert.Equal(409, late.Status);
+        Assert.Equal("statement_published", late.AlertCode);
+
+        Assert.Equal(403, (await (await SignInAsync(yard.OwnerLogins[0])).GetAsync(path)).Status);
+    }
+
+    [SkippableFact]
+    public async Task The_committee_opens_a_vote_after_its_notice_period_and_a_short_notice_is_a_sentence()
+    {
+        var yard = await PortalYard.BuildAsync(App);
+        var admin = await SignInAsync(yard.AdminLogin);
+        var path = yard.A("/motions/new");
+        var page = await admin.GetAsync(path);
+        Assert.Equal(200, page.Status);
+        var (action, fields) = PortalClient.FormOf(page, path);
+        var values = new Dictionary<string, string>(fields)
+        {
+            ["kind"] = "other", ["subjectId"] = "", ["title"] = "更换小区门禁", ["body"] = "门禁老化，拟更换。", ["opensAt"] = "2026-11-23T09:00", ["closesAt"] = "2026-11-30T09:00",
+        };
+        async Task<int> CountAsync() => (await yard.Admin.GetJsonAsync(yard.P("/motions")))["items"]!.AsArray().Count(m => m!["title"]!.GetValue<string>() == "更换小区门禁");
+
+        var early = await admin.PostAsync(action, values);
+        Assert.Equal(422, early.Status);
+        Assert.Equal("notice_too_short", early.AlertCode);
+        Assert.Contains("公告期", early.Alert);
+        var noToken = new Dictionary<string, string>(values) { ["opensAt"] = "2026-12-20T09:00", ["closesAt"] = "2026-12-27T09:00" };
+        noToken.Remove("__RequestVerificationToken");
+        Assert.Equal(400, (await admin.PostAsync(action, noToken)).Status);
+        Assert.Equal(0, await CountAsync());
+
+        values["opensAt"] = "2026-12-20T09:00";
+        values["closesAt"] = "2026-12-27T09:00";
+        var created = await admin.PostAsync(action, values);
+        Assert.Equal(303, created.Status);
+        Assert.Matches($"^{yard.A("/motions/")}[0-9]+$", created.Location);
+        Assert.Equal(created.Location, (await admin.PostAsync(action, values)).Location); // sent twice, opened once
+        Assert.Equal(1, await CountAsync());
+        var motion = (await yard.Admin.GetJsonAsync(yard.P("/motions")))["items"]!.AsArray().Single(m => m!["title"]!.GetValue<string>() == "更换小区门禁")!;
+        Assert.Equal(new DateTimeOffset(2026, 12, 20, 1, 0, 0, TimeSpan.Zero), DateTimeOffset.Parse(motion["opensAt"]!.GetValue<string>(), CultureInfo.InvariantCulture)); // 09:00 in Shanghai
+        var shown = await admin.GetAsync(created.Location!);
+        Assert.Contains("更换小区门禁", shown.Text);
+        Assert.NotNull(shown.Notice);
+
+        var supervisor = await SignInAsync(yard.SupervisorLogin);
+        Assert.Equal(403, (await supervisor.GetAsync(path)).Status);
+        var token = await TokenAsync(supervisor, yard.A());
+        Assert.Equal(403, (await supervisor.PostAsync(action, new(values) { ["__RequestVerificationToken"] = token["__RequestVerificationToken"], ["title"] = "监察人发起" })).Status);
+        Assert.Equal(403, (await (await SignInAsync(yard.TrusteeLogin)).GetAsync(path)).Status);
+        Assert.Equal(403, (await (await SignInAsync(yard.OwnerLogins[0])).GetAsync(path)).Status);
+    }
+
+    [SkippableFact]
+    public async Task The_asker_rates_an_answer_once_and_the_supervisor_records_a_finding_on_the_escalated_query()
+    {
+        var yard = await PortalYard.BuildAsync(App);
+        var owner = await SignInAsync(yard.OwnerLogins[0]);
+        var path = yard.A("/queries");
+        var asked = await owner.SubmitAsync(path, new() { ["subject"] = "spendingRequest", ["subjectId"] = yard.RequestId.ToString(CultureInfo.InvariantCulture), ["question"] = "为什么不比价？" });
+        Assert.Equal(303, asked.Status);
+        var second = await owner.SubmitAsync(path, new() { ["subject"] = "spendingRequest", ["subjectId"] = yard.RequestId.ToString(CultureInfo.InvariantCulture), ["question"] = "合同在哪里？" });
+        Assert.Equal(303, second.Status);
+        var items = (await yard.Trustee.GetJsonAsync(yard.P("/queries")))["items"]!.AsArray();
+        long IdOf(string question) => items.Single(q => q!["question"]!.GetValue<string>() == question)!["id"]!.GetValue<long>();
+        var (disputed, open) = (IdOf("为什么不比价？"), IdOf("合同在哪里？"));
+        await (await yard.Trustee.PostAsync(yard.P($"/queries/{disputed}/answer"), new { answer = "供应商是唯一的。" })).AssertStatus(200);
+        async Task<System.Text.Json.Nodes.JsonObject> QueryAsync(long id) =>
+            (await yard.Trustee.GetJsonAsync(yard.P("/queries")))["items"]!.AsArray().Single(q => q!["id"]!.GetValue<long>() == id)!.AsObject();
+
+        // Only the asker is offered the form; another owner who posts it anyway gets the API's not_the_asker.
+        var other = await SignInAsync(yard.OwnerLogins[1]);
+        var otherPage = await other.GetAsync(path);
+        Assert.Null(otherPage.Document.QuerySelector("form[action*=Rate]"));
+        var page = await owner.GetAsync(path);
+        var (action, fields) = PortalClient.FormOf(page, path, 0, $"#query-{disputed} form[action*=Rate]");
+        Assert.Null(page.Document.QuerySelector($"#query-{open} form[action*=Rate]")); // not answered yet
+        var otherFields = PortalClient.FormOf(otherPage, path).Fields;
+        var stranger = await other.PostAsync(action, new(otherFields) { ["queryId"] = disputed.ToString(CultureInfo.InvariantCulture), ["satisfied"] = "true" });
+        Assert.Equal(403, stranger.Status);
+        Assert.Equal("not_the_asker", stranger.AlertCode);
+
+        // Unsatisfied needs a comment (the API's rule), as a sentence; nothing is rated.
+        var bare = await owner.PostAsync(action, new(fields) { ["satisfied"] = "false", ["comment"] = "" });
+        Assert.Equal(400, bare.Status);
+        Assert.Equal("validation_failed", bare.AlertCode);
+        var noToken = new Dictionary<string, string>(fields) { ["satisfied"] = "false", ["comment"] = "没有说明" };
+        noToken.Remove("__RequestVerificationToken");
+        Assert.Equal(400, (await owner.PostAsync(action, noToken)).Status);
+        Assert.Equal("answered", (await QueryAsync(disputed))["status"]!.GetValue<string>());
+
+        fields["satisfied"] = "false";
+        fields["comment"] = "没有说明为何不比价";
+        Assert.Equal(303, (await owner.PostAsync(action, fields)).Status);
+        Assert.Equal(303, (await owner.PostAsync(action, fields)).Status); // sent twice, rated once
+        var rated = await QueryAsync(disputed);
+        Assert.Equal("escalated", rated["status"]!.GetValue<string>());
+        Assert.False(rated["rating"]!["satisfied"]!.GetValue<bool>());
+        Assert.Null((await owner.GetAsync(path)).Document.QuerySelector("form[action*=Rate]"));
+
+        // The supervisor's finding closes the escalated query; on one that is not escalated it is the API's 409.
+        var supervisor = await SignInAsync(yard.SupervisorLogin);
+        var supervisorPage = await supervisor.GetAsync(path);
+        Assert.Null(supervisorPage.Document.QuerySelector($"#query-{open} form[action*=Finding]"));
+        var (finding, findingFields) = PortalClient.FormOf(supervisorPage, path, 0, $"#query-{disputed} form[action*=Finding]");
+        var notEscalated = await supervisor.PostAsync(finding, new(findingFields) { ["queryId"] = open.ToString(CultureInfo.InvariantCulture), ["finding"] = "无", ["upheld"] = "false", ["formId"] = "not-escalated-form-1" });
+        Assert.Equal(409, notEscalated.Status);
+        Assert.Equal("query_not_escalated", notEscalated.AlertCode);
+        Assert.Equal(403, (await owner.PostAsync(finding, new(fields) { ["finding"] = "业主自判", ["upheld"] = "true" })).Status);
+        Assert.Equal("escalated", (await QueryAsync(disputed))["status"]!.GetValue<string>());
+        findingFields["finding"] = "应当比价，已要求受托人补充三家报价。";
+        findingFields["upheld"] = "true";
+        Assert.Equal(303, (await supervisor.PostAsync(finding, findingFields)).Status);
+        Assert.Equal(303, (await supervisor.PostAsync(finding, findingFields)).Status);
+        var closed = await QueryAsync(disputed);
+        Assert.Equal("closed", closed["status"]!.GetValue<string>());
+        Assert.True(closed["finding"]!["upheld"]!.GetValue<bool>());
+        Assert.Contains("应当比价，已要求受托人补充三家报价。", (await owner.GetAsync(path)).Text);
+    }
+}
+
+public sealed class SqlitePortalFormsTests(SqliteFixture fixture) : PortalFormsTests(fixture), IClassFixture<SqliteFixture>;
+
+public sealed class PostgresPortalFormsTests(PostgresFixture fixture) : PortalFormsTests(fixture), IClassFixture<PostgresFixture>;
