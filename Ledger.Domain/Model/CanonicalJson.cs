@@ -77,17 +77,25 @@ public static class CanonicalJson
         }
     }
 
-    private static void WriteInteger(StringBuilder sb, long n)
+    internal static void WriteInteger(StringBuilder sb, long n)
     {
         // ECMAScript numbers are doubles: integers beyond 2^53 would not round-trip.
         const long MaxSafe = 9_007_199_254_740_991;
         if (n > MaxSafe || n < -MaxSafe) throw new InvalidOperationException("Integer outside the JSON safe range.");
-        sb.Append(n.ToString(CultureInfo.InvariantCulture));
+        Span<char> digits = stackalloc char[20];
+        n.TryFormat(digits, out var written, default, CultureInfo.InvariantCulture);
+        sb.Append(digits[..written]);
     }
 
-    private static void WriteString(StringBuilder sb, string s)
+    internal static void WriteString(StringBuilder sb, string s)
     {
         sb.Append('"');
+        // Most strings need no escape: append them whole.
+        if (!s.AsSpan().ContainsAnyInRange('\0', '\u001f') && !s.AsSpan().ContainsAny('"', '\\'))
+        {
+            sb.Append(s).Append('"');
+            return;
+        }
         foreach (var c in s)
         {
             switch (c)

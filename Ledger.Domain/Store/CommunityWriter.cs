@@ -69,31 +69,47 @@ public sealed class CommunityWriter(LedgerDatabase db, TimeProvider clock)
         public string ResponseBody { get; init; } = "";
     }
 
+    private static string ReadsSql(Dialect dialect) =>
+        "SELECT head_seq, head_chain_hash FROM communities WHERE id = @Id" + dialect.ForUpdate + ";\n" +
+        "SELECT month FROM closed_months WHERE community_id = @Id;\n" + Journal.ChartSql;
+
+    private static string ReadsWithKeySql(Dialect dialect) =>
+        "SELECT head_seq, head_chain_hash FROM communities WHERE id = @Id" + dialect.ForUpdate + ";\n" +
+        "SELECT request_hash, status_code, response_body FROM idempotency_keys WHERE community_id = @Id AND idem_key = @Key;\n" +
+        "SELECT month FROM closed_months WHERE community_id = @Id;\n" + Journal.ChartSql;
+
     public async Task<WriteOutcome> RunAsync(CommunityInfo community, long? userId, IdempotencyClaim? claim,
         Func<WriteScope, Task<Result<StoredResponse>>> work, CancellationToken ct = default, string? address = null)
     {
         using var gate = await db.EnterWriterAsync(ct);
         await using var connection = await db.OpenAsync(ct);
         await using var tx = await db.BeginWriteAsync(connection, ct);
-        var head = await connection.QuerySingleAsync<HeadRow>(
-            "SELECT head_seq, head_chain_hash FROM communities WHERE id = @Id" + db.Dialect.ForUpdate, new { community.Id }, tx);
-
-        if (claim is not null)
+        // One round trip: lock the chain head first (the statements run in order), then read the
+        // idempotency key, the closed months and the chart under that lock.
+        HeadRow head;
+        StoredKey? stored;
+        HashSet<string> closedMonths;
+        IReadOnlyDictionary<string, AccountDef> chart;
+        await using (var reads = await connection.QueryMultipleAsync(
+            claim is null ? ReadsSql(db.Dialect) : ReadsWithKeySql(db.Dialect),
+            new { community.Id, communityId = community.Id, Key = claim?.Key ?? "" }, tx))
         {
-            var stored = await connection.QuerySingleOrDefaultAsync<StoredKey>(
-                "SELECT request_hash, status_code, response_body FROM idempotency_keys WHERE community_id = @Id AND idem_key = @Key",
-                new { community.Id, claim.Key }, tx);
-            if (stored is not null)
-            {
-                await tx.RollbackAsync(ct);
-                return stored.RequestHash == claim.RequestHash
-                    ? new WriteOutcome.Replayed(new StoredResponse((int)stored.StatusCode, stored.ResponseBody))
-                    : new WriteOutcome.Failed(Failure.Conflict(Codes.IdempotencyKeyReused,
-                        "This Idempotency-Key was already used with a different request."));
-            }
+            head = await reads.ReadSingleAsync<HeadRow>();
+            stored = claim is null ? null : await reads.ReadSingleOrDefaultAsync<StoredKey>();
+            closedMonths = (await reads.ReadAsync<string>()).ToHashSet(StringComparer.Ordinal);
+            chart = Journal.ToChart(await reads.ReadAsync<Journal.AccountRow>());
         }
 
-        var scope = new WriteScope(connection, tx, db.Dialect, community, head.HeadSeq, head.HeadChainHash, userId, clock.GetUtcNow()) { Address = address };
+        if (stored is not null)
+        {
+            await tx.RollbackAsync(ct);
+            return stored.RequestHash == claim!.RequestHash
+                ? new WriteOutcome.Replayed(new StoredResponse((int)stored.StatusCode, stored.ResponseBody))
+                : new WriteOutcome.Failed(Failure.Conflict(Codes.IdempotencyKeyReused,
+                    "This Idempotency-Key was already used with a different request."));
+        }
+
+        var scope = new WriteScope(connection, tx, db.Dialect, community, head.HeadSeq, head.HeadChainHash, userId, clock.GetUtcNow()) { Address = address, Chart = chart, ClosedMonths = closedMonths };
         var result = await work(scope);
         if (!result.Ok)
         {

@@ -40,7 +40,7 @@ public sealed class Journal(LedgerDatabase db)
         public string? Salt { get; init; }
     }
 
-    private sealed class AccountRow
+    internal sealed class AccountRow
     {
         public string Code { get; init; } = "";
         public string Name { get; init; } = "";
@@ -52,14 +52,15 @@ public sealed class Journal(LedgerDatabase db)
         public bool PerUnit { get; init; }
     }
 
-    public static async Task<IReadOnlyDictionary<string, AccountDef>> LoadChartAsync(DbConnection connection, long communityId, DbTransaction? tx = null)
-    {
-        var rows = await connection.QueryAsync<AccountRow>(
-            "SELECT code, name, name_en, kind, fund, parent_code, non_negative, per_unit FROM accounts WHERE community_id = @communityId ORDER BY code",
-            new { communityId }, tx);
-        return rows.ToDictionary(r => r.Code,
+    internal const string ChartSql =
+        "SELECT code, name, name_en, kind, fund, parent_code, non_negative, per_unit FROM accounts WHERE community_id = @communityId ORDER BY code";
+
+    internal static IReadOnlyDictionary<string, AccountDef> ToChart(IEnumerable<AccountRow> rows) =>
+        rows.ToDictionary(r => r.Code,
             r => new AccountDef(r.Code, r.Name, r.NameEn, r.Kind, r.Fund, r.ParentCode, r.NonNegative, r.PerUnit), StringComparer.Ordinal);
-    }
+
+    public static async Task<IReadOnlyDictionary<string, AccountDef>> LoadChartAsync(DbConnection connection, long communityId, DbTransaction? tx = null) =>
+        ToChart(await connection.QueryAsync<AccountRow>(ChartSql, new { communityId }, tx));
 
     /// <summary>
     /// Posts the drafts in order, each with the next sequence number and chain hash.
@@ -152,26 +153,30 @@ public sealed class Journal(LedgerDatabase db)
             posted.Add(new JournalEntry(entry, draft.Kind, entryHash, chainHash, null, createdAt));
         }
 
-        await Bulk.InsertAsync(scope,
+        // One round trip on PostgreSQL for a posting (COPY first for the entries and lines of a large run);
+        // the balanced-entry trigger of migration 0010 checks every entry at commit either way.
+        var batch = new StatementBatch(scope);
+        await batch.InsertAsync(
             "INSERT INTO entries (community_id, seq, entry_date, month, memo, fund, kind, reverses_seq, personal, entry_hash, chain_hash, created_at, created_by, salt)",
-            entryRows, "", [13]);
-        await Bulk.InsertAsync(scope, "INSERT INTO entry_lines (community_id, seq, line_no, account_code, side, amount_fen, unit_id)", lineRows);
+            entryRows, "", 13);
+        await batch.InsertAsync("INSERT INTO entry_lines (community_id, seq, line_no, account_code, side, amount_fen, unit_id)", lineRows);
         // The balance deltas are summed per key above, so no statement touches one row twice.
-        await Bulk.InsertAsync(scope, "INSERT INTO account_balances (community_id, account_code, month, debit_fen, credit_fen)",
+        await batch.InsertAsync("INSERT INTO account_balances (community_id, account_code, month, debit_fen, credit_fen)",
             accountDeltas.Select(kv => new object?[] { community.Id, kv.Key.Account, kv.Key.Month, kv.Value.D, kv.Value.C }).ToList(), """
             ON CONFLICT (community_id, account_code, month) DO UPDATE
             SET debit_fen = account_balances.debit_fen + excluded.debit_fen,
                 credit_fen = account_balances.credit_fen + excluded.credit_fen
             """);
-        await Bulk.InsertAsync(scope, "INSERT INTO unit_balances (community_id, account_code, unit_id, month, debit_fen, credit_fen)",
+        await batch.InsertAsync("INSERT INTO unit_balances (community_id, account_code, unit_id, month, debit_fen, credit_fen)",
             unitDeltas.Select(kv => new object?[] { community.Id, kv.Key.Account, kv.Key.Unit, kv.Key.Month, kv.Value.D, kv.Value.C }).ToList(), """
             ON CONFLICT (community_id, account_code, unit_id, month) DO UPDATE
             SET debit_fen = unit_balances.debit_fen + excluded.debit_fen,
                 credit_fen = unit_balances.credit_fen + excluded.credit_fen
             """);
-        await scope.ExecuteAsync(
-            "UPDATE communities SET head_seq = @HeadSeq, head_chain_hash = @HeadChainHash WHERE id = @Id",
-            new { scope.HeadSeq, scope.HeadChainHash, community.Id });
+        await batch.AddAsync(
+            "UPDATE communities SET head_seq = @HeadSeq, head_chain_hash = @HeadChainHash WHERE id = @CommunityId",
+            new { scope.HeadSeq, scope.HeadChainHash, CommunityId = community.Id });
+        await batch.FlushAsync();
         return posted;
     }
 

@@ -43,4 +43,32 @@ public sealed class CanonicalJsonTests
         Assert.Equal("""{"community":"demo","date":"2026-10-01","fund":"common","lines":[{"account":"1002","debit":100},{"account":"5201","credit":100}],"memo":"收入","seq":1}""",
             CanonicalJson.Serialize(entry.ToCanonicalObject()));
     }
+
+    [Fact]
+    public void Entry_hash_written_straight_from_the_fields_equals_the_hash_of_its_canonical_object()
+    {
+        // Entry.ComputeHash writes the canonical form without building a JSON tree; it must give the
+        // same bytes as CanonicalJson over ToCanonicalObject for every shape an entry can take.
+        var memos = new[] { "物业服务费 2026-05", "引号\"反斜杠\\换行\n\t\u0001\u001f</script>", "", "emoji \ud83d\ude00 and a lone \ud83d surrogate", "\u0080\u00f6\u20ac\ufb33" };
+        var rnd = new Random(18);
+        for (var i = 0; i < 500; i++)
+        {
+            var lines = Enumerable.Range(0, rnd.Next(2, 40)).Select(k => k % 2 == 0
+                ? new EntryLine(k % 3 == 0 ? "1122" : "1002", rnd.NextInt64(1, 9_007_199_254_740_991), null, rnd.Next(3) == 0 ? rnd.NextInt64(1, 1_000_000) : null)
+                : new EntryLine("5201", null, rnd.NextInt64(1, 100_000_000_000_000), rnd.Next(3) == 0 ? (long?)k : null)).ToList();
+            var entry = new Entry(i % 2 == 0 ? "demo" : "小区-\"q\"", rnd.NextInt64(1, 9_007_199_254_740_991), new DateOnly(2026, 1, 1).AddDays(rnd.Next(0, 3000)),
+                memos[i % memos.Length] + new string('x', rnd.Next(0, 2000)), i % 3 == 0 ? "maintenance" : "common", lines,
+                i % 4 == 0 ? rnd.NextInt64(1, 1_000_000) : null, i % 5 == 0 ? Entry.NewSalt() : null);
+            Assert.Equal(CanonicalJson.Sha256Hex(entry.ToCanonicalObject()), entry.ComputeHash());
+        }
+    }
+
+    [Fact]
+    public void Chain_step_refuses_a_hash_that_is_not_64_hex_characters()
+    {
+        var hash = new Entry("demo", 1, new DateOnly(2026, 10, 1), "m", "common", [new EntryLine("1002", 1, null), new EntryLine("5201", null, 1)], null).ComputeHash();
+        Assert.Equal(64, HashChain.Next(HashChain.Genesis, hash).Length);
+        Assert.Throws<FormatException>(() => HashChain.Next(HashChain.Genesis, hash[..62]));
+        Assert.Throws<FormatException>(() => HashChain.Next("zz" + HashChain.Genesis[2..], hash));
+    }
 }
