@@ -37,4 +37,29 @@ public static class Auth
         });
         return services;
     }
+
+    /// <summary>
+    /// Authentication, except where it can only answer "anonymous": a public page (<c>/p</c>, <c>/embed</c>)
+    /// asked without an Authorization header and without a cookie. The handlers would return no result for
+    /// it, so <c>HttpContext.User</c> is the same empty principal either way; skipping them saves creating
+    /// two handlers per hit of a cached page. Any request that carries credentials is authenticated as before.
+    /// </summary>
+    public static IApplicationBuilder UseLedgerAuthentication(this IApplicationBuilder app)
+    {
+        var schemes = app.ApplicationServices.GetRequiredService<Microsoft.AspNetCore.Authentication.IAuthenticationSchemeProvider>();
+        // WebApplication adds its own UseAuthentication() unless the pipeline already has one (this key, set by
+        // UseAuthentication itself); this middleware is that one.
+        app.Properties["__AuthenticationMiddlewareSet"] = true;
+        return app.Use(next =>
+        {
+            var authenticate = new Microsoft.AspNetCore.Authentication.AuthenticationMiddleware(next, schemes);
+            return http => IsAnonymousPublicRead(http.Request) ? next(http) : authenticate.Invoke(http);
+        });
+    }
+
+    /// <summary>A GET or HEAD of a public page with no credential of any kind.</summary>
+    internal static bool IsAnonymousPublicRead(HttpRequest request) =>
+        (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
+        && request.Headers.Authorization.Count == 0 && request.Headers.Cookie.Count == 0
+        && (request.Path.StartsWithSegments("/p") || request.Path.StartsWithSegments("/embed"));
 }

@@ -42,7 +42,16 @@ public static class TextGuard
         return null;
     }
 
-    public static async Task Guard(HttpContext http, RequestDelegate next)
+    /// <summary>A request with no query string and no JSON body needs only its path checked: no state machine for it.</summary>
+    public static Task Guard(HttpContext http, RequestDelegate next)
+    {
+        var request = http.Request;
+        if (!request.QueryString.HasValue && request.ContentType is null && Problem(request.Path.Value ?? "", multiLine: false) is null)
+            return next(http);
+        return GuardAsync(http, next);
+    }
+
+    private static async Task GuardAsync(HttpContext http, RequestDelegate next)
     {
         var pathProblem = Problem(http.Request.Path.Value ?? "", multiLine: false);
         if (pathProblem is not null) { await Problems.Validation("path", pathProblem).ExecuteAsync(http); return; }
@@ -113,11 +122,15 @@ public static class PrivateAnswers
         var path = http.Request.Path;
         if (path.StartsWithSegments("/api") || path.StartsWithSegments("/app") || path.StartsWithSegments("/jobs")
             || http.Request.Headers.Authorization.Count > 0)
-            http.Response.OnStarting(() =>
-            {
-                http.Response.Headers.CacheControl = "no-store";
-                return Task.CompletedTask;
-            });
+            http.Response.OnStarting(SetNoStore, http.Response);
         return next(http);
     }
+
+    private static readonly Microsoft.Extensions.Primitives.StringValues NoStoreValue = "no-store";
+
+    private static readonly Func<object, Task> SetNoStore = static response =>
+    {
+        ((HttpResponse)response).Headers.CacheControl = NoStoreValue;
+        return Task.CompletedTask;
+    };
 }

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Ledger.Domain.Model;
 using Ledger.Domain.Store;
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Primitives;
 using static Ledger.Api.Public.Html;
 
 namespace Ledger.Api.Public;
@@ -35,15 +36,24 @@ public static class PublicEndpoints
         return app;
     }
 
-    private sealed record Cached(byte[] Body, string ContentType, string ETag, int Status);
+    /// <summary>A rendered answer, ready to send: its validator and its result are built once, when cached.</summary>
+    private sealed class Cached(byte[] body, string contentType, string etag, int status)
+    {
+        public readonly int Status = status;
+        public readonly string ETag = etag;
+        public readonly StringValues ETagValue = etag;
+        public readonly Raw Result = new(body, contentType, status);
+    }
+
+    private static readonly StringValues PublicCaching = "public, max-age=60";
+    private static readonly IResult NotModified = Results.StatusCode(304);
 
     /// <summary>Serves a rendered response from the cache (or renders it), honouring If-None-Match.</summary>
     internal static async Task<IResult> Serve(HttpContext http, IMemoryCache cache, string contentType, Func<Task<(int Status, string Body)>> render, bool bom = false)
     {
         // Keyed by what changes the answer (path, language, version), never by the raw query string,
         // so made-up parameters cannot fill the cache; its size is bounded in bytes (Startup).
-        var q = http.Request.Query;
-        var key = $"public:{http.Request.Path}|{(q["lang"] == "en" ? "en" : "zh")}|{q["version"]}|{q["after"]}|{q["limit"]}";
+        var key = CacheKey(http.Request);
         if (!cache.TryGetValue(key, out Cached? hit) || hit is null)
         {
             var (status, body) = await render();
@@ -53,11 +63,19 @@ public static class PublicEndpoints
         }
         if (hit.Status == 200)
         {
-            http.Response.Headers.ETag = hit.ETag;
-            http.Response.Headers.CacheControl = "public, max-age=60";
-            if (http.Request.Headers.IfNoneMatch == hit.ETag) return Results.StatusCode(304);
+            http.Response.Headers.ETag = hit.ETagValue;
+            http.Response.Headers.CacheControl = PublicCaching;
+            if (http.Request.Headers.IfNoneMatch == hit.ETag) return NotModified;
         }
-        return new Raw(hit.Body, hit.ContentType, hit.Status);
+        return hit.Result;
+    }
+
+    /// <summary>"public:{path}|{zh or en}|{version}|{after}|{limit}"; without a query string, one concatenation.</summary>
+    private static string CacheKey(HttpRequest request)
+    {
+        if (!request.QueryString.HasValue) return string.Concat("public:", request.Path.ToString(), "|zh|||");
+        var q = request.Query;
+        return $"public:{request.Path}|{(q["lang"] == "en" ? "en" : "zh")}|{q["version"]}|{q["after"]}|{q["limit"]}";
     }
 
     /// <summary>Pre-rendered bytes with their status: no serializer on the hot path.</summary>

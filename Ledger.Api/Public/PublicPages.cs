@@ -214,7 +214,8 @@ public static class PublicPages
     {
         var t = Texts.For(http);
         // The framing policy is cached like the page, so a cache hit costs no database work.
-        var policy = await cache.GetOrCreateAsync($"embed-policy:{c}", async entry =>
+        var policyKey = "embed-policy:" + c;
+        if (!cache.TryGetValue(policyKey, out string? policy)) policy = await cache.GetOrCreateAsync(policyKey, async entry =>
         {
             entry.AbsoluteExpirationRelativeToNow = CacheFor;
             entry.Size = 256;

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using AngleSharp.Html.Parser;
 using Dapper;
+using Ledger.Api.Public;
 using Ledger.Api.Verification;
 using Ledger.Domain.Model;
 using Ledger.Domain.Store;
@@ -162,6 +163,53 @@ public abstract class DisclosureTests(EngineFixture fixture)
             var r = await anonymous.GetAsync(path);
             Assert.Equal("DENY", r.Headers.GetValues("X-Frame-Options").Single());
             Assert.Contains("frame-ancestors 'none'", r.Headers.GetValues("Content-Security-Policy").Single());
+        }
+    }
+
+    [SkippableFact]
+    public async Task Public_pages_send_exactly_these_headers_whether_or_not_the_caller_is_signed_in()
+    {
+        // Anonymous public reads skip authentication (issue 18): a signed-in caller, a stale cookie and
+        // a bearer token must still see the very same page, header for header, but for the API's no-store.
+        var y = await DisclosureYard.BuildAsync(App);
+        var token = y.Owners[0].Http.DefaultRequestHeaders.Authorization!.Parameter!;
+        static List<string> Headers(HttpResponseMessage r) => r.Headers.Concat(r.Content.Headers).Where(h => h.Key != "Date")
+            .Select(h => $"{h.Key}: {string.Join(", ", h.Value)}").Order(StringComparer.Ordinal).ToList();
+        foreach (var (path, policy, frameOptions) in new[]
+                 {
+                     (y.Public("/statements/2026-10"), SecurityHeaders.StrictCsp + "; frame-ancestors 'none'", true),
+                     ($"/embed/{y.Slug}/latest", SecurityHeaders.StrictCsp + "; frame-ancestors " + DisclosureYard.EmbedOrigin, false),
+                 })
+        {
+            var anonymous = await App.Anonymous().GetAsync(path);
+            var body = await anonymous.Content.ReadAsByteArrayAsync();
+            List<string> expected =
+            [
+                "Cache-Control: public, max-age=60", $"Content-Length: {body.Length}", $"Content-Security-Policy: {policy}",
+                "Content-Type: text/html; charset=utf-8", $"ETag: {anonymous.Headers.ETag}", "Referrer-Policy: no-referrer",
+                "X-Content-Type-Options: nosniff", .. frameOptions ? new[] { "X-Frame-Options: DENY" } : [],
+            ];
+            Assert.Equal(expected.Order(StringComparer.Ordinal), Headers(anonymous));
+            Assert.Matches("^\"[0-9a-f]{32}\"$", anonymous.Headers.ETag!.Tag);
+
+            foreach (var cookie in new[] { $"ledger_session={token}", "ledger_session=stale-or-forged", "theme=dark" })
+            {
+                var request = new HttpRequestMessage(HttpMethod.Get, path);
+                request.Headers.Add("Cookie", cookie);
+                var signedIn = await App.Anonymous().Http.SendAsync(request);
+                Assert.Equal(expected.Order(StringComparer.Ordinal), Headers(signedIn));
+                Assert.Equal(body, await signedIn.Content.ReadAsByteArrayAsync());
+            }
+            var bearer = await y.Owners[0].GetAsync(path);
+            Assert.Equal(expected.Select(h => h.StartsWith("Cache-Control:", StringComparison.Ordinal) ? "Cache-Control: no-store" : h).Order(StringComparer.Ordinal), Headers(bearer));
+            Assert.Equal(body, await bearer.Content.ReadAsByteArrayAsync());
+
+            var conditional = new HttpRequestMessage(HttpMethod.Get, path);
+            conditional.Headers.IfNoneMatch.Add(anonymous.Headers.ETag!);
+            var notModified = await App.Anonymous().Http.SendAsync(conditional);
+            Assert.Equal(304, (int)notModified.StatusCode);
+            Assert.Equal(expected.Where(h => !h.StartsWith("Content-Length:", StringComparison.Ordinal) && !h.StartsWith("Content-Type:", StringComparison.Ordinal)).Order(StringComparer.Ordinal),
+                Headers(notModified).Where(h => h != "Content-Length: 0"));
         }
     }
 
