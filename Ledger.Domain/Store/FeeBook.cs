@@ -1,5 +1,6 @@
 using Dapper;
 using Ledger.Domain.Model;
+using static Ledger.Domain.Model.AccountCodes;
 
 namespace Ledger.Domain.Store;
 
@@ -23,14 +24,8 @@ public sealed record Arrears(string AsOf, long UnitsInArrears, long TotalDue, IR
 /// Fees and receipts: schedules, the monthly billing run, payments settling the oldest bills first
 /// with any surplus kept as the unit's prepayment, public revenue, and what each owner owes.
 /// </summary>
-public sealed class FeeBook(LedgerDatabase db, Journal journal, RegisterBook register)
+public sealed class FeeBook(LedgerDatabase db, Journal journal)
 {
-    public const string Receivable = AccountCodes.Receivable;
-    public const string Prepaid = AccountCodes.Prepaid;
-    public const string FeeIncome = AccountCodes.FeeIncome;
-    public const string LateFeeIncome = AccountCodes.LateFeeIncome;
-    public const string Bank = AccountCodes.Bank;
-
     private sealed class BillRow
     {
         public long Id { get; init; }
@@ -143,7 +138,7 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal, RegisterBook reg
         var newBills = new List<(long UnitId, long? OwnerId, string Kind, long? LateFeeOf, long Amount)>();
 
         // Late fees first, on bills still open from earlier months (DESIGN.md section 5).
-        var terms = await register.TrustTermsAsync(c.Id, scope.Connection, scope.Transaction);
+        var terms = await RegisterBook.TrustTermsAsync(scope, c.Id);
         if (terms?.Terms.LateFee is { } lateFee)
         {
             var previous = month.Previous;

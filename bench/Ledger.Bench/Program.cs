@@ -64,7 +64,7 @@ static class BillingBench
                 var community = (await communities.CreateAsync(new NewCommunity("bench", "基准小区", "Asia/Shanghai", 1, new Month(2026, 1)))).Value!;
                 var journal = new Journal(db);
                 var register = new RegisterBook(db, clock);
-                var fees = new FeeBook(db, journal, register);
+                var fees = new FeeBook(db, journal);
                 var writer = new CommunityWriter(db, clock);
                 await writer.RunAsync(community, null, null, async scope =>
                 {
@@ -117,7 +117,7 @@ static class BillingBench
             var community = (await new CommunityBook(db, clock).CreateAsync(new NewCommunity("bench", "基准小区", "Asia/Shanghai", 1, new Month(2026, 1)))).Value!;
             var journal = new Journal(db);
             var register = new RegisterBook(db, clock);
-            var fees = new FeeBook(db, journal, register);
+            var fees = new FeeBook(db, journal);
             var writer = new CommunityWriter(db, clock);
             await writer.RunAsync(community, null, null, async scope =>
             {
