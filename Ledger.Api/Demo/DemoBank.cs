@@ -35,7 +35,7 @@ internal static class DemoBank
         if (last < first) return;
         var clock = new Clock(DateTimeOffset.UtcNow);
         var register = new RegisterBook(db, clock);
-        var bank = new BankBook(db, new FeeBook(db, new Journal(db), register));
+        var bank = new BankBook(db, new FeeBook(db, new Journal(db)));
         var writer = new CommunityWriter(db, clock);
         List<Movement> movements;
         await using (var connection = await db.OpenAsync(ct))

@@ -79,7 +79,7 @@ public sealed class DemoSeeder(LedgerDatabase db, IOptions<LedgerOptions> option
         var register = new RegisterBook(db, clock);
         var journal = new Journal(db);
         var writer = new CommunityWriter(db, clock);
-        var fees = new FeeBook(db, journal, register);
+        var fees = new FeeBook(db, journal);
         var budgets = new BudgetBook(db);
         var motions = new MotionBook(db);
         var spending = new SpendingBook(db, journal);

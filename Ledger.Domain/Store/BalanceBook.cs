@@ -36,7 +36,7 @@ public sealed class BalanceBook(LedgerDatabase db)
     public async Task<IReadOnlyList<AccountBalance>> AtEndOfAsync(CommunityInfo community, Month month)
     {
         await using var connection = await db.OpenAsync();
-        var chart = await Journal.LoadChartAsync(connection, community.Id);
+        var chart = await Journal.LoadChartAsync(new ReadScope(connection, null, db.Dialect), community.Id);
         var rows = (await connection.QueryAsync<Row>("""
             SELECT account_code,
                    CAST(SUM(debit_fen) AS BIGINT) AS debit,

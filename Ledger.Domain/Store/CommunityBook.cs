@@ -85,7 +85,7 @@ public sealed class CommunityBook(LedgerDatabase db, TimeProvider clock)
     /// </summary>
     public async Task<Result<AccountDef>> AddAccountAsync(WriteScope scope, string code, string name, string parentCode)
     {
-        var chart = await Journal.LoadChartAsync(scope.Connection, scope.Community.Id, scope.Transaction);
+        var chart = await Journal.LoadChartAsync(scope, scope.Community.Id);
         if (!chart.TryGetValue(parentCode, out var parent))
             return new Failure(Codes.UnknownAccount, $"Parent account '{parentCode}' does not exist.");
         if (chart.ContainsKey(code))

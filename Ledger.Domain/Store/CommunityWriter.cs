@@ -44,7 +44,7 @@ public sealed class WriteScope(DbConnection connection, DbTransaction transactio
 
     /// <summary>The community's chart of accounts, read once per transaction.</summary>
     public async Task<IReadOnlyDictionary<string, AccountDef>> ChartAsync() =>
-        Chart ??= await Journal.LoadChartAsync(Connection, Community.Id, Transaction);
+        Chart ??= await Journal.LoadChartAsync(this, Community.Id);
     internal HashSet<string>? ClosedMonths { get; set; }
 
     public Task<int> ExecuteAsync(string sql, object? param = null) => Connection.ExecuteAsync(sql, param, Transaction);

@@ -1,5 +1,6 @@
 using Dapper;
 using Ledger.Domain.Model;
+using static Ledger.Domain.Model.AccountCodes;
 
 namespace Ledger.Domain.Store;
 
@@ -23,14 +24,8 @@ public sealed record Arrears(string AsOf, long UnitsInArrears, long TotalDue, IR
 /// Fees and receipts: schedules, the monthly billing run, payments settling the oldest bills first
 /// with any surplus kept as the unit's prepayment, public revenue, and what each owner owes.
 /// </summary>
-public sealed class FeeBook(LedgerDatabase db, Journal journal, RegisterBook register)
+public sealed class FeeBook(LedgerDatabase db, Journal journal)
 {
-    public const string Receivable = AccountCodes.Receivable;
-    public const string Prepaid = AccountCodes.Prepaid;
-    public const string FeeIncome = AccountCodes.FeeIncome;
-    public const string LateFeeIncome = AccountCodes.LateFeeIncome;
-    public const string Bank = AccountCodes.Bank;
-
     private sealed class BillRow
     {
         public long Id { get; init; }
@@ -143,7 +138,7 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal, RegisterBook reg
         var newBills = new List<(long UnitId, long? OwnerId, string Kind, long? LateFeeOf, long Amount)>();
 
         // Late fees first, on bills still open from earlier months (DESIGN.md section 5).
-        var terms = await register.TrustTermsAsync(c.Id, scope.Connection, scope.Transaction);
+        var terms = await RegisterBook.TrustTermsAsync(scope, c.Id);
         if (terms?.Terms.LateFee is { } lateFee)
         {
             var previous = month.Previous;
@@ -421,13 +416,17 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal, RegisterBook reg
             }
             return new ArrearsUnit(g.Key.UnitId, g.Key.Building, g.Key.Number, g.Sum(b => b.Due), buckets);
         }).ToList();
+        // Each bill's settlements by the day through the (community, bill, settled_on) index: the work follows the
+        // months asked for, not the community's whole history of settlements.
         var months = (await read.QueryAsync<(string Month, long Billed, long Collected)>($"""
-            SELECT b.month, CAST(SUM(b.amount_fen) AS BIGINT), CAST(COALESCE(SUM(x.settled), 0) AS BIGINT)
-            FROM bills b LEFT JOIN (
-                SELECT bill_id, SUM(amount_fen) AS settled FROM settlements WHERE community_id = @communityId AND settled_on <= @day GROUP BY bill_id
-            ) x ON x.bill_id = b.id
-            WHERE b.community_id = @communityId AND b.kind = 'fee' {(from is null ? "" : "AND b.month >= @From")} {(to is null ? "" : "AND b.month <= @To")}
-            GROUP BY b.month ORDER BY b.month
+            SELECT month, CAST(SUM(amount_fen) AS BIGINT), CAST(SUM(settled) AS BIGINT) FROM (
+                SELECT b.month, b.amount_fen,
+                       COALESCE((SELECT SUM(s.amount_fen) FROM settlements s
+                                 WHERE s.community_id = b.community_id AND s.bill_id = b.id AND s.settled_on <= @day), 0) AS settled
+                FROM bills b
+                WHERE b.community_id = @communityId AND b.kind = 'fee' {(from is null ? "" : "AND b.month >= @From")} {(to is null ? "" : "AND b.month <= @To")}
+            ) x
+            GROUP BY month ORDER BY month
             """, new { communityId, day, From = from?.ToString(), To = to?.ToString() }))
             .Select(m => new MonthCollection(m.Month, m.Billed, m.Collected, m.Billed == 0 ? 0 : m.Collected * 10_000 / m.Billed)).ToList();
         return new Arrears(day, units.Count, units.Sum(u => u.Due), totals, units, months);

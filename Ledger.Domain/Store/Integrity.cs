@@ -36,7 +36,8 @@ public sealed class Integrity(LedgerDatabase db, Journal journal)
 
         var head = await connection.QuerySingleAsync<(long Seq, string Chain)>(
             "SELECT head_seq, head_chain_hash FROM communities WHERE id = @Id", new { community.Id });
-        var chart = await Journal.LoadChartAsync(connection, community.Id);
+        var read = new ReadScope(connection, null, db.Dialect);
+        var chart = await Journal.LoadChartAsync(read, community.Id);
 
         var chain = HashChain.Genesis;
         long expected = 1;
@@ -45,7 +46,7 @@ public sealed class Integrity(LedgerDatabase db, Journal journal)
         while (true)
         {
             ct.ThrowIfCancellationRequested();
-            var page = await journal.ReadAsync(connection, community, "e.seq >= @From", new { community.Id, From = expected }, PageSize);
+            var page = await journal.ReadAsync(read, community, "e.seq >= @From", new { community.Id, From = expected }, PageSize);
             if (page.Count == 0) break;
             foreach (var posted in page)
             {

@@ -59,8 +59,8 @@ public sealed class Journal(LedgerDatabase db)
         rows.ToDictionary(r => r.Code,
             r => new AccountDef(r.Code, r.Name, r.NameEn, r.Kind, r.Fund, r.ParentCode, r.NonNegative, r.PerUnit), StringComparer.Ordinal);
 
-    public static async Task<IReadOnlyDictionary<string, AccountDef>> LoadChartAsync(DbConnection connection, long communityId, DbTransaction? tx = null) =>
-        ToChart(await connection.QueryAsync<AccountRow>(ChartSql, new { communityId }, tx));
+    public static async Task<IReadOnlyDictionary<string, AccountDef>> LoadChartAsync(ReadScope read, long communityId) =>
+        ToChart(await read.QueryAsync<AccountRow>(ChartSql, new { communityId }));
 
     /// <summary>
     /// Posts the drafts in order, each with the next sequence number and chain hash.
@@ -183,7 +183,7 @@ public sealed class Journal(LedgerDatabase db)
     /// <summary>Reverses an entry once, dated today. Fails with: not_found, already_reversed (409), and the posting codes.</summary>
     public async Task<Result<JournalEntry>> ReverseAsync(WriteScope scope, long seq, string reason)
     {
-        var original = await GetAsync(scope.Connection, scope.Community, seq, scope.Transaction);
+        var original = await GetAsync(scope, scope.Community, seq);
         if (original is null) return Failure.NotFound($"Entry {seq}");
         // Entries that carry a flow's state (bills, payments and their settlements) are corrected
         // through that flow, so the sub-ledger and the bills never disagree.
@@ -196,61 +196,46 @@ public sealed class Journal(LedgerDatabase db)
     }
 
     /// <summary>One entry, read on a connection of its own.</summary>
-    public async Task<JournalEntry?> GetAsync(CommunityInfo community, long seq)
-    {
-        await using var connection = await db.OpenAsync();
-        return await GetAsync(connection, community, seq);
-    }
+    public Task<JournalEntry?> GetAsync(CommunityInfo community, long seq) => db.ReadAsync(read => GetAsync(read, community, seq));
 
     /// <summary>Up to <paramref name="take"/> entries after <paramref name="afterSeq"/>, in order.</summary>
-    public async Task<IReadOnlyList<JournalEntry>> AfterAsync(CommunityInfo community, long afterSeq, int take)
-    {
-        await using var connection = await db.OpenAsync();
-        return await ReadAsync(connection, community, "e.seq > @afterSeq", new { community.Id, afterSeq }, take);
-    }
+    public Task<IReadOnlyList<JournalEntry>> AfterAsync(CommunityInfo community, long afterSeq, int take) =>
+        db.ReadAsync(read => ReadAsync(read, community, "e.seq > @afterSeq", new { community.Id, afterSeq }, take));
 
     /// <summary>The community's chart of accounts, read on a connection of its own.</summary>
-    public async Task<IReadOnlyDictionary<string, AccountDef>> ChartAsync(long communityId)
-    {
-        await using var connection = await db.OpenAsync();
-        return await LoadChartAsync(connection, communityId);
-    }
+    public Task<IReadOnlyDictionary<string, AccountDef>> ChartAsync(long communityId) => db.ReadAsync(read => LoadChartAsync(read, communityId));
 
-    public async Task<JournalEntry?> GetAsync(DbConnection connection, CommunityInfo community, long seq, DbTransaction? tx = null)
-    {
-        var page = await ReadAsync(connection, community, "e.seq = @seq", new { community.Id, seq }, 1, tx);
-        return page.FirstOrDefault();
-    }
+    public async Task<JournalEntry?> GetAsync(ReadScope read, CommunityInfo community, long seq) =>
+        (await ReadAsync(read, community, "e.seq = @seq", new { community.Id, seq }, 1)).FirstOrDefault();
 
     /// <summary>Entries in sequence order after <paramref name="afterSeq"/>, filtered, at most <paramref name="limit"/>.</summary>
-    public async Task<IReadOnlyList<JournalEntry>> ListAsync(CommunityInfo community, EntryFilter filter, long afterSeq, int limit)
+    public Task<IReadOnlyList<JournalEntry>> ListAsync(CommunityInfo community, EntryFilter filter, long afterSeq, int limit)
     {
-        await using var connection = await db.OpenAsync();
         var where = new List<string> { "e.seq > @afterSeq" };
         if (filter.Month is not null) where.Add("e.month = @Month");
         if (filter.Account is not null) where.Add("EXISTS (SELECT 1 FROM entry_lines f WHERE f.community_id = e.community_id AND f.seq = e.seq AND f.account_code = @Account)");
         if (filter.UnitId is not null) where.Add("EXISTS (SELECT 1 FROM entry_lines f WHERE f.community_id = e.community_id AND f.seq = e.seq AND f.unit_id = @UnitId)");
-        return await ReadAsync(connection, community, string.Join(" AND ", where),
-            new { community.Id, afterSeq, Month = filter.Month?.ToString(), filter.Account, filter.UnitId }, limit);
+        return db.ReadAsync(read => ReadAsync(read, community, string.Join(" AND ", where),
+            new { community.Id, afterSeq, Month = filter.Month?.ToString(), filter.Account, filter.UnitId }, limit));
     }
 
     /// <summary>Reads entries with their lines: one query for the entries, one for their lines.</summary>
-    public async Task<IReadOnlyList<JournalEntry>> ReadAsync(DbConnection connection, CommunityInfo community, string where, object param, int limit, DbTransaction? tx = null)
+    public async Task<IReadOnlyList<JournalEntry>> ReadAsync(ReadScope read, CommunityInfo community, string where, object param, int limit)
     {
-        var rows = (await connection.QueryAsync<EntryRow>($"""
+        var rows = (await read.QueryAsync<EntryRow>($"""
             SELECT e.seq, e.entry_date, e.memo, e.fund, e.kind, e.reverses_seq, e.entry_hash, e.chain_hash, e.created_at, e.salt,
                    (SELECT r.seq FROM entries r WHERE r.community_id = e.community_id AND r.reverses_seq = e.seq) AS reversed_by
             FROM entries e
             WHERE e.community_id = @Id AND {where}
             ORDER BY e.seq
             LIMIT {limit}
-            """, param, tx)).ToList();
+            """, param)).ToList();
         if (rows.Count == 0) return [];
-        var lines = (await connection.QueryAsync<LineRow>("""
+        var lines = (await read.QueryAsync<LineRow>("""
             SELECT seq, line_no, account_code, side, amount_fen, unit_id FROM entry_lines
             WHERE community_id = @Id AND seq BETWEEN @From AND @To
             ORDER BY seq, line_no
-            """, new { community.Id, From = rows[0].Seq, To = rows[^1].Seq }, tx))
+            """, new { community.Id, From = rows[0].Seq, To = rows[^1].Seq }))
             .ToLookup(l => l.Seq);
         return rows.Select(r => new JournalEntry(
             new Entry(community.Slug, r.Seq, DateOnly.ParseExact(r.EntryDate, "yyyy-MM-dd"), r.Memo, r.Fund,

@@ -19,7 +19,8 @@ public sealed class JournalExport(LedgerDatabase db, Journal journal)
     public async Task WriteAsync(CommunityInfo community, TextWriter output, CancellationToken ct = default)
     {
         await using var connection = await db.OpenAsync(ct);
-        var chart = await Journal.LoadChartAsync(connection, community.Id);
+        var read = new ReadScope(connection, null, db.Dialect);
+        var chart = await Journal.LoadChartAsync(read, community.Id);
         await output.WriteLineAsync($"; {community.Name} ({community.Slug}): the journal of the common and maintenance funds, amounts in yuan");
         await output.WriteLineAsync("; transactions in date order, then sequence: (sequence) memo, tagged seq, fund, kind, reverses, entry-hash and chain-hash (SHA-256 of the RFC 8785 canonical entry)");
         await output.WriteLineAsync();
@@ -39,7 +40,7 @@ public sealed class JournalExport(LedgerDatabase db, Journal journal)
             long after = 0;
             while (true)
             {
-                var page = await journal.ReadAsync(connection, community, "e.month = @month AND e.seq > @after", new { community.Id, month, after }, 2000);
+                var page = await journal.ReadAsync(read, community, "e.month = @month AND e.seq > @after", new { community.Id, month, after }, 2000);
                 if (page.Count == 0) break;
                 entries.AddRange(page);
                 after = page[^1].Entry.Seq;

@@ -235,10 +235,6 @@ public sealed class RegisterBook(LedgerDatabase db, TimeProvider clock)
 
     public Task<(int Version, TrustTerms Terms)?> TrustTermsAsync(long communityId) => db.ReadAsync(read => TrustTermsAsync(read, communityId));
 
-    /// <summary>The terms read on a caller's connection (FeeBook's billing run still passes one).</summary>
-    public Task<(int Version, TrustTerms Terms)?> TrustTermsAsync(long communityId, DbConnection connection, DbTransaction? tx) =>
-        TrustTermsAsync(new ReadScope(connection, tx, db.Dialect), communityId);
-
     /// <summary>The unit at a building and number (as staff find it when a payment arrives), or null.</summary>
     public Task<UnitView?> FindUnitAsync(long communityId, string building, string number) => db.ReadAsync(async read =>
     {

@@ -219,7 +219,7 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal)
             return new Failure(Codes.UnknownAttachment, $"Voucher {voucher} was not uploaded to this community.");
         var memo = $"支付 {request.Payee}：{request.Description}（申请 #{id}{(voucher is null ? "" : $"，凭证 {voucher[..12]}")}，银行流水 {bankRef}）";
         var posted = await journal.PostAsync(scope, [new EntryDraft(paidOn, memo, Funds.Common,
-            [new EntryLine(request.Account, request.Amount, null), new EntryLine(FeeBook.Bank, null, request.Amount)], Kind: EntryKinds.Spending)], checkUnits: false);
+            [new EntryLine(request.Account, request.Amount, null), new EntryLine(AccountCodes.Bank, null, request.Amount)], Kind: EntryKinds.Spending)], checkUnits: false);
         if (!posted.Ok) return posted.Failure!;
         var seq = posted.Value![0].Entry.Seq;
         await scope.ExecuteAsync("""

@@ -50,7 +50,7 @@ public sealed class SpendingStoryBook(LedgerDatabase db, SpendingBook spending)
         var connection = read.Connection;
         var r = await spending.GetAsync(read, community.Id, id, now);
         if (r is null || !IsPublic(r)) return null;
-        var chart = await Journal.LoadChartAsync(connection, community.Id);
+        var chart = await Journal.LoadChartAsync(read, community.Id);
         string Name(string code) => chart.TryGetValue(code, out var a) ? a.Name : code;
         // (Parameter names differ by more than case: Npgsql matches them case-insensitively.)
         var filing = await connection.QuerySingleOrDefaultAsync<Filing>(

@@ -202,7 +202,7 @@ public sealed class StatementBook(LedgerDatabase db, CommunityBook communities)
     {
         var id = community.Id;
         var (firstDay, lastDay) = (period.From.FirstDay, period.To.LastDay);
-        var chart = await Journal.LoadChartAsync(read.Connection, id, read.Transaction);
+        var chart = await Journal.LoadChartAsync(read, id);
         string Name(string code) => chart.TryGetValue(code, out var a) ? a.Name : code;
         var before = await BalanceBook.MovementsAsync(read, id, null, period.From.Previous);
         var during = await BalanceBook.MovementsAsync(read, id, period.From, period.To);

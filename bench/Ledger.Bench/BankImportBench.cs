@@ -37,7 +37,7 @@ public static class BankImportBench
                 var community = (await communities.CreateAsync(new NewCommunity("bank-bench", "基准小区", "Asia/Shanghai", 1, new Month(2026, 1)))).Value!;
                 var journal = new Journal(db);
                 var register = new RegisterBook(db, clock);
-                var fees = new FeeBook(db, journal, register);
+                var fees = new FeeBook(db, journal);
                 var bank = new BankBook(db, fees);
                 var writer = new CommunityWriter(db, clock);
 

@@ -217,7 +217,7 @@ static class CityCloseBench
         var communities = new CommunityBook(db, clock);
         var journal = new Journal(db);
         var register = new RegisterBook(db, clock);
-        var fees = new FeeBook(db, journal, register);
+        var fees = new FeeBook(db, journal);
         var budgets = new BudgetBook(db);
         var spending = new SpendingBook(db, journal);
         var statements = new StatementBook(db, communities);
@@ -288,7 +288,7 @@ static class CityCloseBench
         var communities = new CommunityBook(db, clock);
         var journal = new Journal(db);
         var register = new RegisterBook(db, clock);
-        var fees = new FeeBook(db, journal, register);
+        var fees = new FeeBook(db, journal);
         var spending = new SpendingBook(db, journal);
         var statements = new StatementBook(db, communities);
         var writer = new CommunityWriter(db, clock);
