@@ -35,13 +35,7 @@ public sealed class BudgetModel(BudgetBook budgets) : PortalPage
                 var author = await BudgetBook.AuthorLabelAsync(scope, scope.Community.Id, UserId);
                 return await budgets.CommentAsync(scope, id, UserId, author, text!.Trim());
             });
-            if (posted.Ok)
-            {
-                Notice = T["commentRecorded"];
-                return SeeOther($"/app/{C}/budgets/{id}");
-            }
-            if (posted.Failure!.Status == 404) return StatusPage(404);
-            Fail(posted.Failure);
+            if (Outcome(posted, _ => T["commentRecorded"], $"/app/{C}/budgets/{id}") is { } next) return next;
         }
         return await LoadAsync(id) ? Page() : StatusPage(404);
     }

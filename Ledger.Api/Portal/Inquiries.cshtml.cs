@@ -66,13 +66,7 @@ public sealed class InquiriesModel(InquiryBook inquiries, TimeProvider clock) : 
         {
             var answered = await WriteAsync(KeyOf(formId), Fingerprint(id.ToString(System.Globalization.CultureInfo.InvariantCulture), answer), async scope =>
                 await inquiries.AnswerAsync(scope, id, answer!.Trim()), 200);
-            if (answered.Ok)
-            {
-                Notice = T["answerRecorded"];
-                return SeeOther($"/app/{C}/queries");
-            }
-            if (answered.Failure!.Status == 404) return StatusPage(404);
-            Fail(answered.Failure);
+            if (Outcome(answered, _ => T["answerRecorded"], $"/app/{C}/queries") is { } next) return next;
         }
         await LoadAsync();
         return Page();
@@ -88,13 +82,7 @@ public sealed class InquiriesModel(InquiryBook inquiries, TimeProvider clock) : 
         {
             var rated = await WriteAsync(KeyOf(formId), Fingerprint(id.ToString(CultureInfo.InvariantCulture), satisfied, comment), async scope =>
                 await inquiries.RateAsync(scope, id, verdict!.Value, comment?.Trim() ?? ""), 200);
-            if (rated.Ok)
-            {
-                Notice = T["ratingRecorded"];
-                return SeeOther($"/app/{C}/queries#query-{id}");
-            }
-            if (rated.Failure!.Status == 404) return StatusPage(404);
-            Fail(rated.Failure);
+            if (Outcome(rated, _ => T["ratingRecorded"], $"/app/{C}/queries#query-{id}") is { } next) return next;
         }
         await LoadAsync();
         return Page();
@@ -109,13 +97,7 @@ public sealed class InquiriesModel(InquiryBook inquiries, TimeProvider clock) : 
         {
             var found = await WriteAsync(KeyOf(formId), Fingerprint(id.ToString(CultureInfo.InvariantCulture), finding, upheld), async scope =>
                 await inquiries.FindAsync(scope, id, finding!.Trim(), verdict!.Value), 200);
-            if (found.Ok)
-            {
-                Notice = T["findingRecorded"];
-                return SeeOther($"/app/{C}/queries#query-{id}");
-            }
-            if (found.Failure!.Status == 404) return StatusPage(404);
-            Fail(found.Failure);
+            if (Outcome(found, _ => T["findingRecorded"], $"/app/{C}/queries#query-{id}") is { } next) return next;
         }
         await LoadAsync();
         return Page();

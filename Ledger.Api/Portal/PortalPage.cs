@@ -162,6 +162,23 @@ public abstract class PortalPage : PageModel
         return false;
     }
 
+    /// <summary>
+    /// What a form's write leads to: on success the notice and a 303 to <paramref name="then"/>; a subject that is not
+    /// there, the 404 page (as the API answers); any other refusal becomes the page's sentence and null is returned,
+    /// so the caller shows the form again.
+    /// </summary>
+    protected IActionResult? Outcome<T>(Result<T> result, Func<T, string> notice, string then)
+    {
+        if (result.Ok)
+        {
+            Notice = notice(result.Value!);
+            return SeeOther(then);
+        }
+        if (result.Failure!.Status == 404) return StatusPage(404);
+        Fail(result.Failure);
+        return null;
+    }
+
     /// <summary>After a successful POST: 303 to the page that shows the outcome.</summary>
     protected IActionResult SeeOther(string url)
     {

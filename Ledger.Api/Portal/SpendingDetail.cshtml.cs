@@ -60,13 +60,7 @@ public sealed class SpendingDetailModel(SpendingBook spending, BudgetBook budget
         {
             var decided = await WriteAsync(KeyOf(formId), Fingerprint(decision, comment), async scope =>
                 await spending.DecideAsync(scope, id, UserId, MyRoles, decision!, (comment ?? "").Trim()), 200);
-            if (decided.Ok)
-            {
-                Notice = T["decisionRecorded"];
-                return SeeOther($"/app/{C}/spending/{id}");
-            }
-            if (decided.Failure!.Status == 404) return StatusPage(404);
-            Fail(decided.Failure);
+            if (Outcome(decided, _ => T["decisionRecorded"], $"/app/{C}/spending/{id}") is { } next) return next;
         }
         return await LoadAsync(id) ? Page() : StatusPage(404);
     }
@@ -103,13 +97,7 @@ public sealed class SpendingDetailModel(SpendingBook spending, BudgetBook budget
                 if (voucher is not null && await spending.StoreAttachmentAsync(scope, voucher) is { Ok: false } refused) return refused.Failure!;
                 return await spending.PayAsync(scope, id, paidOn, body.BankRef!, body.Voucher);
             });
-            if (paid.Ok)
-            {
-                Notice = T.Format("requestPaid", paid.Value!.PaidSeq ?? 0);
-                return SeeOther($"/app/{C}/spending/{id}");
-            }
-            if (paid.Failure!.Status == 404) return StatusPage(404);
-            Fail(paid.Failure);
+            if (Outcome(paid, done => T.Format("requestPaid", done.PaidSeq ?? 0), $"/app/{C}/spending/{id}") is { } next) return next;
         }
         return await LoadAsync(id) ? Page() : StatusPage(404);
     }

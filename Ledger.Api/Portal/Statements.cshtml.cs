@@ -40,13 +40,7 @@ public sealed class StatementsModel(StatementBook statements) : PortalPage
                 var r = await statements.RemarkAsync(scope, p, text!.Trim());
                 return r.Ok ? Result<StatementSummary>.From(StatementSummary.From(r.Value!)) : r.Failure!;
             });
-            if (remarked.Ok)
-            {
-                Notice = T.Format("remarkRecorded", p.Text);
-                return SeeOther($"/app/{C}/statements#s-{p.Text}");
-            }
-            if (remarked.Failure!.Status == 404) return StatusPage(404);
-            Fail(remarked.Failure);
+            if (Outcome(remarked, _ => T.Format("remarkRecorded", p.Text), $"/app/{C}/statements#s-{p.Text}") is { } next) return next;
         }
         await LoadAsync();
         return Page();
@@ -61,13 +55,7 @@ public sealed class StatementsModel(StatementBook statements) : PortalPage
             var r = await statements.PublishAsync(scope, p);
             return r.Ok ? Result<StatementSummary>.From(StatementSummary.From(r.Value!)) : r.Failure!;
         }, 200);
-        if (published.Ok)
-        {
-            Notice = T.Format("statementPublishedNotice", p.Text);
-            return SeeOther($"/app/{C}/statements#s-{p.Text}");
-        }
-        if (published.Failure!.Status == 404) return StatusPage(404);
-        Fail(published.Failure);
+        if (Outcome(published, _ => T.Format("statementPublishedNotice", p.Text), $"/app/{C}/statements#s-{p.Text}") is { } next) return next;
         await LoadAsync();
         return Page();
     }
