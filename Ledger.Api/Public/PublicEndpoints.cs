@@ -78,8 +78,6 @@ public static class PublicEndpoints
         return hit.Result;
     }
 
-    private static readonly StringValues NoSniff = "nosniff", NoReferrer = "no-referrer", Deny = "DENY", PagePolicy = SecurityHeaders.StrictCsp + "; frame-ancestors 'none'";
-
     /// <summary>
     /// The first middleware, before routing (issue 18): an anonymous GET of a public page (<c>/p</c>, <c>/embed</c>)
     /// with no credential, no body and no text the guard would refuse, whose rendered answer is cached with status
@@ -98,22 +96,15 @@ public static class PublicEndpoints
                 || request.ContentType is not null || request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0
                 || !cache.TryGetValue(CacheKey(request), out Cached? hit) || hit is not { Status: 200 })
                 return next(http);
-            var policy = PagePolicy;
-            if (hit.PolicyKey is not null)
-            {
-                if (!cache.TryGetValue(hit.PolicyKey, out string? own) || own is null) return next(http);
-                policy = own;
-            }
+            string? ownPolicy = null;
+            if (hit.PolicyKey is not null && (!cache.TryGetValue(hit.PolicyKey, out ownPolicy) || ownPolicy is null)) return next(http);
             if (!PassesTextGuard(request)) return next(http);
 
             var response = http.Response;
             var h = response.Headers;
             h.ETag = hit.ETagValue;
             h.CacheControl = PublicCaching;
-            h.ContentSecurityPolicy = policy;
-            h.XContentTypeOptions = NoSniff;
-            h["Referrer-Policy"] = NoReferrer;
-            if (hit.PolicyKey is null) h.XFrameOptions = Deny;
+            SecurityHeaders.SetForPage(h, ownPolicy);
             if (request.Headers.IfNoneMatch == hit.ETag)
             {
                 response.StatusCode = StatusCodes.Status304NotModified;
