@@ -223,8 +223,7 @@ static class PostingBench
         \set u :ubase + (:c - :c0) * {{UnitsPerCommunity}} + random(0, {{UnitsPerCommunity - 1}})
         \set amt random(100, 100000)
         {{Lock}} \; SELECT request_hash, status_code, response_body FROM idempotency_keys WHERE community_id = :c AND idem_key = 'payment' || chr(58) || 'p-' || CAST(:client_id AS text) || '-' || CAST(:amt AS text) \; {{Reads}} \aset
-        SELECT COUNT(*) FROM units WHERE community_id = :c AND id = :u;
-        SELECT id, unit_id, month, kind, amount_fen, paid_fen, seq, issued_on, late_fee_of FROM bills WHERE community_id = :c AND unit_id = :u AND paid_fen < amount_fen ORDER BY month, kind, id;
+        SELECT COUNT(*) FROM units WHERE community_id = :c AND id = :u \; SELECT id, unit_id, month, kind, amount_fen, paid_fen, seq, issued_on, late_fee_of FROM bills WHERE community_id = :c AND unit_id = :u AND paid_fen < amount_fen ORDER BY month, kind, id;
         {{Writes("物业费缴款 bank", "payment", true, "2203", ":u")}};
         INSERT INTO payments (community_id, unit_id, external_ref, channel, amount_fen, paid_on, seq, created_at) VALUES (:c, :u, 'p-' || CAST(:seq AS text), 'bank', :amt, ':day', :seq, ':at') RETURNING id;
         INSERT INTO idempotency_keys (community_id, idem_key, request_hash, status_code, response_body, created_at) VALUES (:c, 'payment' || chr(58) || 'p-' || CAST(:seq AS text), ':hash', 201, ':body', ':at');
