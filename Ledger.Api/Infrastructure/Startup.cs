@@ -80,6 +80,11 @@ public static class Startup
 
     public static WebApplication UseLedger(this WebApplication app)
     {
+        // A cached public page for an anonymous reader is answered before routing and everything below
+        // (issue 18); what it does not answer goes the full way. Routing is placed here explicitly so it
+        // runs after it (WebApplication would otherwise put routing first).
+        app.UseCachedPublicPages();
+        app.UseRouting();
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.Use(RefuseUnknownCharset);

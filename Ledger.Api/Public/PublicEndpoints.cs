@@ -36,20 +36,28 @@ public static class PublicEndpoints
         return app;
     }
 
-    /// <summary>A rendered answer, ready to send: its validator and its result are built once, when cached.</summary>
-    private sealed class Cached(byte[] body, string contentType, string etag, int status)
+    /// <summary>
+    /// A rendered answer, ready to send: its validator and its result are built once, when cached.
+    /// <paramref name="policyKey"/> names the cache entry of the page's own Content-Security-Policy (the embed
+    /// page's frame-ancestors), read at every hit as the endpoint reads it; null for the site-wide policy.
+    /// </summary>
+    private sealed class Cached(byte[] body, string contentType, string etag, int status, string? policyKey)
     {
         public readonly int Status = status;
         public readonly string ETag = etag;
         public readonly StringValues ETagValue = etag;
         public readonly Raw Result = new(body, contentType, status);
+        public readonly byte[] Body = body;
+        public readonly StringValues ContentType = contentType;
+        public readonly string? PolicyKey = policyKey;
     }
 
     private static readonly StringValues PublicCaching = "public, max-age=60";
     private static readonly IResult NotModified = Results.StatusCode(304);
 
     /// <summary>Serves a rendered response from the cache (or renders it), honouring If-None-Match.</summary>
-    internal static async Task<IResult> Serve(HttpContext http, IMemoryCache cache, string contentType, Func<Task<(int Status, string Body)>> render, bool bom = false)
+    internal static async Task<IResult> Serve(HttpContext http, IMemoryCache cache, string contentType, Func<Task<(int Status, string Body)>> render,
+        bool bom = false, string? policyKey = null)
     {
         // Keyed by what changes the answer (path, language, version), never by the raw query string,
         // so made-up parameters cannot fill the cache; its size is bounded in bytes (Startup).
@@ -58,7 +66,7 @@ public static class PublicEndpoints
         {
             var (status, body) = await render();
             var bytes = bom ? [.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(body)] : Encoding.UTF8.GetBytes(body);
-            hit = new Cached(bytes, contentType, $"\"{Convert.ToHexStringLower(SHA256.HashData(bytes))[..32]}\"", status);
+            hit = new Cached(bytes, contentType, $"\"{Convert.ToHexStringLower(SHA256.HashData(bytes))[..32]}\"", status, policyKey);
             cache.Set(key, hit, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = CacheFor, Size = bytes.Length + key.Length });
         }
         if (hit.Status == 200)
@@ -68,6 +76,61 @@ public static class PublicEndpoints
             if (http.Request.Headers.IfNoneMatch == hit.ETag) return NotModified;
         }
         return hit.Result;
+    }
+
+    /// <summary>
+    /// The first middleware, before routing (issue 18): an anonymous GET of a public page (<c>/p</c>, <c>/embed</c>)
+    /// with no credential, no body and no text the guard would refuse, whose rendered answer is cached with status
+    /// 200, is answered here from that entry with exactly the headers, status and 304 behaviour the endpoint gives
+    /// a cache hit (<see cref="Serve"/>, <see cref="SecurityHeaders"/>). Everything else goes the full way:
+    /// a request with an Authorization header or a cookie, another method, a page not in the cache (or whose
+    /// own policy entry expired), a cached 404, or a path or query <see cref="Infrastructure.TextGuard"/> refuses.
+    /// </summary>
+    public static IApplicationBuilder UseCachedPublicPages(this IApplicationBuilder app)
+    {
+        var cache = app.ApplicationServices.GetRequiredService<IMemoryCache>();
+        return app.Use(next => http =>
+        {
+            var request = http.Request;
+            if (!HttpMethods.IsGet(request.Method) || !Infrastructure.Auth.IsAnonymousPublicRead(request)
+                || request.ContentType is not null || request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0
+                || !cache.TryGetValue(CacheKey(request), out Cached? hit) || hit is not { Status: 200 })
+                return next(http);
+            string? ownPolicy = null;
+            if (hit.PolicyKey is not null && (!cache.TryGetValue(hit.PolicyKey, out ownPolicy) || ownPolicy is null)) return next(http);
+            if (!PassesTextGuard(request)) return next(http);
+
+            var response = http.Response;
+            var h = response.Headers;
+            h.ETag = hit.ETagValue;
+            h.CacheControl = PublicCaching;
+            SecurityHeaders.SetForPage(h, ownPolicy);
+            if (request.Headers.IfNoneMatch == hit.ETag)
+            {
+                response.StatusCode = StatusCodes.Status304NotModified;
+                return Task.CompletedTask;
+            }
+            response.StatusCode = StatusCodes.Status200OK;
+            h.ContentType = hit.ContentType;
+            response.ContentLength = hit.Body.Length;
+            // One write of the whole body: Kestrel sends it with the headers in one flush.
+            var write = response.BodyWriter.WriteAsync(hit.Body);
+            return write.IsCompletedSuccessfully ? Task.CompletedTask : write.AsTask();
+        });
+    }
+
+    /// <summary>What <see cref="Infrastructure.TextGuard"/> checks in a request without a body: the path and every query key and value.</summary>
+    private static bool PassesTextGuard(HttpRequest request)
+    {
+        if (Infrastructure.TextGuard.Problem(request.Path.Value ?? "", multiLine: false) is not null) return false;
+        if (!request.QueryString.HasValue) return true;
+        foreach (var (key, values) in request.Query)
+        {
+            if (Infrastructure.TextGuard.Problem(key, false) is not null) return false;
+            foreach (var v in values)
+                if (Infrastructure.TextGuard.Problem(v ?? "", false) is not null) return false;
+        }
+        return true;
     }
 
     /// <summary>"public:{path}|{zh or en}|{version}|{after}|{limit}"; without a query string, one concatenation.</summary>

@@ -226,7 +226,7 @@ public static class PublicPages
             return SecurityHeaders.StrictCsp + "; frame-ancestors " + (allowed.Count == 0 ? "'none'" : string.Join(' ', allowed));
         });
         http.Response.Headers.ContentSecurityPolicy = policy;
-        return await Serve(http, cache, HtmlType, async () =>
+        return await Serve(http, cache, HtmlType, policyKey: policyKey, render: async () =>
         {
             var community = await communities.FindAsync(c);
             if (community is null) return NotFoundPage(t);

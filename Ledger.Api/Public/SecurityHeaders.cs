@@ -33,4 +33,17 @@ public static class SecurityHeaders
         }
         return Task.CompletedTask;
     };
+
+    /// <summary>
+    /// The same headers, set at once, for an answer written ahead of this middleware (a cached public page,
+    /// <see cref="PublicEndpoints.UseCachedPublicPages"/>): the page's own policy without X-Frame-Options,
+    /// or the strict one with it.
+    /// </summary>
+    internal static void SetForPage(IHeaderDictionary h, string? ownPolicy)
+    {
+        h.ContentSecurityPolicy = ownPolicy ?? PagePolicy;
+        h.XContentTypeOptions = NoSniff;
+        h["Referrer-Policy"] = NoReferrer;
+        if (ownPolicy is null) h.XFrameOptions = Deny;
+    }
 }

@@ -169,7 +169,7 @@ public sealed class CommunityWriter(LedgerDatabase db, TimeProvider clock)
     /// calls <see cref="Journal.PostAsync"/> once, and renders the response, touching nothing else. Same
     /// outcomes as <see cref="RunAsync"/>. On PostgreSQL it is one round trip: the work runs against this
     /// process's cached head, chart and closed months (validation, canonical form, hash and chain exactly as
-    /// in <see cref="RunAsync"/>), then <c>ledger_post_entry</c> (migration 0016) locks the head, replays or
+    /// in <see cref="RunAsync"/>), then <c>ledger_post_entry</c> (migration 0017) locks the head, replays or
     /// refuses a known key, checks the head and the month, and writes entry, lines, balances, head and key in
     /// the statement's own transaction. A moved head (another instance wrote) means a re-hash and a new call;
     /// anything refused on cached data, or needing a read under the lock, goes through <see cref="RunAsync"/>,

@@ -177,56 +177,85 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal)
             return empty;
         }
 
-        var posted = await journal.PostAsync(scope, drafts, checkUnits: false);
+        // Units holding a prepayment settle their open bills from it, the new ones included, oldest first: planned
+        // before anything is written, so the settlement entries go in the same posting as the bills and the new
+        // bills are written already paid that far (not written, read back and updated).
+        var settlements = await PlanPrepaymentsAsync(scope, month, date, newBills.Select(b => (b.UnitId, b.Kind, b.Amount)).ToList());
+        var posted = await journal.PostAsync(scope, [.. drafts, .. settlements.Drafts], checkUnits: false);
         if (!posted.Ok) return posted.Failure!;
         var at = Dates.Instant(scope.Now);
         await Bulk.InsertAsync(scope, "INSERT INTO bills (community_id, unit_id, owner_id, month, kind, late_fee_of, amount_fen, paid_fen, seq, issued_on, created_at)",
             newBills.Select((b, i) => new object?[]
             {
-                c.Id, b.UnitId, b.OwnerId, month.ToString(), b.Kind, b.LateFeeOf, b.Amount, 0L, posted.Value![i].Entry.Seq, Dates.Format(date), at,
+                c.Id, b.UnitId, b.OwnerId, month.ToString(), b.Kind, b.LateFeeOf, b.Amount, settlements.NewPaid[i], posted.Value![i].Entry.Seq, Dates.Format(date), at,
             }).ToList());
-
-        await SettleFromPrepaymentsAsync(scope, date);
+        if (settlements.Drafts.Count > 0)
+        {
+            // The new bills' ids, by the sequence number of the entry that issued each.
+            var newIds = settlements.Parts.Any(p => p.NewIndex is not null)
+                ? (await scope.QueryAsync<(long Id, long Seq)>("SELECT id, seq FROM bills WHERE community_id = @Id AND month = @M AND seq BETWEEN @First AND @Last",
+                    new { c.Id, M = month.ToString(), First = posted.Value![0].Entry.Seq, Last = posted.Value[newBills.Count - 1].Entry.Seq })).ToDictionary(r => r.Seq, r => r.Id)
+                : [];
+            long BillId((long? OldId, int? NewIndex, long Amount, int Draft) p) => p.OldId ?? newIds[posted.Value![p.NewIndex!.Value].Entry.Seq];
+            await Bulk.InsertAsync(scope, "INSERT INTO settlements (community_id, bill_id, payment_id, seq, amount_fen, settled_on)",
+                settlements.Parts.Select(p => new object?[] { c.Id, BillId(p), null, posted.Value![drafts.Count + p.Draft].Entry.Seq, p.Amount, Dates.Format(date) }).ToList());
+            await Bulk.AddToPaidAsync(scope, settlements.Parts.Where(p => p.OldId is not null).Select(p => new object?[] { p.OldId!.Value, p.Amount }).ToList());
+        }
         var run = new BillingRun(month.ToString(), newBills.Count, newBills.Sum(b => b.Amount),
-            posted.Value![0].Entry.Seq, posted.Value[^1].Entry.Seq, at, true);
+            posted.Value![0].Entry.Seq, posted.Value[newBills.Count - 1].Entry.Seq, at, true);
         await InsertRunAsync(scope, run);
         return run;
+    }
+
+    private sealed record PrepaymentPlan(
+        IReadOnlyList<EntryDraft> Drafts, long[] NewPaid, IReadOnlyList<(long? OldId, int? NewIndex, long Amount, int Draft)> Parts);
+
+    /// <summary>
+    /// Units holding a prepayment settle their open bills from it, oldest first: Dr 2203 / Cr 1122, one entry per unit.
+    /// The open bills are those already written and <paramref name="newBills"/> (about to be written, in that order,
+    /// so after every bill already written). Returns the entries, what each new bill is paid, and each settlement:
+    /// the bill (an id, or an index into <paramref name="newBills"/>), the amount, and its entry (an index into the drafts).
+    /// </summary>
+    private static async Task<PrepaymentPlan> PlanPrepaymentsAsync(WriteScope scope, Month month, DateOnly date, IReadOnlyList<(long UnitId, string Kind, long Amount)> newBills)
+    {
+        var newPaid = new long[newBills.Count];
+        var prepaid = (await scope.QueryAsync<(long UnitId, long Balance)>("""
+            SELECT unit_id, CAST(SUM(credit_fen - debit_fen) AS BIGINT) FROM unit_balances
+            WHERE community_id = @Id AND account_code = @Prepaid GROUP BY unit_id HAVING SUM(credit_fen - debit_fen) > 0
+            """, new { scope.Community.Id, Prepaid })).OrderBy(r => r.UnitId).ToList();
+        if (prepaid.Count == 0) return new PrepaymentPlan([], newPaid, []);
+        var holders = prepaid.Select(p => p.UnitId).ToHashSet();
+        var open = (await scope.QueryAsync<BillRow>($"""
+            SELECT {BillColumns} FROM bills WHERE community_id = @Id AND paid_fen < amount_fen ORDER BY unit_id, month, kind, id
+            """, new { scope.Community.Id })).Where(b => holders.Contains(b.UnitId)).ToLookup(b => b.UnitId);
+        // A new bill stands in with an id above every written one, in the order it will be written.
+        const long NewIdBase = long.MaxValue / 2;
+        var fresh = newBills.Select((b, i) => (b, i)).Where(x => holders.Contains(x.b.UnitId)).ToLookup(x => x.b.UnitId);
+        var drafts = new List<EntryDraft>();
+        var parts = new List<(long? OldId, int? NewIndex, long Amount, int Draft)>();
+        foreach (var (unitId, balance) in prepaid)
+        {
+            var candidates = open[unitId].Select(b => b.ToOpen())
+                .Concat(fresh[unitId].Select(x => new OpenBill(NewIdBase + x.i, month.ToString(), x.b.Kind, x.b.Amount)));
+            var (plan, _) = Allocation.OldestFirst(candidates, balance);
+            if (plan.Count == 0) continue;
+            foreach (var (bill, amount) in plan)
+            {
+                int? index = bill.Id >= NewIdBase ? (int)(bill.Id - NewIdBase) : null;
+                if (index is { } i) newPaid[i] += amount;
+                parts.Add((index is null ? bill.Id : null, index, amount, drafts.Count));
+            }
+            var total = plan.Sum(x => x.Amount);
+            drafts.Add(new EntryDraft(date, "预收物业费抵扣", Funds.Common,
+                [new EntryLine(Prepaid, total, null, unitId), new EntryLine(Receivable, null, total, unitId)], Kind: EntryKinds.PrepaymentApplied));
+        }
+        return new PrepaymentPlan(drafts, newPaid, parts);
     }
 
     private static Task InsertRunAsync(WriteScope scope, BillingRun run) => scope.ExecuteAsync("""
         INSERT INTO billing_runs (community_id, month, bills, total_fen, first_seq, last_seq, created_at)
         VALUES (@Id, @Month, @Bills, @Total, @FirstSeq, @LastSeq, @CreatedAt)
         """, new { scope.Community.Id, run.Month, run.Bills, run.Total, run.FirstSeq, run.LastSeq, run.CreatedAt });
-
-    /// <summary>Units holding a prepayment settle their open bills from it, oldest first: Dr 2203 / Cr 1122.</summary>
-    private async Task SettleFromPrepaymentsAsync(WriteScope scope, DateOnly date)
-    {
-        var prepaid = (await scope.QueryAsync<(long UnitId, long Balance)>("""
-            SELECT unit_id, CAST(SUM(credit_fen - debit_fen) AS BIGINT) FROM unit_balances
-            WHERE community_id = @Id AND account_code = @Prepaid GROUP BY unit_id HAVING SUM(credit_fen - debit_fen) > 0
-            """, new { scope.Community.Id, Prepaid })).ToDictionary(r => r.UnitId, r => r.Balance);
-        if (prepaid.Count == 0) return;
-        var open = (await scope.QueryAsync<BillRow>($"""
-            SELECT {BillColumns} FROM bills WHERE community_id = @Id AND paid_fen < amount_fen ORDER BY unit_id, month, kind, id
-            """, new { scope.Community.Id })).Where(b => prepaid.ContainsKey(b.UnitId)).ToLookup(b => b.UnitId);
-
-        var plans = new List<(long UnitId, IReadOnlyList<(OpenBill Bill, long Amount)> Parts)>();
-        foreach (var (unitId, balance) in prepaid)
-        {
-            var (parts, _) = Allocation.OldestFirst(open[unitId].Select(b => b.ToOpen()), balance);
-            if (parts.Count > 0) plans.Add((unitId, parts));
-        }
-        if (plans.Count == 0) return;
-        var drafts = plans.Select(p =>
-        {
-            var total = p.Parts.Sum(x => x.Amount);
-            return new EntryDraft(date, "预收物业费抵扣", Funds.Common,
-                [new EntryLine(Prepaid, total, null, p.UnitId), new EntryLine(Receivable, null, total, p.UnitId)], Kind: EntryKinds.PrepaymentApplied);
-        }).ToList();
-        var posted = await journal.PostAsync(scope, drafts, checkUnits: false);
-        if (!posted.Ok) throw new InvalidOperationException($"Settling prepayments failed: {posted.Failure}");
-        await RecordSettlementsAsync(scope, plans.SelectMany((p, i) => p.Parts.Select(part => (part.Bill, part.Amount, posted.Value![i].Entry.Seq))).ToList(), null, date);
-    }
 
     /// <summary>Records which entry settled how much of which bill, and marks the bills paid that far. Each bill appears once.</summary>
     private static async Task RecordSettlementsAsync(WriteScope scope, List<(OpenBill Bill, long Amount, long Seq)> parts, long? paymentId, DateOnly date)

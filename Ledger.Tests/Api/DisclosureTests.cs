@@ -214,6 +214,52 @@ public abstract class DisclosureTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task A_cached_public_page_answered_before_routing_is_the_page_the_endpoint_answers()
+    {
+        // An anonymous GET of a cached public page is answered before routing (issue 18). A cookie sends the same
+        // request the full way (authentication, the endpoint): both must match header for header and byte for byte.
+        var y = await DisclosureYard.BuildAsync(App);
+        static List<string> Headers(HttpResponseMessage r) => r.Headers.Concat(r.Content.Headers).Where(h => h.Key != "Date")
+            .Select(h => $"{h.Key}: {string.Join(", ", h.Value)}").Order(StringComparer.Ordinal).ToList();
+        foreach (var path in new[]
+                 {
+                     y.Public("/statements/2026-10"), y.Public("/statements/2026-10?lang=en"), y.Public("/statements/2026-10?lang=en&junk=1"),
+                     $"/embed/{y.Slug}/latest", $"/embed/{y.Slug}/latest?lang=en", y.Public(), y.Public("/statements/2026-10.json"),
+                 })
+        {
+            var first = await App.Anonymous().GetAsync(path);
+            var cached = await App.Anonymous().GetAsync(path);
+            var withCookie = new HttpRequestMessage(HttpMethod.Get, path);
+            withCookie.Headers.Add("Cookie", "theme=dark");
+            var fullWay = await App.Anonymous().Http.SendAsync(withCookie);
+            Assert.Equal(200, (int)cached.StatusCode);
+            Assert.Equal(Headers(fullWay), Headers(cached));
+            Assert.Equal(Headers(first), Headers(cached));
+            Assert.Equal(await fullWay.Content.ReadAsByteArrayAsync(), await cached.Content.ReadAsByteArrayAsync());
+            Assert.Equal(await first.Content.ReadAsByteArrayAsync(), await cached.Content.ReadAsByteArrayAsync());
+        }
+
+        // The text guard still refuses a cached page's path with a control character in its query, and other
+        // methods still get the route table's answer.
+        await (await App.Anonymous().GetAsync(y.Public("/statements/2026-10?x=%01"))).AssertProblem(400, Codes.ValidationFailed);
+        Assert.Equal(405, (int)(await App.Anonymous().Http.SendAsync(new HttpRequestMessage(HttpMethod.Post, y.Public("/statements/2026-10")))).StatusCode);
+
+        // The embed page's framing policy is read from its own entry at every hit, as the endpoint reads it: new
+        // origins show once that entry is renewed, even while the page's bytes are still the cached ones.
+        var embedPath = $"/embed/{y.Slug}/latest";
+        var before = await (await App.Anonymous().GetAsync(embedPath)).Content.ReadAsByteArrayAsync();
+        var terms = JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(FeesApiTests.TrustTermsJson()))!.AsObject();
+        terms["embedOrigins"] = new JsonArray("https://committee.example");
+        await (await y.Admin.PutAsync(y.P("/trust-terms"), terms)).AssertStatus(200);
+        App.Service<IMemoryCache>().Remove("embed-policy:" + y.Slug);
+        var renewed = await App.Anonymous().GetAsync(embedPath);
+        Assert.Equal(SecurityHeaders.StrictCsp + "; frame-ancestors https://committee.example", renewed.Headers.GetValues("Content-Security-Policy").Single());
+        Assert.Equal(before, await renewed.Content.ReadAsByteArrayAsync());
+        var again = await App.Anonymous().GetAsync(embedPath);
+        Assert.Equal(SecurityHeaders.StrictCsp + "; frame-ancestors https://committee.example", again.Headers.GetValues("Content-Security-Policy").Single());
+    }
+
+    [SkippableFact]
     public async Task Published_pages_answer_conditional_requests_with_304()
     {
         var y = await DisclosureYard.BuildAsync(App);

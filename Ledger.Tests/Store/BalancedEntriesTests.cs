@@ -6,7 +6,7 @@ using Npgsql;
 namespace Ledger.Tests.Store;
 
 /// <summary>
-/// Guarantee 1 kept by PostgreSQL itself (migration 0010): entries written with raw SQL, past the
+/// Guarantee 1 kept by PostgreSQL itself (migrations 0010, 0015, 0016): entries written with raw SQL, past the
 /// application's checks, are refused at commit when they have fewer than two lines, a line in
 /// another fund, or debits that differ from credits; a balanced one goes through. SQLite has no
 /// deferred triggers and keeps the application check (EntryRules, tested through the API on both engines).
@@ -103,6 +103,68 @@ public sealed class PostgresBalancedEntriesTests(PostgresFixture fixture) : ICla
             new { Id = id, Seq = 1L, LineNo = 3, Account = "1002", Side = "D", Amount = 1L }));
         Assert.StartsWith("entry_unbalanced:", error.MessageText);
         Assert.Equal(2, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM entry_lines WHERE community_id = @id", new { id }));
+    }
+
+    /// <summary>
+    /// Migration 0016 checks at commit every entry a statement touched, once per transaction: entries and lines
+    /// written many to a statement (as COPY and the billing run do) are each checked, the first bad one is named,
+    /// nothing is kept, and the queue of touched entries is empty once the transaction is over.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData(1, "entry_unbalanced: entry 1 ")]
+    [InlineData(37, "entry_unbalanced: entry 37 ")]
+    [InlineData(0, null)]
+    public async Task Database_checks_each_entry_of_a_statement_that_writes_many(int badSeq, string? message)
+    {
+        var id = await CommunityIdAsync();
+        const int count = 50;
+        var seqs = Enumerable.Range(1, count).Select(i => (long)i).ToArray();
+        await using var connection = await Db.OpenAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        await connection.ExecuteAsync("""
+            INSERT INTO entries (community_id, seq, entry_date, month, memo, fund, kind, personal, entry_hash, chain_hash, created_at)
+            SELECT @Id, s, '2026-10-05', '2026-10', 'many at once', 'common', 'manual', FALSE, @Hash, @Hash, '2026-11-21T00:00:00.000Z' FROM unnest(@Seqs) AS s
+            """, new { Id = id, Seqs = seqs, Hash = new string('a', 64) }, tx);
+        await connection.ExecuteAsync("""
+            INSERT INTO entry_lines (community_id, seq, line_no, account_code, side, amount_fen)
+            SELECT @Id, s, n, CASE n WHEN 1 THEN '1002' ELSE '5201' END, CASE n WHEN 1 THEN 'D' ELSE 'C' END,
+                   CASE WHEN n = 2 AND s = @Bad THEN 99 ELSE 100 END
+            FROM unnest(@Seqs) AS s, generate_series(1, 2) AS n
+            """, new { Id = id, Seqs = seqs, Bad = (long)badSeq }, tx);
+        PostgresException? error = null;
+        try { await tx.CommitAsync(); }
+        catch (PostgresException e) { error = e; }
+        if (message is null)
+        {
+            Assert.Null(error);
+            Assert.Equal(count, await EntryCountAsync(id));
+        }
+        else
+        {
+            Assert.NotNull(error);
+            Assert.Equal(PostgresErrorCodes.CheckViolation, error.SqlState);
+            Assert.StartsWith(message, error.MessageText);
+            Assert.Equal(0, await EntryCountAsync(id));
+        }
+        await using var other = await Db.OpenAsync();
+        Assert.Equal(0, await other.ExecuteScalarAsync<long>("SELECT count(*) FROM entry_checks"));
+    }
+
+    [SkippableFact]
+    public async Task Database_refuses_a_statement_that_writes_entries_into_a_closed_month_among_open_ones()
+    {
+        var id = await CommunityIdAsync();
+        Assert.Null(await TryCommitEntryAsync(id, 1, "common", new Line("1002", 'D', 100), new Line("5201", 'C', 100)));
+        await using var connection = await Db.OpenAsync();
+        await connection.ExecuteAsync("INSERT INTO closed_months (community_id, month, closed_at, seq, chain_hash) VALUES (@id, '2026-09', '2026-10-02T00:00:00.000Z', 1, @Hash)",
+            new { id, Hash = new string('a', 64) });
+        var error = await Assert.ThrowsAsync<PostgresException>(() => connection.ExecuteAsync("""
+            INSERT INTO entries (community_id, seq, entry_date, month, memo, fund, kind, personal, entry_hash, chain_hash, created_at)
+            VALUES (@id, 2, '2026-10-05', '2026-10', 'open', 'common', 'manual', FALSE, @Hash, @Hash, '2026-11-21T00:00:00.000Z'),
+                   (@id, 3, '2026-09-30', '2026-09', 'closed', 'common', 'manual', FALSE, @Hash, @Hash, '2026-11-21T00:00:00.000Z')
+            """, new { id, Hash = new string('a', 64) }));
+        Assert.StartsWith("month_closed:", error.MessageText);
+        Assert.Equal(1, await EntryCountAsync(id));
     }
 
     [SkippableFact]

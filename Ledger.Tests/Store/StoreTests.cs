@@ -246,6 +246,78 @@ public abstract class StoreTests(EngineFixture fixture)
         Assert.Equal(Codes.UnknownUnit, Assert.IsType<WriteOutcome.Failed>(refused).Failure.Code);
     }
 
+    /// <summary>
+    /// A billing run settles prepayments in the same posting as its bills (the new bills written already paid
+    /// that far): after three months of bills and one round of payments under, at and over the fee, every unit's
+    /// bills are paid exactly as far as its money goes, oldest first, each bill's paid amount is the sum of its
+    /// settlements, each settlement at billing is a prepayment entry of that unit after the bills' entries, and
+    /// what is left is the unit's prepayment.
+    /// </summary>
+    [SkippableFact]
+    public async Task Billing_runs_settle_prepayments_oldest_first_as_far_as_each_units_money_goes()
+    {
+        var fees = App.Service<FeeBook>();
+        var register = App.Service<RegisterBook>();
+        var writer = App.Service<CommunityWriter>();
+        var community = await CommunityWithEntriesAsync(1);
+        IReadOnlyList<long> units = [];
+        Assert.IsType<WriteOutcome.Done>(await writer.RunAsync(community, null, null, async scope =>
+        {
+            units = await register.AddUnitsAsync(scope, Enumerable.Range(1, 30).Select(i =>
+                new ImportRow(new NewUnit("1栋", $"{i}", "residential", 6_000 + i * 37, "registered", true), $"业主{i}", "person")).ToList());
+            await fees.SetScheduleAsync(scope, new Month(2026, 9), new Dictionary<string, long> { ["residential"] = 18_000 });
+            var run = await fees.RunBillingAsync(scope, new Month(2026, 9));
+            if (!run.Ok) return run.Failure!;
+            // Unit k pays from a fifth of a fee to about four fees.
+            var paid = await fees.PayManyAsync(scope, units.Select((u, k) =>
+                new FeeBook.NewPayment(u, 2_000 + k * 1_500, new DateOnly(2026, 9, 20), "bank", $"P-{k}")).ToList());
+            return paid.Ok ? new StoredResponse(200, "{}") : paid.Failure!;
+        }));
+        foreach (var m in new[] { new Month(2026, 10), new Month(2026, 11) })
+            Assert.IsType<WriteOutcome.Done>(await writer.RunAsync(community, null, null, async scope =>
+            {
+                var run = await fees.RunBillingAsync(scope, m);
+                return run.Ok ? new StoredResponse(201, "{}") : run.Failure!;
+            }));
+
+        await using var connection = await Db.OpenAsync();
+        var bills = (await connection.QueryAsync<(long Id, long Unit, string Month, long Amount, long Paid, long Seq)>(
+            "SELECT id, unit_id, month, amount_fen, paid_fen, seq FROM bills WHERE community_id = @Id ORDER BY unit_id, month", new { community.Id })).ToList();
+        var settled = (await connection.QueryAsync<(long Bill, long? Payment, long Seq, long Amount)>(
+            "SELECT bill_id, payment_id, seq, amount_fen FROM settlements WHERE community_id = @Id", new { community.Id })).ToList();
+        var entries = (await connection.QueryAsync<(long Seq, string Kind, long? Unit, long Amount)>("""
+            SELECT e.seq, e.kind, l.unit_id, l.amount_fen FROM entries e JOIN entry_lines l ON l.community_id = e.community_id AND l.seq = e.seq AND l.line_no = 1
+            WHERE e.community_id = @Id
+            """, new { community.Id })).ToDictionary(e => e.Seq);
+        var prepaid = (await connection.QueryAsync<(long Unit, long Balance)>("""
+            SELECT unit_id, CAST(SUM(credit_fen - debit_fen) AS BIGINT) FROM unit_balances WHERE community_id = @Id AND account_code = '2203' GROUP BY unit_id
+            """, new { community.Id })).ToDictionary(r => r.Unit, r => r.Balance);
+        Assert.Equal(90, bills.Count);
+        var atBilling = settled.Where(x => x.Payment is null).ToList();
+        Assert.NotEmpty(atBilling);
+        foreach (var (unit, k) in units.Select((u, k) => (u, k)))
+        {
+            var money = 2_000L + k * 1_500;
+            var own = bills.Where(b => b.Unit == unit).ToList();
+            Assert.Equal(Math.Min(money, own.Sum(b => b.Amount)), own.Sum(b => b.Paid));
+            // Oldest first: no bill is paid while an older one is still open.
+            for (var i = 1; i < own.Count; i++)
+                Assert.True(own[i].Paid == 0 || own[i - 1].Paid == own[i - 1].Amount, $"unit {k}: {own[i].Month} paid before {own[i - 1].Month}");
+            Assert.Equal(Math.Max(0, money - own.Sum(b => b.Amount)), prepaid.GetValueOrDefault(unit));
+        }
+        foreach (var b in bills)
+            Assert.Equal(b.Paid, settled.Where(x => x.Bill == b.Id).Sum(x => x.Amount));
+        foreach (var group in atBilling.GroupBy(x => x.Seq))
+        {
+            var entry = entries[group.Key];
+            Assert.Equal(EntryKinds.PrepaymentApplied, entry.Kind);
+            Assert.Equal(entry.Amount, group.Sum(x => x.Amount));
+            Assert.All(group, x => Assert.Equal(entry.Unit, bills.Single(b => b.Id == x.Bill).Unit));
+            Assert.All(group, x => Assert.True(x.Seq > bills.Single(b => b.Id == x.Bill).Seq));
+        }
+        Assert.True((await App.Service<Integrity>().CheckAsync(community)).Ok);
+    }
+
     /// <summary>COPY does not get around the deferred balanced-entry trigger of migration 0010.</summary>
     [SkippableFact]
     public async Task Lines_copied_in_bulk_are_still_checked_for_balance_at_commit()

@@ -198,7 +198,7 @@ static class PostingBench
         (unit == "NULL" ? "" : $"INSERT INTO unit_balances (community_id, account_code, unit_id, month, debit_fen, credit_fen) SELECT * FROM unnest(ARRAY[:c]::bigint[], ARRAY['{credit}']::text[], ARRAY[{unit}]::bigint[], ARRAY[':month']::text[], ARRAY[0]::bigint[], ARRAY[:amt]::bigint[]) AS v (community_id, account_code, unit_id, month, debit_fen, credit_fen) {UnitUpsert} \\; ") +
         "UPDATE communities SET head_seq = :seq, head_chain_hash = ':hash' WHERE id = :c";
 
-    // A manual entry is one call of ledger_post_entry (migration 0016), with the arguments CommunityWriter.PostAsync
+    // A manual entry is one call of ledger_post_entry (migration 0017), with the arguments CommunityWriter.PostAsync
     // sends; pgbench has no cached head, so it passes the current one read in the same statement, and when another
     // client moved the head in between (32 clients on one community) it calls again, as the service would.
     private static string PostEntryCall => """
