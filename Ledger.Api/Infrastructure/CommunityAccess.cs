@@ -22,6 +22,9 @@ public sealed class CurrentCommunity
     }
 }
 
+/// <summary>The route's community and the caller's roles in it, read with the bearer token (<see cref="TokenAuthenticationHandler"/>).</summary>
+internal sealed record CommunityLookup(string Slug, long UserId, CommunityInfo? Community, IReadOnlyList<string> Roles);
+
 /// <summary>Endpoint metadata: the roles (in the route's community) that may call it.</summary>
 public sealed record AllowedRoles(string[] Roles);
 
@@ -43,9 +46,10 @@ public static class CommunityAccess
         {
             var http = context.HttpContext;
             var slug = http.GetRouteValue("c") as string ?? "";
-            var communities = http.RequestServices.GetRequiredService<CommunityBook>();
             var userId = http.User.UserId();
-            var (community, roles) = await communities.FindWithRolesAsync(slug, userId);
+            var (community, roles) = http.Items[typeof(CommunityLookup)] is CommunityLookup read && read.Slug == slug && read.UserId == userId
+                ? (read.Community, read.Roles)
+                : await http.RequestServices.GetRequiredService<CommunityBook>().FindWithRolesAsync(slug, userId);
             if (community is null) return Problems.NotFound("The community");
             var platformAdmin = http.User.IsPlatformAdmin();
             if (roles.Count == 0 && !platformAdmin) return Problems.NotFound("The community");

@@ -22,7 +22,15 @@ public sealed class TokenAuthenticationHandler(
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return AuthenticateResult.NoResult();
         var token = header["Bearer ".Length..].Trim();
         if (token.Length is 0 or > 200) return AuthenticateResult.Fail("Malformed token.");
-        var user = await identity.AuthenticateAsync(token);
+        User? user;
+        // A request to a community's endpoint reads the token's user and its roles in that community in one
+        // round trip; CommunityAccess takes them from here instead of reading them again.
+        if (Context.GetRouteValue("c") is string slug)
+        {
+            (user, var community, var roles) = await identity.AuthenticateInAsync(token, slug);
+            if (user is not null) Context.Items[typeof(CommunityLookup)] = new CommunityLookup(slug, user.Id, community, roles);
+        }
+        else user = await identity.AuthenticateAsync(token);
         if (user is null) return AuthenticateResult.Fail("Unknown, expired or revoked token.");
         var claims = new List<Claim>
         {

@@ -12,13 +12,14 @@ namespace Ledger.Api.Infrastructure;
 /// Runs a community write through <see cref="CommunityWriter"/> with the request's Idempotency-Key
 /// (or a natural key such as a payment's external reference): the response is stored with the key
 /// in the effect's transaction and replayed byte for byte, with <c>Idempotency-Replayed: true</c>.
+/// <c>onePosting</c>: the work only validates and posts one entry (see <see cref="CommunityWriter.PostAsync"/>).
 /// </summary>
 public sealed class Writes(CommunityWriter writer, IOptions<JsonOptions> json, CurrentCommunity current)
 {
     public const string KeyHeader = "Idempotency-Key";
 
     public async Task<IResult> RunAsync<T>(HttpContext http, object request, Func<WriteScope, Task<Result<T>>> work,
-        int status = StatusCodes.Status201Created, string? naturalKey = null, Func<T, int>? statusOf = null)
+        int status = StatusCodes.Status201Created, string? naturalKey = null, Func<T, int>? statusOf = null, bool onePosting = false)
     {
         IdempotencyClaim? claim = null;
         var key = naturalKey ?? http.Request.Headers[KeyHeader].ToString();
@@ -31,12 +32,16 @@ public sealed class Writes(CommunityWriter writer, IOptions<JsonOptions> json, C
             claim = new IdempotencyClaim(key, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(fingerprint))));
         }
 
-        var outcome = await writer.RunAsync(current.Community, current.UserId, claim, async scope =>
+        async Task<Result<StoredResponse>> Respond(WriteScope scope)
         {
             var result = await work(scope);
             if (!result.Ok) return result.Failure!;
             return new StoredResponse(statusOf?.Invoke(result.Value!) ?? status, JsonSerializer.Serialize(result.Value, json.Value.SerializerOptions));
-        }, http.RequestAborted, http.Connection.RemoteIpAddress?.ToString());
+        }
+        // A write whose only effect is one journal entry goes in one round trip on PostgreSQL (CommunityWriter.PostAsync).
+        var outcome = onePosting
+            ? await writer.PostAsync(current.Community, current.UserId, claim, Respond, http.RequestAborted, http.Connection.RemoteIpAddress?.ToString())
+            : await writer.RunAsync(current.Community, current.UserId, claim, Respond, http.RequestAborted, http.Connection.RemoteIpAddress?.ToString());
 
         switch (outcome)
         {

@@ -141,7 +141,7 @@ public static class LedgerEndpoints
                     "A manual entry cannot take cash out of a fund; pay through an approved spending request.");
             var posted = await journal.PostAsync(scope, [draft]);
             return posted.Ok ? EntryDto.From(posted.Value![0]) : (Result<EntryDto>)posted.Failure!;
-        });
+        }, onePosting: true);
     }
 
     private static async Task<IResult> ListEntries(string? month, string? account, long? unitId, int? limit, string? after,

@@ -93,7 +93,7 @@ public sealed class CommunityBook(LedgerDatabase db, TimeProvider clock)
         if (!code.StartsWith(parentCode, StringComparison.Ordinal) || code.Length <= parentCode.Length)
             return Failure.Invalid(Codes.ValidationFailed, $"A sub-account's code extends its parent's ('{parentCode}…').");
         var account = parent with { Code = code, Name = name, NameEn = name, ParentCode = parentCode };
-        await InsertAccountsAsync(scope.Connection, scope.Transaction, scope.Community.Id, [account]);
+        await InsertAccountsAsync(scope.Connection, scope.Transaction!, scope.Community.Id, [account]);
         scope.Chart = null;
         return account;
     }

@@ -21,10 +21,18 @@ public abstract record WriteOutcome
 /// Everything one community write needs: the open transaction, the community with its chain
 /// head locked, and caches of the chart and the closed months for this transaction.
 /// </summary>
-public sealed class WriteScope(DbConnection connection, DbTransaction transaction, Dialect dialect,
+public sealed class WriteScope(DbConnection connection, DbTransaction? transaction, Dialect dialect,
     CommunityInfo community, long headSeq, string headChainHash, long? userId, DateTimeOffset now) : ReadScope(connection, transaction, dialect)
 {
-    public new DbTransaction Transaction { get; } = transaction;
+    /// <summary>The write's transaction; null only in a deferred scope (<see cref="CommunityWriter.PostAsync"/>), whose work does not touch the database.</summary>
+    public new DbTransaction? Transaction { get; } = transaction;
+
+    /// <summary>
+    /// True in <see cref="CommunityWriter.PostAsync"/> on PostgreSQL: <see cref="Journal.PostAsync"/> validates,
+    /// hashes and chains as always, but leaves its one entry in <see cref="Pending"/> for the one-call write.
+    /// </summary>
+    internal bool Deferred { get; init; }
+    internal PendingPosting? Pending { get; set; }
     public CommunityInfo Community { get; } = community;
     public long HeadSeq { get; internal set; } = headSeq;
     public string HeadChainHash { get; internal set; } = headChainHash;
@@ -81,52 +89,185 @@ public sealed class CommunityWriter(LedgerDatabase db, TimeProvider clock)
     public async Task<WriteOutcome> RunAsync(CommunityInfo community, long? userId, IdempotencyClaim? claim,
         Func<WriteScope, Task<Result<StoredResponse>>> work, CancellationToken ct = default, string? address = null)
     {
-        using var gate = await db.EnterWriterAsync(ct);
+        using var gate = await db.EnterWriterAsync(community.Id, ct);
+        return await RunLockedAsync(community, userId, claim, work, address, ct);
+    }
+
+    private async Task<WriteOutcome> RunLockedAsync(CommunityInfo community, long? userId, IdempotencyClaim? claim,
+        Func<WriteScope, Task<Result<StoredResponse>>> work, string? address, CancellationToken ct)
+    {
         await using var connection = await db.OpenAsync(ct);
         await using var tx = await db.BeginWriteAsync(connection, ct);
-        // One round trip: lock the chain head first (the statements run in order), then read the
-        // idempotency key, the closed months and the chart under that lock.
-        HeadRow head;
-        StoredKey? stored;
-        HashSet<string> closedMonths;
-        IReadOnlyDictionary<string, AccountDef> chart;
-        await using (var reads = await connection.QueryMultipleAsync(
-            claim is null ? ReadsSql(db.Dialect) : ReadsWithKeySql(db.Dialect),
-            new { community.Id, communityId = community.Id, Key = claim?.Key ?? "" }, tx))
+        var cache = db.Engine == Engine.Postgres;
+        try
         {
-            head = await reads.ReadSingleAsync<HeadRow>();
-            stored = claim is null ? null : await reads.ReadSingleOrDefaultAsync<StoredKey>();
-            closedMonths = (await reads.ReadAsync<string>()).ToHashSet(StringComparer.Ordinal);
-            chart = Journal.ToChart(await reads.ReadAsync<Journal.AccountRow>());
-        }
+            // One round trip: lock the chain head first (the statements run in order), then read the
+            // idempotency key, the closed months and the chart under that lock.
+            HeadRow head;
+            StoredKey? stored;
+            HashSet<string> closedMonths;
+            IReadOnlyDictionary<string, AccountDef> chart;
+            await using (var reads = await connection.QueryMultipleAsync(
+                claim is null ? ReadsSql(db.Dialect) : ReadsWithKeySql(db.Dialect),
+                new { community.Id, communityId = community.Id, Key = claim?.Key ?? "" }, tx))
+            {
+                head = await reads.ReadSingleAsync<HeadRow>();
+                stored = claim is null ? null : await reads.ReadSingleOrDefaultAsync<StoredKey>();
+                closedMonths = (await reads.ReadAsync<string>()).ToHashSet(StringComparer.Ordinal);
+                chart = Journal.ToChart(await reads.ReadAsync<Journal.AccountRow>());
+            }
+            // What was read under the lock; kept for the one-call path if nothing is written.
+            var unchanged = new CachedHead(head.HeadSeq, head.HeadChainHash, chart, closedMonths.ToHashSet(StringComparer.Ordinal));
 
-        if (stored is not null)
-        {
-            await tx.RollbackAsync(ct);
-            return stored.RequestHash == claim!.RequestHash
-                ? new WriteOutcome.Replayed(new StoredResponse((int)stored.StatusCode, stored.ResponseBody))
-                : new WriteOutcome.Failed(Failure.Conflict(Codes.IdempotencyKeyReused,
-                    "This Idempotency-Key was already used with a different request."));
-        }
+            if (stored is not null)
+            {
+                await tx.RollbackAsync(ct);
+                if (cache) db.Heads[community.Id] = unchanged;
+                return stored.RequestHash == claim!.RequestHash
+                    ? new WriteOutcome.Replayed(new StoredResponse((int)stored.StatusCode, stored.ResponseBody))
+                    : new WriteOutcome.Failed(KeyReused);
+            }
 
-        var scope = new WriteScope(connection, tx, db.Dialect, community, head.HeadSeq, head.HeadChainHash, userId, clock.GetUtcNow()) { Address = address, Chart = chart, ClosedMonths = closedMonths };
-        var result = await work(scope);
-        if (!result.Ok)
-        {
-            await tx.RollbackAsync(ct);
-            return new WriteOutcome.Failed(result.Failure!);
-        }
+            var scope = new WriteScope(connection, tx, db.Dialect, community, head.HeadSeq, head.HeadChainHash, userId, clock.GetUtcNow()) { Address = address, Chart = chart, ClosedMonths = closedMonths };
+            var result = await work(scope);
+            if (!result.Ok)
+            {
+                await tx.RollbackAsync(ct);
+                if (cache) db.Heads[community.Id] = unchanged;
+                return new WriteOutcome.Failed(result.Failure!);
+            }
 
-        if (claim is not null)
-        {
-            await connection.ExecuteAsync("""
-                INSERT INTO idempotency_keys (community_id, idem_key, request_hash, status_code, response_body, created_at)
-                VALUES (@Id, @Key, @RequestHash, @Status, @Body, @At)
-                """,
-                new { community.Id, claim.Key, claim.RequestHash, result.Value!.Status, result.Value.Body, At = Dates.Instant(scope.Now) }, tx);
+            if (claim is not null)
+            {
+                await connection.ExecuteAsync("""
+                    INSERT INTO idempotency_keys (community_id, idem_key, request_hash, status_code, response_body, created_at)
+                    VALUES (@Id, @Key, @RequestHash, @Status, @Body, @At)
+                    """,
+                    new { community.Id, claim.Key, claim.RequestHash, result.Value!.Status, result.Value.Body, At = Dates.Instant(scope.Now) }, tx);
+            }
+            await tx.CommitAsync(ct);
+            // The chart and closed months as read at the start: if the work added an account or closed a
+            // month, the one-call path still finds out (an unknown account is re-decided here; the
+            // function checks closed months itself).
+            if (cache) db.Heads[community.Id] = unchanged with { Seq = scope.HeadSeq, ChainHash = scope.HeadChainHash };
+            return new WriteOutcome.Done(result.Value!);
         }
-        await tx.CommitAsync(ct);
-        return new WriteOutcome.Done(result.Value!);
+        catch
+        {
+            db.Heads.TryRemove(community.Id, out _);
+            throw;
+        }
+    }
+
+    private static Failure KeyReused => Failure.Conflict(Codes.IdempotencyKeyReused, "This Idempotency-Key was already used with a different request.");
+
+    /// <summary>How often a one-call posting re-hashes against a head moved by another instance before it takes the lock first.</summary>
+    private const int MovedRetries = 4;
+
+    /// <summary>
+    /// A write whose only effect is one journal entry (a manual entry): <paramref name="work"/> validates and
+    /// calls <see cref="Journal.PostAsync"/> once, and renders the response, touching nothing else. Same
+    /// outcomes as <see cref="RunAsync"/>. On PostgreSQL it is one round trip: the work runs against this
+    /// process's cached head, chart and closed months (validation, canonical form, hash and chain exactly as
+    /// in <see cref="RunAsync"/>), then <c>ledger_post_entry</c> (migration 0017) locks the head, replays or
+    /// refuses a known key, checks the head and the month, and writes entry, lines, balances, head and key in
+    /// the statement's own transaction. A moved head (another instance wrote) means a re-hash and a new call;
+    /// anything refused on cached data, or needing a read under the lock, goes through <see cref="RunAsync"/>,
+    /// which decides it as always. SQLite: <see cref="RunAsync"/>.
+    /// </summary>
+    public async Task<WriteOutcome> PostAsync(CommunityInfo community, long? userId, IdempotencyClaim? claim,
+        Func<WriteScope, Task<Result<StoredResponse>>> work, CancellationToken ct = default, string? address = null)
+    {
+        using var gate = await db.EnterWriterAsync(community.Id, ct);
+        if (db.Engine != Engine.Postgres) return await RunLockedAsync(community, userId, claim, work, address, ct);
+        try
+        {
+            await using (var connection = await db.OpenAsync(ct))
+            {
+                if (!db.Heads.TryGetValue(community.Id, out var cached))
+                    cached = await LoadAsync(connection, community.Id);
+                for (var attempt = 0; attempt <= MovedRetries; attempt++)
+                {
+                    var scope = new WriteScope(connection, null, db.Dialect, community, cached.Seq, cached.ChainHash, userId, clock.GetUtcNow())
+                    { Address = address, Chart = cached.Chart, ClosedMonths = cached.ClosedMonths.ToHashSet(StringComparer.Ordinal), Deferred = true };
+                    var result = await work(scope);
+                    if (!result.Ok || scope.Pending is not { } pending) break; // decided under the lock below
+                    var reply = await CallAsync(connection, pending, claim, result.Value!, cached.ChainHash);
+                    switch (reply.Outcome)
+                    {
+                        case "posted":
+                            db.Heads[community.Id] = cached with { Seq = reply.HeadSeq, ChainHash = reply.HeadChainHash };
+                            return new WriteOutcome.Done(result.Value!);
+                        case "replayed":
+                            db.Heads[community.Id] = cached with { Seq = reply.HeadSeq, ChainHash = reply.HeadChainHash };
+                            return new WriteOutcome.Replayed(new StoredResponse(reply.StatusCode!.Value, reply.ResponseBody!));
+                        case "key_reused":
+                            db.Heads[community.Id] = cached with { Seq = reply.HeadSeq, ChainHash = reply.HeadChainHash };
+                            return new WriteOutcome.Failed(KeyReused);
+                        case "moved":
+                            db.Heads[community.Id] = cached = cached with { Seq = reply.HeadSeq, ChainHash = reply.HeadChainHash };
+                            continue;
+                        default: // month_closed: the cached months are stale
+                            db.Heads.TryRemove(community.Id, out _);
+                            attempt = MovedRetries;
+                            break;
+                    }
+                }
+            }
+        }
+        catch
+        {
+            db.Heads.TryRemove(community.Id, out _);
+            throw;
+        }
+        return await RunLockedAsync(community, userId, claim, work, address, ct);
+    }
+
+    private sealed class PostReply
+    {
+        public string Outcome { get; init; } = "";
+        public long HeadSeq { get; init; }
+        public string HeadChainHash { get; init; } = "";
+        public int? StatusCode { get; init; }
+        public string? ResponseBody { get; init; }
+    }
+
+    private const string PostEntrySql = """
+        SELECT outcome, head_seq, head_chain_hash, status_code, response_body FROM ledger_post_entry(
+            @Community, @PrevSeq, @PrevHash, @Key, @RequestHash, @Status, @Body,
+            @EntryDate, @Memo, @Fund, @Kind, @ReversesSeq, @Personal, @EntryHash, @ChainHash, @CreatedAt, @CreatedBy, @Salt,
+            @Accounts, @Sides, @Amounts, @Units, @BalAccounts, @BalDebits, @BalCredits, @UbalAccounts, @UbalUnits, @UbalDebits, @UbalCredits)
+        """;
+
+    private static async Task<PostReply> CallAsync(DbConnection connection, PendingPosting p, IdempotencyClaim? claim, StoredResponse response, string prevHash)
+    {
+        // The entry row as Journal.PostAsync builds it: community, seq, date, month, memo, fund, kind,
+        // reverses, personal, entry hash, chain hash, created at, created by, salt.
+        var e = p.Entry;
+        return await connection.QuerySingleAsync<PostReply>(PostEntrySql, new
+        {
+            Community = (long)e[0]!, PrevSeq = (long)e[1]! - 1, PrevHash = prevHash,
+            Key = claim?.Key, RequestHash = claim?.RequestHash, response.Status, response.Body,
+            EntryDate = (string)e[2]!, Memo = (string)e[4]!, Fund = (string)e[5]!, Kind = (string)e[6]!, ReversesSeq = (long?)e[7],
+            Personal = (bool)e[8]!, EntryHash = (string)e[9]!, ChainHash = (string)e[10]!, CreatedAt = (string)e[11]!, CreatedBy = (long?)e[12], Salt = (string?)e[13],
+            Accounts = p.Lines.Select(l => (string)l[3]!).ToArray(), Sides = p.Lines.Select(l => (string)l[4]!).ToArray(),
+            Amounts = p.Lines.Select(l => (long)l[5]!).ToArray(), Units = p.Lines.Select(l => (long?)l[6]).ToArray(),
+            BalAccounts = p.Accounts.Select(a => a.Account).ToArray(), BalDebits = p.Accounts.Select(a => a.D).ToArray(), BalCredits = p.Accounts.Select(a => a.C).ToArray(),
+            UbalAccounts = p.Units.Select(u => u.Account).ToArray(), UbalUnits = p.Units.Select(u => u.Unit).ToArray(),
+            UbalDebits = p.Units.Select(u => u.D).ToArray(), UbalCredits = p.Units.Select(u => u.C).ToArray(),
+        });
+    }
+
+    /// <summary>The head, closed months and chart in one read without a lock: a starting point the function checks.</summary>
+    private async Task<CachedHead> LoadAsync(DbConnection connection, long communityId)
+    {
+        await using var reads = await connection.QueryMultipleAsync(
+            "SELECT head_seq, head_chain_hash FROM communities WHERE id = @Id;\n" +
+            "SELECT month FROM closed_months WHERE community_id = @Id;\n" + Journal.ChartSql, new { Id = communityId, communityId });
+        var head = await reads.ReadSingleAsync<HeadRow>();
+        var closed = (await reads.ReadAsync<string>()).ToHashSet(StringComparer.Ordinal);
+        var chart = Journal.ToChart(await reads.ReadAsync<Journal.AccountRow>());
+        return db.Heads[communityId] = new CachedHead(head.HeadSeq, head.HeadChainHash, chart, closed);
     }
 
     private static readonly StoredResponse Nothing = new(200, "{}");

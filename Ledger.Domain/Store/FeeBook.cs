@@ -271,11 +271,18 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal)
     /// </summary>
     public async Task<Result<PaymentView>> PayAsync(WriteScope scope, long unitId, long amount, DateOnly paidOn, string channel, string externalRef)
     {
-        var unit = await scope.QuerySingleAsync<long>("SELECT COUNT(*) FROM units WHERE community_id = @Id AND id = @unitId", new { scope.Community.Id, unitId });
-        if (unit == 0) return new Failure(Codes.UnknownUnit, $"Unit {unitId} does not exist in this community.");
-        var open = (await scope.QueryAsync<BillRow>($"""
+        // The unit and its open bills in one round trip, under the head lock the write holds.
+        long unit;
+        List<OpenBill> open;
+        await using (var reads = await scope.Connection.QueryMultipleAsync($"""
+            SELECT COUNT(*) FROM units WHERE community_id = @Id AND id = @unitId;
             SELECT {BillColumns} FROM bills WHERE community_id = @Id AND unit_id = @unitId AND paid_fen < amount_fen ORDER BY month, kind, id
-            """, new { scope.Community.Id, unitId })).Select(b => b.ToOpen());
+            """, new { scope.Community.Id, unitId }, scope.Transaction))
+        {
+            unit = await reads.ReadSingleAsync<long>();
+            open = (await reads.ReadAsync<BillRow>()).Select(b => b.ToOpen()).ToList();
+        }
+        if (unit == 0) return new Failure(Codes.UnknownUnit, $"Unit {unitId} does not exist in this community.");
         var (parts, left) = Allocation.OldestFirst(open, amount);
         var allocated = amount - left;
         var lines = new List<EntryLine> { new(Bank, amount, null) };

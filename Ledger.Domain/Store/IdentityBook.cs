@@ -87,6 +87,46 @@ public sealed class IdentityBook(LedgerDatabase db, TimeProvider clock)
         return row?.ToUser();
     }
 
+    private sealed class UserInCommunityRow
+    {
+        public long Id { get; init; }
+        public string Login { get; init; } = "";
+        public string DisplayName { get; init; } = "";
+        public bool IsPlatformAdmin { get; init; }
+        public long? CommunityId { get; init; }
+        public string Slug { get; init; } = "";
+        public string Name { get; init; } = "";
+        public string TimeZone { get; init; } = "";
+        public long FiscalYearStartMonth { get; init; }
+        public string BooksStartMonth { get; init; } = "";
+        public string? Role { get; init; }
+    }
+
+    /// <summary>
+    /// <see cref="AuthenticateAsync"/> and <see cref="CommunityBook.FindWithRolesAsync"/> in one round trip, for
+    /// a request addressed to the community <paramref name="slug"/>: the token's user, the community (null if
+    /// there is none) and the user's roles in it. The same rows as the two reads, read together.
+    /// </summary>
+    public async Task<(User? User, CommunityInfo? Community, IReadOnlyList<string> Roles)> AuthenticateInAsync(string token, string slug)
+    {
+        await using var connection = await db.OpenAsync();
+        var rows = (await connection.QueryAsync<UserInCommunityRow>("""
+            SELECT u.id, u.login, u.display_name, u.is_platform_admin,
+                   c.id AS community_id, c.slug, c.name, c.time_zone, c.fiscal_year_start_month, c.books_start_month, m.role
+            FROM sessions s JOIN users u ON u.id = s.user_id
+            LEFT JOIN communities c ON c.slug = @slug
+            LEFT JOIN memberships m ON m.community_id = c.id AND m.user_id = u.id
+            WHERE s.token_hash = @Hash AND s.revoked_at IS NULL AND s.expires_at > @Now
+            ORDER BY m.role
+            """, new { slug, Hash = HashToken(token), Now = Dates.Instant(clock.GetUtcNow()) })).ToList();
+        if (rows.Count == 0) return (null, null, []);
+        var r = rows[0];
+        var user = new User(r.Id, r.Login, r.DisplayName, r.IsPlatformAdmin);
+        if (r.CommunityId is not { } id) return (user, null, []);
+        var community = new CommunityInfo(id, r.Slug, r.Name, r.TimeZone, (int)r.FiscalYearStartMonth, Month.Parse(r.BooksStartMonth));
+        return (user, community, rows.Where(x => x.Role is not null).Select(x => x.Role!).ToList());
+    }
+
     public async Task RevokeAsync(string token)
     {
         await using var connection = await db.OpenAsync();

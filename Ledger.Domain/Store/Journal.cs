@@ -52,6 +52,9 @@ public sealed class Journal(LedgerDatabase db)
         public bool PerUnit { get; init; }
     }
 
+    /// <summary>Internal, never shown: a deferred posting that must take the transactional path.</summary>
+    internal const string DeferredToTransaction = "deferred_to_transaction";
+
     internal const string ChartSql =
         "SELECT code, name, name_en, kind, fund, parent_code, non_negative, per_unit FROM accounts WHERE community_id = @communityId ORDER BY code";
 
@@ -94,6 +97,11 @@ public sealed class Journal(LedgerDatabase db)
                     cashDelta[line.Account] = cashDelta.GetValueOrDefault(line.Account) + (line.IsDebit ? line.Amount : -line.Amount);
             }
         }
+
+        // Deferred (PostgreSQL, one call): the function writes what is computed here; anything needing a
+        // read under the lock (units, cash balances, several entries) is left to the transactional path.
+        if (scope.Deferred && (drafts.Count != 1 || (checkUnits && unitIds.Count > 0) || cashDelta.Values.Any(d => d < 0)))
+            return new Failure(DeferredToTransaction, "This posting needs reads under the lock.");
 
         if (checkUnits && unitIds.Count > 0)
         {
@@ -151,6 +159,16 @@ public sealed class Journal(LedgerDatabase db)
             scope.HeadSeq = seq;
             scope.HeadChainHash = chainHash;
             posted.Add(new JournalEntry(entry, draft.Kind, entryHash, chainHash, null, createdAt));
+        }
+
+        if (scope.Deferred)
+        {
+            if (scope.Pending is not null) throw new InvalidOperationException("A one-call write posts one entry.");
+            var e = entryRows[0];
+            scope.Pending = new PendingPosting(e, lineRows,
+                accountDeltas.Select(kv => (kv.Key.Account, kv.Value.D, kv.Value.C)).ToList(),
+                unitDeltas.Select(kv => (kv.Key.Account, kv.Key.Unit, kv.Value.D, kv.Value.C)).ToList());
+            return posted;
         }
 
         // One round trip on PostgreSQL for a posting (COPY first for the entries and lines of a large run);
@@ -246,3 +264,8 @@ public sealed class Journal(LedgerDatabase db)
     private static EntryLine ToLine(LineRow l) =>
         l.Side == "D" ? new EntryLine(l.AccountCode, l.AmountFen, null, l.UnitId) : new EntryLine(l.AccountCode, null, l.AmountFen, l.UnitId);
 }
+
+/// <summary>One entry computed (validated, hashed, chained) for <c>ledger_post_entry</c>: the entry row as
+/// <see cref="Journal.PostAsync"/> would insert it, its line rows and the balance deltas summed per key.</summary>
+internal sealed record PendingPosting(object?[] Entry, IReadOnlyList<object?[]> Lines,
+    IReadOnlyList<(string Account, long D, long C)> Accounts, IReadOnlyList<(string Account, long Unit, long D, long C)> Units);

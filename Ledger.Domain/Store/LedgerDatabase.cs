@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data;
 using System.Data.Common;
 using Dapper;
@@ -29,7 +30,17 @@ public sealed class LedgerDatabase : IAsyncDisposable
         {
             // No session state outlives a use of a connection (the migration lock is released
             // explicitly), so returning one to the pool needs no DISCARD ALL round trip.
-            ConnectionString = new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true }.ToString();
+            // Statements a connection runs twice are prepared on it (parsed and planned once): the
+            // service's SQL is a fixed set of texts (array parameters keep batch texts independent
+            // of row counts). A connection string may still set its own values.
+            var builder = new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true };
+            if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase)
+                && !connectionString.Contains("AutoPrepare", StringComparison.OrdinalIgnoreCase))
+            {
+                builder.MaxAutoPrepare = 256;
+                builder.AutoPrepareMinUsages = 2;
+            }
+            ConnectionString = builder.ToString();
             DataSource = NpgsqlDataSource.Create(ConnectionString);
         }
     }
@@ -52,19 +63,30 @@ public sealed class LedgerDatabase : IAsyncDisposable
             : await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
 
     private readonly SemaphoreSlim _sqliteWriter = new(1, 1);
+    private readonly ConcurrentDictionary<long, SemaphoreSlim> _communityWriters = new();
 
     /// <summary>
     /// SQLite has one writer at a time; writers of this process queue here, in order and without
     /// sleeping, instead of polling SQLite's lock on its busy timeout (which sleeps in growing steps).
-    /// Other processes still meet the busy timeout. PostgreSQL needs no gate: row locks serialise
-    /// writers of one community and let other communities through.
+    /// Other processes still meet the busy timeout. On PostgreSQL writers of one community queue here
+    /// per community (other communities go through): the head row lock serialises them anyway, and
+    /// queueing in the process first keeps <see cref="Heads"/> exact, so a posting by
+    /// <see cref="CommunityWriter.PostAsync"/> rarely finds the head moved. Other instances are
+    /// serialised by the row lock alone.
     /// </summary>
-    public async ValueTask<IDisposable?> EnterWriterAsync(CancellationToken ct)
+    public async ValueTask<IDisposable?> EnterWriterAsync(long communityId, CancellationToken ct)
     {
-        if (Engine != Engine.Sqlite) return null;
-        await _sqliteWriter.WaitAsync(ct);
-        return new Gate(_sqliteWriter);
+        var gate = Engine == Engine.Sqlite ? _sqliteWriter : _communityWriters.GetOrAdd(communityId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        return new Gate(gate);
     }
+
+    /// <summary>
+    /// PostgreSQL: the last chain head, chart and closed months this process saw for a community
+    /// (after its own writes). A hint, never trusted: <c>ledger_post_entry</c> checks the head under
+    /// the row lock and the closed month, and a posting refused with these is re-decided under the lock.
+    /// </summary>
+    internal ConcurrentDictionary<long, CachedHead> Heads { get; } = new();
 
     private sealed class Gate(SemaphoreSlim semaphore) : IDisposable
     {
@@ -74,3 +96,6 @@ public sealed class LedgerDatabase : IAsyncDisposable
 
     public ValueTask DisposeAsync() => DataSource.DisposeAsync();
 }
+
+/// <summary>What <see cref="LedgerDatabase.Heads"/> holds for one community. The chart only grows (accounts are never changed or removed).</summary>
+internal sealed record CachedHead(long Seq, string ChainHash, IReadOnlyDictionary<string, Model.AccountDef> Chart, IReadOnlySet<string> ClosedMonths);
