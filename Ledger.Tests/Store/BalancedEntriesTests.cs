@@ -6,7 +6,7 @@ using Npgsql;
 namespace Ledger.Tests.Store;
 
 /// <summary>
-/// Guarantee 1 kept by PostgreSQL itself (migrations 0010, 0015, 0017): entries written with raw SQL, past the
+/// Guarantee 1 kept by PostgreSQL itself (migrations 0010, 0015, 0016): entries written with raw SQL, past the
 /// application's checks, are refused at commit when they have fewer than two lines, a line in
 /// another fund, or debits that differ from credits; a balanced one goes through. SQLite has no
 /// deferred triggers and keeps the application check (EntryRules, tested through the API on both engines).
@@ -106,7 +106,7 @@ public sealed class PostgresBalancedEntriesTests(PostgresFixture fixture) : ICla
     }
 
     /// <summary>
-    /// Migration 0017 checks at commit every entry a statement touched, once per transaction: entries and lines
+    /// Migration 0016 checks at commit every entry a statement touched, once per transaction: entries and lines
     /// written many to a statement (as COPY and the billing run do) are each checked, the first bad one is named,
     /// nothing is kept, and the queue of touched entries is empty once the transaction is over.
     /// </summary>

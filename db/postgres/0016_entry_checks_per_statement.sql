@@ -10,7 +10,7 @@
 --    in one query (at least two lines, every line in the entry's fund, debits equal to credits), then
 --    removes the queue rows. A line added to an entry committed earlier queues that entry too, so it is
 --    still re-checked at commit, as before. entry_checks is empty outside running transactions.
--- SQLite keeps its application check (EntryRules) and its own closed-month trigger; no 0017 file there.
+-- SQLite keeps its application check (EntryRules) and its own closed-month trigger; no 0016 file there.
 
 DROP TRIGGER entries_closed_month ON entries;
 
