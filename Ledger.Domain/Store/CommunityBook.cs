@@ -35,6 +35,9 @@ public sealed class CommunityBook(LedgerDatabase db, TimeProvider clock)
 
     private const string Columns = "id, slug, name, time_zone, fiscal_year_start_month, books_start_month";
 
+    /// <summary>How many communities a periodic job works on at once (<see cref="LedgerDatabase.CommunitiesAtOnce"/>).</summary>
+    public int CommunitiesAtOnce => db.CommunitiesAtOnce;
+
     public Task<CommunityInfo?> FindAsync(string slug) => db.ReadAsync(async read =>
         (await read.QuerySingleOrDefaultAsync<Row>($"SELECT {Columns} FROM communities WHERE slug = @slug", new { slug }))?.ToInfo());
 

@@ -86,6 +86,13 @@ public sealed class LedgerDatabase : IAsyncDisposable
     }
 
     /// <summary>
+    /// How many communities a periodic job works on at once: one on SQLite (one writer at a time anyway);
+    /// on PostgreSQL, where communities' writes are independent, two per core, so one community's round
+    /// trips and commit waits overlap another's work (bench/README: the city close).
+    /// </summary>
+    public int CommunitiesAtOnce => Engine == Engine.Sqlite ? 1 : 2 * Environment.ProcessorCount;
+
+    /// <summary>
     /// PostgreSQL: the last chain head, chart and closed months this process saw for a community
     /// (after its own writes). A hint, never trusted: <c>ledger_post_entry</c> checks the head under
     /// the row lock and the closed month, and a posting refused with these is re-decided under the lock.
