@@ -26,7 +26,7 @@ public sealed record Arrears(string AsOf, long UnitsInArrears, long TotalDue, IR
 /// </summary>
 public sealed class FeeBook(LedgerDatabase db, Journal journal)
 {
-    private sealed class BillRow
+    private class BillRow
     {
         public long Id { get; init; }
         public long UnitId { get; init; }
@@ -39,6 +39,13 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal)
         public long? LateFeeOf { get; init; }
         public BillView ToView() => new(Id, UnitId, Month, Kind, AmountFen, PaidFen, PaidFen == AmountFen ? "paid" : "open", Seq, IssuedOn, LateFeeOf);
         public OpenBill ToOpen() => new(Id, Month, Kind, AmountFen - PaidFen);
+    }
+
+    /// <summary>A unit holding a prepayment of <see cref="Balance"/>, with one of its open bills (<see cref="BillRow.Id"/> 0: none).</summary>
+    private sealed class HolderBillRow : BillRow
+    {
+        public long Holder { get; init; }
+        public long Balance { get; init; }
     }
 
     private sealed class RunRow
@@ -219,15 +226,19 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal)
     private static async Task<PrepaymentPlan> PlanPrepaymentsAsync(WriteScope scope, Month month, DateOnly date, IReadOnlyList<(long UnitId, string Kind, long Amount)> newBills)
     {
         var newPaid = new long[newBills.Count];
-        var prepaid = (await scope.QueryAsync<(long UnitId, long Balance)>("""
-            SELECT unit_id, CAST(SUM(credit_fen - debit_fen) AS BIGINT) FROM unit_balances
-            WHERE community_id = @Id AND account_code = @Prepaid GROUP BY unit_id HAVING SUM(credit_fen - debit_fen) > 0
-            """, new { scope.Community.Id, Prepaid })).OrderBy(r => r.UnitId).ToList();
-        if (prepaid.Count == 0) return new PrepaymentPlan([], newPaid, []);
+        // Units holding a prepayment, each with its open bills (none: one row with no bill), in one read.
+        var rows = (await scope.QueryAsync<HolderBillRow>("""
+            WITH holders (holder, balance) AS (
+                SELECT unit_id, CAST(SUM(credit_fen - debit_fen) AS BIGINT) FROM unit_balances
+                WHERE community_id = @Id AND account_code = @Prepaid GROUP BY unit_id HAVING SUM(credit_fen - debit_fen) > 0)
+            SELECT h.holder, h.balance, b.id, b.unit_id, b.month, b.kind, b.amount_fen, b.paid_fen, b.seq, b.issued_on, b.late_fee_of
+            FROM holders h LEFT JOIN bills b ON b.community_id = @Id AND b.unit_id = h.holder AND b.paid_fen < b.amount_fen
+            ORDER BY h.holder, b.month, b.kind, b.id
+            """, new { scope.Community.Id, Prepaid })).ToList();
+        if (rows.Count == 0) return new PrepaymentPlan([], newPaid, []);
+        var prepaid = rows.DistinctBy(r => r.Holder).Select(r => (UnitId: r.Holder, r.Balance)).ToList();
         var holders = prepaid.Select(p => p.UnitId).ToHashSet();
-        var open = (await scope.QueryAsync<BillRow>($"""
-            SELECT {BillColumns} FROM bills WHERE community_id = @Id AND paid_fen < amount_fen ORDER BY unit_id, month, kind, id
-            """, new { scope.Community.Id })).Where(b => holders.Contains(b.UnitId)).ToLookup(b => b.UnitId);
+        var open = rows.Where(r => r.Id != 0).ToLookup(r => r.Holder, r => (BillRow)r);
         // A new bill stands in with an id above every written one, in the order it will be written.
         const long NewIdBase = long.MaxValue / 2;
         var fresh = newBills.Select((b, i) => (b, i)).Where(x => holders.Contains(x.b.UnitId)).ToLookup(x => x.b.UnitId);
