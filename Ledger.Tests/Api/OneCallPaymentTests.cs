@@ -199,7 +199,10 @@ public abstract class OneCallPaymentTests(EngineFixture fixture)
         for (var i = 0; i < 200; i++)
         {
             if (await connection.QuerySingleAsync<long>(
-                    "SELECT COUNT(*) FROM pg_locks WHERE NOT granted AND relation = 'payments_id_seq'::regclass") > 0) return;
+                    """
+                    SELECT COUNT(*) FROM pg_locks WHERE NOT granted AND relation = 'payments_id_seq'::regclass
+                    AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                    """) > 0) return;
             await Task.Delay(25);
         }
         throw new TimeoutException("The payment never waited for its id.");
