@@ -9,12 +9,20 @@ public sealed record NewCommunity(string Slug, string Name, string TimeZone, int
 /// <summary>Communities, their funds and charts of accounts, and month closing.</summary>
 public sealed class CommunityBook(LedgerDatabase db, TimeProvider clock)
 {
-    private sealed class RowWithRole : Row
+    /// <summary>A community row with one of a user's roles in it (null for none): <see cref="RowWithRoleColumns"/> read
+    /// from <c>communities c LEFT JOIN memberships m</c>; <see cref="WithRoles"/> folds them.</summary>
+    internal class RowWithRole : Row
     {
         public string? Role { get; init; }
     }
 
-    private class Row
+    internal const string RowWithRoleColumns = "c.id, c.slug, c.name, c.time_zone, c.fiscal_year_start_month, c.books_start_month, m.role";
+
+    /// <summary>The community of <paramref name="rows"/> (null when there is none) and the roles in it, in order.</summary>
+    internal static (CommunityInfo? Community, IReadOnlyList<string> Roles) WithRoles(IReadOnlyList<RowWithRole> rows) =>
+        rows.Count == 0 || rows[0].Id == 0 ? (null, []) : (rows[0].ToInfo(), rows.Where(r => r.Role is not null).Select(r => r.Role!).ToList());
+
+    internal class Row
     {
         public long Id { get; init; }
         public string Slug { get; init; } = "";
@@ -27,6 +35,9 @@ public sealed class CommunityBook(LedgerDatabase db, TimeProvider clock)
 
     private const string Columns = "id, slug, name, time_zone, fiscal_year_start_month, books_start_month";
 
+    /// <summary>How many communities a periodic job works on at once (<see cref="LedgerDatabase.CommunitiesAtOnce"/>).</summary>
+    public int CommunitiesAtOnce => db.CommunitiesAtOnce;
+
     public Task<CommunityInfo?> FindAsync(string slug) => db.ReadAsync(async read =>
         (await read.QuerySingleOrDefaultAsync<Row>($"SELECT {Columns} FROM communities WHERE slug = @slug", new { slug }))?.ToInfo());
 
@@ -34,13 +45,11 @@ public sealed class CommunityBook(LedgerDatabase db, TimeProvider clock)
     public async Task<(CommunityInfo? Community, IReadOnlyList<string> Roles)> FindWithRolesAsync(string slug, long userId)
     {
         await using var connection = await db.OpenAsync();
-        var rows = (await connection.QueryAsync<RowWithRole>("""
-            SELECT c.id, c.slug, c.name, c.time_zone, c.fiscal_year_start_month, c.books_start_month, m.role
+        return WithRoles((await connection.QueryAsync<RowWithRole>($"""
+            SELECT {RowWithRoleColumns}
             FROM communities c LEFT JOIN memberships m ON m.community_id = c.id AND m.user_id = @userId
             WHERE c.slug = @slug ORDER BY m.role
-            """, new { slug, userId })).ToList();
-        if (rows.Count == 0) return (null, []);
-        return (rows[0].ToInfo(), rows.Where(r => r.Role is not null).Select(r => r.Role!).ToList());
+            """, new { slug, userId })).ToList());
     }
 
     public async Task<IReadOnlyList<CommunityInfo>> AllAsync()

@@ -462,17 +462,21 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal)
     public static async Task<Arrears> ArrearsAtAsync(ReadScope read, long communityId, DateOnly asOf, Month? from = null, Month? to = null)
     {
         var day = Dates.Format(asOf);
-        // Only bills open now, or settled after the day, can have been open then: read just those.
+        // Only bills open now, or settled after the day, can have been open then: read just those. A bill's paid
+        // amount is the sum of its settlements (Integrity checks it), so what it owed on the day is what it owes
+        // now plus what was settled after the day: the work follows the open bills and the settlements since,
+        // not every settlement each open bill ever had.
         var open = (await read.QueryAsync<(long UnitId, string Building, string Number, string IssuedOn, long Due)>("""
-            WITH candidates (id) AS (
-                SELECT id FROM bills WHERE community_id = @communityId AND paid_fen < amount_fen AND issued_on <= @day
-                UNION
-                SELECT bill_id FROM settlements WHERE community_id = @communityId AND settled_on > @day)
-            SELECT b.unit_id, u.building, u.number, b.issued_on,
-                   b.amount_fen - COALESCE((SELECT SUM(s.amount_fen) FROM settlements s WHERE s.community_id = b.community_id AND s.bill_id = b.id AND s.settled_on <= @day), 0)
-            FROM candidates k JOIN bills b ON b.id = k.id JOIN units u ON u.community_id = b.community_id AND u.id = b.unit_id
-            WHERE b.issued_on <= @day
-            ORDER BY u.building, u.number, b.issued_on
+            WITH later (bill_id, amount) AS (
+                SELECT bill_id, SUM(amount_fen) FROM settlements WHERE community_id = @communityId AND settled_on > @day GROUP BY bill_id)
+            SELECT b.unit_id, u.building, u.number, b.issued_on, b.amount_fen - b.paid_fen + COALESCE(l.amount, 0) AS due
+            FROM bills b JOIN units u ON u.community_id = b.community_id AND u.id = b.unit_id LEFT JOIN later l ON l.bill_id = b.id
+            WHERE b.community_id = @communityId AND b.paid_fen < b.amount_fen AND b.issued_on <= @day
+            UNION ALL
+            SELECT b.unit_id, u.building, u.number, b.issued_on, l.amount AS due
+            FROM later l JOIN bills b ON b.id = l.bill_id JOIN units u ON u.community_id = b.community_id AND u.id = b.unit_id
+            WHERE b.paid_fen >= b.amount_fen AND b.issued_on <= @day
+            ORDER BY building, number, issued_on
             """, new { communityId, day })).Where(b => b.Due > 0).ToList();
         var totals = new long[ArrearsBuckets.Names.Length];
         var units = open.GroupBy(b => (b.UnitId, b.Building, b.Number)).Select(g =>

@@ -79,27 +79,31 @@ public sealed class IdentityBook(LedgerDatabase db, TimeProvider clock)
     public async Task<User?> AuthenticateAsync(string token)
     {
         await using var connection = await db.OpenAsync();
-        var row = await connection.QuerySingleOrDefaultAsync<UserRow>("""
+        var row = await connection.QuerySingleOrDefaultAsync<UserRow>($"""
             SELECT u.id, u.login, u.display_name, u.password_hash, u.is_platform_admin
             FROM sessions s JOIN users u ON u.id = s.user_id
-            WHERE s.token_hash = @Hash AND s.revoked_at IS NULL AND s.expires_at > @Now
-            """, new { Hash = HashToken(token), Now = Dates.Instant(clock.GetUtcNow()) });
+            WHERE {LiveSession}
+            """, LiveSessionArgs(token));
         return row?.ToUser();
     }
 
-    private sealed class UserInCommunityRow
+    /// <summary>The session whose token hashes to @Hash, neither revoked nor expired at @Now (<see cref="LiveSessionArgs"/>).</summary>
+    private const string LiveSession = "s.token_hash = @Hash AND s.revoked_at IS NULL AND s.expires_at > @Now";
+
+    private DynamicParameters LiveSessionArgs(string token, object? more = null)
     {
-        public long Id { get; init; }
+        var args = new DynamicParameters(more);
+        args.Add("Hash", HashToken(token));
+        args.Add("Now", Dates.Instant(clock.GetUtcNow()));
+        return args;
+    }
+
+    private sealed class UserInCommunityRow : CommunityBook.RowWithRole
+    {
+        public long UserId { get; init; }
         public string Login { get; init; } = "";
         public string DisplayName { get; init; } = "";
         public bool IsPlatformAdmin { get; init; }
-        public long? CommunityId { get; init; }
-        public string Slug { get; init; } = "";
-        public string Name { get; init; } = "";
-        public string TimeZone { get; init; } = "";
-        public long FiscalYearStartMonth { get; init; }
-        public string BooksStartMonth { get; init; } = "";
-        public string? Role { get; init; }
     }
 
     /// <summary>
@@ -110,21 +114,17 @@ public sealed class IdentityBook(LedgerDatabase db, TimeProvider clock)
     public async Task<(User? User, CommunityInfo? Community, IReadOnlyList<string> Roles)> AuthenticateInAsync(string token, string slug)
     {
         await using var connection = await db.OpenAsync();
-        var rows = (await connection.QueryAsync<UserInCommunityRow>("""
-            SELECT u.id, u.login, u.display_name, u.is_platform_admin,
-                   c.id AS community_id, c.slug, c.name, c.time_zone, c.fiscal_year_start_month, c.books_start_month, m.role
+        var rows = (await connection.QueryAsync<UserInCommunityRow>($"""
+            SELECT u.id AS user_id, u.login, u.display_name, u.is_platform_admin, {CommunityBook.RowWithRoleColumns}
             FROM sessions s JOIN users u ON u.id = s.user_id
             LEFT JOIN communities c ON c.slug = @slug
             LEFT JOIN memberships m ON m.community_id = c.id AND m.user_id = u.id
-            WHERE s.token_hash = @Hash AND s.revoked_at IS NULL AND s.expires_at > @Now
+            WHERE {LiveSession}
             ORDER BY m.role
-            """, new { slug, Hash = HashToken(token), Now = Dates.Instant(clock.GetUtcNow()) })).ToList();
+            """, LiveSessionArgs(token, new { slug }))).ToList();
         if (rows.Count == 0) return (null, null, []);
-        var r = rows[0];
-        var user = new User(r.Id, r.Login, r.DisplayName, r.IsPlatformAdmin);
-        if (r.CommunityId is not { } id) return (user, null, []);
-        var community = new CommunityInfo(id, r.Slug, r.Name, r.TimeZone, (int)r.FiscalYearStartMonth, Month.Parse(r.BooksStartMonth));
-        return (user, community, rows.Where(x => x.Role is not null).Select(x => x.Role!).ToList());
+        var (community, roles) = CommunityBook.WithRoles(rows);
+        return (new User(rows[0].UserId, rows[0].Login, rows[0].DisplayName, rows[0].IsPlatformAdmin), community, roles);
     }
 
     public async Task RevokeAsync(string token)

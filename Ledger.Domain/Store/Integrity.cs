@@ -111,6 +111,15 @@ public sealed class Integrity(LedgerDatabase db, Journal journal)
                 Problem("subledger_mismatch", $"Unit {unit}: open bills total {bills} fen, its receivable in the journal is {ledger}.");
         }
 
+        // Each bill's paid amount is the sum of its settlements (arrears as of a past day rely on it).
+        var unsettled = await connection.QueryAsync<(long Id, long Paid, long Settled)>("""
+            SELECT b.id, b.paid_fen, COALESCE(s.settled, 0) FROM bills b
+            LEFT JOIN (SELECT bill_id, CAST(SUM(amount_fen) AS BIGINT) AS settled FROM settlements WHERE community_id = @Id GROUP BY bill_id) s ON s.bill_id = b.id
+            WHERE b.community_id = @Id AND b.paid_fen <> COALESCE(s.settled, 0)
+            """, new { community.Id });
+        foreach (var b in unsettled)
+            Problem("settlement_mismatch", $"Bill {b.Id}: paid {b.Paid} fen, its settlements sum to {b.Settled}.");
+
         foreach (var fund in storedAccounts.GroupBy(r => chart.TryGetValue(r.AccountCode, out var a) ? a.Fund : "?"))
         {
             var net = fund.Sum(r => r.DebitFen - r.CreditFen);

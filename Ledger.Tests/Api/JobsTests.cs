@@ -31,6 +31,36 @@ public abstract class JobsTests(EngineFixture fixture)
         Assert.True((await App.Service<Integrity>().CheckAsync(community)).Ok);
     }
 
+    /// <summary>
+    /// A job works on communities at once on PostgreSQL (their writes are independent) and one at a time on
+    /// SQLite (one writer); either way every community is visited and one community's failure is reported by
+    /// name without stopping the others.
+    /// </summary>
+    [SkippableFact]
+    public async Task A_job_visits_every_community_at_once_on_postgres_and_reports_each_failure()
+    {
+        var failing = await App.CommunityAsync();
+        await App.CommunityAsync();
+        var communities = App.Service<CommunityBook>();
+        var all = await communities.AllAsync();
+        int running = 0, most = 0;
+        var visited = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => EachCommunity.RunAsync(communities,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, "test-job", async community =>
+            {
+                var now = Interlocked.Increment(ref running);
+                for (var seen = most; now > seen; seen = most) Interlocked.CompareExchange(ref most, now, seen);
+                await Task.Delay(5);
+                Interlocked.Decrement(ref running);
+                visited.Add(community.Slug);
+                return community.Slug == failing ? new Ledger.Domain.Model.Failure("test_refused", "refused on purpose") : null;
+            }, CancellationToken.None));
+        Assert.Equal(all.Select(c => c.Slug).Order(StringComparer.Ordinal), visited.Order(StringComparer.Ordinal));
+        Assert.Equal($"test-job failed for 1 community(ies): {failing}: test_refused", error.Message);
+        if (App.Service<LedgerDatabase>().Engine == Engine.Sqlite) Assert.Equal(1, most);
+        else Assert.InRange(most, 2, communities.CommunitiesAtOnce);
+    }
+
     [SkippableFact]
     public async Task Month_close_killed_mid_run_is_completed_by_the_rerun_without_duplicates()
     {

@@ -6,7 +6,7 @@ using Npgsql;
 namespace Ledger.Tests.Store;
 
 /// <summary>
-/// Guarantee 1 kept by PostgreSQL itself (migrations 0010, 0015, 0016, 0018): entries written with raw SQL, past the
+/// Guarantee 1 kept by PostgreSQL itself (migrations 0010, 0015, 0016, 0018, 0019): entries written with raw SQL, past the
 /// application's checks, are refused at commit when they have fewer than two lines, a line in
 /// another fund, or debits that differ from credits; a balanced one goes through. SQLite has no
 /// deferred triggers and keeps the application check (EntryRules, tested through the API on both engines).
@@ -148,6 +148,63 @@ public sealed class PostgresBalancedEntriesTests(PostgresFixture fixture) : ICla
         }
         await using var other = await Db.OpenAsync();
         Assert.Equal(0, await other.ExecuteScalarAsync<long>("SELECT count(*) FROM entry_checks"));
+    }
+
+    /// <summary>
+    /// Migration 0019 checks each range of entries a transaction queued on its own (a statement per range, in two
+    /// communities here): a bad entry in a later range, or in another community, is still found and named.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData(false, 10L, "entry_unbalanced: entry 10 ")]
+    [InlineData(true, 2L, "entry_unbalanced: entry 2 ")]
+    [InlineData(false, 0L, null)]
+    public async Task Database_checks_every_range_a_transaction_queued(bool inOther, long badSeq, string? message)
+    {
+        var id = await CommunityIdAsync();
+        var other = await CommunityIdAsync();
+        await using var connection = await Db.OpenAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        async Task WriteAsync(long community, long seq, long credit)
+        {
+            await connection.ExecuteAsync(InsertEntry, new { Id = community, Seq = seq, Fund = "common", Hash = new string('a', 64) }, tx);
+            await connection.ExecuteAsync(InsertLine, new { Id = community, Seq = seq, LineNo = 1, Account = "1002", Side = "D", Amount = 100L }, tx);
+            await connection.ExecuteAsync(InsertLine, new { Id = community, Seq = seq, LineNo = 2, Account = "5201", Side = "C", Amount = credit }, tx);
+        }
+        foreach (var seq in new long[] { 1, 2, 10 })
+            await WriteAsync(id, seq, !inOther && seq == badSeq ? 99 : 100);
+        foreach (var seq in new long[] { 1, 2 })
+            await WriteAsync(other, seq, inOther && seq == badSeq ? 99 : 100);
+        PostgresException? error = null;
+        try { await tx.CommitAsync(); }
+        catch (PostgresException e) { error = e; }
+        if (message is null)
+        {
+            Assert.Null(error);
+            Assert.Equal(3, await EntryCountAsync(id));
+            return;
+        }
+        Assert.NotNull(error);
+        Assert.Equal(PostgresErrorCodes.CheckViolation, error.SqlState);
+        Assert.StartsWith(message + $"of community {(inOther ? other : id)}", error.MessageText);
+        Assert.Equal(0, await EntryCountAsync(id));
+        Assert.Equal(0, await EntryCountAsync(other));
+    }
+
+    /// <summary>Migration 0019 made the one-reversal rule a partial unique index: a second reversal of an entry is still refused.</summary>
+    [SkippableFact]
+    public async Task Database_refuses_a_second_reversal_of_an_entry()
+    {
+        var id = await CommunityIdAsync();
+        Assert.Null(await TryCommitEntryAsync(id, 1, "common", new Line("1002", 'D', 100), new Line("5201", 'C', 100)));
+        const string Reversal = """
+            INSERT INTO entries (community_id, seq, entry_date, month, memo, fund, kind, reverses_seq, personal, entry_hash, chain_hash, created_at)
+            VALUES (@id, @seq, '2026-10-06', '2026-10', 'reversal', 'common', 'reversal', 1, FALSE, @Hash, @Hash, '2026-11-21T00:00:00.000Z')
+            """;
+        await using var connection = await Db.OpenAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        await connection.ExecuteAsync(Reversal, new { id, seq = 2L, Hash = new string('a', 64) }, tx);
+        var error = await Assert.ThrowsAsync<PostgresException>(() => connection.ExecuteAsync(Reversal, new { id, seq = 3L, Hash = new string('a', 64) }, tx));
+        Assert.Equal(PostgresErrorCodes.UniqueViolation, error.SqlState);
     }
 
     [SkippableFact]

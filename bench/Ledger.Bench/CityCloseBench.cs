@@ -116,12 +116,14 @@ static class CityCloseBench
         }
         var longEach = new List<double>();
         var longParts = new List<(double Bill, double Accrue, double Close, double Publish)>();
+        await pg.ExecAsync("ledger", "SELECT pg_stat_statements_reset()");
         for (var run = 0; run < o.Runs; run++)
         {
             var (_, each, parts) = await CloseAllAsync(db, clock, longSet, closeMonth, 1);
             longEach.AddRange(each);
             longParts.AddRange(parts);
         }
+        var longProfile = longSet.Count == 0 ? "" : await ProfileAsync(pg, o.Runs * longSet.Count);
         // The short set closed one at a time too, for a like-for-like per-community comparison.
         var shortSerial = new List<double>();
         var shortParts = new List<(double Bill, double Accrue, double Close, double Publish)>();
@@ -192,6 +194,11 @@ static class CityCloseBench
             $"  hledger balance -M on {one.Slug}'s exported journal ({journalBytes / 1024 / 1024.0:F1} MB): {hlMed:F0} ms vs its month close (close+build+publish) {oneMed:F0} ms -> {hlMed / oneMed:F1}x faster (target >= 40x: {(hlMed / oneMed >= 40 ? "met" : "MISSED")}); with billing and accrual {Stats.Median(oneAll):F0} ms -> {hlMed / Stats.Median(oneAll):F1}x; runs hledger {Stats.Runs(hl)}, close {Stats.Runs(oneClose)}"));
         Console.WriteLine($"  profile of {one.Slug}'s timed work (pg_stat_statements, per run): calls, total ms, statement");
         Console.Write(profile);
+        if (longSet.Count > 0)
+        {
+            Console.WriteLine($"  profile of the {o.LongMonths}-month communities' timed work (pg_stat_statements, per community and run): calls, total ms, statement");
+            Console.Write(longProfile);
+        }
         return failures == 0 ? 0 : 1;
     }
 

@@ -162,6 +162,12 @@ sealed class PgCluster : IAsyncDisposable
     public ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
+        // LEDGER_BENCH_KEEP_PG=1 leaves the cluster running for a look at its data (psql -h 127.0.0.1 -p PORT -U postgres ledger).
+        if (Environment.GetEnvironmentVariable("LEDGER_BENCH_KEEP_PG") == "1")
+        {
+            Console.Error.WriteLine($"[pg] kept running: {Dir} on 127.0.0.1:{Port}, postmaster pid {Pid}");
+            return ValueTask.CompletedTask;
+        }
         // SIGINT is PostgreSQL's fast shutdown.
         Proc.Stop(Pid, "INT", 60_000);
         Console.Error.WriteLine($"[pg] stopped pid {Pid}");
