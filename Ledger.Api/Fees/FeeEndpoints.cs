@@ -167,7 +167,8 @@ public static class FeeEndpoints
         return TypedResults.Ok(new Page<BillDto>(bills.Select(BillDto.From).ToList(), bills.Count == take ? bills[^1].Id.ToString(CultureInfo.InvariantCulture) : null));
     }
 
-    /// <summary>The external reference is the idempotency key: the same payment sent twice posts once.</summary>
+    /// <summary>The external reference is the idempotency key: the same payment sent twice posts once. On PostgreSQL
+    /// in two round trips (a read without a lock, then <c>ledger_post_payment</c>; see <see cref="CommunityWriter.PostAsync"/>).</summary>
     private static Task<IResult> Pay(PaymentRequest request, HttpContext http, Writes writes, FeeBook fees, CurrentCommunity current)
     {
         Moment.TryDate(request.PaidAt, current.Community.Zone, out var paidOn);
@@ -175,7 +176,7 @@ public static class FeeEndpoints
         {
             var result = await fees.PayAsync(scope, request.UnitId!.Value, request.Amount!.Value, paidOn, request.Channel!, request.ExternalRef!);
             return result.Ok ? Result<PaymentDto>.From(PaymentDto.From(result.Value!)) : result.Failure!;
-        }, naturalKey: "payment:" + request.ExternalRef);
+        }, naturalKey: "payment:" + request.ExternalRef, onePosting: true);
     }
 
     private static Task<IResult> Receive(ReceiptRequest request, HttpContext http, Writes writes, FeeBook fees, CurrentCommunity current)

@@ -12,7 +12,7 @@ namespace Ledger.Api.Infrastructure;
 /// Runs a community write through <see cref="CommunityWriter"/> with the request's Idempotency-Key
 /// (or a natural key such as a payment's external reference): the response is stored with the key
 /// in the effect's transaction and replayed byte for byte, with <c>Idempotency-Replayed: true</c>.
-/// <c>onePosting</c>: the work only validates and posts one entry (see <see cref="CommunityWriter.PostAsync"/>).
+/// <c>onePosting</c>: the work only validates and posts one entry, or is a payment (see <see cref="CommunityWriter.PostAsync"/>).
 /// </summary>
 public sealed class Writes(CommunityWriter writer, IOptions<JsonOptions> json, CurrentCommunity current)
 {
@@ -38,7 +38,7 @@ public sealed class Writes(CommunityWriter writer, IOptions<JsonOptions> json, C
             if (!result.Ok) return result.Failure!;
             return new StoredResponse(statusOf?.Invoke(result.Value!) ?? status, JsonSerializer.Serialize(result.Value, json.Value.SerializerOptions));
         }
-        // A write whose only effect is one journal entry goes in one round trip on PostgreSQL (CommunityWriter.PostAsync).
+        // A write whose only effect is one journal entry goes in one round trip on PostgreSQL, a payment in two (CommunityWriter.PostAsync).
         var outcome = onePosting
             ? await writer.PostAsync(current.Community, current.UserId, claim, Respond, http.RequestAborted, http.Connection.RemoteIpAddress?.ToString())
             : await writer.RunAsync(current.Community, current.UserId, claim, Respond, http.RequestAborted, http.Connection.RemoteIpAddress?.ToString());

@@ -24,7 +24,8 @@ public abstract record WriteOutcome
 public sealed class WriteScope(DbConnection connection, DbTransaction? transaction, Dialect dialect,
     CommunityInfo community, long headSeq, string headChainHash, long? userId, DateTimeOffset now) : ReadScope(connection, transaction, dialect)
 {
-    /// <summary>The write's transaction; null only in a deferred scope (<see cref="CommunityWriter.PostAsync"/>), whose work does not touch the database.</summary>
+    /// <summary>The write's transaction; null only in a deferred scope (<see cref="CommunityWriter.PostAsync"/>), whose work writes
+    /// nothing itself and reads only without a lock (a payment's unit and bills, <see cref="FeeBook.PayAsync"/>).</summary>
     public new DbTransaction? Transaction { get; } = transaction;
 
     /// <summary>
@@ -33,6 +34,11 @@ public sealed class WriteScope(DbConnection connection, DbTransaction? transacti
     /// </summary>
     internal bool Deferred { get; init; }
     internal PendingPosting? Pending { get; set; }
+
+    /// <summary>A deferred payment: what <see cref="FeeBook.PayAsync"/> read without a lock (kept for a re-hash when
+    /// only the head moved, dropped when the bills changed) and its rows besides the entry.</summary>
+    internal PaymentRead? PaymentRead { get; set; }
+    internal PendingPayment? PendingPayment { get; set; }
     public CommunityInfo Community { get; } = community;
     public long HeadSeq { get; internal set; } = headSeq;
     public string HeadChainHash { get; internal set; } = headChainHash;
@@ -161,19 +167,23 @@ public sealed class CommunityWriter(LedgerDatabase db, TimeProvider clock)
 
     private static Failure KeyReused => Failure.Conflict(Codes.IdempotencyKeyReused, "This Idempotency-Key was already used with a different request.");
 
-    /// <summary>How often a one-call posting re-hashes against a head moved by another instance before it takes the lock first.</summary>
+    /// <summary>How often a one-call posting re-hashes against a head moved by another instance (or a payment re-plans
+    /// against bills another instance changed) before it takes the lock first.</summary>
     private const int MovedRetries = 4;
 
     /// <summary>
-    /// A write whose only effect is one journal entry (a manual entry): <paramref name="work"/> validates and
-    /// calls <see cref="Journal.PostAsync"/> once, and renders the response, touching nothing else. Same
+    /// A write whose only effect is one journal entry (a manual entry), or a payment (<see cref="FeeBook.PayAsync"/>):
+    /// <paramref name="work"/> validates and calls <see cref="Journal.PostAsync"/> once, and renders the response,
+    /// writing nothing else itself. Same
     /// outcomes as <see cref="RunAsync"/>. On PostgreSQL it is one round trip: the work runs against this
     /// process's cached head, chart and closed months (validation, canonical form, hash and chain exactly as
     /// in <see cref="RunAsync"/>), then <c>ledger_post_entry</c> (migration 0017) locks the head, replays or
     /// refuses a known key, checks the head and the month, and writes entry, lines, balances, head and key in
     /// the statement's own transaction. A moved head (another instance wrote) means a re-hash and a new call;
     /// anything refused on cached data, or needing a read under the lock, goes through <see cref="RunAsync"/>,
-    /// which decides it as always. SQLite: <see cref="RunAsync"/>.
+    /// which decides it as always. A payment is two round trips: its work first reads the unit and its open bills
+    /// without a lock and takes a payment id, then <c>ledger_post_payment</c> (migration 0020) also answers 'stale'
+    /// when those bills changed before it took the lock: the work reads and plans again. SQLite: <see cref="RunAsync"/>.
     /// </summary>
     public async Task<WriteOutcome> PostAsync(CommunityInfo community, long? userId, IdempotencyClaim? claim,
         Func<WriteScope, Task<Result<StoredResponse>>> work, CancellationToken ct = default, string? address = null)
@@ -186,13 +196,17 @@ public sealed class CommunityWriter(LedgerDatabase db, TimeProvider clock)
             {
                 if (!db.Heads.TryGetValue(community.Id, out var cached))
                     cached = await LoadAsync(connection, community.Id);
+                PaymentRead? read = null;
                 for (var attempt = 0; attempt <= MovedRetries; attempt++)
                 {
                     var scope = new WriteScope(connection, null, db.Dialect, community, cached.Seq, cached.ChainHash, userId, clock.GetUtcNow())
-                    { Address = address, Chart = cached.Chart, ClosedMonths = cached.ClosedMonths.ToHashSet(StringComparer.Ordinal), Deferred = true };
+                    { Address = address, Chart = cached.Chart, ClosedMonths = cached.ClosedMonths.ToHashSet(StringComparer.Ordinal), Deferred = true, PaymentRead = read };
                     var result = await work(scope);
                     if (!result.Ok || scope.Pending is not { } pending) break; // decided under the lock below
-                    var reply = await CallAsync(connection, pending, claim, result.Value!, cached.ChainHash);
+                    if (scope.PendingPayment is not null && claim is null) break; // a payment always has its key
+                    var reply = scope.PendingPayment is { } payment
+                        ? await CallAsync(connection, pending, payment, claim!, result.Value!, cached.ChainHash)
+                        : await CallAsync(connection, pending, claim, result.Value!, cached.ChainHash);
                     switch (reply.Outcome)
                     {
                         case "posted":
@@ -204,8 +218,13 @@ public sealed class CommunityWriter(LedgerDatabase db, TimeProvider clock)
                         case "key_reused":
                             db.Heads[community.Id] = cached with { Seq = reply.HeadSeq, ChainHash = reply.HeadChainHash };
                             return new WriteOutcome.Failed(KeyReused);
-                        case "moved":
+                        case "moved": // the same plan, re-hashed against the head as it is
                             db.Heads[community.Id] = cached = cached with { Seq = reply.HeadSeq, ChainHash = reply.HeadChainHash };
+                            read = scope.PaymentRead;
+                            continue;
+                        case "stale": // a payment's bills changed: read and plan again
+                            db.Heads[community.Id] = cached = cached with { Seq = reply.HeadSeq, ChainHash = reply.HeadChainHash };
+                            read = null;
                             continue;
                         default: // month_closed: the cached months are stale
                             db.Heads.TryRemove(community.Id, out _);
@@ -239,12 +258,34 @@ public sealed class CommunityWriter(LedgerDatabase db, TimeProvider clock)
             @Accounts, @Sides, @Amounts, @Units, @BalAccounts, @BalDebits, @BalCredits, @UbalAccounts, @UbalUnits, @UbalDebits, @UbalCredits)
         """;
 
-    private static async Task<PostReply> CallAsync(DbConnection connection, PendingPosting p, IdempotencyClaim? claim, StoredResponse response, string prevHash)
+    private static Task<PostReply> CallAsync(DbConnection connection, PendingPosting p, IdempotencyClaim? claim, StoredResponse response, string prevHash) =>
+        connection.QuerySingleAsync<PostReply>(PostEntrySql, EntryArguments(p, claim, response, prevHash));
+
+    private const string PostPaymentSql = """
+        SELECT outcome, head_seq, head_chain_hash, status_code, response_body FROM ledger_post_payment(
+            @Community, @PrevSeq, @PrevHash, @Key, @RequestHash, @Status, @Body,
+            @EntryDate, @Memo, @Fund, @Kind, @ReversesSeq, @Personal, @EntryHash, @ChainHash, @CreatedAt, @CreatedBy, @Salt,
+            @Accounts, @Sides, @Amounts, @Units, @BalAccounts, @BalDebits, @BalCredits, @UbalAccounts, @UbalUnits, @UbalDebits, @UbalCredits,
+            @PaymentId, @UnitId, @ExternalRef, @Channel, @PaymentAmount, @PaidOn, @OpenIds, @OpenPaid, @SettleIds, @SettleAmounts)
+        """;
+
+    private static Task<PostReply> CallAsync(DbConnection connection, PendingPosting p, PendingPayment payment, IdempotencyClaim claim, StoredResponse response, string prevHash)
+    {
+        var args = new DynamicParameters(EntryArguments(p, claim, response, prevHash));
+        args.AddDynamicParams(new
+        {
+            PaymentId = payment.Id, payment.UnitId, payment.ExternalRef, payment.Channel, PaymentAmount = payment.Amount, payment.PaidOn,
+            payment.OpenIds, payment.OpenPaid, payment.SettleIds, payment.SettleAmounts,
+        });
+        return connection.QuerySingleAsync<PostReply>(PostPaymentSql, args);
+    }
+
+    private static object EntryArguments(PendingPosting p, IdempotencyClaim? claim, StoredResponse response, string prevHash)
     {
         // The entry row as Journal.PostAsync builds it: community, seq, date, month, memo, fund, kind,
         // reverses, personal, entry hash, chain hash, created at, created by, salt.
         var e = p.Entry;
-        return await connection.QuerySingleAsync<PostReply>(PostEntrySql, new
+        return new
         {
             Community = (long)e[0]!, PrevSeq = (long)e[1]! - 1, PrevHash = prevHash,
             Key = claim?.Key, RequestHash = claim?.RequestHash, response.Status, response.Body,
@@ -255,7 +296,7 @@ public sealed class CommunityWriter(LedgerDatabase db, TimeProvider clock)
             BalAccounts = p.Accounts.Select(a => a.Account).ToArray(), BalDebits = p.Accounts.Select(a => a.D).ToArray(), BalCredits = p.Accounts.Select(a => a.C).ToArray(),
             UbalAccounts = p.Units.Select(u => u.Account).ToArray(), UbalUnits = p.Units.Select(u => u.Unit).ToArray(),
             UbalDebits = p.Units.Select(u => u.D).ToArray(), UbalCredits = p.Units.Select(u => u.C).ToArray(),
-        });
+        };
     }
 
     /// <summary>The head, closed months and chart in one read without a lock: a starting point the function checks.</summary>

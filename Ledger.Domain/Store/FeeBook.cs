@@ -279,22 +279,32 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal)
     /// <summary>
     /// Records a payment for a unit: Dr 1002, Cr 1122 against the oldest open bills first, and any
     /// surplus Cr 2203 as the unit's prepayment. Fails with: unknown_unit, and the posting codes.
+    /// In a deferred scope (<see cref="CommunityWriter.PostAsync"/> on PostgreSQL) it reads without a lock
+    /// (<see cref="ReadForPaymentAsync"/>) and leaves the payment's rows in <see cref="WriteScope.PendingPayment"/>
+    /// for <c>ledger_post_payment</c> (migration 0020), which checks under the lock that the bills planned
+    /// against are still the unit's open bills; an unknown unit is left to the transactional path.
     /// </summary>
     public async Task<Result<PaymentView>> PayAsync(WriteScope scope, long unitId, long amount, DateOnly paidOn, string channel, string externalRef)
     {
-        // The unit and its open bills in one round trip, under the head lock the write holds.
-        long unit;
-        List<OpenBill> open;
-        await using (var reads = await scope.Connection.QueryMultipleAsync($"""
-            SELECT COUNT(*) FROM units WHERE community_id = @Id AND id = @unitId;
-            SELECT {BillColumns} FROM bills WHERE community_id = @Id AND unit_id = @unitId AND paid_fen < amount_fen ORDER BY month, kind, id
-            """, new { scope.Community.Id, unitId }, scope.Transaction))
+        PaymentRead read;
+        if (scope.Deferred)
+            read = scope.PaymentRead ??= await ReadForPaymentAsync(scope, scope.Community.Id, unitId);
+        else
         {
-            unit = await reads.ReadSingleAsync<long>();
-            open = (await reads.ReadAsync<BillRow>()).Select(b => b.ToOpen()).ToList();
+            // The unit and its open bills in one round trip, under the head lock the write holds.
+            await using var reads = await scope.Connection.QueryMultipleAsync($"""
+                SELECT COUNT(*) FROM units WHERE community_id = @Id AND id = @unitId;
+                SELECT {BillColumns} FROM bills WHERE community_id = @Id AND unit_id = @unitId AND paid_fen < amount_fen ORDER BY month, kind, id
+                """, new { scope.Community.Id, unitId }, scope.Transaction);
+            var unit = await reads.ReadSingleAsync<long>();
+            var bills = (await reads.ReadAsync<BillRow>()).ToList();
+            read = new PaymentRead(unit > 0, bills.Select(b => b.ToOpen()).ToList(), bills.Select(b => b.PaidFen).ToList(), null);
         }
-        if (unit == 0) return new Failure(Codes.UnknownUnit, $"Unit {unitId} does not exist in this community.");
-        var (parts, left) = Allocation.OldestFirst(open, amount);
+        if (!read.UnitExists)
+            return scope.Deferred
+                ? new Failure(Journal.DeferredToTransaction, "An unknown unit is decided under the lock.")
+                : new Failure(Codes.UnknownUnit, $"Unit {unitId} does not exist in this community.");
+        var (parts, left) = Allocation.OldestFirst(read.Open, amount);
         var allocated = amount - left;
         var lines = new List<EntryLine> { new(Bank, amount, null) };
         if (allocated > 0) lines.Add(new EntryLine(Receivable, null, allocated, unitId));
@@ -302,12 +312,37 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal)
         var posted = await journal.PostAsync(scope, [new EntryDraft(paidOn, $"物业费缴款 {channel}", Funds.Common, lines, Kind: EntryKinds.Payment)], checkUnits: false);
         if (!posted.Ok) return posted.Failure!;
         var seq = posted.Value![0].Entry.Seq;
+        if (read.PaymentId is { } takenId)
+        {
+            scope.PendingPayment = new PendingPayment(takenId, unitId, externalRef, channel, amount, Dates.Format(paidOn),
+                [.. read.Open.Select(b => b.Id)], [.. read.Paid], [.. parts.Select(p => p.Bill.Id)], [.. parts.Select(p => p.Amount)]);
+            return new PaymentView(takenId, unitId, externalRef, channel, amount, Dates.Format(paidOn), seq, allocated, left);
+        }
         var paymentId = await scope.QuerySingleAsync<long>("""
             INSERT INTO payments (community_id, unit_id, external_ref, channel, amount_fen, paid_on, seq, created_at)
             VALUES (@Id, @unitId, @externalRef, @channel, @amount, @On, @seq, @At) RETURNING id
             """, new { scope.Community.Id, unitId, externalRef, channel, amount, On = Dates.Format(paidOn), seq, At = Dates.Instant(scope.Now) });
         if (parts.Count > 0) await RecordSettlementsAsync(scope, parts.Select(p => (p.Bill, p.Amount, seq)).ToList(), paymentId, paidOn);
         return new PaymentView(paymentId, unitId, externalRef, channel, amount, Dates.Format(paidOn), seq, allocated, left);
+    }
+
+    /// <summary>
+    /// PostgreSQL, one round trip without a lock: whether the unit exists, its open bills in allocation order with
+    /// what is paid on each, and a payment id taken from the payments identity sequence. A plan made on this is
+    /// checked under the lock by <c>ledger_post_payment</c>.
+    /// </summary>
+    internal static async Task<PaymentRead> ReadForPaymentAsync(ReadScope read, long communityId, long unitId)
+    {
+        // The sequence last: each statement sees the data as it is when it runs.
+        await using var reads = await read.Connection.QueryMultipleAsync($"""
+            SELECT COUNT(*) FROM units WHERE community_id = @Id AND id = @unitId;
+            SELECT {BillColumns} FROM bills WHERE community_id = @Id AND unit_id = @unitId AND paid_fen < amount_fen ORDER BY month, kind, id;
+            SELECT nextval(pg_get_serial_sequence('payments', 'id'))
+            """, new { Id = communityId, unitId }, read.Transaction);
+        var unit = await reads.ReadSingleAsync<long>();
+        var bills = (await reads.ReadAsync<BillRow>()).ToList();
+        var id = await reads.ReadSingleAsync<long>();
+        return new PaymentRead(unit > 0, bills.Select(b => b.ToOpen()).ToList(), bills.Select(b => b.PaidFen).ToList(), id);
     }
 
     /// <summary>One payment of a batch for <see cref="PayManyAsync"/>.</summary>
@@ -501,3 +536,14 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal)
         UNION ALL SELECT seq, external_ref FROM receipts WHERE community_id = @communityId
         """, new { communityId });
 }
+
+/// <summary>
+/// A unit's state as a payment plans against it: whether it exists, its open bills in allocation order and what
+/// is paid on each; and, read without a lock for <c>ledger_post_payment</c>, the payment id taken in advance.
+/// </summary>
+internal sealed record PaymentRead(bool UnitExists, IReadOnlyList<OpenBill> Open, IReadOnlyList<long> Paid, long? PaymentId);
+
+/// <summary>A deferred payment's rows besides its entry, for <c>ledger_post_payment</c>: the payment, the open bills
+/// it was planned against (ids and paid amounts, checked under the lock) and the settlements of the plan.</summary>
+internal sealed record PendingPayment(long Id, long UnitId, string ExternalRef, string Channel, long Amount, string PaidOn,
+    long[] OpenIds, long[] OpenPaid, long[] SettleIds, long[] SettleAmounts);
