@@ -286,20 +286,11 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal)
     /// </summary>
     public async Task<Result<PaymentView>> PayAsync(WriteScope scope, long unitId, long amount, DateOnly paidOn, string channel, string externalRef)
     {
-        PaymentRead read;
-        if (scope.Deferred)
-            read = scope.PaymentRead ??= await ReadForPaymentAsync(scope, scope.Community.Id, unitId);
-        else
-        {
-            // The unit and its open bills in one round trip, under the head lock the write holds.
-            await using var reads = await scope.Connection.QueryMultipleAsync($"""
-                SELECT COUNT(*) FROM units WHERE community_id = @Id AND id = @unitId;
-                SELECT {BillColumns} FROM bills WHERE community_id = @Id AND unit_id = @unitId AND paid_fen < amount_fen ORDER BY month, kind, id
-                """, new { scope.Community.Id, unitId }, scope.Transaction);
-            var unit = await reads.ReadSingleAsync<long>();
-            var bills = (await reads.ReadAsync<BillRow>()).ToList();
-            read = new PaymentRead(unit > 0, bills.Select(b => b.ToOpen()).ToList(), bills.Select(b => b.PaidFen).ToList(), null);
-        }
+        // The unit and its open bills in one round trip: under the head lock the write holds, or (deferred) without
+        // a lock and with a payment id taken in advance.
+        var read = scope.Deferred
+            ? scope.PaymentRead ??= await ReadForPaymentAsync(scope, scope.Community.Id, unitId, takeId: true)
+            : await ReadForPaymentAsync(scope, scope.Community.Id, unitId, takeId: false);
         if (!read.UnitExists)
             return scope.Deferred
                 ? new Failure(Journal.DeferredToTransaction, "An unknown unit is decided under the lock.")
@@ -327,21 +318,21 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal)
     }
 
     /// <summary>
-    /// PostgreSQL, one round trip without a lock: whether the unit exists, its open bills in allocation order with
-    /// what is paid on each, and a payment id taken from the payments identity sequence. A plan made on this is
-    /// checked under the lock by <c>ledger_post_payment</c>.
+    /// One round trip: whether the unit exists, its open bills in allocation order with what is paid on each, and
+    /// (<paramref name="takeId"/>, PostgreSQL) a payment id taken from the payments identity sequence. Read without a
+    /// lock, a plan made on this is checked under the lock by <c>ledger_post_payment</c>.
     /// </summary>
-    internal static async Task<PaymentRead> ReadForPaymentAsync(ReadScope read, long communityId, long unitId)
+    internal static async Task<PaymentRead> ReadForPaymentAsync(ReadScope read, long communityId, long unitId, bool takeId)
     {
         // The sequence last: each statement sees the data as it is when it runs.
         await using var reads = await read.Connection.QueryMultipleAsync($"""
             SELECT COUNT(*) FROM units WHERE community_id = @Id AND id = @unitId;
-            SELECT {BillColumns} FROM bills WHERE community_id = @Id AND unit_id = @unitId AND paid_fen < amount_fen ORDER BY month, kind, id;
-            SELECT nextval(pg_get_serial_sequence('payments', 'id'))
+            SELECT {BillColumns} FROM bills WHERE community_id = @Id AND unit_id = @unitId AND paid_fen < amount_fen ORDER BY month, kind, id
+            {(takeId ? ";\nSELECT nextval(pg_get_serial_sequence('payments', 'id'))" : "")}
             """, new { Id = communityId, unitId }, read.Transaction);
         var unit = await reads.ReadSingleAsync<long>();
         var bills = (await reads.ReadAsync<BillRow>()).ToList();
-        var id = await reads.ReadSingleAsync<long>();
+        long? id = takeId ? await reads.ReadSingleAsync<long>() : null;
         return new PaymentRead(unit > 0, bills.Select(b => b.ToOpen()).ToList(), bills.Select(b => b.PaidFen).ToList(), id);
     }
 
