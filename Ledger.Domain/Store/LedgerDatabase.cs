@@ -87,10 +87,10 @@ public sealed class LedgerDatabase : IAsyncDisposable
 
     /// <summary>
     /// How many communities a periodic job works on at once: one on SQLite (one writer at a time anyway);
-    /// on PostgreSQL, where communities' writes are independent, two per core, so one community's round
-    /// trips and commit waits overlap another's work (bench/README: the city close).
+    /// on PostgreSQL, where communities' writes are independent, one per core and at least two (the city close took 39 s
+    /// for 200 communities at 2 and at 4 at a time on 2 cores: bench/README).
     /// </summary>
-    public int CommunitiesAtOnce => Engine == Engine.Sqlite ? 1 : 2 * Environment.ProcessorCount;
+    public int CommunitiesAtOnce => Engine == Engine.Sqlite ? 1 : Math.Max(2, Environment.ProcessorCount);
 
     /// <summary>
     /// PostgreSQL: the last chain head, chart and closed months this process saw for a community

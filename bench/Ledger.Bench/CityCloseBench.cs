@@ -15,7 +15,7 @@ namespace Ledger.Bench;
 /// The timed work of each community runs in one CommunityWriter transaction that is rolled back at the
 /// end (the work returns a failure), so every run starts from the same generated data; the commit itself
 /// (one fsync) is therefore not in the figures. Communities are closed <c>parallel</c> at a time (by default as
-/// the jobs do on PostgreSQL: two per core, LedgerDatabase.CommunitiesAtOnce).
+/// the jobs do on PostgreSQL: one per core, LedgerDatabase.CommunitiesAtOnce).
 ///
 /// Also: the same close on communities with a longer history (per community, against the short one),
 /// and one community's close against <c>hledger balance -M</c> on its exported journal.
@@ -29,7 +29,7 @@ static class CityCloseBench
         {
             var d = args.Select(a => a.Split('=', 2)).Where(a => a.Length == 2).ToDictionary(a => a[0], a => a[1]);
             int I(string k, int v) => d.TryGetValue(k, out var s) ? int.Parse(s, CultureInfo.InvariantCulture) : v;
-            return new Options(I("communities", 4), I("units", 2000), I("months", 12), I("long-communities", 1), I("long-months", 36), I("runs", 3), I("parallel", 2 * Environment.ProcessorCount),
+            return new Options(I("communities", 4), I("units", 2000), I("months", 12), I("long-communities", 1), I("long-months", 36), I("runs", 3), I("parallel", Math.Max(2, Environment.ProcessorCount)),
                 d.TryGetValue("pay-share", out var p) ? double.Parse(p, CultureInfo.InvariantCulture) : 0.85,
                 !d.TryGetValue("generate", out var g) || g == "clone");
         }

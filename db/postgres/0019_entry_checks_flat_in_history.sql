@@ -7,10 +7,12 @@
 --    2,000-entry billing run, 55 ms of an 81 ms check). The plan hangs on the queue table's row estimate
 --    (1 row: nested loops; 7 rows, times generate_series' default 1,000: the merge join), so a single posting
 --    could draw it too (on a 161,000-entry community one drew nested loops: 7 ms commits either way). Now each
---    queued range is read from entries by its range, and each of its entries' lines by that entry's key in a
---    LATERAL aggregate, which the planner cannot turn into a join over more lines than the entry's own, whatever
---    its estimates (freshly written rows are past the statistics, so a range of 2,000 is estimated at 1 row;
---    a version stating the range on lines too read 4,000 lines per entry under that estimate).
+--    queued range is read from entries by its range, each of its entries' lines by that entry's key in a
+--    LATERAL aggregate, and each line's account by its key in a scalar subquery, none of which the planner can
+--    turn into a join over more rows than the entry's own, whatever its estimates (freshly written rows are
+--    past the statistics, so a range of 2,000 is estimated at 1 row; a version stating the range on lines too
+--    read 4,000 lines per entry under that estimate, and a join to accounts read the community's whole chart
+--    per entry).
 -- 2. Foreign keys implied by others are dropped: entries(community_id) -> communities is implied by
 --    entries(community_id, fund) -> funds(community_id, code) and funds(community_id) -> communities;
 --    bills(community_id) and payments(community_id) -> communities by their (community_id, unit_id) -> units and
@@ -35,10 +37,12 @@ BEGIN
           INTO bad
           FROM entries e
          CROSS JOIN LATERAL (
-                SELECT count(*) AS line_count, min(a.fund) FILTER (WHERE a.fund <> e.fund) AS other_fund,
-                       sum(CASE WHEN l.side = 'D' THEN l.amount_fen ELSE -l.amount_fen END) AS net
-                  FROM entry_lines l LEFT JOIN accounts a ON a.community_id = l.community_id AND a.code = l.account_code
-                 WHERE l.community_id = e.community_id AND l.seq = e.seq) x
+                SELECT count(*) AS line_count, min(ll.fund) FILTER (WHERE ll.fund <> e.fund) AS other_fund,
+                       sum(CASE WHEN ll.side = 'D' THEN ll.amount_fen ELSE -ll.amount_fen END) AS net
+                  FROM (SELECT l.side, l.amount_fen,
+                               (SELECT a.fund FROM accounts a WHERE a.community_id = l.community_id AND a.code = l.account_code) AS fund
+                          FROM entry_lines l
+                         WHERE l.community_id = e.community_id AND l.seq = e.seq) ll) x
          WHERE e.community_id = q.community_id AND e.seq BETWEEN q.first_seq AND q.last_seq
            AND (x.line_count < 2 OR x.other_fund IS NOT NULL OR x.net <> 0)
          ORDER BY e.seq
