@@ -80,6 +80,7 @@ public static class BadInputCheck
         var nulInPath = 0;
         var known = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
         var notProblemJson = 0;
+        var notProblemJsonKinds = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
         var refused = 0;
         var next = -1;
         var mutations = Enum.GetValues<Mutation>();
@@ -112,7 +113,10 @@ public static class BadInputCheck
                     else if (answer.Status is >= 200 and < 300)
                         accepted.AddOrUpdate($"{route} [{mutation}]", 1, (_, n) => n + 1);
                     else if (answer.Status >= 400 && answer.ContentType != "application/problem+json")
+                    {
                         Interlocked.Increment(ref notProblemJson);
+                        notProblemJsonKinds.AddOrUpdate($"{answer.Status} {answer.ContentType ?? "no content type"} on {route} [{mutation}]", 1, (_, n) => n + 1);
+                    }
                 }
                 catch (Exception e) when (e is HttpRequestException or IOException && request.Size > 1024 * 1024)
                 {
@@ -144,7 +148,9 @@ public static class BadInputCheck
         report.Figure($"{refused} requests with control or bidirectional text, hostile query strings, other date forms, bad embed origins or weak passwords refused with 400");
         if (nulInPath > 0) report.Figure($"{nulInPath} paths with %00 refused by the in-process test server itself");
         foreach (var (name, n) in known) report.Figure($"KNOWN DEFECT, not counted as a violation here: {name} ×{n}");
-        if (notProblemJson > 0) report.Figure($"{notProblemJson} error answers were not application/problem+json");
+        if (notProblemJson > 0)
+            report.Figure($"{notProblemJson} error answers were not application/problem+json: " +
+                string.Join(", ", notProblemJsonKinds.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => $"{k.Key}×{k.Value}")));
         if (!accepted.IsEmpty)
             report.Figure("accepted (2xx; harmless text in fields that take any text, none touching the ledger): " +
                           string.Join(", ", accepted.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}×{kv.Value}")));
