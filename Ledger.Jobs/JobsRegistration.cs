@@ -6,6 +6,7 @@ using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
 using Ledger.Domain.Store;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Ledger.Jobs;
 
@@ -31,10 +32,11 @@ public static class JobsRegistration
             JobFilterProviders.Providers, new JobFilterCollection { sp.GetRequiredService<JobRunRecorder>() }));
         services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
         services.AddSingleton<ITimeZoneResolver, DefaultTimeZoneResolver>();
-        services.AddHangfire(c => c
+        services.AddHangfire((sp, c) => c
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings());
+            .UseRecommendedSerializerSettings()
+            .UseLogProvider(new InstanceLogProvider(sp.GetRequiredService<ILoggerFactory>())));
 
         if (runServer)
         {
