@@ -272,6 +272,85 @@ public abstract class StoreTests(EngineFixture fixture)
     }
 
     /// <summary>
+    /// Every reference a line, an entry or a bill holds is to a row that exists, and stays so: on PostgreSQL these are
+    /// checked once per statement (migration 0021), not by foreign keys; on SQLite they are foreign keys. On both, units,
+    /// accounts, funds and bills are never deleted and their keys never change (migration 0021 of each engine). Each statement here breaks one reference, with raw SQL
+    /// past the application, and is refused with nothing written.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData("entry in a fund that does not exist", """
+        INSERT INTO entries (community_id, seq, entry_date, month, memo, fund, kind, personal, entry_hash, chain_hash, created_at)
+        VALUES (@Id, 90, '2026-10-05', '2026-10', 'x', 'nofund', 'manual', @No, @Hash, @Hash, '2026-11-21T00:00:00.000Z')
+        """)]
+    [InlineData("reversal of an entry that does not exist", """
+        INSERT INTO entries (community_id, seq, entry_date, month, memo, fund, kind, reverses_seq, personal, entry_hash, chain_hash, created_at)
+        VALUES (@Id, 90, '2026-10-05', '2026-10', 'x', 'common', 'reversal', 77, @No, @Hash, @Hash, '2026-11-21T00:00:00.000Z')
+        """)]
+    [InlineData("line of an entry that does not exist", "INSERT INTO entry_lines (community_id, seq, line_no, account_code, side, amount_fen) VALUES (@Id, 77, 1, '1002', 'D', 5)")]
+    [InlineData("line in an account that does not exist", "INSERT INTO entry_lines (community_id, seq, line_no, account_code, side, amount_fen) VALUES (@Id, 1, 9, '9999', 'D', 5)")]
+    [InlineData("line for a unit that does not exist", "INSERT INTO entry_lines (community_id, seq, line_no, account_code, side, amount_fen, unit_id) VALUES (@Id, 1, 9, '1122', 'D', 5, 987654)")]
+    [InlineData("one good line and one for a unit of another community", """
+        INSERT INTO entry_lines (community_id, seq, line_no, account_code, side, amount_fen, unit_id)
+        SELECT @Id, 1, 8 + n, '1122', 'D', 5, CASE n WHEN 1 THEN @Unit ELSE @OtherUnit END FROM (SELECT 1 AS n UNION ALL SELECT 2) x
+        """)]
+    [InlineData("bill for a unit that does not exist", """
+        INSERT INTO bills (community_id, unit_id, owner_id, month, kind, amount_fen, paid_fen, seq, issued_on, created_at)
+        VALUES (@Id, 987654, NULL, '2026-12', 'fee', 5, 0, 1, '2026-12-01', '2026-11-21T00:00:00.000Z')
+        """)]
+    [InlineData("bill of an entry that does not exist", """
+        INSERT INTO bills (community_id, unit_id, owner_id, month, kind, amount_fen, paid_fen, seq, issued_on, created_at)
+        VALUES (@Id, @Unit, NULL, '2026-12', 'fee', 5, 0, 77, '2026-12-01', '2026-11-21T00:00:00.000Z')
+        """)]
+    [InlineData("late fee of a bill that does not exist", """
+        INSERT INTO bills (community_id, unit_id, owner_id, month, kind, late_fee_of, amount_fen, paid_fen, seq, issued_on, created_at)
+        VALUES (@Id, @Unit, NULL, '2026-12', 'late_fee', 987654, 5, 0, 1, '2026-12-01', '2026-11-21T00:00:00.000Z')
+        """)]
+    [InlineData("deleting a unit a bill and a line name", "DELETE FROM units WHERE community_id = @Id AND id = @Unit")]
+    [InlineData("moving a unit a bill and a line name to another community", "UPDATE units SET community_id = @OtherId WHERE community_id = @Id AND id = @Unit")]
+    [InlineData("deleting an account lines name", "DELETE FROM accounts WHERE community_id = @Id AND code = '1002'")]
+    [InlineData("renaming an account lines name", "UPDATE accounts SET code = '1009' WHERE community_id = @Id AND code = '1002'")]
+    [InlineData("deleting a fund entries are in", "DELETE FROM funds WHERE community_id = @Id AND code = 'common'")]
+    [InlineData("deleting a bill", "DELETE FROM bills WHERE community_id = @Id")]
+    [InlineData("moving a bill to another unit", "UPDATE bills SET unit_id = @OtherUnit WHERE community_id = @Id")]
+    public async Task Database_refuses_a_row_that_points_at_nothing(string what, string sql)
+    {
+        var community = await CommunityWithEntriesAsync(1);
+        var other = await CommunityWithEntriesAsync(1);
+        var writer = App.Service<CommunityWriter>();
+        var units = new Dictionary<long, long>();
+        foreach (var c in new[] { community, other })
+            Assert.IsType<WriteOutcome.Done>(await writer.RunAsync(c, null, null, async scope =>
+            {
+                units[c.Id] = (await App.Service<RegisterBook>().AddUnitsAsync(scope,
+                    [new ImportRow(new NewUnit("1栋", "101", "residential", 8_000, "registered", true), "业主", "person")]))[0];
+                await App.Service<FeeBook>().SetScheduleAsync(scope, new Month(2026, 10), new Dictionary<string, long> { ["residential"] = 18_000 });
+                var run = await App.Service<FeeBook>().RunBillingAsync(scope, new Month(2026, 10));
+                return run.Ok ? new StoredResponse(201, "{}") : run.Failure!;
+            }));
+        const string Rows = """
+            SELECT (SELECT count(*) FROM entries WHERE community_id = @Id) + (SELECT count(*) FROM entry_lines WHERE community_id = @Id)
+                 + (SELECT count(*) FROM bills WHERE community_id = @Id) + (SELECT count(*) FROM units WHERE community_id = @Id)
+                 + (SELECT count(*) FROM accounts WHERE community_id = @Id) + (SELECT count(*) FROM funds WHERE community_id = @Id)
+                 + (SELECT count(*) FROM bills WHERE community_id = @Id AND unit_id = @Unit)
+            """;
+        var args = new { community.Id, OtherId = other.Id, Unit = units[community.Id], OtherUnit = units[other.Id], No = false, Hash = new string('a', 64) };
+        long before;
+        await using (var connection = await Db.OpenAsync())
+            before = await connection.ExecuteScalarAsync<long>(Rows, args);
+
+        var error = await TryExecuteAsync(sql, args);
+
+        Assert.True(error is not null, $"{what}: went through");
+        if (error is Npgsql.PostgresException pg)
+            Assert.True(pg.SqlState is Npgsql.PostgresErrorCodes.ForeignKeyViolation or Npgsql.PostgresErrorCodes.RestrictViolation, $"{what}: {pg.SqlState} {pg.MessageText}");
+        else
+            Assert.True(error.Message.Contains("FOREIGN KEY constraint failed") || error.Message.Contains("ledger_immutable"), $"{what}: {error.Message}");
+        await using (var connection = await Db.OpenAsync())
+            Assert.Equal(before, await connection.ExecuteScalarAsync<long>(Rows, args));
+        Assert.True((await App.Service<Integrity>().CheckAsync(community)).Ok);
+    }
+
+    /// <summary>
     /// A billing run settles prepayments in the same posting as its bills (the new bills written already paid
     /// that far): after three months of bills and one round of payments under, at and over the fee, every unit's
     /// bills are paid exactly as far as its money goes, oldest first, each bill's paid amount is the sum of its

@@ -18,8 +18,8 @@ namespace Ledger.Bench;
 /// its canonical form with the clone's slug and moved unit ids, and the chain re-walked from genesis (in
 /// C#, <see cref="Entry.ComputeHash"/> and <see cref="HashChain.Next"/>, the code that posting uses), so
 /// <see cref="Integrity"/> verifies each clone on its own. Lines, balances, bills, payments and settlements
-/// are the template's rows. The balanced-entry trigger and the foreign keys check every copied row as they
-/// would any write. A template with published statements is refused: their bodies name the community and
+/// are the template's rows. The balanced-entry trigger, the foreign keys and the references checked per statement
+/// (<see cref="CheckedReferences"/>) check every copied row as they would any write. A template with published statements is refused: their bodies name the community and
 /// would need rebuilding (the generator clones one-month histories, which have none).
 /// </summary>
 public sealed class CommunityClone
@@ -28,6 +28,19 @@ public sealed class CommunityClone
     public static readonly string[] IdColumns = ["unit_id", "owner_id", "bill_id", "payment_id"];
 
     private static readonly HashSet<string> Global = ["communities", "users"];
+
+    /// <summary>References PostgreSQL checks once per statement instead of by a foreign key (migration 0021): not in <c>pg_constraint</c>.</summary>
+    private static readonly (string From, string To, string[] FromColumns, string[] ToColumns)[] CheckedReferences =
+    [
+        ("entries", "funds", ["community_id", "fund"], ["community_id", "code"]),
+        ("entries", "entries", ["community_id", "reverses_seq"], ["community_id", "seq"]),
+        ("entry_lines", "entries", ["community_id", "seq"], ["community_id", "seq"]),
+        ("entry_lines", "accounts", ["community_id", "account_code"], ["community_id", "code"]),
+        ("entry_lines", "units", ["community_id", "unit_id"], ["community_id", "id"]),
+        ("bills", "entries", ["community_id", "seq"], ["community_id", "seq"]),
+        ("bills", "units", ["community_id", "unit_id"], ["community_id", "id"]),
+        ("bills", "bills", ["late_fee_of"], ["id"]),
+    ];
 
     private sealed record Table(string Name, string[] Columns, HashSet<string> Shifted, bool HasIdentity);
 
@@ -69,7 +82,7 @@ public sealed class CommunityClone
                    ARRAY(SELECT a.attname::text FROM unnest(k.confkey) WITH ORDINALITY x(n, i) JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = x.n ORDER BY x.i)
             FROM pg_constraint k JOIN pg_class f ON f.oid = k.conrelid JOIN pg_class t ON t.oid = k.confrelid
             WHERE k.contype = 'f' AND k.connamespace = current_schema()::regnamespace
-            """)).ToList();
+            """)).Concat(CheckedReferences).ToList();
         var identityTables = columns.Where(g => !Global.Contains(g.Key) && g.Any(r => r.Column == "id" && r.Identity)).Select(g => g.Key).ToHashSet();
         var cloned = columns.Where(g => !Global.Contains(g.Key) && g.Any(r => r.Column == "community_id")).Select(g => g.Key).ToHashSet();
 
