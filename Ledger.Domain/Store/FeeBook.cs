@@ -467,16 +467,21 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal)
         // Only bills open now, or settled after the day, can have been open then: read just those. A bill's paid
         // amount is the sum of its settlements (Integrity checks it), so what it owed on the day is what it owes
         // now plus what was settled after the day: the work follows the open bills and the settlements since,
-        // not every settlement each open bill ever had.
+        // not every settlement each open bill ever had. Each open bill's later settlements are read through the
+        // (community, bill, settled_on) index: a month close reads this straight after its billing run wrote that
+        // day's settlements, which no statistics know of yet, and a join to them estimated at one row was a nested
+        // loop over every pair (1,051 open bills x 1,050 settlements: 44 ms, against 6 ms now).
         var open = (await read.QueryAsync<(long UnitId, string Building, string Number, string IssuedOn, long Due)>("""
-            WITH later (bill_id, amount) AS (
-                SELECT bill_id, SUM(amount_fen) FROM settlements WHERE community_id = @communityId AND settled_on > @day GROUP BY bill_id)
-            SELECT b.unit_id, u.building, u.number, b.issued_on, b.amount_fen - b.paid_fen + COALESCE(l.amount, 0) AS due
-            FROM bills b JOIN units u ON u.community_id = b.community_id AND u.id = b.unit_id LEFT JOIN later l ON l.bill_id = b.id
+            SELECT b.unit_id, u.building, u.number, b.issued_on,
+                   b.amount_fen - b.paid_fen + COALESCE((SELECT SUM(s.amount_fen) FROM settlements s
+                       WHERE s.community_id = b.community_id AND s.bill_id = b.id AND s.settled_on > @day), 0) AS due
+            FROM bills b JOIN units u ON u.community_id = b.community_id AND u.id = b.unit_id
             WHERE b.community_id = @communityId AND b.paid_fen < b.amount_fen AND b.issued_on <= @day
             UNION ALL
             SELECT b.unit_id, u.building, u.number, b.issued_on, l.amount AS due
-            FROM later l JOIN bills b ON b.id = l.bill_id JOIN units u ON u.community_id = b.community_id AND u.id = b.unit_id
+            FROM (SELECT bill_id, SUM(amount_fen) AS amount FROM settlements
+                  WHERE community_id = @communityId AND settled_on > @day GROUP BY bill_id) l
+            JOIN bills b ON b.id = l.bill_id JOIN units u ON u.community_id = b.community_id AND u.id = b.unit_id
             WHERE b.paid_fen >= b.amount_fen AND b.issued_on <= @day
             ORDER BY building, number, issued_on
             """, new { communityId, day })).Where(b => b.Due > 0).ToList();
