@@ -27,13 +27,15 @@ ALTER TABLE bills DROP CONSTRAINT bills_community_id_seq_fkey;
 ALTER TABLE bills DROP CONSTRAINT bills_community_id_unit_id_fkey;
 ALTER TABLE bills DROP CONSTRAINT bills_late_fee_of_fkey;
 
--- Each check is its own anti-join, so each runs as index lookups from the new rows (an OR of NOT EXISTS could not).
+-- Each reference is looked up by its key, row by row, as a scalar subquery: the planner cannot turn that into a
+-- join, so the cost follows the rows written whatever the estimates. (A NOT EXISTS became a hash anti-join that
+-- read the whole entries table, every community's, for a 7,400-line billing run: 230 ms instead of 50.)
 CREATE FUNCTION ledger_check_entry_references() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     bad RECORD;
 BEGIN
     SELECT n.community_id, n.seq, n.fund INTO bad FROM new_rows n
-     WHERE NOT EXISTS (SELECT 1 FROM funds f WHERE f.community_id = n.community_id AND f.code = n.fund)
+     WHERE (SELECT 1 FROM funds f WHERE f.community_id = n.community_id AND f.code = n.fund) IS NULL
      ORDER BY n.community_id, n.seq LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'reference_missing: entry % of community % is in fund %, which does not exist', bad.seq, bad.community_id, bad.fund
@@ -41,7 +43,7 @@ BEGIN
     END IF;
     SELECT n.community_id, n.seq, n.reverses_seq INTO bad FROM new_rows n
      WHERE n.reverses_seq IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.community_id = n.community_id AND e.seq = n.reverses_seq)
+       AND (SELECT 1 FROM entries e WHERE e.community_id = n.community_id AND e.seq = n.reverses_seq) IS NULL
      ORDER BY n.community_id, n.seq LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'reference_missing: entry % of community % reverses entry %, which does not exist', bad.seq, bad.community_id, bad.reverses_seq
@@ -50,31 +52,34 @@ BEGIN
     RETURN NULL;
 END $$;
 
+-- Lines are checked per distinct entry, account and unit they name (a billing run's 7,400 lines name 3,700
+-- entries, 3 accounts and 2,000 units), the first line naming each standing for the message.
 CREATE FUNCTION ledger_check_line_references() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     bad RECORD;
 BEGIN
-    SELECT n.community_id, n.seq, n.line_no INTO bad FROM new_rows n
-     WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE e.community_id = n.community_id AND e.seq = n.seq)
-     ORDER BY n.community_id, n.seq, n.line_no LIMIT 1;
+    SELECT n.community_id, n.seq INTO bad FROM (SELECT DISTINCT community_id, seq FROM new_rows) n
+     WHERE (SELECT 1 FROM entries e WHERE e.community_id = n.community_id AND e.seq = n.seq) IS NULL
+     ORDER BY n.community_id, n.seq LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'reference_missing: line % of entry % of community % has no entry', bad.line_no, bad.seq, bad.community_id
+        RAISE EXCEPTION 'reference_missing: lines of entry % of community % have no entry', bad.seq, bad.community_id
             USING ERRCODE = 'foreign_key_violation';
     END IF;
-    SELECT n.community_id, n.seq, n.line_no, n.account_code INTO bad FROM new_rows n
-     WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.community_id = n.community_id AND a.code = n.account_code)
-     ORDER BY n.community_id, n.seq, n.line_no LIMIT 1;
+    SELECT n.community_id, n.seq, n.account_code INTO bad
+      FROM (SELECT community_id, account_code, min(seq) AS seq FROM new_rows GROUP BY community_id, account_code) n
+     WHERE (SELECT 1 FROM accounts a WHERE a.community_id = n.community_id AND a.code = n.account_code) IS NULL
+     ORDER BY n.community_id, n.seq LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'reference_missing: line % of entry % of community % names account %, which does not exist',
-            bad.line_no, bad.seq, bad.community_id, bad.account_code USING ERRCODE = 'foreign_key_violation';
+        RAISE EXCEPTION 'reference_missing: a line of entry % of community % names account %, which does not exist',
+            bad.seq, bad.community_id, bad.account_code USING ERRCODE = 'foreign_key_violation';
     END IF;
-    SELECT n.community_id, n.seq, n.line_no, n.unit_id INTO bad FROM new_rows n
-     WHERE n.unit_id IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM units u WHERE u.community_id = n.community_id AND u.id = n.unit_id)
-     ORDER BY n.community_id, n.seq, n.line_no LIMIT 1;
+    SELECT n.community_id, n.seq, n.unit_id INTO bad
+      FROM (SELECT community_id, unit_id, min(seq) AS seq FROM new_rows WHERE unit_id IS NOT NULL GROUP BY community_id, unit_id) n
+     WHERE (SELECT 1 FROM units u WHERE u.community_id = n.community_id AND u.id = n.unit_id) IS NULL
+     ORDER BY n.community_id, n.seq LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'reference_missing: line % of entry % of community % names unit %, which does not exist',
-            bad.line_no, bad.seq, bad.community_id, bad.unit_id USING ERRCODE = 'foreign_key_violation';
+        RAISE EXCEPTION 'reference_missing: a line of entry % of community % names unit %, which does not exist',
+            bad.seq, bad.community_id, bad.unit_id USING ERRCODE = 'foreign_key_violation';
     END IF;
     RETURN NULL;
 END $$;
@@ -84,21 +89,21 @@ DECLARE
     bad RECORD;
 BEGIN
     SELECT n.id, n.community_id, n.seq INTO bad FROM new_rows n
-     WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE e.community_id = n.community_id AND e.seq = n.seq)
+     WHERE (SELECT 1 FROM entries e WHERE e.community_id = n.community_id AND e.seq = n.seq) IS NULL
      ORDER BY n.id LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'reference_missing: bill % of community % names entry %, which does not exist', bad.id, bad.community_id, bad.seq
             USING ERRCODE = 'foreign_key_violation';
     END IF;
     SELECT n.id, n.community_id, n.unit_id INTO bad FROM new_rows n
-     WHERE NOT EXISTS (SELECT 1 FROM units u WHERE u.community_id = n.community_id AND u.id = n.unit_id)
+     WHERE (SELECT 1 FROM units u WHERE u.community_id = n.community_id AND u.id = n.unit_id) IS NULL
      ORDER BY n.id LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'reference_missing: bill % of community % names unit %, which does not exist', bad.id, bad.community_id, bad.unit_id
             USING ERRCODE = 'foreign_key_violation';
     END IF;
     SELECT n.id, n.community_id, n.late_fee_of INTO bad FROM new_rows n
-     WHERE n.late_fee_of IS NOT NULL AND NOT EXISTS (SELECT 1 FROM bills b WHERE b.id = n.late_fee_of)
+     WHERE n.late_fee_of IS NOT NULL AND (SELECT 1 FROM bills b WHERE b.id = n.late_fee_of) IS NULL
      ORDER BY n.id LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'reference_missing: bill % of community % is the late fee of bill %, which does not exist', bad.id, bad.community_id, bad.late_fee_of
