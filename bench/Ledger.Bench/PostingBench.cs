@@ -371,8 +371,10 @@ static class PostingBench
             {
                 using var http = NewClient(service.Base);
                 var setup = await SetupAsync(http, 32, null);
+                await WarmUpAsync(http, setup);
                 var bareFile = Path.Combine(dir, "bare.db");
                 var bare = await BareSetupAsync(bareFile);
+                await BareLoopAsync(bare, 5); // the baseline's own warm-up (JIT, the file's pages), as the service's
                 foreach (var (clients, communities) in Configs)
                 {
                     var api = new List<Measure>();

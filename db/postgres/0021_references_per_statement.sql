@@ -3,8 +3,8 @@
 -- A foreign key is a row-level trigger: each row written queues an event, and at the statement's end each event
 -- runs its own lookup of the referenced row. A 2,000-unit billing run writes 2,000 entries, 4,000 lines and 2,000
 -- bills, so 18,000 such lookups (entry -> fund and reversed entry; line -> entry, account and unit; bill -> entry,
--- unit and late-fee bill). Measured on a copy of a billed community (the same rows inserted again in one
--- transaction, rolled back): lines 80 -> 45 ms, bills 40 -> 31 ms, entries 58 -> 51 ms.
+-- unit and late-fee bill): about 45 ms of the run's COPYs in pg_stat_statements, more with the trigger events.
+-- With the checks below, the warm billing bench went from 204 to 125-145 ms (bench/README.md, 2026-11-30).
 --
 -- The same references are now checked by one AFTER INSERT trigger per statement over the statement's new rows
 -- (the transition table the commit-time queue already captures), at the same moment a foreign key is checked:
@@ -28,13 +28,15 @@ ALTER TABLE bills DROP CONSTRAINT bills_community_id_unit_id_fkey;
 ALTER TABLE bills DROP CONSTRAINT bills_late_fee_of_fkey;
 
 -- Each reference is looked up by its key, row by row, as a scalar subquery: the planner cannot turn that into a
--- join, so the cost follows the rows written whatever the estimates. (A NOT EXISTS became a hash anti-join that
--- read the whole entries table, every community's, for a 7,400-line billing run: 230 ms instead of 50.)
+-- join, so the cost follows the rows written whatever the estimates. (A first version with NOT EXISTS became hash
+-- anti-joins that read whole tables, every community's: a 12-month community's 7,400-line COPY took 230 ms
+-- instead of 51, its bills 176 ms instead of 22.)
 CREATE FUNCTION ledger_check_entry_references() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     bad RECORD;
 BEGIN
-    SELECT n.community_id, n.seq, n.fund INTO bad FROM new_rows n
+    SELECT n.community_id, n.seq, n.fund INTO bad
+      FROM (SELECT community_id, fund, min(seq) AS seq FROM new_rows GROUP BY community_id, fund) n
      WHERE (SELECT 1 FROM funds f WHERE f.community_id = n.community_id AND f.code = n.fund) IS NULL
      ORDER BY n.community_id, n.seq LIMIT 1;
     IF FOUND THEN
@@ -53,7 +55,8 @@ BEGIN
 END $$;
 
 -- Lines are checked per distinct entry, account and unit they name (a billing run's 7,400 lines name 3,700
--- entries, 3 accounts and 2,000 units), the first line naming each standing for the message.
+-- entries, 3 accounts and 2,000 units), the first line naming each standing for the message; entries per
+-- distinct fund and bills per distinct unit likewise.
 CREATE FUNCTION ledger_check_line_references() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     bad RECORD;
@@ -95,7 +98,8 @@ BEGIN
         RAISE EXCEPTION 'reference_missing: bill % of community % names entry %, which does not exist', bad.id, bad.community_id, bad.seq
             USING ERRCODE = 'foreign_key_violation';
     END IF;
-    SELECT n.id, n.community_id, n.unit_id INTO bad FROM new_rows n
+    SELECT n.id, n.community_id, n.unit_id INTO bad
+      FROM (SELECT community_id, unit_id, min(id) AS id FROM new_rows GROUP BY community_id, unit_id) n
      WHERE (SELECT 1 FROM units u WHERE u.community_id = n.community_id AND u.id = n.unit_id) IS NULL
      ORDER BY n.id LIMIT 1;
     IF FOUND THEN
