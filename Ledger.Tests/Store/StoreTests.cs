@@ -273,7 +273,8 @@ public abstract class StoreTests(EngineFixture fixture)
 
     /// <summary>
     /// Every reference a line, an entry or a bill holds is to a row that exists, and stays so: on PostgreSQL these are
-    /// checked once per statement (migration 0021), not by foreign keys; on SQLite they are foreign keys. On both, units,
+    /// checked in sets (migration 0021: entries' and lines' at commit, bills' per statement), not by foreign keys; on
+    /// SQLite they are foreign keys. On both, units,
     /// accounts, funds and bills are never deleted and their keys never change (migration 0021 of each engine). Each statement here breaks one reference, with raw SQL
     /// past the application, and is refused with nothing written.
     /// </summary>

@@ -18,7 +18,7 @@ namespace Ledger.Bench;
 /// its canonical form with the clone's slug and moved unit ids, and the chain re-walked from genesis (in
 /// C#, <see cref="Entry.ComputeHash"/> and <see cref="HashChain.Next"/>, the code that posting uses), so
 /// <see cref="Integrity"/> verifies each clone on its own. Lines, balances, bills, payments and settlements
-/// are the template's rows. The balanced-entry trigger, the foreign keys and the references checked per statement
+/// are the template's rows. The balanced-entry trigger, the foreign keys and the references checked in sets
 /// (<see cref="CheckedReferences"/>) check every copied row as they would any write. A template with published statements is refused: their bodies name the community and
 /// would need rebuilding (the generator clones one-month histories, which have none).
 /// </summary>
@@ -29,7 +29,7 @@ public sealed class CommunityClone
 
     private static readonly HashSet<string> Global = ["communities", "users"];
 
-    /// <summary>References PostgreSQL checks once per statement instead of by a foreign key (migration 0021): not in <c>pg_constraint</c>.</summary>
+    /// <summary>References PostgreSQL checks in sets instead of by a foreign key (migration 0021): not in <c>pg_constraint</c>.</summary>
     private static readonly (string From, string To, string[] FromColumns, string[] ToColumns)[] CheckedReferences =
     [
         ("entries", "funds", ["community_id", "fund"], ["community_id", "code"]),
