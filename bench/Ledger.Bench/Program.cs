@@ -60,7 +60,7 @@ static class BillingBench
             {
                 await using var db = new LedgerDatabase(Engine.Sqlite, $"Data Source={file}");
                 await new Migrator(db).MigrateAsync();
-                ours.Add(await BillOnceAsync(db, clock, unitCount, warm: false));
+                ours.Add(await BillOnceAsync(db, clock, unitCount, warmRuns: 0));
                 baseline.Add(await BareInsertsAsync(db, unitCount));
             }
             finally
@@ -76,18 +76,18 @@ static class BillingBench
         Console.WriteLine($"  ratio ledger/baseline: {o / b:F2}x   target: well under 1000 ms -> {(o < 1000 ? "met" : "MISSED")}");
     }
 
-    /// <summary>
-    /// A new community of <paramref name="unitCount"/> units with a fee schedule, then its 2026-10 billing run timed
-    /// (after a rolled-back run of 2026-09 when <paramref name="warm"/>, as a running service would be), and integrity checked.
-    /// </summary>
     /// <summary>Of each timed run: the time from the end of the run's own work to the end of the commit (deferred checks, fsync).</summary>
     private static readonly List<double> Commits = [];
     /// <summary>Of each timed run: the CPU the process (the service's code, all its threads) spent during it.</summary>
     private static readonly List<double> ServiceCpu = [];
-    /// <summary>Of the process's warm-up: each rolled-back run's time, first (cold: JIT, tier-0 code) to last.</summary>
-    private static readonly List<double> WarmUps = [];
 
-    private static async Task<double> BillOnceAsync(LedgerDatabase db, FixedClock clock, int unitCount, bool warm, Func<Task>? beforeTimed = null, int warmRuns = 1)
+    /// <summary>
+    /// A new community of <paramref name="unitCount"/> units with a fee schedule, then its 2026-10 billing run timed
+    /// (after <paramref name="warmRuns"/> rolled-back runs of 2026-09, as a running service would have billed, each
+    /// one's time added to <paramref name="warmTimes"/>), and integrity checked.
+    /// </summary>
+    private static async Task<double> BillOnceAsync(LedgerDatabase db, FixedClock clock, int unitCount, int warmRuns,
+        Func<Task>? beforeTimed = null, List<double>? warmTimes = null)
     {
         var community = (await new CommunityBook(db, clock).CreateAsync(new NewCommunity("bench", "基准小区", "Asia/Shanghai", 1, new Month(2026, 1)))).Value!;
         var journal = new Journal(db);
@@ -101,11 +101,11 @@ static class BillingBench
             await fees.SetScheduleAsync(scope, new Month(2026, 1), new Dictionary<string, long> { ["residential"] = 18_000 });
             return new StoredResponse(200, "{}");
         });
-        for (var i = 0; warm && i < warmRuns; i++)
+        for (var i = 0; i < warmRuns; i++)
         {
             var warmUp = Stopwatch.StartNew();
             await writer.RunAsync(community, null, null, async scope => (await fees.RunBillingAsync(scope, new Month(2026, 9))) is { Ok: true } ? new Failure("bench", "roll back") : new Failure("bench", "failed"));
-            if (warmRuns > 1) WarmUps.Add(warmUp.Elapsed.TotalMilliseconds);
+            warmTimes?.Add(warmUp.Elapsed.TotalMilliseconds);
         }
         if (beforeTimed is not null) await beforeTimed();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
@@ -138,11 +138,12 @@ static class BillingBench
         // A running service has billed before: the process first runs billing, rolled back, until its code is
         // compiled at the top tier (tiered compilation recompiles a method after 30 calls), as the first runs of a
         // city close leave it. That warm-up is reported, not counted; its first run is the cold process's figure.
+        var warmUps = new List<double>();
         await pg.CreateDatabaseAsync("billingwarm");
         await using (var warmDb = new LedgerDatabase(Engine.Postgres, pg.ConnectionString("billingwarm", 4)))
         {
             await new Migrator(warmDb).MigrateAsync();
-            await BillOnceAsync(warmDb, clock, unitCount, warm: true, warmRuns: WarmUpRuns);
+            await BillOnceAsync(warmDb, clock, unitCount, WarmUpRuns, warmTimes: warmUps);
             Commits.Clear();
             ServiceCpu.Clear();
         }
@@ -152,13 +153,13 @@ static class BillingBench
             await pg.CreateDatabaseAsync(name);
             await using var db = new LedgerDatabase(Engine.Postgres, pg.ConnectionString(name, 4));
             await new Migrator(db).MigrateAsync();
-            ours.Add(await BillOnceAsync(db, clock, unitCount, warm: true, () => pg.ExecAsync(name, "SELECT pg_stat_statements_reset()")));
+            ours.Add(await BillOnceAsync(db, clock, unitCount, warmRuns: 1, () => pg.ExecAsync(name, "SELECT pg_stat_statements_reset()")));
             if (run == runs - 1) profile = await ProfileAsync(pg, name);
             baseline.Add(await BareCopyAsync(db, unitCount));
         }
         var (o, b) = (Median(ours), Median(baseline));
         Console.WriteLine($"billing run, {unitCount} units, PostgreSQL, median of {runs}:");
-        Console.WriteLine($"  process warm-up, {WarmUpRuns} runs rolled back, not counted: first (cold process) {WarmUps[0]:F1} ms, median of the last ten {Median(WarmUps[^10..]):F1} ms");
+        Console.WriteLine($"  process warm-up, {WarmUpRuns} runs rolled back, not counted: first (cold process) {warmUps[0]:F1} ms, median of the last ten {Median(warmUps[^10..]):F1} ms");
         Console.WriteLine($"  ledger (rules, hashes, chain, balances, bills, commit): {o,8:F1} ms   runs: {string.Join(", ", ours.Select(x => x.ToString("F0")))}");
         Console.WriteLine($"    of which the commit (deferred balanced-entry checks, fsync): {Median(Commits),8:F1} ms   runs: {string.Join(", ", Commits.Select(x => x.ToString("F0")))}");
         Console.WriteLine($"    the process's CPU meanwhile (service code, all threads):   {Median(ServiceCpu),8:F1} ms   runs: {string.Join(", ", ServiceCpu.Select(x => x.ToString("F0")))}");
