@@ -101,14 +101,17 @@ BEGIN
             RAISE EXCEPTION 'entry_unbalanced: entry % of community %: debits differ from credits in the % fund',
                 bad.seq, q.community_id, bad.fund USING ERRCODE = 'check_violation';
         END IF;
-        -- A line whose entry does not exist: the lines of the range, each entry looked up by its key.
-        SELECT l.seq, l.line_no INTO orphan
-          FROM entry_lines l
-         WHERE l.community_id = q.community_id AND l.seq BETWEEN q.first_seq AND q.last_seq
-           AND (SELECT 1 FROM entries e WHERE e.community_id = l.community_id AND e.seq = l.seq) IS NULL
-         ORDER BY l.seq, l.line_no
-         LIMIT 1;
-        IF FOUND THEN
+        -- A line whose entry does not exist. Every entry of the range has lines (checked just above), so the
+        -- range's lines name as many sequence numbers as it has entries unless one names none: two range counts.
+        -- Only then are the lines looked at one by one, to name the first.
+        IF (SELECT count(DISTINCT l.seq) FROM entry_lines l WHERE l.community_id = q.community_id AND l.seq BETWEEN q.first_seq AND q.last_seq)
+         > (SELECT count(*) FROM entries e WHERE e.community_id = q.community_id AND e.seq BETWEEN q.first_seq AND q.last_seq) THEN
+            SELECT l.seq, l.line_no INTO orphan
+              FROM entry_lines l
+             WHERE l.community_id = q.community_id AND l.seq BETWEEN q.first_seq AND q.last_seq
+               AND (SELECT 1 FROM entries e WHERE e.community_id = l.community_id AND e.seq = l.seq) IS NULL
+             ORDER BY l.seq, l.line_no
+             LIMIT 1;
             RAISE EXCEPTION 'reference_missing: line % of entry % of community % has no entry', orphan.line_no, orphan.seq, q.community_id
                 USING ERRCODE = 'foreign_key_violation';
         END IF;
