@@ -49,12 +49,13 @@ BEGIN
         )
         SELECT community_id, first_seq, last_seq FROM mine ORDER BY community_id, first_seq
     LOOP
-        SELECT e.seq, e.fund, e.reverses_seq, x.line_count, x.other_fund, x.no_account, x.no_unit,
-               (SELECT 1 FROM funds f WHERE f.community_id = e.community_id AND f.code = e.fund) IS NULL AS no_fund,
-               (e.reverses_seq IS NOT NULL
-                AND (SELECT 1 FROM entries r WHERE r.community_id = e.community_id AND r.seq = e.reverses_seq) IS NULL) AS no_reversed
+        SELECT e.seq, e.fund, e.reverses_seq, x.line_count, x.other_fund, x.no_account, x.no_unit, r.no_fund, r.no_reversed
           INTO bad
           FROM entries e
+         CROSS JOIN LATERAL (
+                SELECT (SELECT 1 FROM funds f WHERE f.community_id = e.community_id AND f.code = e.fund) IS NULL AS no_fund,
+                       (e.reverses_seq IS NOT NULL
+                        AND (SELECT 1 FROM entries v WHERE v.community_id = e.community_id AND v.seq = e.reverses_seq) IS NULL) AS no_reversed) r
          CROSS JOIN LATERAL (
                 SELECT count(*) AS line_count, min(ll.fund) FILTER (WHERE ll.fund <> e.fund) AS other_fund,
                        sum(CASE WHEN ll.side = 'D' THEN ll.amount_fen ELSE -ll.amount_fen END) AS net,
@@ -68,9 +69,7 @@ BEGIN
                          WHERE l.community_id = e.community_id AND l.seq = e.seq) ll) x
          WHERE e.community_id = q.community_id AND e.seq BETWEEN q.first_seq AND q.last_seq
            AND (x.line_count < 2 OR x.other_fund IS NOT NULL OR x.net <> 0 OR x.no_account IS NOT NULL OR x.no_unit IS NOT NULL
-                OR (SELECT 1 FROM funds f WHERE f.community_id = e.community_id AND f.code = e.fund) IS NULL
-                OR (e.reverses_seq IS NOT NULL
-                    AND (SELECT 1 FROM entries r WHERE r.community_id = e.community_id AND r.seq = e.reverses_seq) IS NULL))
+                OR r.no_fund OR r.no_reversed)
          ORDER BY e.seq
          LIMIT 1;
         IF FOUND THEN

@@ -94,8 +94,8 @@ public static class BadInputCheck
                 var routeIndex = i % writeRoutes.Count;
                 var route = writeRoutes[routeIndex];
                 var mutation = mutations[i / writeRoutes.Count % mutations.Length];
-                var random = new Random(o.Seed * 1_000_003 + i);
-                var request = Build(route, mutation, t, random);
+                var seed = o.Seed * 1_000_003 + i;
+                var request = Build(route, mutation, t, new Random(seed));
                 Interlocked.Increment(ref perRoute[routeIndex]);
                 try
                 {
@@ -109,7 +109,7 @@ public static class BadInputCheck
                     {
                         // A small request on a kept-alive connection the server had just closed (after answering a large
                         // body early) never reached it: send it once more, on a new connection.
-                        var again = Build(route, mutation, t, new Random(o.Seed * 1_000_003 + i));
+                        var again = Build(route, mutation, t, new Random(seed));
                         answer = await new Api(http, t.Hostile.Token).SendAsync(again.Method, again.Path, again.Content, again.IdempotencyKey,
                             authorization: again.Authorization);
                     }
