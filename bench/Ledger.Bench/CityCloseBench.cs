@@ -193,7 +193,7 @@ static class CityCloseBench
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  longer history, one at a time: {o.LongMonths} months {longMed:F0} ms per community ({Parts(longParts)}) vs {o.Months} months {shortSerialMed:F0} ms ({Parts(shortParts)}) -> ratio {longMed / shortSerialMed:F2} (target <= 1.00: {(longMed <= shortSerialMed * 1.05 ? "met (within 5% noise)" : "MISSED")})"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  hledger balance -M on {one.Slug}'s exported journal ({journalBytes / 1024 / 1024.0:F1} MB): {hlMed:F0} ms vs its month close (close+build+publish) {oneMed:F0} ms -> {hlMed / oneMed:F1}x faster (target >= 40x: {(hlMed / oneMed >= 40 ? "met" : "MISSED")}); with billing and accrual {Stats.Median(oneAll):F0} ms -> {hlMed / Stats.Median(oneAll):F1}x; runs hledger {Stats.Runs(hl)}, close {Stats.Runs(oneClose)}"));
+            $"  hledger balance -M on {one.Slug}'s exported journal ({journalBytes / 1024 / 1024.0:F1} MB): {hlMed:F0} ms vs its month close (close+build+publish) {oneMed:F0} ms -> {hlMed / oneMed:F1}x faster ({HledgerTarget(o.Months, hlMed / oneMed)}); with billing and accrual {Stats.Median(oneAll):F0} ms -> {hlMed / Stats.Median(oneAll):F1}x; runs hledger {Stats.Runs(hl)}, close {Stats.Runs(oneClose)}"));
         Console.WriteLine($"  profile of {one.Slug}'s timed work (pg_stat_statements, per run): calls, total ms, statement");
         Console.Write(profile);
         if (longSet.Count > 0)
@@ -324,6 +324,14 @@ static class CityCloseBench
     }
 
     private sealed class Rollback : Exception;
+
+    /// <summary>
+    /// The 40x target is set on a year's journal (the default months=12): on a shorter one hledger's start-up is most of
+    /// its time (a 1-month journal: about 400 ms for 1.3 MB), so a shorter run prints the ratio without judging it.
+    /// </summary>
+    private static string HledgerTarget(int months, double ratio) => months >= 12
+        ? $"target >= 40x: {(ratio >= 40 ? "met" : "MISSED")}"
+        : $"the >= 40x target is judged on a 12-month journal; this one has {months}";
 
     /// <summary>The timed work for each community, <paramref name="parallel"/> at a time, each in one transaction rolled back at the end.</summary>
     private static async Task<(double Wall, List<double> Each, List<(double, double, double, double)> Parts)> CloseAllAsync(
