@@ -151,6 +151,72 @@ public sealed class PostgresBalancedEntriesTests(PostgresFixture fixture) : ICla
     }
 
     /// <summary>
+    /// Migration 0022 checks a range of 32 entries or more in sets (the range's entries and its lines read once each
+    /// and compared in a FULL JOIN) where a shorter one is checked entry by entry: every rule is still found in a
+    /// 50-entry statement, named with the short path's message and SQLSTATE, and nothing is kept. With two faults
+    /// in the range, the entry's is named before a line without an entry, as on the short path.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData("no lines", "entry_unbalanced: entry 20 of community {0} has 0 line(s)", PostgresErrorCodes.CheckViolation)]
+    [InlineData("one line", "entry_unbalanced: entry 20 of community {0} has 1 line(s)", PostgresErrorCodes.CheckViolation)]
+    [InlineData("off by a fen", "entry_unbalanced: entry 20 of community {0}: debits differ", PostgresErrorCodes.CheckViolation)]
+    [InlineData("line in another fund", "fund_mismatch: entry 20 of community {0} is in the common fund but has a line in the maintenance fund", PostgresErrorCodes.CheckViolation)]
+    [InlineData("unknown account", "reference_missing: a line of entry 20 of community {0} names account 9999", PostgresErrorCodes.ForeignKeyViolation)]
+    [InlineData("unknown unit", "reference_missing: a line of entry 20 of community {0} names unit 987654", PostgresErrorCodes.ForeignKeyViolation)]
+    [InlineData("unknown fund", "reference_missing: entry 20 of community {0} is in fund nofund", PostgresErrorCodes.ForeignKeyViolation)]
+    [InlineData("reversal of nothing", "reference_missing: entry 20 of community {0} reverses entry 777", PostgresErrorCodes.ForeignKeyViolation)]
+    [InlineData("line without an entry", "reference_missing: line 1 of entry 30 of community {0} has no entry", PostgresErrorCodes.ForeignKeyViolation)]
+    [InlineData("line without an entry before a bad entry", "entry_unbalanced: entry 40 of community {0}: debits differ", PostgresErrorCodes.CheckViolation)]
+    [InlineData("none", null, null)]
+    public async Task Database_checks_a_long_range_in_sets(string fault, string? message, string? sqlState)
+    {
+        var id = await CommunityIdAsync();
+        long At(string f, long seq) => fault == f ? seq : 0;
+        // Entries 1..50 and two lines each (1002 D 100, 5201 C 100), in one statement each, with the one fault.
+        var skipEntry = At("line without an entry", 30) + At("line without an entry before a bad entry", 10);
+        var entrySeqs = Enumerable.Range(1, 50).Select(i => (long)i).Where(s => s != skipEntry).ToArray();
+        var lineSeqs = Enumerable.Range(1, 50).Select(i => (long)i).Where(s => s != At("no lines", 20)).ToArray();
+        var args = new
+        {
+            Id = id, EntrySeqs = entrySeqs, LineSeqs = lineSeqs, Hash = new string('a', 64),
+            FundSeq = At("unknown fund", 20), RevSeq = At("reversal of nothing", 20), OneLineSeq = At("one line", 20),
+            ShortSeq = At("off by a fen", 20) + At("line without an entry before a bad entry", 40),
+            AccountSeq = At("line in another fund", 20) + At("unknown account", 20), Account = fault == "unknown account" ? "9999" : "5301",
+            UnitSeq = At("unknown unit", 20),
+        };
+        await using var connection = await Db.OpenAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        await connection.ExecuteAsync("""
+            INSERT INTO entries (community_id, seq, entry_date, month, memo, fund, kind, reverses_seq, personal, entry_hash, chain_hash, created_at)
+            SELECT @Id, s, '2026-10-05', '2026-10', 'many at once', CASE WHEN s = @FundSeq THEN 'nofund' ELSE 'common' END,
+                   CASE WHEN s = @RevSeq THEN 'reversal' ELSE 'manual' END, CASE WHEN s = @RevSeq THEN 777 END,
+                   FALSE, @Hash, @Hash, '2026-11-21T00:00:00.000Z'
+            FROM unnest(@EntrySeqs) AS s
+            """, args, tx);
+        await connection.ExecuteAsync("""
+            INSERT INTO entry_lines (community_id, seq, line_no, account_code, side, amount_fen, unit_id)
+            SELECT @Id, s, n, CASE WHEN n = 1 THEN '1002' WHEN s = @AccountSeq THEN @Account ELSE '5201' END,
+                   CASE n WHEN 1 THEN 'D' ELSE 'C' END, CASE WHEN n = 2 AND s = @ShortSeq THEN 99 ELSE 100 END,
+                   CASE WHEN n = 2 AND s = @UnitSeq THEN 987654 END
+            FROM unnest(@LineSeqs) AS s, generate_series(1, 2) AS n
+            WHERE NOT (n = 2 AND s = @OneLineSeq)
+            """, args, tx);
+        PostgresException? error = null;
+        try { await tx.CommitAsync(); }
+        catch (PostgresException e) { error = e; }
+        if (message is null)
+        {
+            Assert.Null(error);
+            Assert.Equal(50, await EntryCountAsync(id));
+            return;
+        }
+        Assert.True(error is not null, $"{fault}: the commit went through");
+        Assert.Equal(sqlState, error.SqlState);
+        Assert.StartsWith(string.Format(System.Globalization.CultureInfo.InvariantCulture, message, id), error.MessageText);
+        Assert.Equal(0, await EntryCountAsync(id));
+    }
+
+    /// <summary>
     /// Migration 0019 checks each range of entries a transaction queued on its own (a statement per range, in two
     /// communities here): a bad entry in a later range, or in another community, is still found and named.
     /// </summary>
