@@ -204,7 +204,7 @@ static class CityCloseBench
                 $"  longer history, one at a time: {o.LongMonths} months {longMed:F0} ms per community ({Parts(longParts)}) vs {o.Months} months {shortSerialMed:F0} ms ({Parts(shortParts)}) -> ratio {longMed / shortSerialMed:F2} (target <= 1.00: {(longMed <= shortSerialMed * 1.05 ? "met (within 5% noise)" : "MISSED")})"));
             var (openLong, openShort) = (await OpenBillsAsync(pg, longSet[0]), await OpenBillsAsync(pg, shortSet[0]));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"    state at the close: open bills {openLong} ({longSet[0].Slug}) vs {openShort} ({shortSet[0].Slug}); arrears collected after {(o.CollectAfter > 0 ? $"{o.CollectAfter} months" : "never")} (collect-after=)"));
+                $"    state at the close: open bills {openLong} ({longSet[0].Slug}) vs {openShort} ({shortSet[0].Slug}); arrears collected after {(o.CollectAfter > 0 ? $"{o.CollectAfter} months" : "never")} (collect-after={o.CollectAfter})"));
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  hledger balance -M on {one.Slug}'s exported journal ({journalBytes / 1024 / 1024.0:F1} MB): {hlMed:F0} ms vs its month close (close+build+publish) {oneMed:F0} ms -> {hlMed / oneMed:F1}x faster ({HledgerTarget(o.Months, hlMed / oneMed)}); with billing and accrual {Stats.Median(oneAll):F0} ms -> {hlMed / Stats.Median(oneAll):F1}x; runs hledger {Stats.Runs(hl)}, close {Stats.Runs(oneClose)}"));
