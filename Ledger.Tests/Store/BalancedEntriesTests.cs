@@ -6,7 +6,7 @@ using Npgsql;
 namespace Ledger.Tests.Store;
 
 /// <summary>
-/// Guarantee 1 kept by PostgreSQL itself (migrations 0010, 0015, 0016, 0018, 0019): entries written with raw SQL, past the
+/// Guarantee 1 kept by PostgreSQL itself (migrations 0010, 0015, 0016, 0018, 0019, 0022): entries written with raw SQL, past the
 /// application's checks, are refused at commit when they have fewer than two lines, a line in
 /// another fund, or debits that differ from credits; a balanced one goes through. SQLite has no
 /// deferred triggers and keeps the application check (EntryRules, tested through the API on both engines).
