@@ -538,18 +538,8 @@ static class Cpu
         try
         {
             foreach (var d in Directory.EnumerateDirectories($"/proc/{pid}/task"))
-            {
-                try
-                {
-                    var s = File.ReadAllText(Path.Combine(d, "stat"));
-                    var comm = s[(s.IndexOf('(') + 1)..s.LastIndexOf(')')];
-                    if (!comm.StartsWith(".NET Tiered", StringComparison.Ordinal)) continue;
-                    var f = s[(s.LastIndexOf(')') + 2)..].Split(' ');
-                    threads[int.Parse(Path.GetFileName(d), CultureInfo.InvariantCulture)] =
-                        (long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture)) * Tick;
-                }
-                catch (IOException) { } // the thread ended meanwhile
-            }
+                if (Stat(Path.Combine(d, "stat")) is { Comm: var comm, Fields: var f } && comm.StartsWith(".NET Tiered", StringComparison.Ordinal))
+                    threads[int.Parse(Path.GetFileName(d), CultureInfo.InvariantCulture)] = OwnTicks(f) * Tick;
         }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
@@ -560,22 +550,27 @@ static class Cpu
     public static double Since(Dictionary<int, double> before, Dictionary<int, double> after) =>
         after.Sum(t => Math.Max(0, t.Value - before.GetValueOrDefault(t.Key)));
 
-    private static string[]? Fields(int pid)
+    /// <summary>A /proc stat file: the command name, and the fields after it (null when the process or thread has ended).</summary>
+    private static (string Comm, string[] Fields)? Stat(string path)
     {
         try
         {
-            var s = File.ReadAllText($"/proc/{pid}/stat");
-            return s[(s.LastIndexOf(')') + 2)..].Split(' ');
+            var s = File.ReadAllText(path);
+            return (s[(s.IndexOf('(') + 1)..s.LastIndexOf(')')], s[(s.LastIndexOf(')') + 2)..].Split(' '));
         }
         catch (IOException) { return null; }
     }
+
+    private static string[]? Fields(int pid) => Stat($"/proc/{pid}/stat")?.Fields;
+
+    // After "(comm) ": state(0) ppid(1) ... utime(11) stime(12) cutime(13) cstime(14)
+    private static long OwnTicks(string[] f) => long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture);
 
     private static double Ticks(int pid, bool children)
     {
         var f = Fields(pid);
         if (f is null) return 0;
-        // After "(comm) ": state(0) ppid(1) ... utime(11) stime(12) cutime(13) cstime(14)
-        double t = long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture);
+        double t = OwnTicks(f);
         if (children) t += long.Parse(f[13], CultureInfo.InvariantCulture) + long.Parse(f[14], CultureInfo.InvariantCulture);
         return t;
     }
