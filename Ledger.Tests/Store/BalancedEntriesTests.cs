@@ -6,7 +6,7 @@ using Npgsql;
 namespace Ledger.Tests.Store;
 
 /// <summary>
-/// Guarantee 1 kept by PostgreSQL itself (migrations 0010, 0015, 0016, 0018, 0019, 0022): entries written with raw SQL, past the
+/// Guarantee 1 kept by PostgreSQL itself (migrations 0010, 0015, 0016, 0018, 0019, 0021, 0022): entries written with raw SQL, past the
 /// application's checks, are refused at commit when they have fewer than two lines, a line in
 /// another fund, or debits that differ from credits; a balanced one goes through. SQLite has no
 /// deferred triggers and keeps the application check (EntryRules, tested through the API on both engines).
@@ -214,6 +214,50 @@ public sealed class PostgresBalancedEntriesTests(PostgresFixture fixture) : ICla
         Assert.Equal(sqlState, error.SqlState);
         Assert.StartsWith(string.Format(System.Globalization.CultureInfo.InvariantCulture, message, id), error.MessageText);
         Assert.Equal(0, await EntryCountAsync(id));
+    }
+
+    /// <summary>
+    /// A line whose entry does not exist is refused at commit on the short path too (a posting's range, fewer than 32
+    /// entries, where migration 0021 compares the range's distinct line sequence numbers with its entries, as 0022
+    /// keeps it): after a good entry, alone, and, with a bad entry in the same range, named after that entry's fault.
+    /// Nothing is kept.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData("after a good entry", "reference_missing: line 1 of entry 2 of community {0} has no entry", PostgresErrorCodes.ForeignKeyViolation)]
+    [InlineData("alone", "reference_missing: line 1 of entry 1 of community {0} has no entry", PostgresErrorCodes.ForeignKeyViolation)]
+    [InlineData("before a bad entry", "entry_unbalanced: entry 2 of community {0}: debits differ", PostgresErrorCodes.CheckViolation)]
+    public async Task Database_refuses_a_line_without_an_entry_in_a_short_range(string where, string message, string sqlState)
+    {
+        var id = await CommunityIdAsync();
+        await using var connection = await Db.OpenAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        // The entry whose line is left alone: entry 2 after a good entry 1, entry 1 alone or before a bad entry 2.
+        // All the lines in one statement, so the range is one and the short path sees both faults together.
+        var orphan = where == "after a good entry" ? 2L : 1L;
+        var entry = where == "after a good entry" ? 1L : where == "before a bad entry" ? 2L : 0L;
+        var lines = new List<(long Seq, int LineNo, string Account, string Side, long Amount)> { (orphan, 1, "1002", "D", 100) };
+        if (entry > 0)
+        {
+            await connection.ExecuteAsync(InsertEntry, new { Id = id, Seq = entry, Fund = "common", Hash = new string('a', 64) }, tx);
+            lines.Add((entry, 1, "1002", "D", 100));
+            lines.Add((entry, 2, "5201", "C", where == "before a bad entry" ? 99 : 100));
+        }
+        await connection.ExecuteAsync("""
+            INSERT INTO entry_lines (community_id, seq, line_no, account_code, side, amount_fen)
+            SELECT @Id, s, n, a, d, m FROM unnest(@Seqs, @Nos, @Accounts, @Sides, @Amounts) AS v (s, n, a, d, m)
+            """, new
+        {
+            Id = id, Seqs = lines.Select(l => l.Seq).ToArray(), Nos = lines.Select(l => l.LineNo).ToArray(),
+            Accounts = lines.Select(l => l.Account).ToArray(), Sides = lines.Select(l => l.Side).ToArray(), Amounts = lines.Select(l => l.Amount).ToArray(),
+        }, tx);
+        PostgresException? error = null;
+        try { await tx.CommitAsync(); }
+        catch (PostgresException e) { error = e; }
+        Assert.True(error is not null, $"{where}: the commit went through");
+        Assert.Equal(sqlState, error.SqlState);
+        Assert.StartsWith(string.Format(System.Globalization.CultureInfo.InvariantCulture, message, id), error.MessageText);
+        Assert.Equal(0, await EntryCountAsync(id));
+        Assert.Equal(0, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM entry_lines WHERE community_id = @id", new { id }));
     }
 
     /// <summary>
