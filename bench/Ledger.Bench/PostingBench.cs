@@ -199,10 +199,18 @@ static class PostingBench
         \endif
         """;
 
+    // Every API posting first reads its bearer token's session, user, community and roles in one statement
+    // (IdentityBook.AuthenticateInAsync, called by the token handler for a community's route): the same
+    // statement, for the baseline community pgb-NN the client posts to, opens both scripts.
+    private static string SignInRead => """
+        SELECT u.id AS user_id, u.login, u.display_name, u.is_platform_admin, c.id, c.slug, c.name, c.time_zone, c.fiscal_year_start_month, c.books_start_month, m.role FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN communities c ON c.slug = 'pgb-' || lpad(CAST(:c - :c0 + 1 AS text), 2, '0') LEFT JOIN memberships m ON m.community_id = c.id AND m.user_id = u.id WHERE s.token_hash = ':token' AND s.revoked_at IS NULL AND s.expires_at > ':at' ORDER BY m.role;
+        """;
+
     private static string ManualScript => $$"""
         \set c :c0 + (:client_id % :ncom)
         \set amt random(100, 100000)
         \set k random(1, 1000000000000000)
+        {{SignInRead}}
         {{ThreeTries(PostEntryCall)}}
         """;
 
@@ -219,6 +227,7 @@ static class PostingBench
         \set u :ubase + (:c - :c0) * {{UnitsPerCommunity}} + random(0, {{UnitsPerCommunity - 1}})
         \set amt random(100, 100000)
         \set k random(1, 1000000000000000)
+        {{SignInRead}}
         SELECT COUNT(*) AS units FROM units WHERE community_id = :c AND id = :u \; SELECT id, unit_id, month, kind, amount_fen, paid_fen, seq, issued_on, late_fee_of FROM bills WHERE community_id = :c AND unit_id = :u AND paid_fen < amount_fen ORDER BY month, kind, id \; SELECT nextval(pg_get_serial_sequence('payments', 'id')) AS pid \aset
         {{ThreeTries(PostPaymentCall)}}
         """;
@@ -249,7 +258,7 @@ static class PostingBench
             "-c", clients.ToString(CultureInfo.InvariantCulture), "-j", Math.Min(clients, 2).ToString(CultureInfo.InvariantCulture),
             "-T", seconds.ToString(CultureInfo.InvariantCulture),
             "-D", $"c0={ids[0]}", "-D", $"ncom={communities}", "-D", $"ubase={setup.BaselineUnitBase[0]}",
-            "-D", $"day={today:yyyy-MM-dd}", "-D", $"month={today:yyyy-MM}", "-D", $"at={at}", "-D", $"hash={Hash}", "-D", $"body={Body}",
+            "-D", $"day={today:yyyy-MM-dd}", "-D", $"month={today:yyyy-MM}", "-D", $"at={at}", "-D", $"hash={Hash}", "-D", $"body={Body}", "-D", $"token={IdentityBook.HashToken(setup.Token)}",
             "-f", Path.Combine(dir, "manual.sql") + "@1", "-f", Path.Combine(dir, "payment.sql") + "@1", "ledger",
         ]);
         var failed = Regex.Match(output, @"number of failed transactions: (\d+)");
