@@ -41,6 +41,12 @@ public sealed class PostgresBalancedEntriesTests(PostgresFixture fixture) : ICla
         await connection.ExecuteAsync(InsertEntry, new { Id = id, Seq = seq, Fund = fund, Hash = new string('a', 64) }, tx);
         for (var i = 0; i < lines.Length; i++)
             await connection.ExecuteAsync(InsertLine, new { Id = id, Seq = seq, LineNo = i + 1, lines[i].Account, Side = lines[i].Side.ToString(), lines[i].Amount }, tx);
+        return await TryCommitAsync(tx);
+    }
+
+    /// <summary>Commits; returns the error the database refused it with, if any.</summary>
+    private static async Task<PostgresException?> TryCommitAsync(System.Data.Common.DbTransaction tx)
+    {
         try { await tx.CommitAsync(); return null; }
         catch (PostgresException e) { return e; }
     }
@@ -131,9 +137,7 @@ public sealed class PostgresBalancedEntriesTests(PostgresFixture fixture) : ICla
                    CASE WHEN n = 2 AND s = @Bad THEN 99 ELSE 100 END
             FROM unnest(@Seqs) AS s, generate_series(1, 2) AS n
             """, new { Id = id, Seqs = seqs, Bad = (long)badSeq }, tx);
-        PostgresException? error = null;
-        try { await tx.CommitAsync(); }
-        catch (PostgresException e) { error = e; }
+        var error = await TryCommitAsync(tx);
         if (message is null)
         {
             Assert.Null(error);
@@ -201,9 +205,7 @@ public sealed class PostgresBalancedEntriesTests(PostgresFixture fixture) : ICla
             FROM unnest(@LineSeqs) AS s, generate_series(1, 2) AS n
             WHERE NOT (n = 2 AND s = @OneLineSeq)
             """, args, tx);
-        PostgresException? error = null;
-        try { await tx.CommitAsync(); }
-        catch (PostgresException e) { error = e; }
+        var error = await TryCommitAsync(tx);
         if (message is null)
         {
             Assert.Null(error);
@@ -250,9 +252,7 @@ public sealed class PostgresBalancedEntriesTests(PostgresFixture fixture) : ICla
             Id = id, Seqs = lines.Select(l => l.Seq).ToArray(), Nos = lines.Select(l => l.LineNo).ToArray(),
             Accounts = lines.Select(l => l.Account).ToArray(), Sides = lines.Select(l => l.Side).ToArray(), Amounts = lines.Select(l => l.Amount).ToArray(),
         }, tx);
-        PostgresException? error = null;
-        try { await tx.CommitAsync(); }
-        catch (PostgresException e) { error = e; }
+        var error = await TryCommitAsync(tx);
         Assert.True(error is not null, $"{where}: the commit went through");
         Assert.Equal(sqlState, error.SqlState);
         Assert.StartsWith(string.Format(System.Globalization.CultureInfo.InvariantCulture, message, id), error.MessageText);
@@ -284,9 +284,7 @@ public sealed class PostgresBalancedEntriesTests(PostgresFixture fixture) : ICla
             await WriteAsync(id, seq, !inOther && seq == badSeq ? 99 : 100);
         foreach (var seq in new long[] { 1, 2 })
             await WriteAsync(other, seq, inOther && seq == badSeq ? 99 : 100);
-        PostgresException? error = null;
-        try { await tx.CommitAsync(); }
-        catch (PostgresException e) { error = e; }
+        var error = await TryCommitAsync(tx);
         if (message is null)
         {
             Assert.Null(error);
