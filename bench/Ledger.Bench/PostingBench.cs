@@ -68,9 +68,9 @@ static class PostingBench
             rows.Add(new Row($"{clients} client{(clients > 1 ? "s" : "")}, {communities} communit{(communities > 1 ? "ies" : "y")}", api, bench, communities == 1));
         }
         var failures = await CheckAsync(http, setup);
-        var floor = await HttpFloorMsAsync(http, setup.Slugs[0], seconds);
+        var floor = await HttpFloorAsync(http, setup.Slugs[0], seconds);
         Print("PostgreSQL", "pgbench, same SQL, same cluster", rows, runs, seconds);
-        PrintFloor(rows[0], floor, setup.Slugs[0]);
+        PrintFloor(rows[0], floor);
         Console.WriteLine("  profile, API at 1 client (pg_stat_statements): statements per posting, mean ms");
         Console.Write(profile);
         return failures;
@@ -369,38 +369,41 @@ static class PostingBench
 
     private sealed record Row(string Name, List<Measure> Ours, List<Measure> Baseline, bool SingleCommunity);
 
+    /// <summary>What one request costs here before the service does any work: mean ms a request for a path.</summary>
+    private sealed record Floor(string Path, double Ms);
+
     /// <summary>
-    /// What one request costs here before the service does any work: the bench's own HttpClient, one client in a closed
-    /// loop, GETting a community's public page, which the service answers from its page cache before routing (no
-    /// database). Measured after the postings, 1 s of warm-up then <paramref name="seconds"/>; mean ms a request.
+    /// The bench's own HttpClient, one client in a closed loop, GETting a community's public page, which the service
+    /// answers from its page cache before routing (no database). Measured after the postings: 1 s of warm-up, then
+    /// <paramref name="seconds"/>.
     /// </summary>
-    private static async Task<double> HttpFloorMsAsync(HttpClient http, string slug, int seconds)
+    private static async Task<Floor> HttpFloorAsync(HttpClient http, string slug, int seconds)
     {
         var path = $"/p/{slug}";
-        long n = 0;
-        var sw = Stopwatch.StartNew();
-        for (var measuring = false; ; n++)
+        async Task GetAsync()
         {
-            using (var r = await http.GetAsync(path))
-            {
-                if (r.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"GET {path}: {(int)r.StatusCode}");
-                await r.Content.ReadAsByteArrayAsync();
-            }
-            if (!measuring && sw.Elapsed.TotalSeconds >= 1) { measuring = true; n = -1; sw.Restart(); }
-            else if (measuring && sw.Elapsed.TotalSeconds >= seconds) return sw.Elapsed.TotalMilliseconds / (n + 1);
+            using var r = await http.GetAsync(path);
+            if (r.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"GET {path}: {(int)r.StatusCode}");
+            await r.Content.ReadAsByteArrayAsync();
         }
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed.TotalSeconds < 1) await GetAsync();
+        long n = 0;
+        sw.Restart();
+        for (; sw.Elapsed.TotalSeconds < seconds; n++) await GetAsync();
+        return new Floor(path, sw.Elapsed.TotalMilliseconds / n);
     }
 
     /// <summary>
     /// The one-client row read as latency: what a posting takes through the API and in the baseline, what the service
     /// adds, and what 70% allows it to add (3/7 of the baseline's), against the HTTP floor measured in the same run.
     /// </summary>
-    private static void PrintFloor(Row oneClient, double floorMs, string slug)
+    private static void PrintFloor(Row oneClient, Floor floor)
     {
         var api = 1000 / Stats.Median(oneClient.Ours.Select(m => m.Rate).ToList());
         var baseline = 1000 / Stats.Median(oneClient.Baseline.Select(m => m.Rate).ToList());
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  1 client as latency: API {api:F2} ms a posting, baseline {baseline:F2} ms, added by the service {api - baseline:F2} ms (70% allows {baseline * 3 / 7:F2}); HTTP floor (GET /p/{slug}, cached page, no database) {floorMs:F2} ms a request"));
+            $"  1 client as latency: API {api:F2} ms a posting, baseline {baseline:F2} ms, added by the service {api - baseline:F2} ms (70% allows {baseline * 3 / 7:F2}); HTTP floor (GET {floor.Path}, cached page, no database) {floor.Ms:F2} ms a request"));
     }
 
     private static void Print(string engine, string baselineName, List<Row> rows, int runs, int seconds)
@@ -432,8 +435,7 @@ static class PostingBench
         {
             var file = Path.Combine(dir, "ledger.db");
             int failures;
-            double floor;
-            string floorSlug;
+            Floor floor;
             var rows = new List<Row>();
             await using (var service = await Service.StartAsync("sqlite", $"Data Source={file}"))
             {
@@ -458,12 +460,11 @@ static class PostingBench
                     rows.Add(new Row($"{clients} client{(clients > 1 ? "s" : "")}, {communities} communit{(communities > 1 ? "ies" : "y")}", api, baseline, communities == 1));
                 }
                 failures = await CheckAsync(http, setup);
-                floor = await HttpFloorMsAsync(http, setup.Slugs[0], seconds);
-                floorSlug = setup.Slugs[0];
+                floor = await HttpFloorAsync(http, setup.Slugs[0], seconds);
                 await bare.Db.DisposeAsync();
             }
             Print("SQLite", "bare in-process loop of the same SQL, one writer, same pragmas (WAL, synchronous=FULL)", rows, runs, seconds);
-            PrintFloor(rows[0], floor, floorSlug);
+            PrintFloor(rows[0], floor);
             return failures;
         }
         finally
