@@ -244,7 +244,11 @@ static class PostingBench
         File.WriteAllText(Path.Combine(dir, "manual.sql"), ManualScript);
         File.WriteAllText(Path.Combine(dir, "payment.sql"), PaymentScript);
         try { return PgBenchIn(dir, pg, setup, clients, communities, seconds); }
-        finally { Directory.Delete(dir, true); }
+        finally
+        {
+            // With the cluster kept (LEDGER_BENCH_KEEP_PG=1), the scripts stay too, for pgbench by hand.
+            if (Environment.GetEnvironmentVariable("LEDGER_BENCH_KEEP_PG") != "1") Directory.Delete(dir, true);
+        }
     }
 
     private static Measure PgBenchIn(string dir, PgCluster pg, Setup setup, int clients, int communities, int seconds)
@@ -254,7 +258,7 @@ static class PostingBench
         var today = Today();
         var at = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
         var posted0 = EntriesIn(pg, ids);
-        var (_, output, _) = Proc.Run(pg.PgBench,
+        string[] args =
         [
             "-h", "127.0.0.1", "-p", pg.Port.ToString(CultureInfo.InvariantCulture), "-U", "postgres", "-n", "-M", "simple",
             "-c", clients.ToString(CultureInfo.InvariantCulture), "-j", Math.Min(clients, 2).ToString(CultureInfo.InvariantCulture),
@@ -262,7 +266,9 @@ static class PostingBench
             "-D", $"c0={ids[0]}", "-D", $"ncom={communities}", "-D", $"ubase={setup.BaselineUnitBase[0]}",
             "-D", $"day={today:yyyy-MM-dd}", "-D", $"month={today:yyyy-MM}", "-D", $"at={at}", "-D", $"hash={Hash}", "-D", $"body={Body}", "-D", $"token={IdentityBook.HashToken(setup.Token)}",
             "-f", Path.Combine(dir, "manual.sql") + "@1", "-f", Path.Combine(dir, "payment.sql") + "@1", "ledger",
-        ]);
+        ];
+        if (Environment.GetEnvironmentVariable("LEDGER_BENCH_KEEP_PG") == "1") Console.Error.WriteLine($"[pgbench] {pg.PgBench} {string.Join(' ', args.Select(a => $"'{a}'"))}");
+        var (_, output, _) = Proc.Run(pg.PgBench, args);
         var failed = Regex.Match(output, @"number of failed transactions: (\d+)");
         if (failed.Success && failed.Groups[1].Value != "0") throw new InvalidOperationException("pgbench transactions failed:\n" + output);
         // Postings counted in the journal, not pgbench transactions: a manual entry whose head moved three
