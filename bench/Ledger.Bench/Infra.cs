@@ -200,6 +200,14 @@ sealed class Service : IAsyncDisposable
                  })
             psi.ArgumentList.Add(a);
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        // LEDGER_BENCH_SERVICE_ENV="NAME=value;NAME=value" sets variables for the service only (not the bench's own
+        // process), to compare a runtime setting of the service against its default in one script.
+        foreach (var pair in (Environment.GetEnvironmentVariable("LEDGER_BENCH_SERVICE_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = pair.IndexOf('=');
+            if (eq <= 0) throw new InvalidOperationException($"LEDGER_BENCH_SERVICE_ENV: '{pair}' is not NAME=value");
+            psi.Environment[pair[..eq].Trim()] = pair[(eq + 1)..];
+        }
         var p = Process.Start(psi)!;
         var log = new StringBuilder();
         p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.AppendLine(e.Data); };
@@ -207,7 +215,7 @@ sealed class Service : IAsyncDisposable
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
         var service = new Service(p, new Uri($"http://127.0.0.1:{port}"));
-        Console.Error.WriteLine($"[service] pid {p.Id} on {service.Base} ({engine})");
+        Console.Error.WriteLine($"[service] pid {p.Id} on {service.Base} ({engine}){(Environment.GetEnvironmentVariable("LEDGER_BENCH_SERVICE_ENV") is { Length: > 0 } env ? ", with " + env : "")}");
         using var http = new HttpClient { BaseAddress = service.Base, Timeout = TimeSpan.FromSeconds(5) };
         var sw = Stopwatch.StartNew();
         while (sw.Elapsed < (readyWithin ?? TimeSpan.FromSeconds(60)))

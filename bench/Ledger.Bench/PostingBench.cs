@@ -21,7 +21,15 @@ namespace Ledger.Bench;
 static class PostingBench
 {
     private const int UnitsPerCommunity = 50;
-    private static readonly (int Clients, int Communities)[] Configs = [(1, 1), (32, 1), (32, 32)];
+    private static readonly (int Clients, int Communities)[] AllConfigs = [(1, 1), (32, 1), (32, 32)];
+
+    /// <summary>Every configuration, or those LEDGER_BENCH_CONFIGS names ("1x1,32x32"): for quicker comparisons by hand.</summary>
+    private static (int Clients, int Communities)[] Configs =>
+        Environment.GetEnvironmentVariable("LEDGER_BENCH_CONFIGS") is { Length: > 0 } only
+            ? only.Split(',', StringSplitOptions.TrimEntries).Select(c =>
+                AllConfigs.FirstOrDefault(a => $"{a.Clients}x{a.Communities}" == c) is var found && found != default
+                    ? found : throw new InvalidOperationException($"LEDGER_BENCH_CONFIGS: '{c}' is not one of 1x1, 32x1, 32x32")).ToArray()
+            : AllConfigs;
 
     public static async Task<int> RunAsync(string engine, int seconds, int runs)
     {
@@ -70,7 +78,7 @@ static class PostingBench
         var failures = await CheckAsync(http, setup);
         var floor = await HttpFloorAsync(http, setup.Slugs[0], seconds);
         Print("PostgreSQL", "pgbench, same SQL, same cluster", rows, runs, seconds);
-        PrintFloor(rows[0], floor);
+        PrintFloor(rows, floor);
         Console.WriteLine("  profile, API at 1 client (pg_stat_statements): statements per posting, mean ms");
         Console.Write(profile);
         return failures;
@@ -404,8 +412,9 @@ static class PostingBench
     /// The one-client row read as latency: what a posting takes through the API and in the baseline, what the service
     /// adds, and what 70% allows it to add (3/7 of the baseline's), against the HTTP floor measured in the same run.
     /// </summary>
-    private static void PrintFloor(Row oneClient, Floor floor)
+    private static void PrintFloor(List<Row> rows, Floor floor)
     {
+        if (rows.FirstOrDefault(r => r.Name.StartsWith("1 client,", StringComparison.Ordinal)) is not { } oneClient) return;
         var api = 1000 / Stats.Median(oneClient.Ours.Select(m => m.Rate).ToList());
         var baseline = 1000 / Stats.Median(oneClient.Baseline.Select(m => m.Rate).ToList());
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -470,7 +479,7 @@ static class PostingBench
                 await bare.Db.DisposeAsync();
             }
             Print("SQLite", "bare in-process loop of the same SQL, one writer, same pragmas (WAL, synchronous=FULL)", rows, runs, seconds);
-            PrintFloor(rows[0], floor);
+            PrintFloor(rows, floor);
             return failures;
         }
         finally
