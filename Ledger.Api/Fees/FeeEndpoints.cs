@@ -92,6 +92,26 @@ public sealed record ArrearsUnitDto(long UnitId, string Building, string Number,
 public sealed record ArrearsDto(string AsOf, long UnitsInArrears, long TotalDue, IReadOnlyList<BucketAmountDto> Buckets,
     IReadOnlyList<ArrearsUnitDto> Units, IReadOnlyList<MonthCollection> Months);
 
+/// <summary>A unit statement's dates, for the API and the portal alike.</summary>
+public static class StatementRange
+{
+    public static readonly DateOnly Beginning = new(2000, 1, 1);
+
+    /// <summary>
+    /// From the beginning to today unless given (an empty value counts as not given); a start after today with no
+    /// end runs to that day. Refused, with the field and the validator's sentence: a date that is not YYYY-MM-DD,
+    /// or an end before the start.
+    /// </summary>
+    public static (DateOnly Start, DateOnly End, (string Field, string Message)? Refused) Read(string? from, string? to, DateOnly today)
+    {
+        var (start, end) = (Beginning, today);
+        if (!string.IsNullOrEmpty(from) && !Dates.TryParse(from, out start)) return (Beginning, today, ("from", "A date as YYYY-MM-DD."));
+        if (!string.IsNullOrEmpty(to) && !Dates.TryParse(to, out end)) return (Beginning, today, ("to", "A date as YYYY-MM-DD."));
+        if (string.IsNullOrEmpty(to) && end < start) end = start;
+        return end < start ? (Beginning, today, ("to", "On or after 'from'.")) : (start, end, null);
+    }
+}
+
 public static class FeeEndpoints
 {
     /// <summary>Fees, billing, payments and reminders: their books and validators.</summary>
@@ -114,8 +134,8 @@ public static class FeeEndpoints
         group.MapPost("/billing-runs", RunBilling).Validate<BillingRunRequest>().Allow(Roles.Trustee, Roles.TrusteeManager)
             .Produces<BillingRun>(201).Produces<BillingRun>(200);
         group.MapGet("/bills", Bills).Allow(Roles.Staff.Append(Roles.Owner).ToArray()).Produces<Page<BillDto>>();
-        group.MapPost("/payments", Pay).Validate<PaymentRequest>().Allow(Roles.Trustee, Roles.TrusteeManager).Produces<PaymentDto>(201);
-        group.MapPost("/receipts", Receive).Validate<ReceiptRequest>().Allow(Roles.Trustee, Roles.TrusteeManager).Produces<ReceiptView>(201);
+        group.MapPost("/payments", Pay).Validate<PaymentRequest>().KeyedBy("externalRef").Allow(Roles.Trustee, Roles.TrusteeManager).Produces<PaymentDto>(201);
+        group.MapPost("/receipts", Receive).Validate<ReceiptRequest>().KeyedBy("externalRef").Allow(Roles.Trustee, Roles.TrusteeManager).Produces<ReceiptView>(201);
         group.MapGet("/units/{unitId:long}/statement", Statement).Allow(Roles.Staff.Append(Roles.Owner).ToArray()).Produces<UnitStatementDto>();
         group.MapGet("/arrears", GetArrears).Allow(Roles.StaffAndOversight).Produces<ArrearsDto>();
         group.MapGet("/outbox", Outbox).Allow(Roles.Staff).Produces<Page<OutboxMessage>>();
@@ -194,11 +214,8 @@ public static class FeeEndpoints
         if (units.Count == 0 || units[0].Id != unitId) return Problems.NotFound($"Unit {unitId}");
         if (!current.Has(Roles.Staff) && !(await register.OwnedUnitIdsAsync(current.Community.Id, current.UserId)).Contains(unitId))
             return Problems.NotFound($"Unit {unitId}");
-        var start = new DateOnly(2000, 1, 1);
-        var end = Dates.Today(clock, current.Community.Zone);
-        if (from is not null && !Dates.TryParse(from, out start)) return Problems.Validation("from", "A date as YYYY-MM-DD.");
-        if (to is not null && !Dates.TryParse(to, out end)) return Problems.Validation("to", "A date as YYYY-MM-DD.");
-        if (end < start) return Problems.Validation("to", "On or after 'from'.");
+        var (start, end, refused) = StatementRange.Read(from, to, Dates.Today(clock, current.Community.Zone));
+        if (refused is { } r) return Problems.Validation(r.Field, r.Message);
         var s = await fees.StatementAsync(current.Community.Id, unitId, start, end);
         return TypedResults.Ok(new UnitStatementDto(s.UnitId, Dates.Format(start), Dates.Format(end),
             s.Bills.Select(BillDto.From).ToList(), s.Payments.Select(PaymentDto.From).ToList(), s.Prepayment, s.BalanceDue));

@@ -188,7 +188,12 @@ public static partial class LedgerOpenApi
         }
         else operation.Security = [];
 
-        if (isWrite && communityRoute && signedIn)
+        if (isWrite && communityRoute && signedIn && metadata.OfType<NaturalKey>().LastOrDefault() is { } natural)
+        {
+            var keyed = $"Idempotent by `{natural.Field}`: the same `{natural.Field}` and request return the first result (with `Idempotency-Replayed: true`); the same `{natural.Field}` with a different request is 409 `idempotency_key_reused`. An `Idempotency-Key` header is ignored.";
+            operation.Description = operation.Description is null ? keyed : $"{operation.Description}\n\n{keyed}";
+        }
+        else if (isWrite && communityRoute && signedIn)
         {
             if (!operation.Parameters.Any(p => p.Name == Writes.KeyHeader))
                 operation.Parameters.Add(new OpenApiParameter

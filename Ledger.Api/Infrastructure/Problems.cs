@@ -38,7 +38,7 @@ public static class Problems
     public static ValidationProblem Validation(string field, string message) =>
         Validation(new Dictionary<string, string[]> { [field] = [message] });
 
-    private static string Title(int status) => status switch
+    internal static string Title(int status) => status switch
     {
         400 => "Bad request",
         401 => "Unauthorized",
@@ -46,8 +46,10 @@ public static class Problems
         404 => "Not found",
         409 => "Conflict",
         413 => "Payload too large",
+        415 => "Unsupported media type",
         422 => "Business rule violated",
         429 => "Too many requests",
+        >= 500 => "Internal error",
         _ => "Error",
     };
 
@@ -61,7 +63,7 @@ public static class Problems
         405 => "method_not_allowed",
         409 => "conflict",
         413 => Codes.PayloadTooLarge,
-        415 => "unsupported_media_type",
+        415 => Codes.UnsupportedMediaType,
         429 => Codes.TooManyRequests,
         >= 500 => Codes.InternalError,
         _ => "error",
@@ -86,6 +88,8 @@ public sealed class LedgerExceptionHandler(IProblemDetailsService problems, ILog
         var (status, code, detail) = exception switch
         {
             BadHttpRequestException { StatusCode: 413 } => (413, Codes.PayloadTooLarge, "The request body is too large."),
+            // A body sent without a Content-Type (or with one the route does not read) is the same 415 as any other type.
+            BadHttpRequestException { StatusCode: 415 } => (415, Codes.UnsupportedMediaType, "Send the body as application/json."),
             BadHttpRequestException bad => (bad.StatusCode, Codes.MalformedRequest,
                 bad.InnerException is System.Text.Json.JsonException json ? $"The body is not valid JSON for this route: {json.Message}" : bad.Message),
             _ => (500, Codes.InternalError, "An unexpected error occurred. It has been logged."),
@@ -99,7 +103,7 @@ public sealed class LedgerExceptionHandler(IProblemDetailsService problems, ILog
             ProblemDetails = new ProblemDetails
             {
                 Status = status,
-                Title = status >= 500 ? "Internal error" : "Bad request",
+                Title = Problems.Title(status),
                 Detail = detail,
                 Extensions = { ["code"] = code },
             },

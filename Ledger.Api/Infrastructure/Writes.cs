@@ -58,6 +58,18 @@ public sealed class Writes(CommunityWriter writer, IOptions<JsonOptions> json, C
     }
 }
 
+/// <summary>
+/// Endpoint metadata: the write is idempotent by a field of its body (a payment's <c>externalRef</c>), not by the
+/// <c>Idempotency-Key</c> header, which it ignores; the OpenAPI document says so instead of offering the header.
+/// </summary>
+public sealed record NaturalKey(string Field);
+
+public static class NaturalKeys
+{
+    public static TBuilder KeyedBy<TBuilder>(this TBuilder builder, string field) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new NaturalKey(field));
+}
+
 public sealed record Page<T>(IReadOnlyList<T> Items, string? Next);
 
 public static class Paging

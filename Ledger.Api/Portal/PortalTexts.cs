@@ -15,7 +15,7 @@ public sealed class PortalTexts
         ["home"] = "首页", ["myUnits"] = "我的房屋", ["openVotes"] = "正在进行的表决", ["closedVotes"] = "已结束的表决", ["budgets"] = "预算", ["spending"] = "支出申请",
         ["pendingFirst"] = "待审批的排在前面", ["recordPayment"] = "登记物业费缴费", ["unit"] = "房屋", ["building"] = "楼栋", ["number"] = "房号",
         ["bills"] = "账单", ["payments"] = "缴费记录", ["prepayment"] = "预缴余额", ["balanceDue"] = "应缴余额", ["month"] = "月份", ["amount"] = "金额",
-        ["paid"] = "已缴", ["status"] = "状态", ["open"] = "未结清", ["paidStatus"] = "已结清", ["from"] = "从", ["to"] = "到", ["show"] = "查看", ["downloadCsv"] = "下载 CSV",
+        ["paid"] = "已缴", ["status"] = "状态", ["open"] = "未结清", ["paidStatus"] = "已结清", ["from"] = "从", ["to"] = "到", ["refReused"] = "这个流水号已用于另一笔不同的缴费。", ["show"] = "查看", ["downloadCsv"] = "下载 CSV",
         ["paidAt"] = "缴费日期", ["channel"] = "缴费渠道", ["externalRef"] = "银行或支付流水号", ["none"] = "暂无", ["amountYuan"] = "金额（元）",
         ["vote"] = "表决", ["decides"] = "表决事项", ["threshold"] = "通过条件", ["participation"] = "目前参与", ["opensAt"] = "开始", ["closesAt"] = "截止",
         ["yes"] = "同意", ["no"] = "反对", ["abstain"] = "弃权", ["castBallot"] = "提交选票", ["yourReceipt"] = "您的投票回执",
@@ -67,7 +67,7 @@ public sealed class PortalTexts
         ["home"] = "Home", ["myUnits"] = "My units", ["openVotes"] = "Open votes", ["closedVotes"] = "Closed votes", ["budgets"] = "Budgets", ["spending"] = "Spending requests",
         ["pendingFirst"] = "Pending first", ["recordPayment"] = "Record a fee payment", ["unit"] = "Unit", ["building"] = "Building", ["number"] = "Number",
         ["bills"] = "Bills", ["payments"] = "Payments", ["prepayment"] = "Paid in advance", ["balanceDue"] = "Balance due", ["month"] = "Month", ["amount"] = "Amount",
-        ["paid"] = "Paid", ["status"] = "Status", ["open"] = "Open", ["paidStatus"] = "Paid", ["from"] = "From", ["to"] = "To", ["show"] = "Show", ["downloadCsv"] = "Download CSV",
+        ["paid"] = "Paid", ["status"] = "Status", ["open"] = "Open", ["paidStatus"] = "Paid", ["from"] = "From", ["to"] = "To", ["refReused"] = "This reference was already used for a different payment.", ["show"] = "Show", ["downloadCsv"] = "Download CSV",
         ["paidAt"] = "Paid on", ["channel"] = "Channel", ["externalRef"] = "Bank or payment reference", ["none"] = "None yet", ["amountYuan"] = "Amount (yuan)",
         ["vote"] = "Vote", ["decides"] = "What it decides", ["threshold"] = "To pass", ["participation"] = "Taken part so far", ["opensAt"] = "Opens", ["closesAt"] = "Closes",
         ["yes"] = "Yes", ["no"] = "No", ["abstain"] = "Abstain", ["castBallot"] = "Cast my ballot", ["yourReceipt"] = "Your ballot receipt",
@@ -127,7 +127,8 @@ public sealed class PortalTexts
         [Codes.MonthClosed] = "该月份已结账，不能再登记。",
         [Codes.MonthNotOpen] = "该日期所在月份尚未开账。",
         [Codes.AmountNotPositive] = "金额必须大于零。",
-        [Codes.IdempotencyKeyReused] = "这个流水号已用于另一笔不同的缴费。",
+        [Codes.IdempotencyKeyReused] = "这张表单已经提交过，内容与这次不同；请重新打开页面再填写。",
+        [Codes.ExternalRefUsed] = "这个流水号已登记过另一笔款项，请核对流水号。",
         [Codes.UnknownUnit] = "没有这个房屋。",
         [Codes.Forbidden] = "您的角色不能进行此操作。",
         [Codes.ValidationFailed] = "填写的内容有误，请检查。",
@@ -156,6 +157,13 @@ public sealed class PortalTexts
         [Codes.TrusteeCannotApprove] = "受托人一方不能审批支出申请。",
     };
 
+    /// <summary>The few refusals whose API sentence speaks of the API (a header, a field name) rather than the form.</summary>
+    private static readonly Dictionary<string, string> EnFailures = new()
+    {
+        [Codes.IdempotencyKeyReused] = "This form was already sent with different contents; open the page again to fill in a new one.",
+        [Codes.ExternalRefUsed] = "This reference is already recorded for another amount; check the reference.",
+    };
+
     private readonly Dictionary<string, string> _words;
 
     private PortalTexts(string lang, Dictionary<string, string> words) { Lang = lang; _words = words; }
@@ -168,7 +176,7 @@ public sealed class PortalTexts
 
     /// <summary>A failure as a sentence in the page's language, with its stable code kept beside it.</summary>
     public string Sentence(Failure failure) =>
-        !IsEnglish && ZhFailures.TryGetValue(failure.Code, out var zh) ? zh : failure.Detail;
+        (IsEnglish ? EnFailures : ZhFailures).TryGetValue(failure.Code, out var sentence) ? sentence : failure.Detail;
 
     /// <summary>
     /// A validator's refusal of one field as a sentence: in Chinese the field's label and the general
@@ -188,6 +196,8 @@ public sealed class PortalTexts
         ["A sequence along the keyboard, the alphabet or the digits is easy to guess."] = "键盘、字母或数字的连续序列容易被猜到。",
         ["Digits only (a date, a phone number) are easy to guess; add letters."] = "纯数字（日期、电话号码）容易被猜到，请加入字母。",
         ["This is one of the most common passwords; choose another."] = "这是最常见的密码之一，请换一个。",
+        ["A date as YYYY-MM-DD."] = "请填写一个有效日期（年-月-日）。",
+        ["On or after 'from'."] = "不能早于开始日期。",
     };
 
     public static PortalTexts For(HttpContext http)

@@ -24,12 +24,8 @@ public sealed class UnitModel(RegisterBook register, FeeBook fees, TimeProvider 
         if (units.Count == 0 || units[0].Id != u) return StatusPage(404);
         if (!Has(Roles.Staff) && !(await register.OwnedUnitIdsAsync(community.Id, UserId)).Contains(u)) return StatusPage(404);
         Unit = units[0];
-        var start = new DateOnly(2000, 1, 1);
-        var end = Dates.Today(clock, community.Zone);
-        if (!string.IsNullOrEmpty(from) && !Dates.TryParse(from, out start)) Fail(Codes.ValidationFailed, "from: A date as YYYY-MM-DD.");
-        else if (!string.IsNullOrEmpty(to) && !Dates.TryParse(to, out end)) Fail(Codes.ValidationFailed, "to: A date as YYYY-MM-DD.");
-        else if (end < start) Fail(Codes.ValidationFailed, "to: On or after 'from'.");
-        if (Error is not null) { start = new DateOnly(2000, 1, 1); end = Dates.Today(clock, community.Zone); }
+        var (start, end, refused) = Fees.StatementRange.Read(from, to, Dates.Today(clock, community.Zone));
+        if (refused is { } r) Fail(Codes.ValidationFailed, T.FieldSentence(r.Field, r.Message));
         From = string.IsNullOrEmpty(from) || Error is not null ? "" : Dates.Format(start);
         To = string.IsNullOrEmpty(to) || Error is not null ? "" : Dates.Format(end);
         Statement = await fees.StatementAsync(community.Id, u, start, end);
@@ -41,7 +37,7 @@ public sealed class UnitModel(RegisterBook register, FeeBook fees, TimeProvider 
     /// <summary>The same statement as CSV (UTF-8 with BOM so spreadsheet programs read the Chinese).</summary>
     public async Task<IActionResult> OnGetCsvAsync(long u, string? from, string? to)
     {
-        if (await LoadAsync(u, from, to) is { } refused) return refused;
+        if (await LoadAsync(u, from, to) is { } notShown) return notShown;
         if (Error is not null) return Page();
         var s = Statement!;
         var csv = new StringBuilder();

@@ -205,7 +205,7 @@ public static class RegisterEndpoints
     private static async Task<IResult> Import(HttpContext http, CurrentCommunity current, Writes writes, RegisterBook register)
     {
         if (http.Request.ContentType?.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase) != true)
-            return Problems.From(new Failure("unsupported_media_type", "Send the units as text/csv.", 415));
+            return Problems.From(new Failure(Codes.UnsupportedMediaType, "Send the units as text/csv.", 415));
         string text;
         using (var reader = new StreamReader(http.Request.Body, new UTF8Encoding(false, throwOnInvalidBytes: true)))
         {

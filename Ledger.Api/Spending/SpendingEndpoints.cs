@@ -99,7 +99,7 @@ public static class SpendingEndpoints
         group.MapGet("/spending-requests", List).Allow(Roles.StaffAndOversight).Produces<Page<SpendingRequestView>>();
         group.MapGet("/spending-requests/{id:long}", Get).Allow(Roles.StaffAndOversight).Produces<SpendingRequestView>();
         group.MapPost("/spending-requests/{id:long}/decisions", Decide).Validate<DecisionBody>().Allow(Roles.Supervisor, Roles.Committee).Produces<SpendingRequestView>();
-        group.MapPost("/spending-requests/{id:long}/payment", Pay).Validate<PaymentBody>().Allow(Roles.Staff).Produces<SpendingRequestView>(201);
+        group.MapPost("/spending-requests/{id:long}/payment", Pay).Validate<PaymentBody>().KeyedBy("bankRef").Allow(Roles.Staff).Produces<SpendingRequestView>(201);
         group.MapPost("/spending-requests/{id:long}/cancel", Cancel).Allow(Roles.Staff).Produces<SpendingRequestView>();
         group.MapPost("/remuneration-accruals", Accrue).Validate<AccrualBody>().Allow(Roles.TrusteeManager).Produces<AccrualDto>();
         group.MapPost("/queries", Ask).Validate<InquiryBody>().Allow(Roles.Owner, Roles.Supervisor).Produces<InquiryView>(201);
@@ -112,7 +112,7 @@ public static class SpendingEndpoints
     private static async Task<IResult> Upload(HttpContext http, Writes writes, SpendingBook spending)
     {
         if (!http.Request.HasFormContentType)
-            return Problems.From(new Failure("unsupported_media_type", "Upload the file as multipart/form-data.", 415));
+            return Problems.From(new Failure(Codes.UnsupportedMediaType, "Upload the file as multipart/form-data.", 415));
         IFormCollection form;
         try { form = await http.Request.ReadFormAsync(http.RequestAborted); }
         catch (Exception e) when (e is InvalidDataException or IOException)

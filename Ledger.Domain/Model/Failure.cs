@@ -36,6 +36,7 @@ public static class Codes
     public const string Forbidden = "forbidden";
     public const string TooManyRequests = "too_many_requests";
     public const string PayloadTooLarge = "payload_too_large";
+    public const string UnsupportedMediaType = "unsupported_media_type";
     public const string InternalError = "internal_error";
 
     public const string EntryUnbalanced = "entry_unbalanced";
@@ -53,6 +54,7 @@ public static class Codes
     public const string CashOutRequiresRequest = "cash_out_requires_request";
     public const string AlreadyReversed = "already_reversed";
     public const string IdempotencyKeyReused = "idempotency_key_reused";
+    public const string ExternalRefUsed = "external_ref_used";
     public const string AmountTooLarge = "amount_too_large";
 
     public const string SlugTaken = "slug_taken";

@@ -278,7 +278,7 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal)
 
     /// <summary>
     /// Records a payment for a unit: Dr 1002, Cr 1122 against the oldest open bills first, and any
-    /// surplus Cr 2203 as the unit's prepayment. Fails with: unknown_unit, and the posting codes.
+    /// surplus Cr 2203 as the unit's prepayment. Fails with: unknown_unit, external_ref_used, and the posting codes.
     /// In a deferred scope (<see cref="CommunityWriter.PostAsync"/> on PostgreSQL) it reads without a lock
     /// (<see cref="ReadForPaymentAsync"/>) and leaves the payment's rows in <see cref="WriteScope.PendingPayment"/>
     /// for <c>ledger_post_payment</c> (migration 0020), which checks under the lock that the bills planned
@@ -289,12 +289,18 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal)
         // The unit and its open bills in one round trip: under the head lock the write holds, or (deferred) without
         // a lock and with a payment id taken in advance.
         var read = scope.Deferred
-            ? scope.PaymentRead ??= await ReadForPaymentAsync(scope, scope.Community.Id, unitId, takeId: true)
-            : await ReadForPaymentAsync(scope, scope.Community.Id, unitId, takeId: false);
+            ? scope.PaymentRead ??= await ReadForPaymentAsync(scope, scope.Community.Id, unitId, externalRef, takeId: true)
+            : await ReadForPaymentAsync(scope, scope.Community.Id, unitId, externalRef, takeId: false);
         if (!read.UnitExists)
             return scope.Deferred
                 ? new Failure(Journal.DeferredToTransaction, "An unknown unit is decided under the lock.")
                 : new Failure(Codes.UnknownUnit, $"Unit {unitId} does not exist in this community.");
+        // A reference already recorded is either this request's retry, replayed under the lock from its idempotency
+        // record, or a payment recorded otherwise (the bank file, the seeder): a conflict, not a second payment.
+        if (read.RefUsed)
+            return scope.Deferred
+                ? new Failure(Journal.DeferredToTransaction, "A reference already used is decided under the lock.")
+                : RefUsed("payment", externalRef);
         var (parts, left) = Allocation.OldestFirst(read.Open, amount);
         var allocated = amount - left;
         var lines = new List<EntryLine> { new(Bank, amount, null) };
@@ -322,18 +328,19 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal)
     /// (<paramref name="takeId"/>, PostgreSQL) a payment id taken from the payments identity sequence. Read without a
     /// lock, a plan made on this is checked under the lock by <c>ledger_post_payment</c>.
     /// </summary>
-    internal static async Task<PaymentRead> ReadForPaymentAsync(ReadScope read, long communityId, long unitId, bool takeId)
+    internal static async Task<PaymentRead> ReadForPaymentAsync(ReadScope read, long communityId, long unitId, string externalRef, bool takeId)
     {
         // The sequence last: each statement sees the data as it is when it runs.
         await using var reads = await read.Connection.QueryMultipleAsync($"""
-            SELECT COUNT(*) FROM units WHERE community_id = @Id AND id = @unitId;
+            SELECT (SELECT COUNT(*) FROM units WHERE community_id = @Id AND id = @unitId),
+                   (SELECT COUNT(*) FROM payments WHERE community_id = @Id AND external_ref = @externalRef);
             SELECT {BillColumns} FROM bills WHERE community_id = @Id AND unit_id = @unitId AND paid_fen < amount_fen ORDER BY month, kind, id
             {(takeId ? ";\nSELECT nextval(pg_get_serial_sequence('payments', 'id'))" : "")}
-            """, new { Id = communityId, unitId }, read.Transaction);
-        var unit = await reads.ReadSingleAsync<long>();
+            """, new { Id = communityId, unitId, externalRef }, read.Transaction);
+        var (unit, used) = await reads.ReadSingleAsync<(long, long)>();
         var bills = (await reads.ReadAsync<BillRow>()).ToList();
         long? id = takeId ? await reads.ReadSingleAsync<long>() : null;
-        return new PaymentRead(unit > 0, bills.Select(b => b.ToOpen()).ToList(), bills.Select(b => b.PaidFen).ToList(), id);
+        return new PaymentRead(unit > 0, used > 0, bills.Select(b => b.ToOpen()).ToList(), bills.Select(b => b.PaidFen).ToList(), id);
     }
 
     /// <summary>One payment of a batch for <see cref="PayManyAsync"/>.</summary>
@@ -400,9 +407,12 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal)
         return Result<IReadOnlyList<PaymentView>>.From(views);
     }
 
-    /// <summary>Public revenue: Dr 1002 / Cr 52xx with payer and reference. Fails with the posting codes.</summary>
+    /// <summary>Public revenue: Dr 1002 / Cr 52xx with payer and reference. Fails with: external_ref_used, and the posting codes.</summary>
     public async Task<Result<ReceiptView>> ReceiveAsync(WriteScope scope, string source, long amount, DateOnly receivedOn, string payer, string memo, string externalRef)
     {
+        if (await scope.QuerySingleAsync<long>("SELECT COUNT(*) FROM receipts WHERE community_id = @Id AND external_ref = @externalRef",
+                new { scope.Community.Id, externalRef }) > 0)
+            return RefUsed("receipt", externalRef);
         var account = ReceiptSources.Accounts[source];
         var posted = await journal.PostAsync(scope, [new EntryDraft(receivedOn, $"公共收益 {payer}: {memo}", Funds.Common,
             [new EntryLine(Bank, amount, null), new EntryLine(account, null, amount)], Kind: EntryKinds.Receipt)]);
@@ -414,6 +424,10 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal)
             """, new { scope.Community.Id, source, amount, On = Dates.Format(receivedOn), payer, memo, externalRef, seq, At = Dates.Instant(scope.Now) });
         return new ReceiptView(id, source, amount, Dates.Format(receivedOn), payer, memo, externalRef, seq);
     }
+
+    /// <summary>A reference another payment (or receipt) of the community already carries: recorded once, by whichever came first.</summary>
+    private static Failure RefUsed(string what, string externalRef) =>
+        Failure.Conflict(Codes.ExternalRefUsed, $"Another {what} of this community already carries the reference '{externalRef}'.");
 
     public async Task<IReadOnlyList<BillView>> BillsAsync(long communityId, Month? month, IReadOnlyCollection<long>? unitIds, string? status, long afterId, int limit)
     {
@@ -535,9 +549,9 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal)
 
 /// <summary>
 /// A unit's state as a payment plans against it: whether it exists, its open bills in allocation order and what
-/// is paid on each; and, read without a lock for <c>ledger_post_payment</c>, the payment id taken in advance.
+/// is paid on each; whether another payment already carries the reference; and, read without a lock for <c>ledger_post_payment</c>, the payment id taken in advance.
 /// </summary>
-internal sealed record PaymentRead(bool UnitExists, IReadOnlyList<OpenBill> Open, IReadOnlyList<long> Paid, long? PaymentId);
+internal sealed record PaymentRead(bool UnitExists, bool RefUsed, IReadOnlyList<OpenBill> Open, IReadOnlyList<long> Paid, long? PaymentId);
 
 /// <summary>A deferred payment's rows besides its entry, for <c>ledger_post_payment</c>: the payment, the open bills
 /// it was planned against (ids and paid amounts, checked under the lock) and the settlements of the plan.</summary>

@@ -264,6 +264,46 @@ public abstract class OneCallPaymentTests(EngineFixture fixture)
         await AssertAllocatedInOrderAsync(b, unit);
         await AssertIntegrityAsync(b, 4);
     }
+
+    /// <summary>
+    /// A reference recorded without an idempotency record (the demo seeder's, a bank line's receipt) is taken: paying or
+    /// receiving under it again through either instance is 409 external_ref_used (once a unique-index 500), and writes
+    /// nothing; a reference first sent through the API is still replayed on retry.
+    /// </summary>
+    [SkippableFact]
+    public async Task A_reference_recorded_outside_the_API_is_409_external_ref_used_and_changes_nothing()
+    {
+        using var b = await BooksAsync(1, "2026-10");
+        var community = (await App.Service<CommunityBook>().FindAsync(b.Slug))!;
+        var fees = App.Service<FeeBook>();
+        var seeded = await App.Service<CommunityWriter>().RunAsync(community, null, null, async scope =>
+        {
+            var paid = await fees.PayAsync(scope, b.Units[0], 5000, new DateOnly(2026, 11, 3), "bank", "SEED-1");
+            if (!paid.Ok) return paid.Failure!;
+            var got = await fees.ReceiveAsync(scope, "parking", 7000, new DateOnly(2026, 11, 3), "某某停车管理有限公司", "十一月", "SEED-2");
+            return got.Ok ? new StoredResponse(201, "{}") : got.Failure!;
+        });
+        Assert.IsType<WriteOutcome.Done>(seeded);
+        var seq = (await b.A.GetJsonAsync(b.P("/integrity")))["seq"]!.GetValue<long>();
+
+        foreach (var api in new[] { b.A, b.B })
+        {
+            await (await Pay(api, b, b.Units[0], 5000, "SEED-1")).AssertProblem(409, Codes.ExternalRefUsed);
+            await (await Pay(api, b, b.Units[0], 123, "SEED-1")).AssertProblem(409, Codes.ExternalRefUsed);
+            await (await api.PostAsync(b.P("/receipts"), new { source = "parking", amount = 7000, receivedAt = "2026-11-03", payer = "某某停车管理有限公司", memo = "十一月", externalRef = "SEED-2" }))
+                .AssertProblem(409, Codes.ExternalRefUsed);
+        }
+        Assert.Equal(1, await CountAsync(b, "payments"));
+        Assert.Equal(1, await CountAsync(b, "receipts"));
+        await AssertIntegrityAsync(b, seq);
+
+        var first = await Pay(b.A, b, b.Units[0], 4000, "API-1");
+        await first.AssertStatus(201);
+        var retry = await Pay(b.B, b, b.Units[0], 4000, "API-1");
+        await retry.AssertStatus(201);
+        Assert.Equal("true", retry.Headers.GetValues("Idempotency-Replayed").Single());
+        await AssertIntegrityAsync(b, seq + 1);
+    }
 }
 
 public sealed class SqliteOneCallPaymentTests(SqliteFixture fixture) : OneCallPaymentTests(fixture), IClassFixture<SqliteFixture>;

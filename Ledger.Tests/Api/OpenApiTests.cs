@@ -72,6 +72,26 @@ public abstract partial class OpenApiTests(EngineFixture fixture)
         Assert.Contains("code", problem["required"]!.AsArray().Select(r => r!.GetValue<string>()));
     }
 
+    /// <summary>
+    /// A write keyed by its own body (a payment's externalRef) ignores the Idempotency-Key header, so the document must
+    /// not offer it there (a generated client would send it and expect it honoured); other community writes offer it.
+    /// </summary>
+    [SkippableFact]
+    public async Task The_idempotency_header_is_offered_only_where_it_is_honoured()
+    {
+        var doc = await DocumentAsync();
+        static bool Offers(JsonObject op) => op["parameters"]?.AsArray().Any(p => p!["name"]!.GetValue<string>() == "Idempotency-Key") == true;
+        foreach (var (path, field) in new[] { ("/api/v1/communities/{c}/payments", "externalRef"), ("/api/v1/communities/{c}/receipts", "externalRef"),
+                     ("/api/v1/communities/{c}/spending-requests/{id}/payment", "bankRef") })
+        {
+            var op = Operation(doc, "POST", path);
+            Assert.False(Offers(op), $"{path} offers Idempotency-Key");
+            Assert.Contains($"Idempotent by `{field}`", op["description"]!.GetValue<string>());
+        }
+        Assert.True(Offers(Operation(doc, "POST", "/api/v1/communities/{c}/entries")));
+        Assert.True(Offers(Operation(doc, "POST", "/api/v1/communities/{c}/spending-requests")));
+    }
+
     [SkippableFact]
     public async Task Every_route_of_the_contract_is_documented_with_its_success_schema()
     {

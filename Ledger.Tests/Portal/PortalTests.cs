@@ -168,6 +168,16 @@ public abstract class PortalTests(EngineFixture fixture)
         Assert.Equal(403, (await owner.GetAsync(yard.A("/spending"))).Status);
         Assert.Equal(403, (await owner.GetAsync(yard.A($"/spending/{yard.RequestId}"))).Status);
         Assert.Equal(403, (await owner.GetAsync(yard.A("/payments/new"))).Status);
+        // A date that is not one is a sentence in the page's language; a start after today is a range, not an error.
+        var badDate = await owner.GetAsync(yard.A($"/units/{yard.Units[0]}?from=2026-02-30"));
+        Assert.Equal(400, badDate.Status);
+        Assert.Equal("validation_failed", badDate.AlertCode);
+        Assert.Equal("“从”：请填写一个有效日期（年-月-日）。", badDate.Alert);
+        var future = await owner.GetAsync(yard.A($"/units/{yard.Units[0]}?from=2999-12-31"));
+        Assert.Equal(200, future.Status);
+        Assert.Null(future.AlertCode);
+        var backwards = await owner.GetAsync(yard.A($"/units/{yard.Units[0]}?from=2026-11-02&to=2026-11-01"));
+        Assert.Equal("“到”：不能早于开始日期。", backwards.Alert);
         // Posting a decision with a valid token of this owner's is refused as the API refuses it, and decides nothing.
         var motion = await owner.GetAsync(yard.A($"/motions/{yard.MotionId}"));
         var (_, fields) = PortalClient.FormOf(motion, yard.A($"/motions/{yard.MotionId}"));
@@ -286,6 +296,11 @@ public abstract class PortalTests(EngineFixture fixture)
             Assert.Contains("金额", bad.Alert);
             Assert.DoesNotMatch("[A-Za-z]{3}", bad.Alert!);
         }
+        // The same reference with another amount is about the reference: the sentence says so.
+        var reused = await staff.SubmitAsync(yard.A("/payments/new"), new(values) { ["amount"] = "99.00" });
+        Assert.Equal(409, reused.Status);
+        Assert.Equal("idempotency_key_reused", reused.AlertCode);
+        Assert.Equal("这个流水号已用于另一笔不同的缴费。", reused.Alert);
         var unknown = await staff.SubmitAsync(yard.A("/payments/new"), new(values) { ["number"] = "999", ["externalRef"] = "WX-X" });
         Assert.Equal("unknown_unit", unknown.AlertCode);
         var closed = await staff.SubmitAsync(yard.A("/payments/new"), new(values) { ["paidAt"] = "2026-08-01", ["externalRef"] = "WX-OLD" });
@@ -364,6 +379,11 @@ public abstract class PortalTests(EngineFixture fixture)
         fields["question"] = "保洁费为什么比上月高？";
         Assert.Equal(303, (await owner.PostAsync(action, fields)).Status);
         Assert.Equal(303, (await owner.PostAsync(action, fields)).Status); // sent twice, asked once
+        // The same form sent again with its text edited is refused with a sentence about the form, not about a payment.
+        var edited = await owner.PostAsync(action, new(fields) { ["question"] = "保洁费为什么比上月高这么多？" });
+        Assert.Equal(409, edited.Status);
+        Assert.Equal("idempotency_key_reused", edited.AlertCode);
+        Assert.Contains("表单已经提交过", edited.Alert);
         var listed = (await yard.Trustee.GetJsonAsync(yard.P("/queries")))["items"]!.AsArray();
         var query = Assert.Single(listed)!;
         var id = query["id"]!.GetValue<long>();

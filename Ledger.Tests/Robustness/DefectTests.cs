@@ -29,6 +29,17 @@ public sealed class DefectTests(SqliteFixture fixture) : IClassFixture<SqliteFix
     }
 
     [SkippableFact]
+    public async Task Json_body_without_a_content_type_is_415_unsupported_media_type()
+    {
+        var (api, slug) = await StaffAsync();
+        var content = new ByteArrayContent("""{"month":"2026-11"}"""u8.ToArray());
+
+        var response = await api.Http.PostAsync($"/api/v1/communities/{slug}/billing-runs", content);
+
+        await response.AssertProblem(415, "unsupported_media_type");
+    }
+
+    [SkippableFact]
     public async Task Upload_without_a_multipart_boundary_is_refused_with_400_not_500()
     {
         var (api, slug) = await StaffAsync();
