@@ -210,10 +210,7 @@ public static class FeeEndpoints
     private static async Task<IResult> Statement(long unitId, string? from, string? to, CurrentCommunity current, FeeBook fees,
         RegisterBook register, TimeProvider clock)
     {
-        var units = await register.UnitsAsync(current.Community.Id, unitId - 1, 1);
-        if (units.Count == 0 || units[0].Id != unitId) return Problems.NotFound($"Unit {unitId}");
-        if (!current.Has(Roles.Staff) && !(await register.OwnedUnitIdsAsync(current.Community.Id, current.UserId)).Contains(unitId))
-            return Problems.NotFound($"Unit {unitId}");
+        if (!await VisibleAsync(unitId, current, register)) return Problems.NotFound($"Unit {unitId}");
         var (start, end, refused) = StatementRange.Read(from, to, Dates.Today(clock, current.Community.Zone));
         if (refused is { } r) return Problems.Validation(r.Field, r.Message);
         var s = await fees.StatementAsync(current.Community.Id, unitId, start, end);
@@ -225,11 +222,19 @@ public static class FeeEndpoints
     /// The full content of the entries that name a unit (the public feed shows them as hashes only):
     /// its owner can check every one against the published chain.
     /// </summary>
+    /// <summary>A unit of the community that the caller may read: staff any, an owner their own. Anything else is
+    /// answered 404 alike, so an owner cannot tell another unit from none.</summary>
+    private static async Task<bool> VisibleAsync(long unitId, CurrentCommunity current, RegisterBook register)
+    {
+        var units = await register.UnitsAsync(current.Community.Id, unitId - 1, 1);
+        if (units.Count == 0 || units[0].Id != unitId) return false;
+        return current.Has(Roles.Staff) || (await register.OwnedUnitIdsAsync(current.Community.Id, current.UserId)).Contains(unitId);
+    }
+
     private static async Task<IResult> UnitEntries(long unitId, int? limit, string? after, CurrentCommunity current, Journal journal, RegisterBook register)
     {
         if (!Paging.TryRead(limit, after, out var take, out var afterSeq, out var problem)) return problem!;
-        if (!current.Has(Roles.Staff) && !(await register.OwnedUnitIdsAsync(current.Community.Id, current.UserId)).Contains(unitId))
-            return Problems.NotFound($"Unit {unitId}");
+        if (!await VisibleAsync(unitId, current, register)) return Problems.NotFound($"Unit {unitId}");
         var items = await journal.ListAsync(current.Community, new EntryFilter(UnitId: unitId), afterSeq, take);
         // The public feed's shape, with `entry` exactly as hashed (salt included): the owner recomputes
         // each entryHash with the same steps as the public verification and finds it in the public feed.

@@ -19,6 +19,8 @@ public static class Problems
             // Money and ids are JSON numbers, never strings; absent optional fields are left out.
             o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
             o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
+            // Instants as every stored one is written (a login's or an invitation's expiresAt included): UTC, milliseconds, Z.
+            o.SerializerOptions.Converters.Add(new UtcInstant());
         });
         return services;
     }
@@ -83,6 +85,19 @@ public static class Problems
 /// </summary>
 public sealed class LedgerExceptionHandler(IProblemDetailsService problems, ILogger<LedgerExceptionHandler> log) : IExceptionHandler
 {
+    /// <summary>
+    /// Why a body could not be read, in the caller's terms: where in the JSON it went wrong, never the framework's
+    /// parameter or .NET type names (those stay in the debug log).
+    /// </summary>
+    internal static string Malformed(BadHttpRequestException bad) => bad.InnerException switch
+    {
+        System.Text.Json.JsonException { Path: { } path } json =>
+            $"The body is not valid JSON for this route: the value at {path} (line {json.LineNumber + 1}, byte {json.BytePositionInLine}) is malformed or of the wrong type (amounts are whole fen, dates and text are strings).",
+        System.Text.Json.JsonException => "The body is not valid JSON for this route.",
+        _ when bad.Message.Contains('"') => "The request body is missing or is not the JSON object this route reads.",
+        _ => bad.Message,
+    };
+
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
     {
         var (status, code, detail) = exception switch
@@ -90,10 +105,10 @@ public sealed class LedgerExceptionHandler(IProblemDetailsService problems, ILog
             BadHttpRequestException { StatusCode: 413 } => (413, Codes.PayloadTooLarge, "The request body is too large."),
             // A body sent without a Content-Type (or with one the route does not read) is the same 415 as any other type.
             BadHttpRequestException { StatusCode: 415 } => (415, Codes.UnsupportedMediaType, "Send the body as application/json."),
-            BadHttpRequestException bad => (bad.StatusCode, Codes.MalformedRequest,
-                bad.InnerException is System.Text.Json.JsonException json ? $"The body is not valid JSON for this route: {json.Message}" : bad.Message),
+            BadHttpRequestException bad => (bad.StatusCode, Codes.MalformedRequest, Malformed(bad)),
             _ => (500, Codes.InternalError, "An unexpected error occurred. It has been logged."),
         };
+        if (status >= 400 && status < 500) log.LogDebug(exception, "Refused {Method} {Path}: {Code}", http.Request.Method, http.Request.Path, code);
         if (status >= 500) log.LogError(exception, "Unhandled exception on {Method} {Path}", http.Request.Method, http.Request.Path);
         http.Response.StatusCode = status;
         return await problems.TryWriteAsync(new ProblemDetailsContext
@@ -109,4 +124,15 @@ public sealed class LedgerExceptionHandler(IProblemDetailsService problems, ILog
             },
         });
     }
+}
+
+/// <summary>Writes a <see cref="DateTimeOffset"/> as <see cref="Dates.Instant"/> does (<c>2026-12-01T02:58:41.123Z</c>), so
+/// every instant the API sends has one shape; reads any ISO 8601 instant.</summary>
+public sealed class UtcInstant : System.Text.Json.Serialization.JsonConverter<DateTimeOffset>
+{
+    public override DateTimeOffset Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options) =>
+        reader.GetDateTimeOffset();
+
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, DateTimeOffset value, System.Text.Json.JsonSerializerOptions options) =>
+        writer.WriteStringValue(Dates.Instant(value));
 }

@@ -20,6 +20,7 @@ public static class PortalSetup
         {
             o.RootDirectory = "/Portal";
             o.Conventions.ConfigureFilter(new Microsoft.AspNetCore.Mvc.AutoValidateAntiforgeryTokenAttribute());
+            o.Conventions.ConfigureFilter(new FormRefusedPage());
         });
         // Razor encodes only ASCII by default; pages in Chinese should carry Chinese, not entities.
         services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(o =>
@@ -65,4 +66,31 @@ public static class PortalSetup
         app.MapRazorPages();
         return app;
     }
+}
+
+/// <summary>
+/// A form refused by the antiforgery check (no token, another person's, or an expired one) gets the portal's page
+/// with a sentence, as every other refusal does, instead of the framework's bare 400 (which the status-code pages
+/// would answer as problem+json). Nothing ran: the check precedes the handler.
+/// </summary>
+internal sealed class FormRefusedPage : Microsoft.AspNetCore.Mvc.Filters.IAlwaysRunResultFilter
+{
+    public const string Code = "form_invalid";
+
+    public void OnResultExecuting(Microsoft.AspNetCore.Mvc.Filters.ResultExecutingContext context)
+    {
+        if (context.Result is not Microsoft.AspNetCore.Mvc.Core.Infrastructure.IAntiforgeryValidationFailedResult) return;
+        var http = context.HttpContext;
+        var t = PortalTexts.For(http);
+        var back = http.Request.Path.Value ?? "/app";
+        var body = $"<h1>{Public.Html.E(t["formInvalid"])}</h1><p role=\"alert\" data-code=\"{Code}\">{Public.Html.E(t["formInvalidWhy"])}</p>"
+            + $"<p><a href=\"{Public.Html.E(back)}\">{Public.Html.E(t["openAgain"])}</a></p>";
+        context.Result = new Microsoft.AspNetCore.Mvc.ContentResult
+        {
+            StatusCode = StatusCodes.Status400BadRequest, ContentType = "text/html; charset=utf-8",
+            Content = PortalHtml.Document(t, t["formInvalid"], body, back),
+        };
+    }
+
+    public void OnResultExecuted(Microsoft.AspNetCore.Mvc.Filters.ResultExecutedContext context) { }
 }

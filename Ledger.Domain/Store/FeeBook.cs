@@ -122,7 +122,7 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal)
         if (existing is not null)
             return new BillingRun(existing.Month, existing.Bills, existing.TotalFen, existing.FirstSeq, existing.LastSeq, existing.CreatedAt, false);
         if (month < c.BooksStartMonth || month > Month.Of(scope.Today))
-            return new Failure(Codes.MonthNotOpen, $"{month} is not an open month (books from {c.BooksStartMonth}, today {scope.Today}).");
+            return new Failure(Codes.MonthNotOpen, $"{month} is not an open month (books from {c.BooksStartMonth}, today {Dates.Format(scope.Today)}).");
 
         var rates = (await scope.QueryAsync<(string Use, long Rate)>("""
             SELECT use, rate_centi_fen FROM fee_rates WHERE community_id = @Id AND effective_from =

@@ -87,7 +87,7 @@ public sealed class Journal(LedgerDatabase db)
             if (month < community.BooksStartMonth)
                 return new Failure(Codes.MonthNotOpen, $"The books of this community open at {community.BooksStartMonth}; {month} does not exist.");
             if (draft.Date > today)
-                return new Failure(Codes.MonthNotOpen, $"{Dates.Format(draft.Date)} is in the future in the community's time zone ({today}).");
+                return new Failure(Codes.MonthNotOpen, $"{Dates.Format(draft.Date)} is in the future in the community's time zone (today is {Dates.Format(today)}).");
             if (scope.ClosedMonths.Contains(month.ToString()))
                 return new Failure(Codes.MonthClosed, $"{month} is closed; post a correction in the current month naming what it corrects.");
             foreach (var line in draft.Lines)

@@ -317,6 +317,9 @@ public abstract class DisclosureTests(EngineFixture fixture)
             Assert.Equal(published["entryHash"]!.GetValue<string>(), e["entryHash"]!.GetValue<string>());
         }
         await (await y.Owners[0].GetAsync(y.P($"/units/{y.Units[1]}/entries"))).AssertProblem(404, Codes.NotFound);
+        // A unit that does not exist is 404 for staff too, as its statement is, not an empty page.
+        await (await y.Trustee.GetAsync(y.P("/units/999999/entries"))).AssertProblem(404, Codes.NotFound);
+        await (await y.Trustee.GetAsync(y.P("/units/999999/statement"))).AssertProblem(404, Codes.NotFound);
     }
 
     [SkippableFact]

@@ -21,6 +21,17 @@ public abstract class IdentityApiTests(EngineFixture fixture)
         await (await api.GetAsync("/api/v1/me")).AssertProblem(401, Codes.Unauthorized);
     }
 
+    /// <summary>A login's expiresAt has the shape of every other instant the API sends (UTC, milliseconds, Z),
+    /// and lies ahead.</summary>
+    [SkippableFact]
+    public async Task A_logins_expiry_is_an_instant_like_every_other()
+    {
+        var login = await App.Anonymous().PostAsync("/api/v1/auth/login", new { login = LedgerApp.AdminLogin, password = LedgerApp.AdminPassword });
+        var expiresAt = (await login.AssertStatus(200))["expiresAt"]!.GetValue<string>();
+        Assert.Matches(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$", expiresAt);
+        Assert.True(DateTimeOffset.Parse(expiresAt, System.Globalization.CultureInfo.InvariantCulture) > App.Clock.GetUtcNow());
+    }
+
     [SkippableFact]
     public async Task A_token_stops_working_when_it_expires()
     {

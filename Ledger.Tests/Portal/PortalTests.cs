@@ -121,6 +121,10 @@ public abstract class PortalTests(EngineFixture fixture)
         var fields = new Dictionary<string, string> { ["building"] = "5栋", ["number"] = "101", ["amount"] = "180.00", ["paidAt"] = "2026-11-21", ["channel"] = "bank", ["externalRef"] = "CSRF-1" };
         var refused = await staff.PostAsync(yard.A("/payments/new"), fields);
         Assert.Equal(400, refused.Status);
+        // The portal's page with a sentence, not the framework's bare 400 or an API problem.
+        Assert.Equal("text/html", refused.Response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("form_invalid", refused.AlertCode);
+        Assert.Contains("没有做任何更改", refused.Alert);
         var statement = await yard.Trustee.GetJsonAsync(yard.P($"/units/{yard.Units[0]}/statement"));
         Assert.Empty(statement["payments"]!.AsArray());
         Assert.Equal(18000, statement["balanceDue"]!.GetValue<long>());

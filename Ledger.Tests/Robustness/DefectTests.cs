@@ -28,6 +28,24 @@ public sealed class DefectTests(SqliteFixture fixture) : IClassFixture<SqliteFix
         await response.AssertProblem(400, "malformed_request");
     }
 
+    /// <summary>A body the route cannot read says where, in the caller's terms, not in .NET's type and parameter names.</summary>
+    [SkippableFact]
+    public async Task A_malformed_body_is_described_without_the_frameworks_type_names()
+    {
+        var (api, slug) = await StaffAsync();
+        foreach (var (body, where) in new[] { ("""{"unitId":1,"amount":12.5}""", "$.amount"), ("""{"unitId":1,"amount":}""", "$.amount"), ("", null) })
+        {
+            var content = new StringContent(body, Encoding.UTF8, "application/json");
+            var response = await api.Http.PostAsync($"/api/v1/communities/{slug}/payments", content);
+            var problem = await response.AssertProblem(400, "malformed_request");
+            var detail = problem["detail"]!.GetValue<string>();
+            if (where is not null) Assert.Contains(where, detail);
+            Assert.DoesNotContain("System.", detail);
+            Assert.DoesNotContain("Ledger.", detail);
+            Assert.DoesNotContain("PaymentRequest", detail);
+        }
+    }
+
     [SkippableFact]
     public async Task Json_body_without_a_content_type_is_415_unsupported_media_type()
     {
