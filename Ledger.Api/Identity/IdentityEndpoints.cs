@@ -10,7 +10,8 @@ namespace Ledger.Api.Identity;
 
 public sealed record LoginRequest(string? Login, string? Password);
 public sealed record UserDto(long Id, string Login, string DisplayName, bool PlatformAdmin);
-public sealed record LoginResponse(string Token, DateTimeOffset ExpiresAt, UserDto User);
+/// <summary>A session; <c>expiresAt</c> an instant as every other the API sends (<see cref="Dates.Instant"/>).</summary>
+public sealed record LoginResponse(string Token, string ExpiresAt, UserDto User);
 public sealed record CreateUserRequest(string? Login, string? DisplayName, string? Password);
 public sealed record SetRolesRequest(string[]? Roles);
 public sealed record MembershipDto(string Community, IReadOnlyList<string> Roles);
@@ -125,7 +126,7 @@ public static class IdentityEndpoints
             http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (!result.Ok) return Problems.From(result.Failure!);
         var session = result.Value!;
-        return TypedResults.Ok(new LoginResponse(session.Token, session.ExpiresAt, session.User.ToDto()));
+        return TypedResults.Ok(new LoginResponse(session.Token, Dates.Instant(session.ExpiresAt), session.User.ToDto()));
     }
 
     private static async Task<NoContent> Logout(HttpContext http, IdentityBook identity)

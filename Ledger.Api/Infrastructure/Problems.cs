@@ -19,8 +19,6 @@ public static class Problems
             // Money and ids are JSON numbers, never strings; absent optional fields are left out.
             o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
             o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
-            // Instants as every stored one is written (a login's or an invitation's expiresAt included): UTC, milliseconds, Z.
-            o.SerializerOptions.Converters.Add(new UtcInstant());
         });
         return services;
     }
@@ -124,15 +122,4 @@ public sealed class LedgerExceptionHandler(IProblemDetailsService problems, ILog
             },
         });
     }
-}
-
-/// <summary>Writes a <see cref="DateTimeOffset"/> as <see cref="Dates.Instant"/> does (<c>2026-12-01T02:58:41.123Z</c>), so
-/// every instant the API sends has one shape; reads any ISO 8601 instant.</summary>
-public sealed class UtcInstant : System.Text.Json.Serialization.JsonConverter<DateTimeOffset>
-{
-    public override DateTimeOffset Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options) =>
-        reader.GetDateTimeOffset();
-
-    public override void Write(System.Text.Json.Utf8JsonWriter writer, DateTimeOffset value, System.Text.Json.JsonSerializerOptions options) =>
-        writer.WriteStringValue(Dates.Instant(value));
 }

@@ -16,7 +16,8 @@ public sealed record UnitDto(long Id, string Building, string Number, string Use
 }
 public sealed record OwnerRequest(string? Name, string? Kind, long[]? UnitIds);
 public sealed record OwnerDto(long Id, string Name, string Kind, IReadOnlyList<long> UnitIds);
-public sealed record InvitationDto(string Code, DateTimeOffset ExpiresAt);
+/// <summary>An invitation; <c>expiresAt</c> an instant as every other the API sends (<see cref="Dates.Instant"/>).</summary>
+public sealed record InvitationDto(string Code, string ExpiresAt);
 public sealed record ActivateRequest(string? InvitationCode, string? Login, string? Password);
 public sealed record ImportError(int Row, string Field, string Reason);
 public sealed record ImportResult(int Imported, IReadOnlyList<long> UnitIds);
@@ -307,7 +308,7 @@ public static class RegisterEndpoints
         writes.RunAsync(http, new { ownerId }, async scope =>
         {
             var result = await register.InviteAsync(scope, ownerId);
-            return result.Ok ? Result<InvitationDto>.From(new InvitationDto(result.Value!.Code, result.Value.ExpiresAt)) : result.Failure!;
+            return result.Ok ? Result<InvitationDto>.From(new InvitationDto(result.Value!.Code, Dates.Instant(result.Value.ExpiresAt))) : result.Failure!;
         });
 
     private static async Task<Results<Created<Identity.UserDto>, ProblemHttpResult>> Activate(ActivateRequest request, RegisterBook register)
