@@ -37,7 +37,7 @@ public sealed class EvaluationValidator : AbstractValidator<EvaluationBody>
         RuleFor(r => r.OpensAt).NotNull();
         RuleFor(r => r.ClosesAt).NotNull().GreaterThan(r => r.OpensAt).When(r => r.OpensAt is not null).WithMessage("After opensAt.");
         RuleFor(r => r.Dimensions).NotEmpty().Must(d => d is null || d.Length <= Evaluations.MaxDimensions).WithMessage($"1 to {Evaluations.MaxDimensions} dimensions.")
-            .Must(d => d is null || d.Distinct(StringComparer.Ordinal).Count() == d.Length).WithMessage("Each dimension once.");
+            .Must(d => d is null || d.Select(x => x?.Trim()).Distinct(StringComparer.Ordinal).Count() == d.Length).WithMessage("Each dimension once (compared without surrounding spaces).");
         RuleForEach(r => r.Dimensions).Text(50);
     }
 }

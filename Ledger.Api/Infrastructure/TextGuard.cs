@@ -22,6 +22,14 @@ public static class TextGuard
 
     private const int MaxInspectedBody = 1 << 20;
 
+    /// <summary>Whether a field (a JSON property or a form field, by its last name: "lines[0].memo" is "memo") holds multi-line prose.</summary>
+    public static bool IsMultiLine(string field)
+    {
+        var name = field[(field.LastIndexOf('.') + 1)..];
+        var bracket = name.IndexOf('[');
+        return MultiLine.Contains(bracket < 0 ? name : name[..bracket]);
+    }
+
     /// <summary>Null when <paramref name="text"/> is acceptable, else why not.</summary>
     public static string? Problem(string text, bool multiLine)
     {

@@ -33,8 +33,12 @@ public static class ValidationExtensions
     /// <summary>Visible ASCII only, for keys, codes and references.</summary>
     public static bool IsVisibleAscii(string? s) => s is not null && s.All(c => c is >= '!' and <= '~');
 
+    /// <summary>Text a person wrote: the same rule as <see cref="TextGuard"/> (line breaks in multi-line fields only, no other
+    /// control characters, no bidirectional overrides), so a form that never passed through the JSON guard meets it too.</summary>
     public static IRuleBuilderOptions<T, string?> Text<T>(this IRuleBuilder<T, string?> rule, int max) =>
-        rule.NotEmpty().MaximumLength(max).Must(s => s is null || !s.Any(char.IsControl)).WithMessage("Control characters are not allowed.");
+        rule.NotEmpty().MaximumLength(max)
+            .Must((_, s, context) => s is null || TextGuard.Problem(s, TextGuard.IsMultiLine(context.PropertyPath)) is null)
+            .WithMessage("Control characters, bidirectional controls and (outside multi-line text) line breaks are not allowed.");
 
     public static IRuleBuilderOptions<T, string?> Date<T>(this IRuleBuilder<T, string?> rule) =>
         rule.NotEmpty().Must(s => Domain.Model.Dates.TryParse(s, out _)).WithMessage("A date as YYYY-MM-DD.");

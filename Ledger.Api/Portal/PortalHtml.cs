@@ -35,6 +35,15 @@ public static class PortalHtml
             : instant ?? "";
 
     /// <summary>A standalone page (404, 403) with the same look as the Razor layout.</summary>
+    /// <summary>A refusal that comes before any page has loaded (a form's token, its text): the portal's page with a
+    /// title, the sentence under role="alert" with its code, and a link back to the page. Nothing was changed.</summary>
+    public static Microsoft.AspNetCore.Mvc.ContentResult Refusal(PortalTexts t, string title, string code, string sentence, string back) => new()
+    {
+        StatusCode = StatusCodes.Status400BadRequest, ContentType = "text/html; charset=utf-8",
+        Content = Document(t, title, $"<h1>{Html.E(title)}</h1><p role=\"alert\" data-code=\"{Html.E(code)}\">{Html.E(sentence)}</p>"
+            + $"<p><a href=\"{Html.E(back)}\">{Html.E(t["openAgain"])}</a></p>", back),
+    };
+
     public static string Document(PortalTexts t, string title, string body, string path) =>
         $"""
         <!DOCTYPE html><html lang="{t.Lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

@@ -67,6 +67,15 @@ public abstract class PortalPage : PageModel
             context.Result = StatusPage(405);
             return;
         }
+        // The API's text rule for every field a form sends (the JSON guard never sees a form): no control characters or
+        // bidirectional overrides, line breaks in multi-line fields only. Refused before any handler runs.
+        if (Request.HasFormContentType)
+            foreach (var (field, values) in Request.Form)
+                if (values.Select(v => TextGuard.Problem(v ?? "", TextGuard.IsMultiLine(field))).FirstOrDefault(p => p is not null) is { } problem)
+                {
+                    context.Result = PortalHtml.Refusal(T, T["textRefused"], Codes.ValidationFailed, T.FieldSentence(field, problem), Request.Path.Value ?? "/app");
+                    return;
+                }
         var protector = HttpContext.RequestServices.GetRequiredService<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>().CreateProtector("Ledger.Portal.Flash");
         if (Request.Cookies[FlashCookie] is { Length: > 0 } sealedFlash)
         {

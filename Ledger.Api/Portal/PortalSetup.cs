@@ -82,14 +82,7 @@ internal sealed class FormRefusedPage : Microsoft.AspNetCore.Mvc.Filters.IAlways
         if (context.Result is not Microsoft.AspNetCore.Mvc.Core.Infrastructure.IAntiforgeryValidationFailedResult) return;
         var http = context.HttpContext;
         var t = PortalTexts.For(http);
-        var back = http.Request.Path.Value ?? "/app";
-        var body = $"<h1>{Public.Html.E(t["formInvalid"])}</h1><p role=\"alert\" data-code=\"{Code}\">{Public.Html.E(t["formInvalidWhy"])}</p>"
-            + $"<p><a href=\"{Public.Html.E(back)}\">{Public.Html.E(t["openAgain"])}</a></p>";
-        context.Result = new Microsoft.AspNetCore.Mvc.ContentResult
-        {
-            StatusCode = StatusCodes.Status400BadRequest, ContentType = "text/html; charset=utf-8",
-            Content = PortalHtml.Document(t, t["formInvalid"], body, back),
-        };
+        context.Result = PortalHtml.Refusal(t, t["formInvalid"], Code, t["formInvalidWhy"], http.Request.Path.Value ?? "/app");
     }
 
     public void OnResultExecuted(Microsoft.AspNetCore.Mvc.Filters.ResultExecutedContext context) { }

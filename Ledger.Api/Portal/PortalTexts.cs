@@ -31,7 +31,7 @@ public sealed class PortalTexts
         ["budgetLine"] = "预算科目", ["createdAt"] = "提交时间", ["expiresAt"] = "审批期限", ["voucher"] = "付款凭证", ["fiscalYear"] = "年度",
         ["pending"] = "待审批", ["approved"] = "已批准", ["rejected"] = "已驳回", ["cancelled"] = "已撤回", ["expired"] = "已过期", ["paidRequest"] = "已付款",
         ["needsVote"] = "需业主表决", ["noBudgetLine"] = "本年度没有已通过的预算。", ["submitPayment"] = "登记缴费", ["paymentRecorded"] = "已登记：{0} 元，账簿序号 {1}。",
-        ["decisionRecorded"] = "已记录您的审批意见。", ["ballotRecorded"] = "已收到您的选票。", ["notFound"] = "未找到", ["formInvalid"] = "表单已失效", ["formInvalidWhy"] = "这张表单已失效（页面打开太久、已退出登录，或不是从本站页面提交的），没有做任何更改。请重新打开页面再提交。", ["openAgain"] = "重新打开页面", ["methodNotAllowed"] = "此页面不接受这样提交", ["forbidden"] = "您的角色不能使用此页面",
+        ["decisionRecorded"] = "已记录您的审批意见。", ["ballotRecorded"] = "已收到您的选票。", ["notFound"] = "未找到", ["formInvalid"] = "表单已失效", ["textRefused"] = "填写的内容有误", ["formInvalidWhy"] = "这张表单已失效（页面打开太久、已退出登录，或不是从本站页面提交的），没有做任何更改。请重新打开页面再提交。", ["openAgain"] = "重新打开页面", ["methodNotAllowed"] = "此页面不接受这样提交", ["forbidden"] = "您的角色不能使用此页面",
         ["signedInAs"] = "已登录：", ["returnHome"] = "回到首页", ["toVote"] = "去表决", ["details"] = "查看", ["roles"] = "您的角色",
         ["owner"] = "业主", ["trustee"] = "受托人员工", ["trustee_manager"] = "受托人经理", ["supervisor"] = "监察人", ["committee"] = "业委会委员", ["community_admin"] = "社区管理员",
         ["bank"] = "银行转账", ["wechat"] = "微信", ["alipay"] = "支付宝", ["cash"] = "现金", ["publicPage"] = "公开财务页面", ["errorTitle"] = "未能完成",
@@ -83,7 +83,7 @@ public sealed class PortalTexts
         ["budgetLine"] = "Budget line", ["createdAt"] = "Filed", ["expiresAt"] = "Decide by", ["voucher"] = "Voucher", ["fiscalYear"] = "Year",
         ["pending"] = "Pending", ["approved"] = "Approved", ["rejected"] = "Rejected", ["cancelled"] = "Cancelled", ["expired"] = "Expired", ["paidRequest"] = "Paid",
         ["needsVote"] = "Needs an owners' vote", ["noBudgetLine"] = "No adopted budget for this year.", ["submitPayment"] = "Record payment", ["paymentRecorded"] = "Recorded: {0} yuan, journal sequence {1}.",
-        ["decisionRecorded"] = "Your decision is recorded.", ["ballotRecorded"] = "Your ballot is in.", ["notFound"] = "Not found", ["formInvalid"] = "This form is no longer valid", ["formInvalidWhy"] = "This form is no longer valid (open too long, signed out since, or not sent from this site's page); nothing was changed. Open the page again and resend it.", ["openAgain"] = "Open the page again", ["methodNotAllowed"] = "This page takes no such form", ["forbidden"] = "Your roles do not open this page",
+        ["decisionRecorded"] = "Your decision is recorded.", ["ballotRecorded"] = "Your ballot is in.", ["notFound"] = "Not found", ["formInvalid"] = "This form is no longer valid", ["textRefused"] = "Something in the form cannot be accepted", ["formInvalidWhy"] = "This form is no longer valid (open too long, signed out since, or not sent from this site's page); nothing was changed. Open the page again and resend it.", ["openAgain"] = "Open the page again", ["methodNotAllowed"] = "This page takes no such form", ["forbidden"] = "Your roles do not open this page",
         ["signedInAs"] = "Signed in as ", ["returnHome"] = "Back to the start", ["toVote"] = "Vote", ["details"] = "Open", ["roles"] = "Your roles",
         ["owner"] = "Owner", ["trustee"] = "Trustee staff", ["trustee_manager"] = "Trustee manager", ["supervisor"] = "Supervisor", ["committee"] = "Committee", ["community_admin"] = "Community admin",
         ["bank"] = "Bank transfer", ["wechat"] = "WeChat", ["alipay"] = "Alipay", ["cash"] = "Cash", ["publicPage"] = "Public accounts page", ["errorTitle"] = "Not done",
@@ -197,6 +197,8 @@ public sealed class PortalTexts
         ["Digits only (a date, a phone number) are easy to guess; add letters."] = "纯数字（日期、电话号码）容易被猜到，请加入字母。",
         ["This is one of the most common passwords; choose another."] = "这是最常见的密码之一，请换一个。",
         ["A date as YYYY-MM-DD."] = "请填写一个有效日期（年-月-日）。",
+        ["Line breaks and tabs are not allowed here."] = "这一栏不能换行或使用制表符。",
+        ["Control characters, bidirectional controls and (outside multi-line text) line breaks are not allowed."] = "不能包含控制字符或文字方向控制符。",
         ["On or after 'from'."] = "不能早于开始日期。",
     };
 

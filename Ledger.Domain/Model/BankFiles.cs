@@ -93,7 +93,12 @@ public static class BankFiles
             using var reader = XmlReader.Create(new MemoryStream(content), new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
             doc.Load(reader);
         }
-        catch (XmlException e) { return BankParse.Invalid(new BankFileError(0, "xml", $"Not well-formed XML: {e.Message}")); }
+        catch (XmlException e)
+        {
+            // The reader's own words name its settings (DtdProcessing, XmlReader.Create); say what is wrong with the file.
+            var why = e.Message.Contains("DTD", StringComparison.Ordinal) ? "a document type declaration (DOCTYPE) is not accepted" : "not well-formed";
+            return BankParse.Invalid(new BankFileError(0, "xml", $"Not a readable XML file: {why} (line {e.LineNumber}, position {e.LinePosition})."));
+        }
 
         var statements = Descendants(doc.DocumentElement!, "Stmt").ToList();
         if (doc.DocumentElement!.LocalName != "Document" || statements.Count != 1)
@@ -125,6 +130,7 @@ public static class BankFiles
             var status = Path(ntry, "Sts", "Cd")?.InnerText.Trim() ?? Path(ntry, "Sts")?.InnerText.Trim();
             if (status is "PDNG" or "INFO") continue; // only booked entries move the balance
             var amount = SignedAmount(ntry, row, "Amt", errors);
+            if (amount == 0) { errors.Add(new(row, "Amt", "An entry moves money: its amount must be more than zero.")); amount = null; }
             var dateNode = Path(ntry, "BookgDt", "Dt") ?? Path(ntry, "BookgDt", "DtTm") ?? Path(ntry, "ValDt", "Dt");
             var date = ReadDate(dateNode);
             if (date is null) errors.Add(new(row, "BookgDt", dateNode is null ? "The booking date is missing." : $"'{dateNode.InnerText}' is not a date."));
@@ -142,11 +148,12 @@ public static class BankFiles
                 raw.Add(new RawLine(row, d, a, null, reference, endToEnd, Clip(Text(party) ?? ""), Clip(memo)));
         }
         if (raw.Count > MaxLines) errors.Add(new(0, "Ntry", $"At most {MaxLines} entries per file."));
-        if (errors.Count > 0) return BankParse.Invalid(errors);
+        var from = ReadDate(Path(stmt, "FrToDt", "FrDtTm")) ?? openingDate ?? raw.Select(r => (DateOnly?)r.Date).Min() ?? closingDate;
+        if (from is null && errors.Count == 0) errors.Add(new(0, "FrToDt", "The statement names no date: give its period (FrToDt) or the balances' dates (Bal/Dt)."));
+        if (errors.Count > 0 || from is not { } start) return BankParse.Invalid(errors);
 
-        var from = ReadDate(Path(stmt, "FrToDt", "FrDtTm")) ?? openingDate ?? raw.Select(r => (DateOnly?)r.Date).Min() ?? closingDate!.Value;
-        var to = ReadDate(Path(stmt, "FrToDt", "ToDtTm")) ?? closingDate ?? raw.Select(r => (DateOnly?)r.Date).Max() ?? from;
-        return Chain(from, to, opening!.Value, closing, raw);
+        var to = ReadDate(Path(stmt, "FrToDt", "ToDtTm")) ?? closingDate ?? raw.Select(r => (DateOnly?)r.Date).Max() ?? start;
+        return Chain(start, to, opening!.Value, closing, raw);
     }
 
     private static long? SignedAmount(XmlElement parent, int row, string field, List<BankFileError> errors)
@@ -264,7 +271,7 @@ public static class BankFiles
         // every one of them means the same to the user: this is not a workbook we can read.
         catch (Exception e) when (e is not (OutOfMemoryException or StackOverflowException or OperationCanceledException))
         {
-            return BankParse.Invalid(new BankFileError(0, "xlsx", $"Not a readable XLSX workbook: {e.Message}"));
+            return BankParse.Invalid(new BankFileError(0, "xlsx", "Not a readable XLSX workbook (a ZIP package with the sheet's XML inside)."));
         }
         return ReadRows(rows, mapping);
     }

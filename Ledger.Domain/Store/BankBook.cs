@@ -97,7 +97,8 @@ public sealed class BankBook(LedgerDatabase db, FeeBook fees)
                 return new Failure(BankCodes.StatementGap,
                     $"Row {file.Lines[firstNew].Row} is not in the statements imported so far, but row {file.Lines[i].Row} after it is: the bank's history cannot change; import the missing period as its own statement.");
         }
-        var previous = await PreviousClosingAsync(scope, account);
+        var (previous, lastDate) = await PreviousClosingAsync(scope, account);
+        if (firstNew >= 0 && DateRefusal(scope, file.Lines.Skip(firstNew), lastDate) is { } refused) return refused;
         if (previous is { } p && firstNew >= 0)
         {
             var before = firstNew == 0 ? file.Opening : file.Lines[firstNew - 1].Balance;
@@ -153,14 +154,36 @@ public sealed class BankBook(LedgerDatabase db, FeeBook fees)
     }
 
     /// <summary>The account's balance after the last line imported, or the last statement's closing when it had no lines.</summary>
-    private static async Task<long?> PreviousClosingAsync(WriteScope scope, string account)
+    /// <summary>The account's balance after its last imported line (or its last statement's closing), and that line's date.</summary>
+    private static async Task<(long? Balance, DateOnly? Date)> PreviousClosingAsync(WriteScope scope, string account)
     {
-        var lastLine = await scope.QueryOptionalAsync<long>("""
-            SELECT balance_fen FROM bank_lines WHERE community_id = @Id AND account_code = @account ORDER BY id DESC LIMIT 1
-            """, new { scope.Community.Id, account });
-        return lastLine ?? await scope.QueryOptionalAsync<long>("""
+        var lastLine = (await scope.QueryAsync<(long Balance, string BookedOn)>("""
+            SELECT balance_fen, booked_on FROM bank_lines WHERE community_id = @Id AND account_code = @account ORDER BY id DESC LIMIT 1
+            """, new { scope.Community.Id, account })).ToList();
+        if (lastLine.Count == 1) return (lastLine[0].Balance, Dates.TryParse(lastLine[0].BookedOn, out var d) ? d : null);
+        return (await scope.QueryOptionalAsync<long>("""
             SELECT closing_fen FROM bank_statements WHERE community_id = @Id AND account_code = @account ORDER BY to_date DESC, id DESC LIMIT 1
-            """, new { scope.Community.Id, account });
+            """, new { scope.Community.Id, account }), null);
+    }
+
+    /// <summary>
+    /// New lines must fall in the books (not before the month they open, not after today in the community's zone)
+    /// and after what is already imported: a line dated before the account's last imported line would rewrite the
+    /// bank's history (bank_statement_gap), and make the next real statement fail.
+    /// </summary>
+    private static Failure? DateRefusal(WriteScope scope, IEnumerable<BankLine> fresh, DateOnly? lastDate)
+    {
+        foreach (var line in fresh)
+        {
+            if (line.Date < scope.Community.BooksStartMonth.FirstDay)
+                return new Failure(Codes.MonthNotOpen, $"Row {line.Row} is booked on {Dates.Format(line.Date)}, before the books open ({scope.Community.BooksStartMonth}).");
+            if (line.Date > scope.Today)
+                return new Failure(Codes.MonthNotOpen, $"Row {line.Row} is booked on {Dates.Format(line.Date)}, after today ({Dates.Format(scope.Today)}) in the community's time zone.");
+            if (lastDate is { } last && line.Date < last)
+                return new Failure(BankCodes.StatementGap,
+                    $"Row {line.Row} is booked on {Dates.Format(line.Date)}, before the last line already imported ({Dates.Format(last)}): the bank's history cannot change.");
+        }
+        return null;
     }
 
     private const string LineColumns = "INSERT INTO bank_lines (community_id, account_code, statement_id, booked_on, month, amount_fen, balance_fen, identity, reference, end_to_end_id, counterparty, memo, matched_seq, match_kind)";

@@ -52,7 +52,8 @@ public sealed class InquiryBook(LedgerDatabase db)
         {
             "entry" => long.TryParse(subjectId, out var seq) && await scope.QuerySingleAsync<long>("SELECT COUNT(*) FROM entries WHERE community_id = @c AND seq = @seq", new { c, seq }) > 0,
             "spendingRequest" => long.TryParse(subjectId, out var rid) && await scope.QuerySingleAsync<long>("SELECT COUNT(*) FROM spending_requests WHERE community_id = @c AND id = @rid", new { c, rid }) > 0,
-            _ => Period.IsWellFormed(subjectId),
+            // A statement's period that the books hold: it starts neither before they open nor after this month.
+            _ => Period.TryParse(subjectId, scope.Community.FiscalYearStartMonth, out var period) && period.To >= scope.Community.BooksStartMonth && period.From <= Month.Of(scope.Today),
         };
         if (!exists) return new Failure(Codes.UnknownSubject, $"There is no {subject} '{subjectId}' in this community.");
         var id = await scope.QuerySingleAsync<long>("""

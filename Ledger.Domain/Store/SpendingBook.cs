@@ -202,7 +202,7 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal)
 
     /// <summary>
     /// Pays an approved request: Dr expense (or 2211 for remuneration) / Cr 1002, naming the request
-    /// and the voucher. Fails with: not_found, already_paid (409), not_approved, unknown_attachment,
+    /// and the voucher. Fails with: not_found, already_paid (409), not_approved, external_ref_used (409), unknown_attachment,
     /// insufficient_funds, and the posting codes.
     /// </summary>
     public async Task<Result<SpendingRequestView>> PayAsync(WriteScope scope, long id, DateOnly paidOn, string bankRef, string? voucher)
@@ -213,6 +213,10 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal)
         if (request is null) return Failure.NotFound($"Spending request {id}");
         if (request.Status == SpendingStatus.Paid) return Failure.Conflict(Codes.AlreadyPaid, $"Request {id} was paid by entry {request.PaidSeq}.");
         if (request.Status != SpendingStatus.Approved) return new Failure(Codes.NotApproved, $"Request {id} is {request.Status}, not approved.");
+        // One bank debit explains one cash-out: a reference another request was paid under is not this payment's.
+        if (await scope.QueryOptionalAsync<long>("SELECT id FROM spending_requests WHERE community_id = @c AND bank_ref = @bankRef AND id <> @id LIMIT 1",
+                new { c, bankRef, id }) is { } other)
+            return Failure.Conflict(Codes.ExternalRefUsed, $"Request {other} was already paid under the bank reference '{bankRef}'.");
         if (request.NeedsVote && !await MotionBook.PassedAboutAsync(scope, MotionKinds.Spending, id))
             return new Failure(Codes.NotApproved, $"Request {id} needs a passed owners' spending motion ({request.VoteReason}).");
         if (voucher is not null && await scope.QuerySingleAsync<long>("SELECT COUNT(*) FROM attachments WHERE community_id = @c AND sha256 = @voucher", new { c, voucher }) == 0)

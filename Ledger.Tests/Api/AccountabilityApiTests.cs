@@ -252,6 +252,7 @@ public abstract class AccountabilityApiTests(EngineFixture fixture)
         await (await y.Owners[0].PostAsync(y.P("/evaluations"), body)).AssertProblem(403, Codes.Forbidden);
         await (await y.Admin.PostAsync(y.P("/evaluations"), body with { closesAt = Start })).AssertProblem(400, Codes.ValidationFailed);
         await (await y.Admin.PostAsync(y.P("/evaluations"), body with { dimensions = new[] { "保洁", "保洁" } })).AssertProblem(400, Codes.ValidationFailed);
+        await (await y.Admin.PostAsync(y.P("/evaluations"), body with { dimensions = new[] { "保洁", " 保洁 " } })).AssertProblem(400, Codes.ValidationFailed); // once a 500
         await (await y.Admin.PostAsync(y.P("/evaluations"), body with { opensAt = Start.AddDays(-9), closesAt = Start.AddDays(-1) })).AssertProblem(422, Codes.EvaluationDatesInvalid);
         Assert.Empty((await y.Admin.GetJsonAsync(y.P("/evaluations")))["items"]!.AsArray());
         var id = (await (await y.Admin.PostAsync(y.P("/evaluations"), body)).AssertStatus(201))["id"]!.GetValue<long>();

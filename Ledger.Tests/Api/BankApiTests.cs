@@ -287,6 +287,42 @@ public abstract class BankApiTests(EngineFixture fixture)
         var m1 = (await LinesAsync(y, "?account=1003")).Single()!["id"]!.GetValue<long>();
         await (await y.Trustee.PostAsync(y.P($"/bank-lines/{m1}/receipt"), new { source = "interest", memo = "结息" })).AssertProblem(422, Codes.FundMismatch);
     }
+
+    /// <summary>
+    /// The bank's history only grows, inside the books. After October (last line 2026-10-31, closing 5,167.50 yuan): a
+    /// statement that opens at that closing but books a line in mid-October is bank_statement_gap (it would rewrite the
+    /// history and make the real November statement fail); a line after today or before the books open is
+    /// month_not_open; a zero-amount entry, or a camt.053 naming no date at all (once a 500), is import_invalid.
+    /// Nothing is imported by any of them, and the real November statement still follows October.
+    /// </summary>
+    [SkippableFact]
+    public async Task A_statement_cannot_rewrite_the_banks_history_or_fall_outside_the_books()
+    {
+        var y = await YardAsync();
+        await (await Upload(y.Trustee, y.P("/bank-statements?account=1002&format=camt053"), October(), "application/xml")).AssertStatus(201);
+        Task<HttpResponseMessage> Send(byte[] file) => Upload(y.Trustee, y.P("/bank-statements?account=1002&format=camt053"), file, "application/xml");
+        byte[] November(string date, decimal yuan) => BankSamples.Camt053("2026-11-01", "2026-11-20", 5167.5m, [new(date, yuan, $"CMB-{date}", null, "某某公司", "x")]);
+
+        await (await Send(November("2026-10-15", -100m))).AssertProblem(422, BankCodes.StatementGap);
+        await (await Send(November("2026-11-25", -100m))).AssertProblem(422, Codes.MonthNotOpen); // today is 2026-11-21
+        await (await Send(November("2026-08-15", -100m))).AssertProblem(422, Codes.MonthNotOpen); // the books open 2026-09
+        var zero = await (await Send(November("2026-11-02", 0m))).AssertProblem(400, Codes.ImportInvalid);
+        Assert.Equal("Amt", zero["errors"]![0]!["field"]!.GetValue<string>());
+        var undated = """
+            <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt><Stmt><Id>x</Id>
+            <Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="CNY">0.00</Amt><CdtDbtInd>CRDT</CdtDbtInd></Bal>
+            <Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="CNY">0.00</Amt><CdtDbtInd>CRDT</CdtDbtInd></Bal>
+            </Stmt></BkToCstmrStmt></Document>
+            """u8.ToArray();
+        await (await Send(undated)).AssertProblem(400, Codes.ImportInvalid);
+        var dtd = "<?xml version=\"1.0\"?><!DOCTYPE d [<!ENTITY e \"x\">]><Document/>"u8.ToArray();
+        var refused = await (await Send(dtd)).AssertProblem(400, Codes.ImportInvalid);
+        Assert.DoesNotContain("XmlReader", refused["errors"]![0]!["reason"]!.GetValue<string>());
+        Assert.Equal(3, (await LinesAsync(y)).Count);
+
+        await (await Send(November("2026-11-02", -100m))).AssertStatus(201);
+        Assert.Equal(4, (await LinesAsync(y)).Count);
+    }
 }
 
 public sealed class SqliteBankApiTests(SqliteFixture fixture) : BankApiTests(fixture), IClassFixture<SqliteFixture>;

@@ -107,8 +107,23 @@ public abstract class SpendingApiTests(EngineFixture fixture)
         Assert.Equal(201, (int)replay.StatusCode);
         Assert.Equal("true", replay.Headers.GetValues("Idempotency-Replayed").Single());
         await (await Pay(y, id, "BK-2")).AssertProblem(409, Codes.AlreadyPaid);
+        // One bank debit explains one cash-out: another request cannot be paid under the same reference.
+        // (Its description is two paragraphs: line breaks belong in multi-line text, once refused as control characters.)
+        var second = (await (await y.Trustee.PostAsync(y.P("/spending-requests"), new
+        {
+            payee = "某某保洁公司", amount = 50_000L, account = "6103", description = "十二月保洁服务\r\n含外墙清洗", attachments = Array.Empty<string>(),
+        })).AssertStatus(201))["id"]!.GetValue<long>();
+        await (await y.Trustee.PostAsync(y.P("/spending-requests"), new
+        {
+            payee = "某某保洁\n公司", amount = 50_000L, account = "6103", description = "x", attachments = Array.Empty<string>(),
+        })).AssertProblem(400, Codes.ValidationFailed);
+        await (await Decide(y, y.Supervisor, second)).AssertStatus(200);
+        var head = await HeadAsync(y);
+        await (await Pay(y, second)).AssertProblem(409, Codes.ExternalRefUsed);
+        Assert.Equal(head, await HeadAsync(y));
+        await (await Pay(y, second, "BK-3")).AssertStatus(201);
         var line = await LineAsync(y, "6103");
-        Assert.Equal((0L, 150_000L, 2_850_000L), (line["reserved"]!.GetValue<long>(), line["spent"]!.GetValue<long>(), line["left"]!.GetValue<long>()));
+        Assert.Equal((0L, 200_000L, 2_800_000L), (line["reserved"]!.GetValue<long>(), line["spent"]!.GetValue<long>(), line["left"]!.GetValue<long>()));
         Assert.True((await y.Supervisor.GetJsonAsync(y.P("/integrity")))["ok"]!.GetValue<bool>());
     }
 
@@ -284,6 +299,9 @@ public abstract class SpendingApiTests(EngineFixture fixture)
         var asked = await (await y.Owners[0].PostAsync(y.P("/queries"), new { subject = "entry", subjectId = "1", question = "这笔广告费是哪家公司付的？" })).AssertStatus(201);
         Assert.Equal("8栋-1", asked["askedBy"]!.GetValue<string>());
         await (await y.Owners[0].PostAsync(y.P("/queries"), new { subject = "entry", subjectId = "999", question = "?" })).AssertProblem(422, Codes.UnknownSubject);
+        // A period the books do not hold (after this month, before they open) is no subject either.
+        foreach (var period in new[] { "2099-01", "2026-12", "2020-01", "garbage" })
+            await (await y.Owners[1].PostAsync(y.P("/queries"), new { subject = "statement", subjectId = period, question = "?" })).AssertProblem(422, Codes.UnknownSubject);
         await (await y.Owners[1].PostAsync(y.P("/queries"), new { subject = "statement", subjectId = "2026-10", question = "十月结余为何减少？" })).AssertStatus(201);
 
         App.Clock.Set(Start.AddDays(8));

@@ -383,6 +383,11 @@ public abstract class PortalTests(EngineFixture fixture)
         fields["question"] = "保洁费为什么比上月高？";
         Assert.Equal(303, (await owner.PostAsync(action, fields)).Status);
         Assert.Equal(303, (await owner.PostAsync(action, fields)).Status); // sent twice, asked once
+        // Text the API refuses is refused in the form too, as a sentence, before anything is stored (once stored and published).
+        var bidi = await owner.PostAsync(action, new(fields) { ["formId"] = "another-form-key-bidi", ["question"] = "\u202Eevil" });
+        Assert.Equal(400, bidi.Status);
+        Assert.Equal("validation_failed", bidi.AlertCode);
+        Assert.Contains("问题", bidi.Alert);
         // The same form sent again with its text edited is refused with a sentence about the form, not about a payment.
         var edited = await owner.PostAsync(action, new(fields) { ["question"] = "保洁费为什么比上月高这么多？" });
         Assert.Equal(409, edited.Status);
