@@ -30,7 +30,8 @@ public sealed record BankMappingBody(int? SkipRows, string? Encoding, ColumnBody
 }
 
 public sealed record MatchBody(long? Seq);
-public sealed record BankReceiptBody(string? Source, string? Memo);
+/// <summary><c>payer</c>: who is published as paying (the bank's counterparty is not: it can name a household).</summary>
+public sealed record BankReceiptBody(string? Source, string? Memo, string? Payer = null);
 public sealed record SignBody(string? Remarks);
 
 public sealed class BankMappingValidator : AbstractValidator<BankMappingBody>
@@ -79,6 +80,7 @@ public sealed class BankReceiptValidator : AbstractValidator<BankReceiptBody>
     {
         RuleFor(b => b.Source).NotEmpty().Must(s => s is null || ReceiptSources.Accounts.ContainsKey(s)).WithMessage("parking, advertising, rent, interest or other.");
         RuleFor(b => b.Memo).Text(200);
+        RuleFor(b => b.Payer).Text(100).When(b => b.Payer is not null);
     }
 }
 
@@ -207,7 +209,7 @@ public static class BankEndpoints
         writes.RunAsync(http, new { id, body }, async scope => await bank.MatchAsync(scope, id, body.Seq!.Value), StatusCodes.Status200OK);
 
     private static Task<IResult> Receipt(long id, BankReceiptBody body, HttpContext http, Writes writes, BankBook bank) =>
-        writes.RunAsync(http, new { id, body }, async scope => await bank.RecordReceiptAsync(scope, id, body.Source!, body.Memo!.Trim()), StatusCodes.Status201Created);
+        writes.RunAsync(http, new { id, body }, async scope => await bank.RecordReceiptAsync(scope, id, body.Source!, body.Memo!.Trim(), body.Payer?.Trim()), StatusCodes.Status201Created);
 
     private static async Task<IResult> Reconciliation(string month, string? account, CurrentCommunity current, BankBook bank)
     {

@@ -81,17 +81,22 @@ public static class Problems
 /// Malformed bodies (bad JSON, wrong types, overflowing numbers) become 400 malformed_request and
 /// oversized ones 413; anything else unexpected is a defect: logged, and a 500 that reveals nothing.
 /// </summary>
-public sealed class LedgerExceptionHandler(IProblemDetailsService problems, ILogger<LedgerExceptionHandler> log) : IExceptionHandler
+public sealed partial class LedgerExceptionHandler(IProblemDetailsService problems, ILogger<LedgerExceptionHandler> log) : IExceptionHandler
 {
     /// <summary>
     /// Why a body could not be read, in the caller's terms: where in the JSON it went wrong, never the framework's
     /// parameter or .NET type names (those stay in the debug log).
     /// </summary>
+    /// <summary>ASP.NET Core's words for a route or query value that does not parse: <c>Failed to bind parameter "long? unitId" from "abc".</c></summary>
+    [System.Text.RegularExpressions.GeneratedRegex("""^Failed to bind parameter "[^"]* (?<name>\w+)" from "(?<value>[^"]{0,100})"\.""")]
+    private static partial System.Text.RegularExpressions.Regex BindFailure();
+
     internal static string Malformed(BadHttpRequestException bad) => bad.InnerException switch
     {
         System.Text.Json.JsonException { Path: { } path } json =>
             $"The body is not valid JSON for this route: the value at {path} (line {json.LineNumber + 1}, byte {json.BytePositionInLine}) is malformed or of the wrong type (amounts are whole fen, dates and text are strings).",
         System.Text.Json.JsonException => "The body is not valid JSON for this route.",
+        _ when BindFailure().Match(bad.Message) is { Success: true } m => $"'{m.Groups["name"].Value}' cannot be '{m.Groups["value"].Value}'.",
         _ when bad.Message.Contains('"') => "The request body is missing or is not the JSON object this route reads.",
         _ => bad.Message,
     };

@@ -82,7 +82,11 @@ public static class TextGuard
             http.Request.Body.Position = 0;
             (string Field, string Problem)? found;
             try { found = body is null ? null : Find(body, "", false); }
-            catch (Exception e) when (e is InvalidOperationException or JsonException or ArgumentException)
+            catch (ArgumentException) // JsonObject refuses a property name that appears twice
+            {
+                found = ("body", "A property appears twice in the same object.");
+            }
+            catch (Exception e) when (e is InvalidOperationException or JsonException)
             {
                 found = ("body", "Not valid text: a string holds an escaped lone surrogate.");
             }

@@ -65,7 +65,7 @@ public sealed class MotionModel(MotionBook motions, BudgetBook budgets) : Portal
         Receipt = null;
         if (!await LoadAsync(id)) return StatusPage(404);
         Checked = receipt?.Trim();
-        if (string.IsNullOrEmpty(Checked)) { Fail(Codes.ValidationFailed, "receipt: " + T["required"]); return Page(); }
+        if (string.IsNullOrEmpty(Checked)) { Fail(Codes.ValidationFailed, T.Required("receipt")); return Page(); }
         var hash = BallotReceipts.Hash(Checked);
         var line = Motion!.Result?.Receipts.FirstOrDefault(r => r.ReceiptHash == hash);
         CheckFound = line is not null;

@@ -143,7 +143,7 @@ public sealed class PortalTexts
         [Codes.StatementPublished] = "这份报表已公布；意见须在签核期内提出。",
         [Codes.EarlierStatementUnpublished] = "请先公布上一期报表：每期报表都写明上一期的哈希。",
         [DecisionCodes.NoticeTooShort] = "公告期不足：表决开始时间须在公告期满之后（默认15天），请把开始时间往后推。",
-        [Codes.SubjectInvalid] = "表决对象无效：预算表决须指明一份正在征求意见的预算。",
+        [Codes.SubjectInvalid] = "表决对象无效：预算表决须指明一份正在征求意见的预算，支出表决须指明一项需业主表决的支出申请。",
         [Codes.NotApproved] = "这项申请尚未获批准，不能付款。",
         [Codes.AlreadyPaid] = "这项申请已经付过款了。",
         [Codes.UnknownAttachment] = "附件未上传到本小区。",
@@ -186,6 +186,11 @@ public sealed class PortalTexts
         IsEnglish ? $"{this[field]}: {validatorMessage}"
         : ZhReasons.TryGetValue(validatorMessage, out var reason) ? $"“{this[field]}”：{reason}"
         : $"“{this[field]}”{ZhFailures[Codes.ValidationFailed]}";
+
+    /// <summary>Fields left empty, named by their labels in the page's language, in the same form as <see cref="FieldSentence"/>.</summary>
+    public string Required(params string[] fields) =>
+        IsEnglish ? $"{string.Join(", ", fields.Select(f => this[f]))}: {this["required"]}"
+        : $"{string.Join("、", fields.Select(f => $"“{this[f]}”"))}：{this["required"]}";
 
     /// <summary>Why a password is refused (<see cref="PasswordPolicy"/>), in Chinese: a person choosing one needs the reason.</summary>
     private static readonly Dictionary<string, string> ZhReasons = new()

@@ -320,21 +320,25 @@ public sealed class BankBook(LedgerDatabase db, FeeBook fees)
         }, []);
     }
 
+    /// <summary>The payer a bank credit recorded as revenue is published under when staff name none.</summary>
+    public const string UnnamedPayer = "银行到账";
+
     /// <summary>
     /// Records an unmatched bank credit of the common fund's account as public revenue (bank interest,
     /// say) dated as the bank booked it, and matches the line to it. Fails with not_found, already_matched (409),
     /// bank_line_not_credit, fund_mismatch (not the common fund's account), and the codes of
     /// <see cref="FeeBook.ReceiveAsync"/> (month_closed when the bank's date is in a closed month).
     /// </summary>
-    public async Task<Result<BankLineView>> RecordReceiptAsync(WriteScope scope, long lineId, string source, string memo)
+    /// <remarks>The bank's counterparty can name a household and stays with staff: the receipt (published in the journal)
+    /// names <paramref name="payer"/> as staff give it, or no one in particular.</remarks>
+    public async Task<Result<BankLineView>> RecordReceiptAsync(WriteScope scope, long lineId, string source, string memo, string? payer = null)
     {
         var line = await LineAsync(scope, lineId);
         if (line is null) return Failure.NotFound($"Bank line {lineId}");
         if (line.MatchedSeq is { } already) return Failure.Conflict(BankCodes.AlreadyMatched, $"Bank line {lineId} is matched to entry {already} already.");
         if (line.AmountFen <= 0) return new Failure(BankCodes.NotACredit, "Only money the bank received can be recorded as revenue; a debit leaves only through an approved spending request.");
         if (line.AccountCode != BankAccounts.Common) return new Failure(Codes.FundMismatch, "Public revenue goes to the common fund's bank account (1002).");
-        var payer = line.Counterparty.Length > 0 ? line.Counterparty : "银行";
-        var receipt = await fees.ReceiveAsync(scope, source, line.AmountFen, line.Date, payer, memo, $"bank-line:{lineId}");
+        var receipt = await fees.ReceiveAsync(scope, source, line.AmountFen, line.Date, payer ?? UnnamedPayer, memo, $"bank-line:{lineId}");
         if (!receipt.Ok) return receipt.Failure!;
         await scope.ExecuteAsync("UPDATE bank_lines SET matched_seq = @Seq, match_kind = 'receipt' WHERE community_id = @Id AND id = @lineId",
             new { scope.Community.Id, receipt.Value!.Seq, lineId });

@@ -270,6 +270,8 @@ public abstract class BankApiTests(EngineFixture fixture)
         var entry = await y.Trustee.GetJsonAsync(y.P($"/entries/{recorded["match"]!["seq"]}"));
         Assert.Equal("2026-10-21", entry["date"]!.GetValue<string>());
         Assert.Contains(entry["lines"]!.AsArray(), l => l!["account"]!.GetValue<string>() == "5204" && l["credit"]?.GetValue<long>() == 321);
+        // The bank's counterparty stays with staff: the published memo names no one unless staff name the payer.
+        Assert.Equal($"公共收益 {BankBook.UnnamedPayer}: 十月结息", entry["memo"]!.GetValue<string>());
         await (await y.Trustee.PostAsync(y.P($"/bank-lines/{interest}/receipt"), new { source = "interest", memo = "again" })).AssertProblem(409, BankCodes.AlreadyMatched);
 
         // The 100 yuan that left the bank has no approved request behind it: it stays a reconciling item, and the books do not move.

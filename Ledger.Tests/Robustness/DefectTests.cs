@@ -44,6 +44,12 @@ public sealed class DefectTests(SqliteFixture fixture) : IClassFixture<SqliteFix
             Assert.DoesNotContain("Ledger.", detail);
             Assert.DoesNotContain("PaymentRequest", detail);
         }
+        var query = await api.Http.GetAsync($"/api/v1/communities/{slug}/entries?unitId=abc");
+        Assert.Equal("'unitId' cannot be 'abc'.", (await query.AssertProblem(400, "malformed_request"))["detail"]!.GetValue<string>());
+        var twice = await api.Http.PostAsync($"/api/v1/communities/{slug}/billing-runs",
+            new StringContent("""{"month":"2026-11","month":"2026-12"}""", Encoding.UTF8, "application/json"));
+        var refused = await twice.AssertProblem(400, "validation_failed");
+        Assert.Equal("A property appears twice in the same object.", refused["errors"]!["body"]![0]!.GetValue<string>());
     }
 
     [SkippableFact]
