@@ -90,7 +90,7 @@ public static class Startup
         app.Use(RefuseUnknownCharset);
         app.Use(PrivateAnswers.NoStore);
         app.Use(TextGuard.Guard);
-        app.UseStatusCodePages();
+        app.UseStatusCodePages(StatusCodeAnswer);
         app.UseLedgerAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
@@ -106,5 +106,25 @@ public static class Startup
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         return app;
+    }
+
+    /// <summary>
+    /// A status with no body yet (no route matched, a route value that does not fit its constraint): the portal's own
+    /// page under <c>/app</c>, where people read sentences; problem+json with its code everywhere else, as before.
+    /// </summary>
+    private static async Task StatusCodeAnswer(Microsoft.AspNetCore.Diagnostics.StatusCodeContext context)
+    {
+        var http = context.HttpContext;
+        var status = http.Response.StatusCode;
+        if (http.Request.Path.StartsWithSegments("/app") && status is 403 or 404 or 405)
+        {
+            http.Response.ContentType = "text/html; charset=utf-8";
+            await http.Response.WriteAsync(Portal.PortalHtml.StatusDocument(Portal.PortalTexts.For(http), status, http.Request.Path));
+            return;
+        }
+        await http.RequestServices.GetRequiredService<IProblemDetailsService>().TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http, ProblemDetails = new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = status },
+        });
     }
 }

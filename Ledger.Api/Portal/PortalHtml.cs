@@ -44,6 +44,13 @@ public static class PortalHtml
             + $"<p><a href=\"{Html.E(back)}\">{Html.E(t["openAgain"])}</a></p>", back),
     };
 
+    /// <summary>The page for a 404, 405 or 403 in the portal's look, with a way home.</summary>
+    public static string StatusDocument(PortalTexts t, int status, string path)
+    {
+        var title = status switch { 404 => t["notFound"], 405 => t["methodNotAllowed"], _ => t["forbidden"] };
+        return Document(t, title, $"<h1>{Html.E(title)}</h1><p><a href=\"/app\">{Html.E(t["returnHome"])}</a></p>", path);
+    }
+
     public static string Document(PortalTexts t, string title, string body, string path) =>
         $"""
         <!DOCTYPE html><html lang="{t.Lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

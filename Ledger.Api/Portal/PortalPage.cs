@@ -107,9 +107,7 @@ public abstract class PortalPage : PageModel
     /// <summary>A 404 or 403 page in the portal's look (the API answers the same statuses).</summary>
     public ContentResult StatusPage(int status)
     {
-        var title = status switch { 404 => T["notFound"], 405 => T["methodNotAllowed"], _ => T["forbidden"] };
-        var body = $"<h1>{Public.Html.E(title)}</h1><p><a href=\"/app\">{Public.Html.E(T["returnHome"])}</a></p>";
-        return new ContentResult { StatusCode = status, ContentType = "text/html; charset=utf-8", Content = PortalHtml.Document(T, title, body, Request.Path) };
+        return new ContentResult { StatusCode = status, ContentType = "text/html; charset=utf-8", Content = PortalHtml.StatusDocument(T, status, Request.Path) };
     }
 
     protected void Fail(Failure failure)

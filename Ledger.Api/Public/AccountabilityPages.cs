@@ -168,9 +168,9 @@ public static class AccountabilityPages
         Serve(http, cache, "application/json; charset=utf-8", async () =>
         {
             var community = await communities.FindAsync(c);
-            if (community is null) return (404, """{"code":"not_found"}""");
+            if (community is null) return (404, "");
             var result = await evaluations.ResultAsync(community.Id, id, clock.GetUtcNow());
-            return result.Ok ? (200, JsonSerializer.Serialize(result.Value, Json)) : (404, """{"code":"not_found"}""");
+            return result.Ok ? (200, JsonSerializer.Serialize(result.Value, Json)) : (404, "");
         });
 
     private static Task<IResult> EvaluationPage(string c, long id, HttpContext http, CommunityBook communities, EvaluationBook evaluations, TimeProvider clock, IMemoryCache cache)
@@ -205,7 +205,7 @@ public static class AccountabilityPages
         {
             var community = await communities.FindAsync(c);
             var story = community is null ? null : await stories.StoryAsync(community, id, clock.GetUtcNow());
-            return story is null ? (404, """{"code":"not_found"}""") : (200, JsonSerializer.Serialize(story, Json));
+            return story is null ? (404, "") : (200, JsonSerializer.Serialize(story, Json));
         });
 
     private static Task<IResult> SpendingPage(string c, long id, HttpContext http, CommunityBook communities, SpendingStoryBook stories, TimeProvider clock, IMemoryCache cache)

@@ -20,7 +20,7 @@ public static class OpenData
         Serve(http, cache, "application/json; charset=utf-8", async () =>
         {
             var community = await communities.FindAsync(c);
-            if (community is null) return (404, """{"code":"not_found"}""");
+            if (community is null) return (404, "");
             var items = new JsonArray((await statements.ListAsync(community.Id, includeDrafts: false)).Select(s => (JsonNode)new JsonObject
             {
                 ["period"] = s.Period, ["kind"] = s.Kind, ["version"] = s.Version, ["hash"] = s.Hash, ["seq"] = s.Seq, ["chainHash"] = s.ChainHash,
@@ -35,7 +35,7 @@ public static class OpenData
         {
             var (_, s, _) = await FindStatementAsync(c, period, version, communities, statements);
             // The canonical (RFC 8785) bytes of the statement with its hash: what anyone re-hashes.
-            return s is null ? (404, """{"code":"not_found"}""") : (200, CanonicalJson.Serialize(s.ToJson()));
+            return s is null ? (404, "") : (200, CanonicalJson.Serialize(s.ToJson()));
         });
 
     /// <summary>The statement as rows: UTF-8 with a BOM so spreadsheet programs show Chinese.</summary>
@@ -44,7 +44,7 @@ public static class OpenData
         Serve(http, cache, "text/csv; charset=utf-8", async () =>
         {
             var (_, s, _) = await FindStatementAsync(c, period, version, communities, statements);
-            if (s is null) return (404, "not found\n");
+            if (s is null) return (404, "");
             var d = s.Doc;
             // Each column holds one kind of value: money only in amount_fen and amount_yuan; the chain position
             // and the hashes that verify the statement have their own columns, on rows with no amount.
@@ -91,7 +91,7 @@ public static class OpenData
         Serve(http, cache, "application/json; charset=utf-8", async () =>
         {
             var (community, s, _) = await FindStatementAsync(c, period, null, communities, statements);
-            if (community is null || s is null) return (404, """{"code":"not_found"}""");
+            if (community is null || s is null) return (404, "");
             var descriptor = new JsonObject
             {
                 // A Fiscal Data Package is a Tabular Data Package with a fiscal model; frictionless' own FDP
@@ -138,7 +138,7 @@ public static class OpenData
         Serve(http, cache, "text/csv; charset=utf-8", async () =>
         {
             var (_, s, _) = await FindStatementAsync(c, period, null, communities, statements);
-            if (s is null) return (404, "not found\n");
+            if (s is null) return (404, "");
             var d = s.Doc;
             var csv = new StringBuilder("date,direction,account_code,account_name,payee,amount,period\n");
             void Row(string date, string direction, string code, string name, string payee, long fen) => csv.Append(string.Join(',',

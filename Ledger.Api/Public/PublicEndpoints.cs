@@ -55,6 +55,12 @@ public static class PublicEndpoints
     private static readonly StringValues PublicCaching = "public, max-age=60";
     private static readonly IResult NotModified = Results.StatusCode(304);
 
+    private static string Problem(int status) => new System.Text.Json.Nodes.JsonObject
+    {
+        ["type"] = "https://ledger.example/problems/not_found", ["title"] = Infrastructure.Problems.Title(status), ["status"] = status,
+        ["detail"] = "There is no such published document.", ["code"] = Domain.Model.Codes.NotFound,
+    }.ToJsonString();
+
     /// <summary>Serves a rendered response from the cache (or renders it), honouring If-None-Match.</summary>
     internal static async Task<IResult> Serve(HttpContext http, IMemoryCache cache, string contentType, Func<Task<(int Status, string Body)>> render,
         bool bom = false, string? policyKey = null)
@@ -65,8 +71,12 @@ public static class PublicEndpoints
         if (!cache.TryGetValue(key, out Cached? hit) || hit is null)
         {
             var (status, body) = await render();
+            var type = contentType;
+            // A data document (JSON, CSV) that is not there answers as the API does: problem+json with its code.
+            if (status != 200 && !contentType.StartsWith("text/html", StringComparison.Ordinal))
+                (type, body, bom) = ("application/problem+json", Problem(status), false);
             var bytes = bom ? [.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(body)] : Encoding.UTF8.GetBytes(body);
-            hit = new Cached(bytes, contentType, $"\"{Convert.ToHexStringLower(SHA256.HashData(bytes))[..32]}\"", status, policyKey);
+            hit = new Cached(bytes, type, $"\"{Convert.ToHexStringLower(SHA256.HashData(bytes))[..32]}\"", status, policyKey);
             cache.Set(key, hit, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = CacheFor, Size = bytes.Length + key.Length });
         }
         if (hit.Status == 200)

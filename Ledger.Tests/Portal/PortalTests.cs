@@ -169,6 +169,11 @@ public abstract class PortalTests(EngineFixture fixture)
         Assert.Equal(404, (await owner.GetAsync(yard.A($"/units/{yard.Units[1]}"))).Status);
         Assert.Equal(404, (await owner.GetAsync(yard.A($"/units/{yard.Units[1]}?handler=csv"))).Status);
         Assert.Equal(404, (await owner.GetAsync(yard.A("/units/999999"))).Status);
+        // A route value that does not fit (not a number) is the portal's 404 page too, not an API problem.
+        var notANumber = await owner.GetAsync(yard.A("/motions/abc"));
+        Assert.Equal(404, notANumber.Status);
+        Assert.Equal("text/html", notANumber.Response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("未找到", notANumber.Text);
         Assert.Equal(403, (await owner.GetAsync(yard.A("/spending"))).Status);
         Assert.Equal(403, (await owner.GetAsync(yard.A($"/spending/{yard.RequestId}"))).Status);
         Assert.Equal(403, (await owner.GetAsync(yard.A("/payments/new"))).Status);

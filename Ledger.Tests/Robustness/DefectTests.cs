@@ -52,6 +52,18 @@ public sealed class DefectTests(SqliteFixture fixture) : IClassFixture<SqliteFix
         Assert.Equal("A property appears twice in the same object.", refused["errors"]!["body"]![0]!.GetValue<string>());
     }
 
+    /// <summary>A published data document that is not there answers as the API does (it was a bare {"code"} or a CSV line).</summary>
+    [SkippableFact]
+    public async Task A_missing_public_data_document_is_problem_json()
+    {
+        var (_, slug) = await StaffAsync();
+        foreach (var path in new[] { $"/p/{slug}/statements/2099-01.json", $"/p/{slug}/statements/2099-01.csv", $"/p/{slug}/spending/99999.json", "/p/no-such-place/statements.json" })
+        {
+            var response = await fixture.App.Anonymous().Http.GetAsync(path);
+            await response.AssertProblem(404, "not_found");
+        }
+    }
+
     [SkippableFact]
     public async Task Json_body_without_a_content_type_is_415_unsupported_media_type()
     {
