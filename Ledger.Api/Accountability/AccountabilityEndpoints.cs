@@ -94,8 +94,8 @@ public static class AccountabilityEndpoints
         writes.RunAsync(http, body, async scope => await evaluations.CreateAsync(scope,
             new NewEvaluation(body.Title!.Trim(), body.OpensAt!.Value, body.ClosesAt!.Value, body.Dimensions!.Select(d => d.Trim()).ToList())));
 
-    private static async Task<IResult> List(CurrentCommunity current, EvaluationBook evaluations, TimeProvider clock) =>
-        TypedResults.Ok(new Page<EvaluationView>(await evaluations.ListAsync(current.Community.Id, clock.GetUtcNow()), null));
+    private static async Task<IResult> List(int? limit, string? after, CurrentCommunity current, EvaluationBook evaluations, TimeProvider clock) =>
+        Paging.Slice(await evaluations.ListAsync(current.Community.Id, clock.GetUtcNow()), limit, after, e => Paging.Key(e.Id));
 
     private static async Task<IResult> Get(long id, CurrentCommunity current, EvaluationBook evaluations, TimeProvider clock) =>
         await evaluations.GetAsync(current.Community.Id, id, clock.GetUtcNow()) is { } e ? TypedResults.Ok(e) : Problems.NotFound($"Evaluation {id}");

@@ -92,11 +92,11 @@ public static class DecisionEndpoints
             return supported.Ok ? Result<ProposalDto>.From(ProposalDto.From(supported.Value!)) : supported.Failure!;
         }, StatusCodes.Status200OK);
 
-    private static async Task<IResult> ListProposals(string c, CommunityBook communities, ProposalBook proposals, TimeProvider clock)
+    private static async Task<IResult> ListProposals(string c, int? limit, string? after, CommunityBook communities, ProposalBook proposals, TimeProvider clock)
     {
         var community = await communities.FindAsync(c);
         if (community is null) return Problems.NotFound("The community");
-        return TypedResults.Ok(new Page<ProposalDto>((await proposals.ListAsync(community.Id, clock.GetUtcNow())).Select(ProposalDto.From).ToList(), null));
+        return Paging.Slice((await proposals.ListAsync(community.Id, clock.GetUtcNow())).Select(ProposalDto.From).ToList(), limit, after, p => Paging.Key(p.Id));
     }
 
     private static async Task<IResult> GetProposal(string c, long id, CommunityBook communities, ProposalBook proposals, TimeProvider clock)
@@ -113,8 +113,8 @@ public static class DecisionEndpoints
             return receipt.Ok ? Result<BallotReceiptDto>.From(new BallotReceiptDto(receipt.Value!)) : receipt.Failure!;
         });
 
-    private static async Task<IResult> PaperBallots(long id, CurrentCommunity current, DecisionBook decisions) =>
-        TypedResults.Ok(new Page<PaperBallotView>(await decisions.PaperBallotsAsync(current.Community.Id, id), null));
+    private static async Task<IResult> PaperBallots(long id, int? limit, string? after, CurrentCommunity current, DecisionBook decisions) =>
+        Paging.Slice(await decisions.PaperBallotsAsync(current.Community.Id, id), limit, after, b => Paging.Key(b.BallotId));
 
     private static Task<IResult> FollowUp(long id, FollowUpBody body, HttpContext http, Writes writes, DecisionBook decisions, CurrentCommunity current) =>
         writes.RunAsync(http, body, async scope =>

@@ -155,9 +155,10 @@ public static class FeeEndpoints
         }, StatusCodes.Status200OK);
     }
 
-    private static async Task<IResult> Schedules(CurrentCommunity current, FeeBook fees) =>
-        TypedResults.Ok(new Page<FeeScheduleDto>((await fees.SchedulesAsync(current.Community.Id))
-            .Select(s => new FeeScheduleDto(s.EffectiveFrom, s.Rates.ToDictionary(kv => kv.Key, kv => Domain.Model.Fees.FormatRate(kv.Value)))).ToList(), null));
+    private static async Task<IResult> Schedules(int? limit, string? after, CurrentCommunity current, FeeBook fees) =>
+        Paging.Slice((await fees.SchedulesAsync(current.Community.Id))
+            .Select(s => new FeeScheduleDto(s.EffectiveFrom, s.Rates.ToDictionary(kv => kv.Key, kv => Domain.Model.Fees.FormatRate(kv.Value)))).ToList(),
+            limit, after, s => s.EffectiveFrom);
 
     /// <summary>Idempotent per month: the first run answers 201, any later one 200 with the same run.</summary>
     private static Task<IResult> RunBilling(BillingRunRequest request, HttpContext http, Writes writes, FeeBook fees) =>

@@ -85,4 +85,29 @@ public static class Paging
         { problem = Problems.Validation("after", "A cursor from a previous page's 'next'."); return false; }
         return true;
     }
+
+    /// <summary>
+    /// One page of a short list read whole (a community's motions, budgets, spending requests, ...), in the list's own
+    /// order, which is by a key that never changes. The cursor is the last item's key; the next page starts after that
+    /// item, so an item added between pages is never shown twice. A cursor that names no item is 400.
+    /// </summary>
+    public static IResult Slice<T>(IReadOnlyList<T> all, int? limit, string? after, Func<T, string> key)
+    {
+        var take = limit ?? 100;
+        if (take is < 1 or > 500) return Problems.Validation("limit", "Between 1 and 500.");
+        var start = 0;
+        if (after is not null)
+        {
+            var at = -1;
+            for (var i = 0; i < all.Count && at < 0; i++)
+                if (string.Equals(key(all[i]), after, StringComparison.Ordinal)) at = i;
+            if (at < 0) return Problems.Validation("after", "A cursor from a previous page's 'next'.");
+            start = at + 1;
+        }
+        var items = all.Skip(start).Take(take).ToList();
+        var next = start + items.Count < all.Count ? key(items[^1]) : null;
+        return TypedResults.Ok(new Page<T>(items, next));
+    }
+
+    public static string Key(long id) => id.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

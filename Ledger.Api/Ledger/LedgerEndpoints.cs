@@ -99,7 +99,7 @@ public static class LedgerEndpoints
         return false;
     }
 
-    private static async Task<IResult> Accounts(string? month, CurrentCommunity current, BalanceBook balances, TimeProvider clock)
+    private static async Task<IResult> Accounts(string? month, int? limit, string? after, CurrentCommunity current, BalanceBook balances, TimeProvider clock)
     {
         if (!TryMonth(month, current, clock, out var m, out var problem)) return problem!;
         var accounts = await balances.AtEndOfAsync(current.Community, m);
@@ -109,8 +109,8 @@ public static class LedgerEndpoints
         foreach (var a in accounts)
             for (var parent = a.Account.ParentCode; parent is not null; parent = parentOf[parent])
                 rolled[parent] += a.Balance;
-        return TypedResults.Ok(new Page<AccountDto>(accounts.Select(a => new AccountDto(a.Account.Code, a.Account.Name, a.Account.NameEn,
-            a.Account.Kind, a.Account.Fund, a.Account.ParentCode, rolled[a.Account.Code])).ToList(), null));
+        return Paging.Slice(accounts.Select(a => new AccountDto(a.Account.Code, a.Account.Name, a.Account.NameEn,
+            a.Account.Kind, a.Account.Fund, a.Account.ParentCode, rolled[a.Account.Code])).ToList(), limit, after, a => a.Code);
     }
 
     private static Task<IResult> AddAccount(AddAccountRequest request, HttpContext http, Writes writes, CommunityBook communities) =>

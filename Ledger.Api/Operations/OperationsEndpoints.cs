@@ -13,10 +13,11 @@ public static class OperationsEndpoints
         return app;
     }
 
-    private static async Task<IResult> Runs(int? limit, string? job, HttpContext http, JobRunBook runs)
+    private static async Task<IResult> Runs(int? limit, string? after, string? job, HttpContext http, JobRunBook runs)
     {
         if (!http.User.IsPlatformAdmin()) return Problems.From(new Failure(Codes.Forbidden, "Only a platform admin reads the job runs.", 403));
-        if (!Paging.TryRead(limit, null, out var take, out _, out var problem)) return problem!;
-        return TypedResults.Ok(new Page<JobRun>(await runs.RecentAsync(take, job), null));
+        if (!Paging.TryRead(limit, after, out var take, out var before, out var problem)) return problem!;
+        var items = await runs.RecentAsync(take, job, after is null ? null : before);
+        return TypedResults.Ok(new Page<JobRun>(items, items.Count == take ? Paging.Key(items[^1].Id) : null));
     }
 }

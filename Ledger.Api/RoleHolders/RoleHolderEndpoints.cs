@@ -22,7 +22,7 @@ public static class RoleHolderEndpoints
     public static IEndpointRouteBuilder MapRoleHolders(this IEndpointRouteBuilder app)
     {
         var group = app.MapCommunityGroup().WithTags("Accountability");
-        group.MapGet("/roles", List).Allow(Roles.Community);
+        group.MapGet("/roles", List).Allow(Roles.Community).Produces<Page<RoleHolderDto>>();
         app.MapGet("/p/{c}/roles.json", PublicList).AllowAnonymous().WithTags("Public").ExcludeFromDescription();
         return app;
     }
@@ -30,8 +30,11 @@ public static class RoleHolderEndpoints
     public static async Task<IReadOnlyList<RoleHolderDto>> HoldersAsync(IdentityBook identity, long communityId) =>
         (await identity.HoldersAsync(communityId, Published)).Select(h => new RoleHolderDto(h.DisplayName, h.Role, h.Since)).ToList();
 
-    private static async Task<Ok<Page<RoleHolderDto>>> List(CurrentCommunity current, IdentityBook identity) =>
-        TypedResults.Ok(new Page<RoleHolderDto>(await HoldersAsync(identity, current.Community.Id), null));
+    private static async Task<IResult> List(int? limit, string? after, CurrentCommunity current, IdentityBook identity) =>
+        Paging.Slice(await HoldersAsync(identity, current.Community.Id), limit, after, HolderKey);
+
+    /// <summary>Role holders carry no id (the list is public); the cursor is the role, the date and the name.</summary>
+    private static string HolderKey(RoleHolderDto h) => $"{h.Role}|{h.Since}|{h.DisplayName}";
 
     private static async Task<Results<Ok<Page<RoleHolderDto>>, ProblemHttpResult>> PublicList(string c, CommunityBook communities, IdentityBook identity)
     {

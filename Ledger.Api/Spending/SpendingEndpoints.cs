@@ -150,11 +150,11 @@ public static class SpendingEndpoints
     }
 
     // Reads derive expiry from the clock and never write; the job and the writes persist it.
-    private static async Task<IResult> List(string? status, CurrentCommunity current, SpendingBook spending, TimeProvider clock)
+    private static async Task<IResult> List(string? status, int? limit, string? after, CurrentCommunity current, SpendingBook spending, TimeProvider clock)
     {
         if (status is not null && !new[] { "pending", "approved", "rejected", "cancelled", "expired", "paid" }.Contains(status))
             return Problems.Validation("status", "pending, approved, rejected, cancelled, expired or paid.");
-        return TypedResults.Ok(new Page<SpendingRequestView>(await spending.ListAsync(current.Community.Id, status, clock.GetUtcNow()), null));
+        return Paging.Slice(await spending.ListAsync(current.Community.Id, status, clock.GetUtcNow()), limit, after, r => Paging.Key(r.Id));
     }
 
     private static async Task<IResult> Get(long id, CurrentCommunity current, SpendingBook spending, TimeProvider clock) =>
@@ -192,10 +192,10 @@ public static class SpendingEndpoints
     private static Task<IResult> Answer(long id, AnswerBody body, HttpContext http, Writes writes, InquiryBook queries) =>
         writes.RunAsync(http, body, async scope => await queries.AnswerAsync(scope, id, body.Answer!.Trim()), StatusCodes.Status200OK);
 
-    private static async Task<IResult> ListInquiries(string? status, CurrentCommunity current, InquiryBook queries, TimeProvider clock)
+    private static async Task<IResult> ListInquiries(string? status, int? limit, string? after, CurrentCommunity current, InquiryBook queries, TimeProvider clock)
     {
         if (status is not null && !InquiryLoop.Statuses.Contains(status)) return Problems.Validation("status", string.Join(", ", InquiryLoop.Statuses) + ".");
-        return TypedResults.Ok(new Page<InquiryView>(await queries.ListAsync(current.Community, clock.GetUtcNow(), status), null));
+        return Paging.Slice(await queries.ListAsync(current.Community, clock.GetUtcNow(), status), limit, after, q => Paging.Key(q.Id));
     }
 
     /// <summary>The audit trail. Client addresses are personal data: only platform admins (who answer for abuse) see them.</summary>

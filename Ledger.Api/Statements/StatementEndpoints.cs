@@ -47,9 +47,9 @@ public static class StatementEndpoints
     }
 
     /// <summary>Members see published statements; staff and supervisors see drafts too.</summary>
-    private static async Task<IResult> List(CurrentCommunity current, StatementBook statements) =>
-        TypedResults.Ok(new Page<StatementSummary>((await statements.ListAsync(current.Community.Id, current.Has(Roles.StaffAndSupervisor)))
-            .Select(StatementSummary.From).ToList(), null));
+    private static async Task<IResult> List(int? limit, string? after, CurrentCommunity current, StatementBook statements) =>
+        Paging.Slice((await statements.ListAsync(current.Community.Id, current.Has(Roles.StaffAndSupervisor))).Select(StatementSummary.From).ToList(),
+            limit, after, s => $"{s.Period}.v{Paging.Key(s.Version)}");
 
     private static async Task<IResult> Get(string period, int? version, CurrentCommunity current, StatementBook statements)
     {

@@ -8,10 +8,12 @@ public sealed record JobRun(long Id, string Job, string Instance, string Started
 /// <summary>The record of job runs, newest first, written by the jobs' run recorder (a Hangfire server filter).</summary>
 public sealed class JobRunBook(LedgerDatabase db)
 {
-    public Task<IReadOnlyList<JobRun>> RecentAsync(int take, string? job) => db.ReadAsync<IReadOnlyList<JobRun>>(async read =>
+    /// <summary>The newest runs first; <paramref name="before"/> (a run's id) continues a previous page.</summary>
+    public Task<IReadOnlyList<JobRun>> RecentAsync(int take, string? job, long? before = null) => db.ReadAsync<IReadOnlyList<JobRun>>(async read =>
         (await read.QueryAsync<(long Id, string Job, string Instance, string StartedAt, string? FinishedAt, string Outcome, string? Error, string? HangfireJob)>($"""
-            SELECT id, job, instance, started_at, finished_at, outcome, error, hangfire_job FROM job_runs {(job is null ? "" : "WHERE job = @job")} ORDER BY id DESC LIMIT {take}
-            """, new { job })).Select(r => new JobRun(r.Id, r.Job, r.Instance, r.StartedAt, r.FinishedAt, r.Outcome, r.Error, r.HangfireJob)).ToList());
+            SELECT id, job, instance, started_at, finished_at, outcome, error, hangfire_job FROM job_runs
+            WHERE 1 = 1 {(job is null ? "" : "AND job = @job")} {(before is null ? "" : "AND id < @before")} ORDER BY id DESC LIMIT {take}
+            """, new { job, before })).Select(r => new JobRun(r.Id, r.Job, r.Instance, r.StartedAt, r.FinishedAt, r.Outcome, r.Error, r.HangfireJob)).ToList());
 
     // Synchronous: Hangfire's server filters are, and they run on its own worker threads.
 

@@ -51,6 +51,17 @@ public abstract class HangfireJobsTests(JobsOnFixture fixture)
         Assert.Equal("ok", run["outcome"]!.GetValue<string>());
         Assert.NotNull(run["finishedAt"]);
         Assert.False(string.IsNullOrEmpty(run["instance"]!.GetValue<string>()));
+        // The runs page newest first, a cursor continuing where the last page ended.
+        var newest = (await platform.GetJsonAsync("/api/v1/jobs/runs?limit=500"))["items"]!.AsArray().Select(r => r!["id"]!.GetValue<long>()).Take(3).ToList();
+        var walked = new List<long>();
+        string? after = null;
+        while (walked.Count < newest.Count)
+        {
+            var page = await platform.GetJsonAsync("/api/v1/jobs/runs?limit=1" + (after is null ? "" : $"&after={after}"));
+            walked.Add(Assert.Single(page["items"]!.AsArray())!["id"]!.GetValue<long>());
+            after = page["next"]!.GetValue<string>();
+        }
+        Assert.Equal(newest, walked);
         // The work itself: September and October closed, each with its statement (the clock says 21 November).
         var community = (await App.Service<CommunityBook>().FindAsync(slug))!;
         Assert.Equal(2, await CountAsync(App, $"SELECT COUNT(*) FROM closed_months WHERE community_id = {community.Id}"));
