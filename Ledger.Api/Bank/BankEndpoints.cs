@@ -211,9 +211,12 @@ public static class BankEndpoints
     private static Task<IResult> Receipt(long id, BankReceiptBody body, HttpContext http, Writes writes, BankBook bank) =>
         writes.RunAsync(http, new { id, body }, async scope => await bank.RecordReceiptAsync(scope, id, body.Source!, body.Memo!.Trim(), body.Payer?.Trim()), StatusCodes.Status201Created);
 
-    private static async Task<IResult> Reconciliation(string month, string? account, CurrentCommunity current, BankBook bank)
+    private static async Task<IResult> Reconciliation(string month, string? account, CurrentCommunity current, BankBook bank, TimeProvider clock)
     {
         if (!Month.TryParse(month, out var m)) return Problems.Validation("month", "A month as YYYY-MM.");
+        // Only months the books hold have a reconciliation: none before they open, none after this one.
+        if (m < current.Community.BooksStartMonth || m > Month.Of(Dates.Today(clock, current.Community.Zone)))
+            return Problems.NotFound($"The reconciliation of {m}");
         if (!TryAccount(account, out var code, out var problem)) return problem!;
         var result = await bank.ReconciliationAsync(current.Community.Id, m, code);
         return result.Ok ? TypedResults.Ok(result.Value) : Problems.From(result.Failure!);

@@ -191,7 +191,7 @@ public static class RegisterEndpoints
         writes.RunAsync(http, request, async scope =>
         {
             Domain.Model.Fees.TryArea(request.Area!.Value, out var area);
-            var unit = new NewUnit(request.Building!.Trim(), request.Number!.Trim(), request.Use!, area, request.AreaSource!, request.Delivered!.Value);
+            var unit = new NewUnit(UnitLabels.Normalize(request.Building!), UnitLabels.Normalize(request.Number!), request.Use!, area, request.AreaSource!, request.Delivered!.Value);
             var exists = await scope.QuerySingleAsync<long>("SELECT COUNT(*) FROM units WHERE community_id = @Id AND building = @Building AND number = @Number",
                 new { scope.Community.Id, unit.Building, unit.Number });
             if (exists > 0) return Failure.Conflict(Codes.UnitExists, $"Unit {unit.Building}-{unit.Number} already exists.");
@@ -257,8 +257,8 @@ public static class RegisterEndpoints
             string Field(int i) => record.Length > i ? record[i] : "";
             void Error(string field, string reason) => errors.Add(new ImportError(rowNumber, field, reason));
             var before = errors.Count;
-            var building = Field(0);
-            var number = Field(1);
+            var building = UnitLabels.Normalize(Field(0));
+            var number = UnitLabels.Normalize(Field(1));
             var use = Field(2);
             if (building.Length is 0 or > 40 || TextGuard.Problem(building, multiLine: false) is not null) Error("building", "1 to 40 characters; no control or bidirectional characters.");
             if (number.Length is 0 or > 40 || TextGuard.Problem(number, multiLine: false) is not null) Error("number", "1 to 40 characters; no control or bidirectional characters.");

@@ -65,6 +65,15 @@ public static class UnitUses
     public static bool IsValid(string? use) => use is { Length: >= 1 and <= 20 } && use.All(c => c is >= 'a' and <= 'z' or '_');
 }
 
+/// <summary>
+/// A unit's building and number as kept: trimmed and in Unicode compatibility form (NFKC), so the full-width
+/// "３０１" a Chinese keyboard types is the unit "301", not a second unit that looks the same.
+/// </summary>
+public static class UnitLabels
+{
+    public static string Normalize(string text) => text.Trim().Normalize(System.Text.NormalizationForm.FormKC);
+}
+
 public static class OwnerKinds
 {
     public const string Person = "person";

@@ -84,14 +84,22 @@ public sealed class BankBook(LedgerDatabase db, FeeBook fees)
             """, new { id, account, fileSha256 });
         if (same is not null) return same.ToView(created: false);
 
-        var known = file.Lines.Count == 0 ? [] : (await scope.QueryAsync<string>("""
-            SELECT identity FROM bank_lines WHERE community_id = @id AND account_code = @account AND booked_on >= @from AND booked_on <= @to
-            """, new { id, account, from = Dates.Format(file.Lines.Min(l => l.Date)), to = Dates.Format(file.Lines.Max(l => l.Date)) }))
-            .ToHashSet(StringComparer.Ordinal);
+        // By identity, through the unique index: a line with a bank reference is known by it whatever its date.
+        var known = new Dictionary<string, (string BookedOn, long AmountFen)>(StringComparer.Ordinal);
+        foreach (var chunk in file.Lines.Select(l => l.Identity).Distinct(StringComparer.Ordinal).Chunk(IdentitiesPerRead))
+            foreach (var k in await scope.QueryAsync<(string Identity, string BookedOn, long AmountFen)>(
+                "SELECT identity, booked_on, amount_fen FROM bank_lines WHERE community_id = @id AND account_code = @account AND "
+                + scope.Dialect.InList("identity", "@chunk"), new { id, account, chunk }))
+                known[k.Identity] = (k.BookedOn, k.AmountFen);
         var firstNew = -1;
         for (var i = 0; i < file.Lines.Count; i++)
         {
-            var isKnown = known.Contains(file.Lines[i].Identity);
+            var line = file.Lines[i];
+            var isKnown = known.TryGetValue(line.Identity, out var was);
+            // A bank reference names one booking: the same reference with another date or amount is a changed history, not a duplicate.
+            if (isKnown && (was.BookedOn != Dates.Format(line.Date) || was.AmountFen != line.Amount))
+                return new Failure(BankCodes.StatementGap,
+                    $"Row {line.Row} carries the bank reference {line.Reference}, imported before as {was.AmountFen} fen on {was.BookedOn}; this file says {line.Amount} fen on {Dates.Format(line.Date)}: the bank's history cannot change.");
             if (!isKnown && firstNew < 0) firstNew = i;
             if (isKnown && firstNew >= 0)
                 return new Failure(BankCodes.StatementGap,
@@ -185,6 +193,9 @@ public sealed class BankBook(LedgerDatabase db, FeeBook fees)
         }
         return null;
     }
+
+    /// <summary>Identities looked up per statement (PostgreSQL takes them as one array, SQLite as that many parameters).</summary>
+    private const int IdentitiesPerRead = 10_000;
 
     private const string LineColumns = "INSERT INTO bank_lines (community_id, account_code, statement_id, booked_on, month, amount_fen, balance_fen, identity, reference, end_to_end_id, counterparty, memo, matched_seq, match_kind)";
 

@@ -238,6 +238,7 @@ public sealed class RegisterBook(LedgerDatabase db, TimeProvider clock)
     /// <summary>The unit at a building and number (as staff find it when a payment arrives), or null.</summary>
     public Task<UnitView?> FindUnitAsync(long communityId, string building, string number) => db.ReadAsync(async read =>
     {
+        (building, number) = (UnitLabels.Normalize(building), UnitLabels.Normalize(number));
         var id = await read.QueryOptionalAsync<long>(
             "SELECT id FROM units WHERE community_id = @communityId AND building = @building AND number = @number", new { communityId, building, number });
         if (id is not { } unitId) return null;

@@ -124,6 +124,9 @@ public abstract class BankApiTests(EngineFixture fixture)
     {
         var y = await YardAsync();
         await (await y.Supervisor.GetAsync(y.P("/reconciliations/2026-10"))).AssertProblem(422, BankCodes.StatementMissing);
+        // Months the books do not hold have no reconciliation: they open 2026-09, and today is in 2026-11.
+        await (await y.Supervisor.GetAsync(y.P("/reconciliations/2001-01"))).AssertProblem(404, Codes.NotFound);
+        await (await y.Supervisor.GetAsync(y.P("/reconciliations/2026-12"))).AssertProblem(404, Codes.NotFound);
         await (await Upload(y.Trustee, y.P("/bank-statements"), October(), "application/xml")).AssertStatus(201);
 
         var draft = await y.Supervisor.GetJsonAsync(y.P("/reconciliations/2026-10?account=1002"));
@@ -305,6 +308,19 @@ public abstract class BankApiTests(EngineFixture fixture)
         Task<HttpResponseMessage> Send(byte[] file) => Upload(y.Trustee, y.P("/bank-statements?account=1002&format=camt053"), file, "application/xml");
         byte[] November(string date, decimal yuan) => BankSamples.Camt053("2026-11-01", "2026-11-20", 5167.5m, [new(date, yuan, $"CMB-{date}", null, "某某公司", "x")]);
 
+        // The same bank reference with another amount or date is a rewritten history, not a duplicate.
+        var changed = await (await Send(BankSamples.Camt053("2026-10-01", "2026-10-31", 0m, [
+            new("2026-10-08", 190m, "CMB20261008001", null, "张三", "物业费"),
+        ]))).AssertProblem(422, BankCodes.StatementGap);
+        Assert.Contains("CMB20261008001", changed["detail"]!.GetValue<string>());
+        await (await Send(BankSamples.Camt053("2026-10-01", "2026-10-31", 0m, [
+            new("2026-10-09", 180m, "CMB20261008001", null, "张三", "物业费"),
+        ]))).AssertProblem(422, BankCodes.StatementGap);
+        // The same booking again (an overlapping statement) is still a duplicate.
+        var again = await (await Send(BankSamples.Camt053("2026-10-01", "2026-10-08", 0m, [
+            new("2026-10-08", 180m, "CMB20261008001", null, "张三", "物业费"),
+        ]))).AssertStatus(201);
+        Assert.Equal((0, 1), (again["imported"]!.GetValue<int>(), again["duplicates"]!.GetValue<int>()));
         await (await Send(November("2026-10-15", -100m))).AssertProblem(422, BankCodes.StatementGap);
         await (await Send(November("2026-11-25", -100m))).AssertProblem(422, Codes.MonthNotOpen); // today is 2026-11-21
         await (await Send(November("2026-08-15", -100m))).AssertProblem(422, Codes.MonthNotOpen); // the books open 2026-09

@@ -114,4 +114,22 @@ public sealed class DefectTests(SqliteFixture fixture) : IClassFixture<SqliteFix
         foreach (var refused in responses.Where(r => (int)r.StatusCode != 201))
             await refused.AssertProblem((int)refused.StatusCode, (int)refused.StatusCode == 409 ? "unit_exists" : "import_invalid");
     }
+
+    [SkippableFact]
+    public async Task A_full_width_unit_number_is_the_same_unit_not_a_second_one_that_looks_alike()
+    {
+        var slug = await fixture.App.CommunityAsync();
+        var admin = await fixture.App.UserAsync(slug, "community_admin");
+        var made = await (await admin.PostAsync($"/api/v1/communities/{slug}/units",
+            new { building = "Ａ座", number = "３０１", use = "residential", area = 90m, areaSource = "registered", delivered = true })).AssertStatus(201);
+        Assert.Equal(("A座", "301"), (made["building"]!.GetValue<string>(), made["number"]!.GetValue<string>()));
+
+        await (await admin.PostAsync($"/api/v1/communities/{slug}/units",
+            new { building = "A座", number = "301", use = "residential", area = 90m, areaSource = "registered", delivered = true })).AssertProblem(409, "unit_exists");
+        var import = await admin.PostRawAsync($"/api/v1/communities/{slug}/units/import",
+            "building,number,use,area,areaSource,delivered\nA座,３０１,residential,90,registered,true\n", "text/csv");
+        Assert.True((int)import.StatusCode is 400 or 409 or 422, $"{(int)import.StatusCode}");
+        var units = (await admin.GetJsonAsync($"/api/v1/communities/{slug}/units"))["items"]!.AsArray();
+        Assert.Single(units);
+    }
 }
