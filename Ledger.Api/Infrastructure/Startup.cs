@@ -81,27 +81,12 @@ public static class Startup
         return next(http);
     }
 
-    /// <summary>
-    /// With inline scheduling and the runtime's inline socket completions, Kestrel runs a request on the socket
-    /// engine's own thread: the cached pages above are answered there, and everything else moves to the thread
-    /// pool here, so a database call or a long render never holds the thread every connection's I/O waits on.
-    /// </summary>
-    private static Task OffTheSocketThread(HttpContext http, RequestDelegate next) =>
-        Thread.CurrentThread.IsThreadPoolThread ? next(http) : Hop(http, next);
-
-    private static async Task Hop(HttpContext http, RequestDelegate next)
-    {
-        await Task.Yield();
-        await next(http);
-    }
-
     public static WebApplication UseLedger(this WebApplication app)
     {
         // A cached public page for an anonymous reader is answered before routing and everything below
         // (issue 18); what it does not answer goes the full way. Routing is placed here explicitly so it
         // runs after it (WebApplication would otherwise put routing first).
         app.UseCachedPublicPages();
-        app.Use(OffTheSocketThread);
         app.UseRouting();
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
