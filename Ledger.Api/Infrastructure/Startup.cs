@@ -36,9 +36,6 @@ public static class Startup
         services.AddSingleton<IStartupSeeder, Demo.DemoSeeder>();
         services.AddProblems();
         builder.WebHost.ConfigureKestrel(k => { k.Limits.MaxRequestBodySize = 1024 * 1024; k.AddServerHeader = false; });
-        // Measured in bench/README.md; off unless Ledger:Kestrel:InlineScheduling says otherwise.
-        if (builder.Configuration.GetValue<bool>("Ledger:Kestrel:InlineScheduling"))
-            builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
         services.AddLedgerAuth();
 
         // Public pages are cached briefly; at most 64 MB of them (each entry is sized in bytes).
