@@ -202,7 +202,7 @@ public static class BankEndpoints
         if (account is not null && !BankAccounts.IsBank(account)) return Problems.Validation("account", "1002 or 1003.");
         if (!Paging.TryRead(limit, after, out var take, out var afterId, out var problem)) return problem!;
         var items = await bank.LinesAsync(current.Community.Id, account, m, status, afterId, take);
-        return TypedResults.Ok(new Page<BankLineView>(items, items.Count == take ? items[^1].Id.ToString(System.Globalization.CultureInfo.InvariantCulture) : null));
+        return TypedResults.Ok(new Page<BankLineView>(items, Paging.Next(items, take, i => i.Id)));
     }
 
     private static Task<IResult> Match(long id, MatchBody body, HttpContext http, Writes writes, BankBook bank) =>

@@ -185,7 +185,7 @@ public static class FeeEndpoints
             units ??= owned;
         }
         var bills = await fees.BillsAsync(current.Community.Id, m, units, status, afterId, take);
-        return TypedResults.Ok(new Page<BillDto>(bills.Select(BillDto.From).ToList(), bills.Count == take ? bills[^1].Id.ToString(CultureInfo.InvariantCulture) : null));
+        return TypedResults.Ok(new Page<BillDto>(bills.Select(BillDto.From).ToList(), Paging.Next(bills, take, b => b.Id)));
     }
 
     /// <summary>The external reference is the idempotency key: the same payment sent twice posts once. On PostgreSQL
@@ -241,7 +241,7 @@ public static class FeeEndpoints
         // each entryHash with the same steps as the public verification and finds it in the public feed.
         return TypedResults.Ok(new Page<Public.OpenData.JournalFeedItem>(
             items.Select(e => new Public.OpenData.JournalFeedItem(e.Entry.Seq, e.EntryHash, e.ChainHash, e.Entry.ToCanonicalObject())).ToList(),
-            items.Count == take ? items[^1].Entry.Seq.ToString(CultureInfo.InvariantCulture) : null));
+            Paging.Next(items, take, i => i.Entry.Seq)));
     }
 
     /// <summary>Messages waiting for a delivery channel (arrears reminders).</summary>
@@ -249,7 +249,7 @@ public static class FeeEndpoints
     {
         if (!Paging.TryRead(limit, after, out var take, out var afterId, out var problem)) return problem!;
         var items = await reminders.ListAsync(current.Community.Id, afterId, take);
-        return TypedResults.Ok(new Page<OutboxMessage>(items, items.Count == take ? items[^1].Id.ToString(CultureInfo.InvariantCulture) : null));
+        return TypedResults.Ok(new Page<OutboxMessage>(items, Paging.Next(items, take, i => i.Id)));
     }
 
     private static async Task<IResult> GetArrears(CurrentCommunity current, FeeBook fees, TimeProvider clock)

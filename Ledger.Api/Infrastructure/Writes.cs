@@ -110,4 +110,7 @@ public static class Paging
     }
 
     public static string Key(long id) => id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The <c>next</c> of a page read in SQL by a rising or falling id: the last id when the page is full, else none.</summary>
+    public static string? Next<T>(IReadOnlyList<T> items, int take, Func<T, long> id) => items.Count == take ? Key(id(items[^1])) : null;
 }

@@ -155,7 +155,7 @@ public static class LedgerEndpoints
             m = parsed;
         }
         var items = await journal.ListAsync(current.Community, new EntryFilter(m, account, unitId), afterSeq, take);
-        var next = items.Count == take ? items[^1].Entry.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+        var next = Paging.Next(items, take, i => i.Entry.Seq);
         return TypedResults.Ok(new Page<EntryDto>(items.Select(EntryDto.From).ToList(), next));
     }
 

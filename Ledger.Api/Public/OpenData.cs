@@ -165,7 +165,7 @@ public static class OpenData
         if (community is null) return Infrastructure.Problems.NotFound("The community");
         var entries = await journal.AfterAsync(community, afterSeq, take);
         var items = entries.Select(e => new JournalFeedItem(e.Entry.Seq, e.EntryHash, e.ChainHash, e.Entry.IsPersonal ? null : e.Entry.ToCanonicalObject())).ToList();
-        return TypedResults.Ok(new Infrastructure.Page<JournalFeedItem>(items, items.Count == take ? items[^1].Seq.ToString(CultureInfo.InvariantCulture) : null));
+        return TypedResults.Ok(new Infrastructure.Page<JournalFeedItem>(items, Infrastructure.Paging.Next(items, take, i => i.Seq)));
     }
 
     public sealed record JournalFeedItem(long Seq, string EntryHash, string ChainHash, JsonObject? Entry);

@@ -294,7 +294,7 @@ public static class RegisterEndpoints
         if (!Paging.TryRead(limit, after, out var take, out var afterId, out var problem)) return problem!;
         var units = await register.UnitsAsync(current.Community.Id, afterId, take);
         return TypedResults.Ok(new Page<UnitDto>(units.Select(UnitDto.From).ToList(),
-            units.Count == take ? units[^1].Id.ToString(CultureInfo.InvariantCulture) : null));
+            Paging.Next(units, take, u => u.Id)));
     }
 
     private static Task<IResult> AddOwner(OwnerRequest request, HttpContext http, Writes writes, RegisterBook register) =>

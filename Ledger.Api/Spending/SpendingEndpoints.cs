@@ -205,6 +205,6 @@ public static class SpendingEndpoints
         if (!Paging.TryRead(limit, after, out var take, out var afterId, out var problem)) return problem!;
         var rows = await audit.PageAsync(current.Community.Id, afterId, take);
         return TypedResults.Ok(new Page<AuditRecord>(addresses ? rows : rows.Select(r => r with { Address = null }).ToList(),
-            rows.Count == take ? rows[^1].Id.ToString(CultureInfo.InvariantCulture) : null));
+            Paging.Next(rows, take, r => r.Id)));
     }
 }

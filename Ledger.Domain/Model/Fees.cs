@@ -71,7 +71,11 @@ public static class UnitUses
 /// </summary>
 public static class UnitLabels
 {
-    public static string Normalize(string text) => text.Trim().Normalize(System.Text.NormalizationForm.FormKC);
+    public static string Normalize(string text)
+    {
+        try { return text.Trim().Normalize(System.Text.NormalizationForm.FormKC); }
+        catch (ArgumentException) { return text.Trim(); } // a lone surrogate: left for the text guard to refuse
+    }
 }
 
 public static class OwnerKinds
