@@ -95,7 +95,7 @@ public static class AccountabilityEndpoints
             new NewEvaluation(body.Title!.Trim(), body.OpensAt!.Value, body.ClosesAt!.Value, body.Dimensions!.Select(d => d.Trim()).ToList())));
 
     private static async Task<IResult> List(int? limit, string? after, CurrentCommunity current, EvaluationBook evaluations, TimeProvider clock) =>
-        Paging.Slice(await evaluations.ListAsync(current.Community.Id, clock.GetUtcNow()), limit, after, e => Paging.Key(e.Id));
+        Paging.Slice(await evaluations.ListAsync(current.Community.Id, clock.GetUtcNow()), limit, after, e => $"{e.ClosesAt},{Paging.Ascending(e.Id)}");
 
     private static async Task<IResult> Get(long id, CurrentCommunity current, EvaluationBook evaluations, TimeProvider clock) =>
         await evaluations.GetAsync(current.Community.Id, id, clock.GetUtcNow()) is { } e ? TypedResults.Ok(e) : Problems.NotFound($"Evaluation {id}");

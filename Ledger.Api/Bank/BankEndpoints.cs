@@ -211,20 +211,26 @@ public static class BankEndpoints
     private static Task<IResult> Receipt(long id, BankReceiptBody body, HttpContext http, Writes writes, BankBook bank) =>
         writes.RunAsync(http, new { id, body }, async scope => await bank.RecordReceiptAsync(scope, id, body.Source!, body.Memo!.Trim(), body.Payer?.Trim()), StatusCodes.Status201Created);
 
+    /// <summary>A month in the path: malformed is 400; a month the books do not hold (before they open, after this one) has no reconciliation, 404.</summary>
+    private static bool TryBooksMonth(string month, CurrentCommunity current, TimeProvider clock, out Month m, out IResult? problem)
+    {
+        problem = !Month.TryParse(month, out m) ? Problems.Validation("month", "A month as YYYY-MM.")
+            : m < current.Community.BooksStartMonth || m > Month.Of(Dates.Today(clock, current.Community.Zone)) ? Problems.NotFound($"The reconciliation of {m}")
+            : null;
+        return problem is null;
+    }
+
     private static async Task<IResult> Reconciliation(string month, string? account, CurrentCommunity current, BankBook bank, TimeProvider clock)
     {
-        if (!Month.TryParse(month, out var m)) return Problems.Validation("month", "A month as YYYY-MM.");
-        // Only months the books hold have a reconciliation: none before they open, none after this one.
-        if (m < current.Community.BooksStartMonth || m > Month.Of(Dates.Today(clock, current.Community.Zone)))
-            return Problems.NotFound($"The reconciliation of {m}");
+        if (!TryBooksMonth(month, current, clock, out var m, out var refused)) return refused!;
         if (!TryAccount(account, out var code, out var problem)) return problem!;
         var result = await bank.ReconciliationAsync(current.Community.Id, m, code);
         return result.Ok ? TypedResults.Ok(result.Value) : Problems.From(result.Failure!);
     }
 
-    private static Task<IResult> Sign(string month, string? account, SignBody body, HttpContext http, Writes writes, BankBook bank)
+    private static Task<IResult> Sign(string month, string? account, SignBody body, HttpContext http, Writes writes, BankBook bank, CurrentCommunity current, TimeProvider clock)
     {
-        if (!Month.TryParse(month, out var m)) return Task.FromResult<IResult>(Problems.Validation("month", "A month as YYYY-MM."));
+        if (!TryBooksMonth(month, current, clock, out var m, out var refused)) return Task.FromResult(refused!);
         if (!TryAccount(account, out var code, out var problem)) return Task.FromResult(problem!);
         return writes.RunAsync(http, new { month, code, body }, async scope => await bank.SignAsync(scope, m, code, body.Remarks!.Trim()), StatusCodes.Status200OK);
     }

@@ -131,7 +131,7 @@ public static class BudgetEndpoints
     }
 
     private static async Task<IResult> List(int? limit, string? after, CurrentCommunity current, BudgetBook budgets) =>
-        Paging.Slice(await budgets.ListAsync(current.Community.Id), limit, after, b => Paging.Key(b.Id));
+        Paging.Slice(await budgets.ListAsync(current.Community.Id), limit, after, b => $"{b.FiscalYear:D4},{b.Version:D6},{Paging.Ascending(b.Id)}");
 
     private static async Task<IResult> Get(long id, CurrentCommunity current, BudgetBook budgets) =>
         await budgets.GetAsync(current.Community.Id, id) is { } b ? TypedResults.Ok(b) : Problems.NotFound($"Budget {id}");
@@ -190,7 +190,7 @@ public static class BudgetEndpoints
 
     // Reads derive opening, closing and the result from the clock and never write; the job persists them.
     private static async Task<IResult> ListMotions(int? limit, string? after, CurrentCommunity current, MotionBook motions, TimeProvider clock) =>
-        Paging.Slice((await motions.ListAsync(current.Community.Id, clock.GetUtcNow())).Select(m => ToDto(m)).ToList(), limit, after, m => Paging.Key(m.Id));
+        Paging.Slice((await motions.ListAsync(current.Community.Id, clock.GetUtcNow())).Select(m => ToDto(m)).ToList(), limit, after, m => Paging.Ascending(m.Id));
 
     private static async Task<IResult> GetMotion(long id, CurrentCommunity current, MotionBook motions, TimeProvider clock, DecisionBook decisions) =>
         await motions.GetAsync(current.Community.Id, id, clock.GetUtcNow()) is { } m

@@ -96,7 +96,7 @@ public static class DecisionEndpoints
     {
         var community = await communities.FindAsync(c);
         if (community is null) return Problems.NotFound("The community");
-        return Paging.Slice((await proposals.ListAsync(community.Id, clock.GetUtcNow())).Select(ProposalDto.From).ToList(), limit, after, p => Paging.Key(p.Id));
+        return Paging.Slice((await proposals.ListAsync(community.Id, clock.GetUtcNow())).Select(ProposalDto.From).ToList(), limit, after, p => Paging.Descending(p.Id));
     }
 
     private static async Task<IResult> GetProposal(string c, long id, CommunityBook communities, ProposalBook proposals, TimeProvider clock)
@@ -114,7 +114,7 @@ public static class DecisionEndpoints
         });
 
     private static async Task<IResult> PaperBallots(long id, int? limit, string? after, CurrentCommunity current, DecisionBook decisions) =>
-        Paging.Slice(await decisions.PaperBallotsAsync(current.Community.Id, id), limit, after, b => Paging.Key(b.BallotId));
+        Paging.Slice(await decisions.PaperBallotsAsync(current.Community.Id, id), limit, after, b => Paging.Ascending(b.BallotId));
 
     private static Task<IResult> FollowUp(long id, FollowUpBody body, HttpContext http, Writes writes, DecisionBook decisions, CurrentCommunity current) =>
         writes.RunAsync(http, body, async scope =>

@@ -36,7 +36,7 @@ public static class TextGuard
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
-            if (c is '\n' or '\r' or '\t')
+            if (c is '\n' or '\r' or '\t' or '\u2028' or '\u2029')
             {
                 if (!multiLine) return "Line breaks and tabs are not allowed here.";
                 continue;

@@ -40,6 +40,12 @@ public static class ValidationExtensions
             .Must((_, s, context) => s is null || TextGuard.Problem(s, TextGuard.IsMultiLine(context.PropertyPath)) is null)
             .WithMessage("Control characters, bidirectional controls and (outside multi-line text) line breaks are not allowed.");
 
+    /// <summary>A unit's building or number: text, and 1-40 characters as kept (<see cref="Domain.Model.UnitLabels"/>).</summary>
+    public static IRuleBuilderOptions<T, string?> UnitLabel<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.Text(Domain.Model.UnitLabels.MaxLength)
+            .Must(s => s is null || Domain.Model.UnitLabels.IsValid(Domain.Model.UnitLabels.Normalize(s)))
+            .WithMessage("1 to 40 characters as kept: in standard form (NFKC), without invisible format characters.");
+
     public static IRuleBuilderOptions<T, string?> Date<T>(this IRuleBuilder<T, string?> rule) =>
         rule.NotEmpty().Must(s => Domain.Model.Dates.TryParse(s, out _)).WithMessage("A date as YYYY-MM-DD.");
 

@@ -70,7 +70,8 @@ public static class NaturalKeys
         builder.WithMetadata(new NaturalKey(field));
 }
 
-public sealed record Page<T>(IReadOnlyList<T> Items, string? Next);
+/// <summary>A page of a list: <c>next</c> is always written, null on the last page (API.md's <c>{ items, next }</c>).</summary>
+public sealed record Page<T>(IReadOnlyList<T> Items, [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)] string? Next);
 
 public static class Paging
 {
@@ -87,27 +88,33 @@ public static class Paging
     }
 
     /// <summary>
-    /// One page of a short list read whole (a community's motions, budgets, spending requests, ...), in the list's own
-    /// order, which is by a key that never changes. The cursor is the last item's key; the next page starts after that
-    /// item, so an item added between pages is never shown twice. A cursor that names no item is 400.
+    /// One page of a short list read whole (a community's motions, budgets, spending requests, ...). Each item has a
+    /// unique sort key whose ordinal order is the list's order; the cursor is the last item's key and the next page
+    /// holds the items whose keys sort after it, as a keyset page in SQL would: an item added, removed or filtered out
+    /// between pages moves nothing else. A cursor that could not be a key (empty, too long, control characters) is 400.
     /// </summary>
-    public static IResult Slice<T>(IReadOnlyList<T> all, int? limit, string? after, Func<T, string> key)
+    public static IResult Slice<T>(IReadOnlyList<T> all, int? limit, string? after, Func<T, string> key) =>
+        Slice(all, limit, after, key, item => item);
+
+    /// <inheritdoc cref="Slice{T}(IReadOnlyList{T}, int?, string?, Func{T, string})"/>
+    /// <remarks>The page's items are <paramref name="shown"/> of the source items, for keys the shown items do not carry.</remarks>
+    public static IResult Slice<TSource, T>(IReadOnlyList<TSource> all, int? limit, string? after, Func<TSource, string> key, Func<TSource, T> shown)
     {
         var take = limit ?? 100;
         if (take is < 1 or > 500) return Problems.Validation("limit", "Between 1 and 500.");
-        var start = 0;
-        if (after is not null)
-        {
-            var at = -1;
-            for (var i = 0; i < all.Count && at < 0; i++)
-                if (string.Equals(key(all[i]), after, StringComparison.Ordinal)) at = i;
-            if (at < 0) return Problems.Validation("after", "A cursor from a previous page's 'next'.");
-            start = at + 1;
-        }
-        var items = all.Skip(start).Take(take).ToList();
-        var next = start + items.Count < all.Count ? key(items[^1]) : null;
-        return TypedResults.Ok(new Page<T>(items, next));
+        if (after is not null && (after.Length is 0 or > 200 || TextGuard.Problem(after, multiLine: false) is not null))
+            return Problems.Validation("after", "A cursor from a previous page's 'next'.");
+        var ordered = all.Select(item => (Key: key(item), Item: item)).OrderBy(k => k.Key, StringComparer.Ordinal).ToList();
+        var rest = after is null ? ordered : ordered.Where(k => string.CompareOrdinal(k.Key, after) > 0).ToList();
+        var page = rest.Take(take).ToList();
+        return TypedResults.Ok(new Page<T>(page.Select(k => shown(k.Item)).ToList(), rest.Count > take ? page[^1].Key : null));
     }
+
+    /// <summary>A sort key for an id: fixed width, so ordinal order is numeric order (<see cref="Slice{T}"/>).</summary>
+    public static string Ascending(long id) => id.ToString("D19", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A sort key for an id in a list of the newest first.</summary>
+    public static string Descending(long id) => Ascending(long.MaxValue - id);
 
     public static string Key(long id) => id.ToString(System.Globalization.CultureInfo.InvariantCulture);
 

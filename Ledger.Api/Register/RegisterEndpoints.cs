@@ -62,8 +62,8 @@ public sealed class UnitValidator : AbstractValidator<UnitRequest>
 {
     public UnitValidator()
     {
-        RuleFor(r => r.Building).Text(40);
-        RuleFor(r => r.Number).Text(40);
+        RuleFor(r => r.Building).UnitLabel();
+        RuleFor(r => r.Number).UnitLabel();
         RuleFor(r => r.Use).NotEmpty().Must(UnitUses.IsValid).WithMessage("A lowercase word: [a-z_]{1,20}.");
         RuleFor(r => r.Area).NotNull().Must(a => a is null || Domain.Model.Fees.TryArea(a.Value, out _)).WithMessage("m² above 0, at most 1,000,000, with at most two decimals.");
         RuleFor(r => r.AreaSource).NotEmpty().Must(s => AreaSources.All.Contains(s)).WithMessage("registered, surveyed or contract.");
@@ -260,8 +260,8 @@ public static class RegisterEndpoints
             var building = UnitLabels.Normalize(Field(0));
             var number = UnitLabels.Normalize(Field(1));
             var use = Field(2);
-            if (building.Length is 0 or > 40 || TextGuard.Problem(building, multiLine: false) is not null) Error("building", "1 to 40 characters; no control or bidirectional characters.");
-            if (number.Length is 0 or > 40 || TextGuard.Problem(number, multiLine: false) is not null) Error("number", "1 to 40 characters; no control or bidirectional characters.");
+            if (!UnitLabels.IsValid(building) || TextGuard.Problem(building, multiLine: false) is not null) Error("building", "1 to 40 characters; no control or bidirectional characters.");
+            if (!UnitLabels.IsValid(number) || TextGuard.Problem(number, multiLine: false) is not null) Error("number", "1 to 40 characters; no control or bidirectional characters.");
             if (!UnitUses.IsValid(use)) Error("use", "A lowercase word: [a-z_]{1,20}.");
             long area = 0;
             if (!decimal.TryParse(Field(3), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var m2) || !Domain.Model.Fees.TryArea(m2, out area))

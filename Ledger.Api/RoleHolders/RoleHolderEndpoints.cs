@@ -28,13 +28,13 @@ public static class RoleHolderEndpoints
     }
 
     public static async Task<IReadOnlyList<RoleHolderDto>> HoldersAsync(IdentityBook identity, long communityId) =>
-        (await identity.HoldersAsync(communityId, Published)).Select(h => new RoleHolderDto(h.DisplayName, h.Role, h.Since)).ToList();
+        (await identity.HoldersAsync(communityId, Published)).Select(Shown).ToList();
 
+    private static RoleHolderDto Shown(IdentityBook.RoleHolder h) => new(h.DisplayName, h.Role, h.Since);
+
+    /// <summary>Paged by role and user id, the list's order (the cursor carries the user id; the items show only name, role and date).</summary>
     private static async Task<IResult> List(int? limit, string? after, CurrentCommunity current, IdentityBook identity) =>
-        Paging.Slice(await HoldersAsync(identity, current.Community.Id), limit, after, HolderKey);
-
-    /// <summary>Role holders carry no id (the list is public); the cursor is the role, the date and the name.</summary>
-    private static string HolderKey(RoleHolderDto h) => $"{h.Role}|{h.Since}|{h.DisplayName}";
+        Paging.Slice(await identity.HoldersAsync(current.Community.Id, Published), limit, after, h => $"{h.Role},{Paging.Ascending(h.UserId)}", Shown);
 
     private static async Task<Results<Ok<Page<RoleHolderDto>>, ProblemHttpResult>> PublicList(string c, CommunityBook communities, IdentityBook identity)
     {

@@ -154,7 +154,7 @@ public static class SpendingEndpoints
     {
         if (status is not null && !new[] { "pending", "approved", "rejected", "cancelled", "expired", "paid" }.Contains(status))
             return Problems.Validation("status", "pending, approved, rejected, cancelled, expired or paid.");
-        return Paging.Slice(await spending.ListAsync(current.Community.Id, status, clock.GetUtcNow()), limit, after, r => Paging.Key(r.Id));
+        return Paging.Slice(await spending.ListAsync(current.Community.Id, status, clock.GetUtcNow()), limit, after, r => Paging.Ascending(r.Id));
     }
 
     private static async Task<IResult> Get(long id, CurrentCommunity current, SpendingBook spending, TimeProvider clock) =>
@@ -195,7 +195,7 @@ public static class SpendingEndpoints
     private static async Task<IResult> ListInquiries(string? status, int? limit, string? after, CurrentCommunity current, InquiryBook queries, TimeProvider clock)
     {
         if (status is not null && !InquiryLoop.Statuses.Contains(status)) return Problems.Validation("status", string.Join(", ", InquiryLoop.Statuses) + ".");
-        return Paging.Slice(await queries.ListAsync(current.Community, clock.GetUtcNow(), status), limit, after, q => Paging.Key(q.Id));
+        return Paging.Slice(await queries.ListAsync(current.Community, clock.GetUtcNow(), status), limit, after, q => Paging.Ascending(q.Id));
     }
 
     /// <summary>The audit trail. Client addresses are personal data: only platform admins (who answer for abuse) see them.</summary>

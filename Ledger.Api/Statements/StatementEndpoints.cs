@@ -49,7 +49,7 @@ public static class StatementEndpoints
     /// <summary>Members see published statements; staff and supervisors see drafts too.</summary>
     private static async Task<IResult> List(int? limit, string? after, CurrentCommunity current, StatementBook statements) =>
         Paging.Slice((await statements.ListAsync(current.Community.Id, current.Has(Roles.StaffAndSupervisor))).Select(StatementSummary.From).ToList(),
-            limit, after, s => $"{s.Period}.v{Paging.Key(s.Version)}");
+            limit, after, s => $"{s.Period},{s.Version:D6}");
 
     private static async Task<IResult> Get(string period, int? version, CurrentCommunity current, StatementBook statements)
     {

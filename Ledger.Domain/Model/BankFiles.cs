@@ -361,6 +361,8 @@ public static class BankFiles
     private sealed record RawLine(int Row, DateOnly Date, long Amount, long? Balance, string? Reference, string? EndToEndId, string Counterparty, string Memo);
 
     /// <summary>Every running balance must add up from the opening, and the last one must be the closing (else bank_balance_mismatch).</summary>
+    private static string? Visible(string? text) => text is null ? null : Invisible.StripFormat(text).Trim() is { Length: > 0 } s ? s : null;
+
     private static BankParse Chain(DateOnly from, DateOnly to, long opening, long? closing, List<RawLine> raw)
     {
         var errors = new List<BankFileError>();
@@ -371,7 +373,10 @@ public static class BankFiles
             balance += r.Amount;
             if (r.Balance is { } stated && stated != balance && errors.Count < 100)
                 errors.Add(new(r.Row, "balance", $"The balance after this line is {Yuan(stated)}, but the previous balance and the amount give {Yuan(balance)}."));
-            lines.Add(new BankLine(r.Row, r.Date, r.Amount, balance, r.Reference, r.EndToEndId, r.Counterparty, r.Memo));
+            // What the bank wrote is shown to people: without invisible format characters (a direction override in a
+            // reference would make it read as something else).
+            lines.Add(new BankLine(r.Row, r.Date, r.Amount, balance, Visible(r.Reference), Visible(r.EndToEndId),
+                Invisible.StripFormat(r.Counterparty), Invisible.StripFormat(r.Memo)));
         }
         if (closing is { } c && c != balance)
             errors.Add(new(0, "CLBD", $"The closing balance is {Yuan(c)}, but the opening balance and the entries give {Yuan(balance)}."));

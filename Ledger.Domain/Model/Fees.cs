@@ -66,16 +66,38 @@ public static class UnitUses
 }
 
 /// <summary>
-/// A unit's building and number as kept: trimmed and in Unicode compatibility form (NFKC), so the full-width
-/// "３０１" a Chinese keyboard types is the unit "301", not a second unit that looks the same.
+/// A unit's building and number as kept: in Unicode compatibility form (NFKC), without invisible format characters,
+/// trimmed; so the full-width "３０１" a Chinese keyboard types, or "301" with a zero-width space, is the unit "301",
+/// not a second unit that looks the same.
 /// </summary>
 public static class UnitLabels
 {
+    public const int MaxLength = 40;
+
     public static string Normalize(string text)
     {
-        try { return text.Trim().Normalize(System.Text.NormalizationForm.FormKC); }
-        catch (ArgumentException) { return text.Trim(); } // a lone surrogate: left for the text guard to refuse
+        string normal;
+        try { normal = text.Normalize(System.Text.NormalizationForm.FormKC); }
+        catch (ArgumentException) { normal = text; } // a lone surrogate: left for the text guard to refuse
+        return Invisible.StripFormat(normal).Trim();
     }
+
+    public static bool IsValid(string normalized) => normalized.Length is >= 1 and <= MaxLength;
+}
+
+/// <summary>Unicode format characters (category Cf): zero-width spaces and joiners, direction marks and overrides, soft hyphens, BOMs.</summary>
+public static class Invisible
+{
+    public static string StripFormat(string text)
+    {
+        if (!text.Any(IsFormat)) return text;
+        var kept = new System.Text.StringBuilder(text.Length);
+        foreach (var c in text)
+            if (!IsFormat(c)) kept.Append(c);
+        return kept.ToString();
+    }
+
+    private static bool IsFormat(char c) => System.Globalization.CharUnicodeInfo.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format;
 }
 
 public static class OwnerKinds

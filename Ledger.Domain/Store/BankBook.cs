@@ -84,22 +84,29 @@ public sealed class BankBook(LedgerDatabase db, FeeBook fees)
             """, new { id, account, fileSha256 });
         if (same is not null) return same.ToView(created: false);
 
+        // The statement's own period is the bank's word on what it covers (the reconciliation's bankThrough): within the books.
+        if (PeriodRefusal(scope, file) is { } outside) return outside;
+
         // By identity, through the unique index: a line with a bank reference is known by it whatever its date.
-        var known = new Dictionary<string, (string BookedOn, long AmountFen)>(StringComparer.Ordinal);
+        var known = new Dictionary<string, (string BookedOn, long AmountFen, long BalanceFen)>(StringComparer.Ordinal);
         foreach (var chunk in file.Lines.Select(l => l.Identity).Distinct(StringComparer.Ordinal).Chunk(IdentitiesPerRead))
-            foreach (var k in await scope.QueryAsync<(string Identity, string BookedOn, long AmountFen)>(
-                "SELECT identity, booked_on, amount_fen FROM bank_lines WHERE community_id = @id AND account_code = @account AND "
+            foreach (var k in await scope.QueryAsync<(string Identity, string BookedOn, long AmountFen, long BalanceFen)>(
+                "SELECT identity, booked_on, amount_fen, balance_fen FROM bank_lines WHERE community_id = @id AND account_code = @account AND "
                 + scope.Dialect.InList("identity", "@chunk"), new { id, account, chunk }))
-                known[k.Identity] = (k.BookedOn, k.AmountFen);
+                known[k.Identity] = (k.BookedOn, k.AmountFen, k.BalanceFen);
         var firstNew = -1;
         for (var i = 0; i < file.Lines.Count; i++)
         {
             var line = file.Lines[i];
             var isKnown = known.TryGetValue(line.Identity, out var was);
-            // A bank reference names one booking: the same reference with another date or amount is a changed history, not a duplicate.
+            // A bank reference names one booking: the same reference with another date, amount or running balance is a
+            // changed history (or a statement whose balances do not follow the account's), not a duplicate.
             if (isKnown && (was.BookedOn != Dates.Format(line.Date) || was.AmountFen != line.Amount))
                 return new Failure(BankCodes.StatementGap,
                     $"Row {line.Row} carries the bank reference {line.Reference}, imported before as {was.AmountFen} fen on {was.BookedOn}; this file says {line.Amount} fen on {Dates.Format(line.Date)}: the bank's history cannot change.");
+            if (isKnown && was.BalanceFen != line.Balance)
+                return new Failure(BankCodes.StatementGap,
+                    $"Row {line.Row} was imported before with the balance {was.BalanceFen} fen after it; this file gives {line.Balance} fen: its balances do not follow the account's.");
             if (!isKnown && firstNew < 0) firstNew = i;
             if (isKnown && firstNew >= 0)
                 return new Failure(BankCodes.StatementGap,
@@ -179,6 +186,16 @@ public sealed class BankBook(LedgerDatabase db, FeeBook fees)
     /// and after what is already imported: a line dated before the account's last imported line would rewrite the
     /// bank's history (bank_statement_gap), and make the next real statement fail.
     /// </summary>
+    /// <summary>A statement's period must lie in the books too: not starting before they open, not ending after today.</summary>
+    private static Failure? PeriodRefusal(WriteScope scope, BankFile file)
+    {
+        if (file.From < scope.Community.BooksStartMonth.FirstDay)
+            return new Failure(Codes.MonthNotOpen, $"The statement starts on {Dates.Format(file.From)}, before the books open ({scope.Community.BooksStartMonth}).");
+        if (file.To > scope.Today)
+            return new Failure(Codes.MonthNotOpen, $"The statement runs to {Dates.Format(file.To)}, after today ({Dates.Format(scope.Today)}) in the community's time zone.");
+        return null;
+    }
+
     private static Failure? DateRefusal(WriteScope scope, IEnumerable<BankLine> fresh, DateOnly? lastDate)
     {
         foreach (var line in fresh)

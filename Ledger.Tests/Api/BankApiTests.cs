@@ -127,6 +127,7 @@ public abstract class BankApiTests(EngineFixture fixture)
         // Months the books do not hold have no reconciliation: they open 2026-09, and today is in 2026-11.
         await (await y.Supervisor.GetAsync(y.P("/reconciliations/2001-01"))).AssertProblem(404, Codes.NotFound);
         await (await y.Supervisor.GetAsync(y.P("/reconciliations/2026-12"))).AssertProblem(404, Codes.NotFound);
+        await (await y.Supervisor.PostAsync(y.P("/reconciliations/2026-08/sign"), new { remarks = "已核对" })).AssertProblem(404, Codes.NotFound);
         await (await Upload(y.Trustee, y.P("/bank-statements"), October(), "application/xml")).AssertStatus(201);
 
         var draft = await y.Supervisor.GetJsonAsync(y.P("/reconciliations/2026-10?account=1002"));
@@ -321,6 +322,15 @@ public abstract class BankApiTests(EngineFixture fixture)
             new("2026-10-08", 180m, "CMB20261008001", null, "张三", "物业费"),
         ]))).AssertStatus(201);
         Assert.Equal((0, 1), (again["imported"]!.GetValue<int>(), again["duplicates"]!.GetValue<int>()));
+        // A known line whose running balance does not follow the account's (the file opens at another balance) is refused,
+        // and so is a statement whose period runs past today or starts before the books, even with nothing new in it.
+        await (await Send(BankSamples.Camt053("2026-10-01", "2026-10-08", 100m, [
+            new("2026-10-08", 180m, "CMB20261008001", null, "张三", "物业费"),
+        ]))).AssertProblem(422, BankCodes.StatementGap);
+        await (await Send(BankSamples.Camt053("2026-10-31", "2027-06-30", 5167.5m, []))).AssertProblem(422, Codes.MonthNotOpen);
+        await (await Send(BankSamples.Camt053("2026-08-01", "2026-10-08", 0m, [
+            new("2026-10-08", 180m, "CMB20261008001", null, "张三", "物业费"),
+        ]))).AssertProblem(422, Codes.MonthNotOpen);
         await (await Send(November("2026-10-15", -100m))).AssertProblem(422, BankCodes.StatementGap);
         await (await Send(November("2026-11-25", -100m))).AssertProblem(422, Codes.MonthNotOpen); // today is 2026-11-21
         await (await Send(November("2026-08-15", -100m))).AssertProblem(422, Codes.MonthNotOpen); // the books open 2026-09

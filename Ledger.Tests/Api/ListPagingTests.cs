@@ -7,7 +7,7 @@ namespace Ledger.Tests.Api;
 /// <summary>
 /// Every list takes <c>?limit=</c> and <c>?after=</c> and answers <c>{ items, next }</c> (API.md): walked a page of one
 /// or two at a time, a list gives back exactly its items, in its order, once each; a bad limit or a cursor that names no
-/// item is 400. On each engine.
+/// item is 400; a cursor whose item has left the list since goes on where that item was. On each engine.
 /// </summary>
 public abstract class ListPagingTests(EngineFixture fixture)
 {
@@ -62,13 +62,21 @@ public abstract class ListPagingTests(EngineFixture fixture)
             }
             await (await reader.GetAsync($"{path}?limit=0")).AssertProblem(400, Codes.ValidationFailed);
             await (await reader.GetAsync($"{path}?limit=501")).AssertProblem(400, Codes.ValidationFailed);
-            await (await reader.GetAsync($"{path}?after=no-such-item")).AssertProblem(400, Codes.ValidationFailed);
+            await (await reader.GetAsync($"{path}?after=%01")).AssertProblem(400, Codes.ValidationFailed);
         }
+        // A cursor whose item has since left the list goes on after where it was, like a keyset page in SQL.
+        var pending = await y.Supervisor.GetJsonAsync(y.P("/spending-requests?status=pending&limit=1"));
+        var first = pending["items"]![0]!["id"]!.GetValue<long>();
+        var cursor = pending["next"]!.GetValue<string>();
+        await (await y.Supervisor.PostAsync(y.P($"/spending-requests/{first}/decisions"), new { decision = "approve", comment = "同意" })).AssertStatus(200);
+        var rest = (await y.Supervisor.GetJsonAsync(y.P($"/spending-requests?status=pending&after={Uri.EscapeDataString(cursor)}")))["items"]!.AsArray();
+        Assert.True(Assert.Single(rest)!["id"]!.GetValue<long>() > first);
+
         // The short lists page by the same rule.
         foreach (var path in new[] { "/budgets", "/fee-schedule", "/evaluations", "/motions/1/paper-ballots" })
         {
             await (await y.Admin.GetAsync(y.P($"{path}?limit=501"))).AssertProblem(400, Codes.ValidationFailed);
-            await (await y.Admin.GetAsync(y.P($"{path}?after=no-such-item"))).AssertProblem(400, Codes.ValidationFailed);
+            await (await y.Admin.GetAsync(y.P($"{path}?after={new string('9', 201)}"))).AssertProblem(400, Codes.ValidationFailed);
         }
     }
 }

@@ -129,6 +129,14 @@ public sealed class DefectTests(SqliteFixture fixture) : IClassFixture<SqliteFix
         var import = await admin.PostRawAsync($"/api/v1/communities/{slug}/units/import",
             "building,number,use,area,areaSource,delivered\nA座,３０１,residential,90,registered,true\n", "text/csv");
         Assert.True((int)import.StatusCode is 400 or 409 or 422, $"{(int)import.StatusCode}");
+        // Invisible format characters do not make another unit either, and the 40 characters count as kept.
+        foreach (var lookAlike in new[] { "301\u200b", "\u200e301", "30\u00ad1", "\ufeff301" })
+            await (await admin.PostAsync($"/api/v1/communities/{slug}/units",
+                new { building = "A座", number = lookAlike, use = "residential", area = 90m, areaSource = "registered", delivered = true })).AssertProblem(409, "unit_exists");
+        await (await admin.PostAsync($"/api/v1/communities/{slug}/units",
+            new { building = "A座", number = new string('\ufdfa', 3), use = "residential", area = 90m, areaSource = "registered", delivered = true })).AssertProblem(400, "validation_failed");
+        await (await admin.PostAsync($"/api/v1/communities/{slug}/units",
+            new { building = "A座", number = "30\u20281", use = "residential", area = 90m, areaSource = "registered", delivered = true })).AssertProblem(400, "validation_failed");
         var units = (await admin.GetJsonAsync($"/api/v1/communities/{slug}/units"))["items"]!.AsArray();
         Assert.Single(units);
     }
