@@ -114,7 +114,9 @@ public static class DecisionEndpoints
         });
 
     private static async Task<IResult> PaperBallots(long id, int? limit, string? after, CurrentCommunity current, DecisionBook decisions) =>
-        Paging.Slice(await decisions.PaperBallotsAsync(current.Community.Id, id), limit, after, b => Paging.Ascending(b.BallotId));
+        await decisions.PaperBallotsAsync(current.Community.Id, id) is { } ballots
+            ? Paging.Slice(ballots, limit, after, b => Paging.Ascending(b.BallotId))
+            : Problems.NotFound($"Motion {id}");
 
     private static Task<IResult> FollowUp(long id, FollowUpBody body, HttpContext http, Writes writes, DecisionBook decisions, CurrentCommunity current) =>
         writes.RunAsync(http, body, async scope =>

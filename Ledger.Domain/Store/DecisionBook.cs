@@ -72,9 +72,13 @@ public sealed class DecisionBook(LedgerDatabase db, MotionBook motions)
     public Task<ChannelCounts> ChannelsAsync(long communityId, long motionId) =>
         db.ReadAsync(read => ChannelsAsync(read, communityId, motionId));
 
-    public async Task<IReadOnlyList<PaperBallotView>> PaperBallotsAsync(long communityId, long motionId)
+    /// <returns>The motion's paper ballots, or null when the community has no such motion.</returns>
+    public async Task<IReadOnlyList<PaperBallotView>?> PaperBallotsAsync(long communityId, long motionId)
     {
         await using var connection = await db.OpenAsync();
+        if (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM motions WHERE community_id = @communityId AND id = @motionId",
+                new { communityId, motionId }) == 0)
+            return null;
         return (await connection.QueryAsync<(long BallotId, long UnitId, string Building, string Number, string Scan, long RecordedBy, string RecordedAt)>("""
             SELECT p.ballot_id, p.unit_id, u.building, u.number, p.scan_sha256, p.recorded_by, p.recorded_at
             FROM paper_ballots p JOIN units u ON u.community_id = p.community_id AND u.id = p.unit_id

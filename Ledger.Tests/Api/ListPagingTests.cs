@@ -73,7 +73,9 @@ public abstract class ListPagingTests(EngineFixture fixture)
         Assert.True(Assert.Single(rest)!["id"]!.GetValue<long>() > first);
 
         // The short lists page by the same rule.
-        foreach (var path in new[] { "/budgets", "/fee-schedule", "/evaluations", "/motions/1/paper-ballots" })
+        var motion = (await y.Admin.GetJsonAsync(y.P("/motions?limit=1")))["items"]![0]!["id"]!.GetValue<long>();
+        await (await y.Admin.GetAsync(y.P($"/motions/{motion + 1000}/paper-ballots"))).AssertProblem(404, Codes.NotFound);
+        foreach (var path in new[] { "/budgets", "/fee-schedule", "/evaluations", $"/motions/{motion}/paper-ballots" })
         {
             await (await y.Admin.GetAsync(y.P($"{path}?limit=501"))).AssertProblem(400, Codes.ValidationFailed);
             await (await y.Admin.GetAsync(y.P($"{path}?after={new string('9', 201)}"))).AssertProblem(400, Codes.ValidationFailed);
