@@ -33,9 +33,13 @@ public static class TextGuard
     /// <summary>Null when <paramref name="text"/> is acceptable, else why not.</summary>
     public static string? Problem(string text, bool multiLine)
     {
+        var visible = false;
+        var invisible = false;
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
+            if (System.Globalization.CharUnicodeInfo.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format) invisible = true;
+            else if (!char.IsWhiteSpace(c)) visible = true;
             if (c is '\n' or '\r' or '\t' or '\u2028' or '\u2029')
             {
                 if (!multiLine) return "Line breaks and tabs are not allowed here.";
@@ -47,7 +51,8 @@ public static class TextGuard
             if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) { i++; continue; }
             if (char.IsSurrogate(c)) return "A lone surrogate is not text.";
         }
-        return null;
+        // A zero-width space or joiner alone is not an answer, a payee or a title (only spaces are left to "must not be empty").
+        return invisible && !visible ? "Only invisible characters: write the text itself." : null;
     }
 
     /// <summary>A request with no query string and no JSON body needs only its path checked: no state machine for it.</summary>

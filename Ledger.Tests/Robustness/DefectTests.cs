@@ -139,5 +139,8 @@ public sealed class DefectTests(SqliteFixture fixture) : IClassFixture<SqliteFix
             new { building = "A座", number = "30\u20281", use = "residential", area = 90m, areaSource = "registered", delivered = true })).AssertProblem(400, "validation_failed");
         var units = (await admin.GetJsonAsync($"/api/v1/communities/{slug}/units"))["items"]!.AsArray();
         Assert.Single(units);
+        // Text made only of invisible characters is not text anywhere.
+        await (await admin.PostAsync($"/api/v1/communities/{slug}/units",
+            new { building = "\u200b\u2060", number = "302", use = "residential", area = 90m, areaSource = "registered", delivered = true })).AssertProblem(400, "validation_failed");
     }
 }
