@@ -38,7 +38,7 @@ public static class TextGuard
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
-            if (System.Globalization.CharUnicodeInfo.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format) invisible = true;
+            if (Domain.Model.Invisible.IsFormat(c)) invisible = true;
             else if (!char.IsWhiteSpace(c)) visible = true;
             if (c is '\n' or '\r' or '\t' or '\u2028' or '\u2029')
             {

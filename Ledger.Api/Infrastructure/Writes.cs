@@ -116,8 +116,6 @@ public static class Paging
     /// <summary>A sort key for an id in a list of the newest first.</summary>
     public static string Descending(long id) => Ascending(long.MaxValue - id);
 
-    public static string Key(long id) => id.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
     /// <summary>The <c>next</c> of a page read in SQL by a rising or falling id: the last id when the page is full, else none.</summary>
-    public static string? Next<T>(IReadOnlyList<T> items, int take, Func<T, long> id) => items.Count == take ? Key(id(items[^1])) : null;
+    public static string? Next<T>(IReadOnlyList<T> items, int take, Func<T, long> id) => items.Count == take ? id(items[^1]).ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
 }

@@ -97,7 +97,7 @@ public static class Invisible
         return kept.ToString();
     }
 
-    private static bool IsFormat(char c) => System.Globalization.CharUnicodeInfo.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format;
+    public static bool IsFormat(char c) => System.Globalization.CharUnicodeInfo.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format;
 }
 
 public static class OwnerKinds
