@@ -201,8 +201,8 @@ public static class BankEndpoints
         if (status is not (null or "matched" or "unmatched")) return Problems.Validation("status", "matched or unmatched.");
         if (account is not null && !BankAccounts.IsBank(account)) return Problems.Validation("account", "1002 or 1003.");
         if (!Paging.TryRead(limit, after, out var take, out var afterId, out var problem)) return problem!;
-        var items = await bank.LinesAsync(current.Community.Id, account, m, status, afterId, take);
-        return TypedResults.Ok(new Page<BankLineView>(items, Paging.Next(items, take, i => i.Id)));
+        var items = await bank.LinesAsync(current.Community.Id, account, m, status, afterId, take + 1);
+        return TypedResults.Ok(Paging.Of(items, take, i => i.Id));
     }
 
     private static Task<IResult> Match(long id, MatchBody body, HttpContext http, Writes writes, BankBook bank) =>

@@ -184,8 +184,8 @@ public static class FeeEndpoints
             if (unitId is { } one && !owned.Contains(one)) return Problems.NotFound($"Unit {one}");
             units ??= owned;
         }
-        var bills = await fees.BillsAsync(current.Community.Id, m, units, status, afterId, take);
-        return TypedResults.Ok(new Page<BillDto>(bills.Select(BillDto.From).ToList(), Paging.Next(bills, take, b => b.Id)));
+        var bills = await fees.BillsAsync(current.Community.Id, m, units, status, afterId, take + 1);
+        return TypedResults.Ok(Paging.Of(bills, take, b => b.Id, BillDto.From));
     }
 
     /// <summary>The external reference is the idempotency key: the same payment sent twice posts once. On PostgreSQL
@@ -236,20 +236,19 @@ public static class FeeEndpoints
     {
         if (!Paging.TryRead(limit, after, out var take, out var afterSeq, out var problem)) return problem!;
         if (!await VisibleAsync(unitId, current, register)) return Problems.NotFound($"Unit {unitId}");
-        var items = await journal.ListAsync(current.Community, new EntryFilter(UnitId: unitId), afterSeq, take);
+        var items = await journal.ListAsync(current.Community, new EntryFilter(UnitId: unitId), afterSeq, take + 1);
         // The public feed's shape, with `entry` exactly as hashed (salt included): the owner recomputes
         // each entryHash with the same steps as the public verification and finds it in the public feed.
-        return TypedResults.Ok(new Page<Public.OpenData.JournalFeedItem>(
-            items.Select(e => new Public.OpenData.JournalFeedItem(e.Entry.Seq, e.EntryHash, e.ChainHash, e.Entry.ToCanonicalObject())).ToList(),
-            Paging.Next(items, take, i => i.Entry.Seq)));
+        return TypedResults.Ok(Paging.Of(items, take, i => i.Entry.Seq,
+            e => new Public.OpenData.JournalFeedItem(e.Entry.Seq, e.EntryHash, e.ChainHash, e.Entry.ToCanonicalObject())));
     }
 
     /// <summary>Messages waiting for a delivery channel (arrears reminders).</summary>
     private static async Task<IResult> Outbox(int? limit, string? after, CurrentCommunity current, ReminderBook reminders)
     {
         if (!Paging.TryRead(limit, after, out var take, out var afterId, out var problem)) return problem!;
-        var items = await reminders.ListAsync(current.Community.Id, afterId, take);
-        return TypedResults.Ok(new Page<OutboxMessage>(items, Paging.Next(items, take, i => i.Id)));
+        var items = await reminders.ListAsync(current.Community.Id, afterId, take + 1);
+        return TypedResults.Ok(Paging.Of(items, take, i => i.Id));
     }
 
     private static async Task<IResult> GetArrears(CurrentCommunity current, FeeBook fees, TimeProvider clock)

@@ -116,6 +116,18 @@ public static class Paging
     /// <summary>A sort key for an id in a list of the newest first.</summary>
     public static string Descending(long id) => Ascending(long.MaxValue - id);
 
-    /// <summary>The <c>next</c> of a page read in SQL by a rising or falling id: the last id when the page is full, else none.</summary>
-    public static string? Next<T>(IReadOnlyList<T> items, int take, Func<T, long> id) => items.Count == take ? id(items[^1]).ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+    /// <summary>
+    /// A page read in SQL by a rising or falling id, with one row more than the page holds (<paramref name="take"/> + 1):
+    /// the extra row, when it came, is not shown and says another page follows, so the last page's <c>next</c> is null
+    /// even when it is exactly full.
+    /// </summary>
+    public static Page<TShown> Of<T, TShown>(IReadOnlyList<T> read, int take, Func<T, long> id, Func<T, TShown> shown)
+    {
+        var more = read.Count > take;
+        var page = more ? read.Take(take).ToList() : read;
+        return new Page<TShown>(page.Select(shown).ToList(), more ? id(page[^1]).ToString(System.Globalization.CultureInfo.InvariantCulture) : null);
+    }
+
+    /// <inheritdoc cref="Of{T, TShown}"/>
+    public static Page<T> Of<T>(IReadOnlyList<T> read, int take, Func<T, long> id) => Of(read, take, id, item => item);
 }

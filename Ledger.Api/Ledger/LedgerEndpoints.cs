@@ -154,9 +154,8 @@ public static class LedgerEndpoints
             if (!Month.TryParse(month, out var parsed)) return Problems.Validation("month", "A month as YYYY-MM.");
             m = parsed;
         }
-        var items = await journal.ListAsync(current.Community, new EntryFilter(m, account, unitId), afterSeq, take);
-        var next = Paging.Next(items, take, i => i.Entry.Seq);
-        return TypedResults.Ok(new Page<EntryDto>(items.Select(EntryDto.From).ToList(), next));
+        var items = await journal.ListAsync(current.Community, new EntryFilter(m, account, unitId), afterSeq, take + 1);
+        return TypedResults.Ok(Paging.Of(items, take, i => i.Entry.Seq, EntryDto.From));
     }
 
     private static async Task<Results<Ok<EntryDto>, ProblemHttpResult>> GetEntry(long seq, CurrentCommunity current, Journal journal)

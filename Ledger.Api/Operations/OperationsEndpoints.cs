@@ -17,7 +17,7 @@ public static class OperationsEndpoints
     {
         if (!http.User.IsPlatformAdmin()) return Problems.From(new Failure(Codes.Forbidden, "Only a platform admin reads the job runs.", 403));
         if (!Paging.TryRead(limit, after, out var take, out var before, out var problem)) return problem!;
-        var items = await runs.RecentAsync(take, job, after is null ? null : before);
-        return TypedResults.Ok(new Page<JobRun>(items, Paging.Next(items, take, r => r.Id)));
+        var items = await runs.RecentAsync(take + 1, job, after is null ? null : before);
+        return TypedResults.Ok(Paging.Of(items, take, r => r.Id));
     }
 }

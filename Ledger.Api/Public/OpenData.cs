@@ -163,9 +163,9 @@ public static class OpenData
         if (!Infrastructure.Paging.TryRead(limit, after, out var take, out var afterSeq, out var problem)) return problem!;
         var community = await communities.FindAsync(c);
         if (community is null) return Infrastructure.Problems.NotFound("The community");
-        var entries = await journal.AfterAsync(community, afterSeq, take);
-        var items = entries.Select(e => new JournalFeedItem(e.Entry.Seq, e.EntryHash, e.ChainHash, e.Entry.IsPersonal ? null : e.Entry.ToCanonicalObject())).ToList();
-        return TypedResults.Ok(new Infrastructure.Page<JournalFeedItem>(items, Infrastructure.Paging.Next(items, take, i => i.Seq)));
+        var entries = await journal.AfterAsync(community, afterSeq, take + 1);
+        return TypedResults.Ok(Infrastructure.Paging.Of(entries, take, e => e.Entry.Seq,
+            e => new JournalFeedItem(e.Entry.Seq, e.EntryHash, e.ChainHash, e.Entry.IsPersonal ? null : e.Entry.ToCanonicalObject())));
     }
 
     public sealed record JournalFeedItem(long Seq, string EntryHash, string ChainHash, JsonObject? Entry);

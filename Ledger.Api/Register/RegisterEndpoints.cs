@@ -292,9 +292,8 @@ public static class RegisterEndpoints
     private static async Task<IResult> Units(int? limit, string? after, CurrentCommunity current, RegisterBook register)
     {
         if (!Paging.TryRead(limit, after, out var take, out var afterId, out var problem)) return problem!;
-        var units = await register.UnitsAsync(current.Community.Id, afterId, take);
-        return TypedResults.Ok(new Page<UnitDto>(units.Select(UnitDto.From).ToList(),
-            Paging.Next(units, take, u => u.Id)));
+        var units = await register.UnitsAsync(current.Community.Id, afterId, take + 1);
+        return TypedResults.Ok(Paging.Of(units, take, u => u.Id, UnitDto.From));
     }
 
     private static Task<IResult> AddOwner(OwnerRequest request, HttpContext http, Writes writes, RegisterBook register) =>

@@ -203,8 +203,7 @@ public static class SpendingEndpoints
     {
         var addresses = http.User.IsPlatformAdmin();
         if (!Paging.TryRead(limit, after, out var take, out var afterId, out var problem)) return problem!;
-        var rows = await audit.PageAsync(current.Community.Id, afterId, take);
-        return TypedResults.Ok(new Page<AuditRecord>(addresses ? rows : rows.Select(r => r with { Address = null }).ToList(),
-            Paging.Next(rows, take, r => r.Id)));
+        var rows = await audit.PageAsync(current.Community.Id, afterId, take + 1);
+        return TypedResults.Ok(Paging.Of(rows, take, r => r.Id, r => addresses ? r : r with { Address = null }));
     }
 }

@@ -38,6 +38,7 @@ public abstract class ListPagingTests(EngineFixture fixture)
             (y.Supervisor, y.P("/spending-requests")), (y.Owners[0], y.P("/motions")), (y.Owners[0], y.P("/queries")),
             (y.Owners[0], y.P("/statements")), (y.Owners[0], y.P("/accounts")), (y.Owners[0], y.P("/roles")),
             (App.Anonymous(), y.P("/proposals")), (y.Trustee, y.P("/entries")), (y.Trustee, y.P("/units")),
+            (y.Trustee, y.P("/bills")), (App.Anonymous(), $"/p/{y.Slug}/journal"),
         };
         foreach (var (reader, path) in lists)
         {
@@ -54,6 +55,8 @@ public abstract class ListPagingTests(EngineFixture fixture)
                     var page = await reader.GetJsonAsync($"{path}?limit={size}" + (after is null ? "" : $"&after={Uri.EscapeDataString(after)}"));
                     var items = page["items"]!.AsArray();
                     Assert.True(items.Count <= size, $"{path}: {items.Count} items on a page of {size}.");
+                    // The last page says it is the last, even when exactly full: no empty page is ever handed out.
+                    Assert.True(items.Count > 0, $"{path}: an empty page after a 'next' with pages of {size}.");
                     walked.AddRange(items.Select(i => i!.ToJsonString()));
                     after = page["next"]?.GetValue<string>();
                     if (after is null) break;
