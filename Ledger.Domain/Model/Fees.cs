@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 
 namespace Ledger.Domain.Model;
 
@@ -66,9 +67,10 @@ public static class UnitUses
 }
 
 /// <summary>
-/// A unit's building and number as kept: in Unicode compatibility form (NFKC), without invisible format characters,
-/// trimmed; so the full-width "３０１" a Chinese keyboard types, or "301" with a zero-width space, is the unit "301",
-/// not a second unit that looks the same.
+/// A unit's building and number as kept: in Unicode compatibility form (NFKC), without invisible characters
+/// (<see cref="Invisible"/>) or combining marks left over on their own, with each run of spaces one space, trimmed;
+/// so the full-width "３０１" a Chinese keyboard types, "301" with a zero-width space, a variation selector or an
+/// accent on its last digit, is the unit "301", not a second unit that looks the same.
 /// </summary>
 public static class UnitLabels
 {
@@ -79,25 +81,68 @@ public static class UnitLabels
         string normal;
         try { normal = text.Normalize(System.Text.NormalizationForm.FormKC); }
         catch (ArgumentException) { normal = text; } // a lone surrogate: left for the text guard to refuse
-        return Invisible.StripFormat(normal).Trim();
+        var kept = new System.Text.StringBuilder(normal.Length);
+        foreach (var (rune, span) in Invisible.Runes(normal))
+        {
+            if (rune is { } r && (Invisible.IsInvisible(r) || IsMark(r))) continue;
+            if (rune is { } space && Rune.IsWhiteSpace(space))
+            {
+                if (kept.Length > 0 && kept[^1] != ' ') kept.Append(' ');
+                continue;
+            }
+            kept.Append(span);
+        }
+        return kept.ToString().Trim();
     }
 
     public static bool IsValid(string normalized) => normalized.Length is >= 1 and <= MaxLength;
+
+    private static bool IsMark(Rune r) => Rune.GetUnicodeCategory(r) is UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark;
 }
 
-/// <summary>Unicode format characters (category Cf): zero-width spaces and joiners, direction marks and overrides, soft hyphens, BOMs.</summary>
+/// <summary>
+/// Characters that show nothing: Unicode format characters (category Cf: zero-width spaces and joiners, direction
+/// marks and overrides, soft hyphens, BOMs, tags), in any plane, and the other default-ignorable code points of
+/// Unicode's DerivedCoreProperties (the combining grapheme joiner, variation selectors, Hangul fillers, ...).
+/// </summary>
 public static class Invisible
 {
     public static string StripFormat(string text)
     {
-        if (!text.Any(IsFormat)) return text;
+        if (!Runes(text).Any(r => r.Rune is { } rune && IsInvisible(rune))) return text;
         var kept = new System.Text.StringBuilder(text.Length);
-        foreach (var c in text)
-            if (!IsFormat(c)) kept.Append(c);
+        foreach (var (rune, span) in Runes(text))
+            if (rune is not { } r || !IsInvisible(r)) kept.Append(span);
         return kept.ToString();
     }
 
-    public static bool IsFormat(char c) => System.Globalization.CharUnicodeInfo.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format;
+    /// <summary>Whether one UTF-16 unit is an invisible character of its own (a surrogate half never is).</summary>
+    public static bool IsFormat(char c) => !char.IsSurrogate(c) && IsInvisible(new Rune(c));
+
+    public static bool IsInvisible(Rune r) => Rune.GetUnicodeCategory(r) == UnicodeCategory.Format || IsDefaultIgnorable(r.Value);
+
+    /// <summary>Default-ignorable code points outside category Cf (Unicode 16 DerivedCoreProperties.txt).</summary>
+    private static bool IsDefaultIgnorable(int v) => v is 0x034F or 0x115F or 0x1160 or 0x17B4 or 0x17B5 or 0x3164 or 0xFFA0
+        or >= 0x180B and <= 0x180F or >= 0x2060 and <= 0x206F or >= 0xFE00 and <= 0xFE0F or >= 0xFFF0 and <= 0xFFF8
+        or >= 0x1BCA0 and <= 0x1BCA3 or >= 0x1D173 and <= 0x1D17A or >= 0xE0000 and <= 0xE0FFF;
+
+    /// <summary>The text's code points with the UTF-16 they take; a lone surrogate comes as itself with no rune, kept as it is.</summary>
+    public static IEnumerable<(Rune? Rune, string Span)> Runes(string text)
+    {
+        for (var i = 0; i < text.Length;)
+        {
+            if (Rune.DecodeFromUtf16(text.AsSpan(i), out var rune, out var used) == System.Buffers.OperationStatus.Done)
+            {
+                yield return (rune, text.Substring(i, used));
+                i += used;
+            }
+            else
+            {
+                yield return (null, text[i].ToString());
+                i++;
+            }
+        }
+    }
 }
 
 public static class OwnerKinds

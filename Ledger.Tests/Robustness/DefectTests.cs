@@ -130,7 +130,10 @@ public sealed class DefectTests(SqliteFixture fixture) : IClassFixture<SqliteFix
             "building,number,use,area,areaSource,delivered\nA座,３０１,residential,90,registered,true\n", "text/csv");
         Assert.True((int)import.StatusCode is 400 or 409 or 422, $"{(int)import.StatusCode}");
         // Invisible format characters do not make another unit either, and the 40 characters count as kept.
-        foreach (var lookAlike in new[] { "301\u200b", "\u200e301", "30\u00ad1", "\ufeff301" })
+        // Nor do the other default-ignorable characters (combining grapheme joiner, variation selector, Hangul fillers,
+        // a tag character above U+FFFF), an accent on the last digit, or an ideographic space at the end.
+        foreach (var lookAlike in new[] { "301\u200b", "\u200e301", "30\u00ad1", "\ufeff301", "30\u034f1", "301\ufe0f", "\u3164301",
+                     "\u115f301", "301\u0301", "301\U000E0001", "301\u3000" })
             await (await admin.PostAsync($"/api/v1/communities/{slug}/units",
                 new { building = "A座", number = lookAlike, use = "residential", area = 90m, areaSource = "registered", delivered = true })).AssertProblem(409, "unit_exists");
         await (await admin.PostAsync($"/api/v1/communities/{slug}/units",
