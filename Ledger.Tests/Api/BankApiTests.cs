@@ -307,7 +307,9 @@ public abstract class BankApiTests(EngineFixture fixture)
         var y = await YardAsync();
         await (await Upload(y.Trustee, y.P("/bank-statements?account=1002&format=camt053"), October(), "application/xml")).AssertStatus(201);
         Task<HttpResponseMessage> Send(byte[] file) => Upload(y.Trustee, y.P("/bank-statements?account=1002&format=camt053"), file, "application/xml");
-        byte[] November(string date, decimal yuan) => BankSamples.Camt053("2026-11-01", "2026-11-20", 5167.5m, [new(date, yuan, $"CMB-{date}", null, "某某公司", "x")]);
+        // The statement's period holds its line (a line outside it is import_invalid before the books are asked).
+        byte[] November(string date, decimal yuan, string from = "2026-11-01", string to = "2026-11-20") =>
+            BankSamples.Camt053(from, to, 5167.5m, [new(date, yuan, $"CMB-{date}", null, "某某公司", "x")]);
 
         // The same bank reference with another amount or date is a rewritten history, not a duplicate.
         var changed = await (await Send(BankSamples.Camt053("2026-10-01", "2026-10-31", 0m, [
@@ -331,9 +333,9 @@ public abstract class BankApiTests(EngineFixture fixture)
         await (await Send(BankSamples.Camt053("2026-08-01", "2026-10-08", 0m, [
             new("2026-10-08", 180m, "CMB20261008001", null, "张三", "物业费"),
         ]))).AssertProblem(422, Codes.MonthNotOpen);
-        await (await Send(November("2026-10-15", -100m))).AssertProblem(422, BankCodes.StatementGap);
-        await (await Send(November("2026-11-25", -100m))).AssertProblem(422, Codes.MonthNotOpen); // today is 2026-11-21
-        await (await Send(November("2026-08-15", -100m))).AssertProblem(422, Codes.MonthNotOpen); // the books open 2026-09
+        await (await Send(November("2026-10-15", -100m, from: "2026-10-15"))).AssertProblem(422, BankCodes.StatementGap);
+        await (await Send(November("2026-11-25", -100m, to: "2026-11-25"))).AssertProblem(422, Codes.MonthNotOpen); // today is 2026-11-21
+        await (await Send(November("2026-08-15", -100m, from: "2026-08-15"))).AssertProblem(422, Codes.MonthNotOpen); // the books open 2026-09
         var zero = await (await Send(November("2026-11-02", 0m))).AssertProblem(400, Codes.ImportInvalid);
         Assert.Equal("Amt", zero["errors"]![0]!["field"]!.GetValue<string>());
         var undated = """
@@ -350,6 +352,36 @@ public abstract class BankApiTests(EngineFixture fixture)
 
         await (await Send(November("2026-11-02", -100m))).AssertStatus(201);
         Assert.Equal(4, (await LinesAsync(y)).Count);
+    }
+
+    /// <summary>
+    /// A statement vouches for its own period: one that ends before it starts, or that books an entry outside it, is
+    /// import_invalid (the entry named by its row and bank reference). An empty statement whose closing is not its
+    /// opening does not add up (bank_balance_mismatch). Nothing is kept of any of them.
+    /// </summary>
+    [SkippableFact]
+    public async Task A_statement_whose_period_is_reversed_or_does_not_hold_its_entries_is_invalid()
+    {
+        var y = await YardAsync();
+        Task<HttpResponseMessage> Send(byte[] file) => Upload(y.Trustee, y.P("/bank-statements?account=1002&format=camt053"), file, "application/xml");
+        SampleLine[] october = [new("2026-10-08", 180m, "CMB20261008001", null, "张三", "物业费"), new("2026-10-10", 5000m, "CMB20261010001", "PK-10", "停车公司", "十月停车费")];
+
+        var reversed = await (await Send(BankSamples.Camt053("2026-10-31", "2026-10-01", 0m, october))).AssertProblem(400, Codes.ImportInvalid);
+        var error = Assert.Single(reversed["errors"]!.AsArray())!;
+        Assert.Equal((0, "FrToDt"), (error["row"]!.GetValue<int>(), error["field"]!.GetValue<string>()));
+        Assert.Contains("ends before it starts", error["reason"]!.GetValue<string>());
+
+        var outside = await (await Send(BankSamples.Camt053("2026-10-01", "2026-10-09", 0m, october))).AssertProblem(400, Codes.ImportInvalid);
+        error = Assert.Single(outside["errors"]!.AsArray())!;
+        Assert.Equal((2, "BookgDt"), (error["row"]!.GetValue<int>(), error["field"]!.GetValue<string>()));
+        Assert.Contains("CMB20261010001", error["reason"]!.GetValue<string>());
+        Assert.Contains("2026-10-10", error["reason"]!.GetValue<string>());
+
+        await (await Send(BankSamples.Camt053("2026-10-01", "2026-10-31", 0m, [], closing: 100m))).AssertProblem(422, BankCodes.BalanceMismatch);
+
+        Assert.Empty(await LinesAsync(y));
+        await (await y.Supervisor.GetAsync(y.P("/reconciliations/2026-10"))).AssertProblem(422, BankCodes.StatementMissing); // no statement kept
+        await (await Send(BankSamples.Camt053("2026-10-01", "2026-10-31", 0m, october))).AssertStatus(201);
     }
 }
 
