@@ -168,7 +168,6 @@ public sealed class BankBook(LedgerDatabase db, FeeBook fees)
             file.Lines.Count, fresh.Count, file.Lines.Count - fresh.Count, matched, fresh.Count - matched);
     }
 
-    /// <summary>The account's balance after the last line imported, or the last statement's closing when it had no lines.</summary>
     /// <summary>The account's balance after its last imported line (or its last statement's closing), and that line's date.</summary>
     private static async Task<(long? Balance, DateOnly? Date)> PreviousClosingAsync(WriteScope scope, string account)
     {
@@ -181,11 +180,6 @@ public sealed class BankBook(LedgerDatabase db, FeeBook fees)
             """, new { scope.Community.Id, account }), null);
     }
 
-    /// <summary>
-    /// New lines must fall in the books (not before the month they open, not after today in the community's zone)
-    /// and after what is already imported: a line dated before the account's last imported line would rewrite the
-    /// bank's history (bank_statement_gap), and make the next real statement fail.
-    /// </summary>
     /// <summary>A statement's period must lie in the books too: not starting before they open, not ending after today.</summary>
     private static Failure? PeriodRefusal(WriteScope scope, BankFile file)
     {
@@ -196,6 +190,11 @@ public sealed class BankBook(LedgerDatabase db, FeeBook fees)
         return null;
     }
 
+    /// <summary>
+    /// New lines must fall in the books (not before the month they open, not after today in the community's zone)
+    /// and after what is already imported: a line dated before the account's last imported line would rewrite the
+    /// bank's history (bank_statement_gap), and make the next real statement fail.
+    /// </summary>
     private static Failure? DateRefusal(WriteScope scope, IEnumerable<BankLine> fresh, DateOnly? lastDate)
     {
         foreach (var line in fresh)
