@@ -383,6 +383,53 @@ public abstract class BankApiTests(EngineFixture fixture)
         await (await y.Supervisor.GetAsync(y.P("/reconciliations/2026-10"))).AssertProblem(422, BankCodes.StatementMissing); // no statement kept
         await (await Send(BankSamples.Camt053("2026-10-01", "2026-10-31", 0m, october))).AssertStatus(201);
     }
+
+    /// <summary>
+    /// A statement speaks for its whole period. After October (L1..L6, two lines without a bank reference), re-sent
+    /// Octobers of lines already imported that leave out the last line (a smaller closing), the first (a larger opening)
+    /// or three lines that net to zero, a part of the month with its known lines in another order, and statements with a
+    /// new November line that leave out imported October lines, all still add up line by line, but contradict the
+    /// imported history: bank_statement_gap, and nothing changes. A part of the month re-sent whole stays a duplicate,
+    /// the same file again answers the first import, and November still follows.
+    /// </summary>
+    [SkippableFact]
+    public async Task A_resent_statement_must_hold_every_line_already_imported_for_its_period()
+    {
+        var y = await YardAsync();
+        Task<HttpResponseMessage> Send(byte[] file) => Upload(y.Trustee, y.P("/bank-statements?account=1002&format=camt053"), file, "application/xml");
+        SampleLine l1 = new("2026-10-05", 100m, null, null, "某某公司", "转账"), l2 = new("2026-10-08", 180m, "CMB-R2", null, "张三", "物业费"),
+            l3 = new("2026-10-20", 50m, null, null, "李四", "转账"), l4 = new("2026-10-22", 50m, "CMB-R4", null, "王五", "转账"),
+            l5 = new("2026-10-25", -100m, "CMB-R5", null, "某某公司", "退款"), l6 = new("2026-10-31", -12.5m, null, null, "招商银行", "账户管理费"),
+            n1 = new("2026-11-02", 10m, "CMB-N1", null, "某某公司", "转账");
+        byte[] October(decimal opening, params SampleLine[] lines) => BankSamples.Camt053("2026-10-01", "2026-10-31", opening, lines);
+        await (await Send(October(0m, l1, l2, l3, l4, l5, l6))).AssertStatus(201); // balances 100, 280, 330, 380, 280, 267.50
+
+        var lastLeftOut = await (await Send(October(0m, l1, l2, l3, l4, l5))).AssertProblem(422, BankCodes.StatementGap);
+        Assert.Contains("-1250 fen booked on 2026-10-31 without a bank reference", lastLeftOut["detail"]!.GetValue<string>());
+        await (await Send(October(100m, l2, l3, l4, l5, l6))).AssertProblem(422, BankCodes.StatementGap);
+        var netZero = await (await Send(October(0m, l1, l2, l6))).AssertProblem(422, BankCodes.StatementGap);
+        Assert.Contains("2026-10-20", netZero["detail"]!.GetValue<string>());
+        var reordered = await (await Send(BankSamples.Camt053("2026-10-20", "2026-10-25", 380m, [l5, l3, l4]))).AssertProblem(422, BankCodes.StatementGap);
+        Assert.Contains("Row 2", reordered["detail"]!.GetValue<string>());
+        await (await Send(BankSamples.Camt053("2026-10-01", "2026-11-05", 0m, [l1, l2, l6, n1]))).AssertProblem(422, BankCodes.StatementGap);
+        await (await Send(BankSamples.Camt053("2026-10-21", "2026-11-05", 267.5m, [n1]))).AssertProblem(422, BankCodes.StatementGap);
+        Assert.Equal(6, (await LinesAsync(y)).Count);
+        Assert.Equal(1, await StatementCountAsync(y));
+
+        var part = await (await Send(BankSamples.Camt053("2026-10-08", "2026-10-22", 100m, [l2, l3, l4]))).AssertStatus(201);
+        Assert.Equal((0, 3), (part["imported"]!.GetValue<int>(), part["duplicates"]!.GetValue<int>()));
+        await (await Send(October(0m, l1, l2, l3, l4, l5, l6))).AssertStatus(200);
+        var november = await (await Send(BankSamples.Camt053("2026-11-01", "2026-11-05", 267.5m, [n1]))).AssertStatus(201);
+        Assert.Equal(1, november["imported"]!.GetValue<int>());
+        Assert.Equal(3, await StatementCountAsync(y));
+    }
+
+    private async Task<long> StatementCountAsync(Yard y)
+    {
+        await using var connection = await App.Service<LedgerDatabase>().OpenAsync();
+        return await connection.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM bank_statements s JOIN communities c ON c.id = s.community_id WHERE c.slug = @Slug", new { y.Slug });
+    }
 }
 
 public sealed class SqliteBankApiTests(SqliteFixture fixture) : BankApiTests(fixture), IClassFixture<SqliteFixture>;
