@@ -153,7 +153,21 @@ public static class BankFiles
         if (errors.Count > 0 || from is not { } start) return BankParse.Invalid(errors);
 
         var to = ReadDate(Path(stmt, "FrToDt", "ToDtTm")) ?? closingDate ?? raw.Select(r => (DateOnly?)r.Date).Max() ?? start;
+        if (PeriodErrors(start, to, raw) is { Count: > 0 } outside) return BankParse.Invalid(outside);
         return Chain(start, to, opening!.Value, closing, raw);
+    }
+
+    /// <summary>
+    /// The statement's own period (FrToDt, else its balances' dates) is what it vouches for: it cannot end before it
+    /// starts, and every entry is booked within it.
+    /// </summary>
+    private static List<BankFileError> PeriodErrors(DateOnly from, DateOnly to, List<RawLine> raw)
+    {
+        var period = $"{Dates.Format(from)} to {Dates.Format(to)}";
+        if (to < from) return [new(0, "FrToDt", $"The statement's period runs from {period}: it ends before it starts.")];
+        return raw.Where(r => r.Date < from || r.Date > to).Take(100)
+            .Select(r => new BankFileError(r.Row, "BookgDt",
+                $"The entry{(Visible(r.Reference) is { } reference ? $" with the bank reference {reference}" : "")} is booked on {Dates.Format(r.Date)}, outside the statement's period ({period}).")).ToList();
     }
 
     private static long? SignedAmount(XmlElement parent, int row, string field, List<BankFileError> errors)

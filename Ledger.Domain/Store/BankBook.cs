@@ -73,7 +73,8 @@ public sealed class BankBook(LedgerDatabase db, FeeBook fees)
     /// import; lines already imported (an overlapping period) are counted as duplicates, the rest are
     /// added and matched, and earlier unmatched lines are tried again against the journal.
     /// Fails with bank_statement_gap when the balance before the first new line is not the account's
-    /// previous closing balance, or when new lines lie between lines already imported.
+    /// previous closing balance, when new lines lie between lines already imported, or when the statement
+    /// leaves out a line already imported for its period; month_not_open when it lies outside the books.
     /// </summary>
     public async Task<Result<BankImport>> ImportAsync(WriteScope scope, string account, string format, string fileSha256, BankFile file)
     {
@@ -123,6 +124,7 @@ public sealed class BankBook(LedgerDatabase db, FeeBook fees)
         }
         if (previous is { } q && file.Lines.Count == 0 && file.Opening != q)
             return new Failure(BankCodes.StatementGap, $"This statement opens at {file.Opening} fen, but the previous one closed at {q} fen.");
+        if (await OmissionRefusalAsync(scope, account, file, firstNew < 0 ? file.Lines.Count : firstNew) is { } omitted) return omitted;
 
         var fresh = firstNew < 0 ? [] : file.Lines.Skip(firstNew).ToList();
         var matcher = await MatcherAsync(scope, account);
@@ -168,7 +170,6 @@ public sealed class BankBook(LedgerDatabase db, FeeBook fees)
             file.Lines.Count, fresh.Count, file.Lines.Count - fresh.Count, matched, fresh.Count - matched);
     }
 
-    /// <summary>The account's balance after the last line imported, or the last statement's closing when it had no lines.</summary>
     /// <summary>The account's balance after its last imported line (or its last statement's closing), and that line's date.</summary>
     private static async Task<(long? Balance, DateOnly? Date)> PreviousClosingAsync(WriteScope scope, string account)
     {
@@ -181,11 +182,6 @@ public sealed class BankBook(LedgerDatabase db, FeeBook fees)
             """, new { scope.Community.Id, account }), null);
     }
 
-    /// <summary>
-    /// New lines must fall in the books (not before the month they open, not after today in the community's zone)
-    /// and after what is already imported: a line dated before the account's last imported line would rewrite the
-    /// bank's history (bank_statement_gap), and make the next real statement fail.
-    /// </summary>
     /// <summary>A statement's period must lie in the books too: not starting before they open, not ending after today.</summary>
     private static Failure? PeriodRefusal(WriteScope scope, BankFile file)
     {
@@ -196,6 +192,11 @@ public sealed class BankBook(LedgerDatabase db, FeeBook fees)
         return null;
     }
 
+    /// <summary>
+    /// New lines must fall in the books (not before the month they open, not after today in the community's zone)
+    /// and after what is already imported: a line dated before the account's last imported line would rewrite the
+    /// bank's history (bank_statement_gap), and make the next real statement fail.
+    /// </summary>
     private static Failure? DateRefusal(WriteScope scope, IEnumerable<BankLine> fresh, DateOnly? lastDate)
     {
         foreach (var line in fresh)
@@ -207,6 +208,31 @@ public sealed class BankBook(LedgerDatabase db, FeeBook fees)
             if (lastDate is { } last && line.Date < last)
                 return new Failure(BankCodes.StatementGap,
                     $"Row {line.Row} is booked on {Dates.Format(line.Date)}, before the last line already imported ({Dates.Format(last)}): the bank's history cannot change.");
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// A statement speaks for its whole period: every line already imported that the bank booked in it must be in the
+    /// statement, in the order imported (the known lines lead it), else the statement contradicts the imported history
+    /// (bank_statement_gap). Balances alone miss this: a re-sent month that leaves out its last line, its first, or
+    /// lines that net to zero still adds up.
+    /// </summary>
+    private static async Task<Failure?> OmissionRefusalAsync(WriteScope scope, string account, BankFile file, int knownCount)
+    {
+        var (from, to) = (Dates.Format(file.From), Dates.Format(file.To));
+        var held = (await scope.QueryAsync<(string Identity, string BookedOn, long AmountFen, string? Reference)>("""
+            SELECT identity, booked_on, amount_fen, reference FROM bank_lines
+            WHERE community_id = @Id AND account_code = @account AND booked_on >= @from AND booked_on <= @to ORDER BY id
+            """, new { scope.Community.Id, account, from, to })).ToList();
+        for (var i = 0; i < held.Count; i++)
+        {
+            var h = held[i];
+            if (i < knownCount && file.Lines[i].Identity == h.Identity) continue;
+            var row = file.Lines.Take(knownCount).FirstOrDefault(l => l.Identity == h.Identity)?.Row;
+            return new Failure(BankCodes.StatementGap, row is { } r
+                ? $"Row {r} comes in another order than it was imported: the bank's history cannot change."
+                : $"The line of {h.AmountFen} fen booked on {h.BookedOn}{(h.Reference is { } x ? $" with the bank reference {x}" : " without a bank reference")} was imported before and lies in this statement's period ({from} to {to}), but the statement leaves it out: the bank's history cannot change.");
         }
         return null;
     }

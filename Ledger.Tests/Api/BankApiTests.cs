@@ -307,7 +307,9 @@ public abstract class BankApiTests(EngineFixture fixture)
         var y = await YardAsync();
         await (await Upload(y.Trustee, y.P("/bank-statements?account=1002&format=camt053"), October(), "application/xml")).AssertStatus(201);
         Task<HttpResponseMessage> Send(byte[] file) => Upload(y.Trustee, y.P("/bank-statements?account=1002&format=camt053"), file, "application/xml");
-        byte[] November(string date, decimal yuan) => BankSamples.Camt053("2026-11-01", "2026-11-20", 5167.5m, [new(date, yuan, $"CMB-{date}", null, "某某公司", "x")]);
+        // The statement's period holds its line (a line outside it is import_invalid before the books are asked).
+        byte[] November(string date, decimal yuan, string from = "2026-11-01", string to = "2026-11-20") =>
+            BankSamples.Camt053(from, to, 5167.5m, [new(date, yuan, $"CMB-{date}", null, "某某公司", "x")]);
 
         // The same bank reference with another amount or date is a rewritten history, not a duplicate.
         var changed = await (await Send(BankSamples.Camt053("2026-10-01", "2026-10-31", 0m, [
@@ -331,9 +333,9 @@ public abstract class BankApiTests(EngineFixture fixture)
         await (await Send(BankSamples.Camt053("2026-08-01", "2026-10-08", 0m, [
             new("2026-10-08", 180m, "CMB20261008001", null, "张三", "物业费"),
         ]))).AssertProblem(422, Codes.MonthNotOpen);
-        await (await Send(November("2026-10-15", -100m))).AssertProblem(422, BankCodes.StatementGap);
-        await (await Send(November("2026-11-25", -100m))).AssertProblem(422, Codes.MonthNotOpen); // today is 2026-11-21
-        await (await Send(November("2026-08-15", -100m))).AssertProblem(422, Codes.MonthNotOpen); // the books open 2026-09
+        await (await Send(November("2026-10-15", -100m, from: "2026-10-15"))).AssertProblem(422, BankCodes.StatementGap);
+        await (await Send(November("2026-11-25", -100m, to: "2026-11-25"))).AssertProblem(422, Codes.MonthNotOpen); // today is 2026-11-21
+        await (await Send(November("2026-08-15", -100m, from: "2026-08-15"))).AssertProblem(422, Codes.MonthNotOpen); // the books open 2026-09
         var zero = await (await Send(November("2026-11-02", 0m))).AssertProblem(400, Codes.ImportInvalid);
         Assert.Equal("Amt", zero["errors"]![0]!["field"]!.GetValue<string>());
         var undated = """
@@ -350,6 +352,83 @@ public abstract class BankApiTests(EngineFixture fixture)
 
         await (await Send(November("2026-11-02", -100m))).AssertStatus(201);
         Assert.Equal(4, (await LinesAsync(y)).Count);
+    }
+
+    /// <summary>
+    /// A statement vouches for its own period: one that ends before it starts, or that books an entry outside it, is
+    /// import_invalid (the entry named by its row and bank reference). An empty statement whose closing is not its
+    /// opening does not add up (bank_balance_mismatch). Nothing is kept of any of them.
+    /// </summary>
+    [SkippableFact]
+    public async Task A_statement_whose_period_is_reversed_or_does_not_hold_its_entries_is_invalid()
+    {
+        var y = await YardAsync();
+        Task<HttpResponseMessage> Send(byte[] file) => Upload(y.Trustee, y.P("/bank-statements?account=1002&format=camt053"), file, "application/xml");
+        SampleLine[] october = [new("2026-10-08", 180m, "CMB20261008001", null, "张三", "物业费"), new("2026-10-10", 5000m, "CMB20261010001", "PK-10", "停车公司", "十月停车费")];
+
+        var reversed = await (await Send(BankSamples.Camt053("2026-10-31", "2026-10-01", 0m, october))).AssertProblem(400, Codes.ImportInvalid);
+        var error = Assert.Single(reversed["errors"]!.AsArray())!;
+        Assert.Equal((0, "FrToDt"), (error["row"]!.GetValue<int>(), error["field"]!.GetValue<string>()));
+        Assert.Contains("ends before it starts", error["reason"]!.GetValue<string>());
+
+        var outside = await (await Send(BankSamples.Camt053("2026-10-01", "2026-10-09", 0m, october))).AssertProblem(400, Codes.ImportInvalid);
+        error = Assert.Single(outside["errors"]!.AsArray())!;
+        Assert.Equal((2, "BookgDt"), (error["row"]!.GetValue<int>(), error["field"]!.GetValue<string>()));
+        Assert.Contains("CMB20261010001", error["reason"]!.GetValue<string>());
+        Assert.Contains("2026-10-10", error["reason"]!.GetValue<string>());
+
+        await (await Send(BankSamples.Camt053("2026-10-01", "2026-10-31", 0m, [], closing: 100m))).AssertProblem(422, BankCodes.BalanceMismatch);
+
+        Assert.Empty(await LinesAsync(y));
+        await (await y.Supervisor.GetAsync(y.P("/reconciliations/2026-10"))).AssertProblem(422, BankCodes.StatementMissing); // no statement kept
+        await (await Send(BankSamples.Camt053("2026-10-01", "2026-10-31", 0m, october))).AssertStatus(201);
+    }
+
+    /// <summary>
+    /// A statement speaks for its whole period. After October (L1..L6, two lines without a bank reference), re-sent
+    /// Octobers of lines already imported that leave out the last line (a smaller closing), the first (a larger opening)
+    /// or three lines that net to zero, a part of the month with its known lines in another order, and statements with a
+    /// new November line that leave out imported October lines, all still add up line by line, but contradict the
+    /// imported history: bank_statement_gap, and nothing changes. A part of the month re-sent whole stays a duplicate,
+    /// the same file again answers the first import, and November still follows.
+    /// </summary>
+    [SkippableFact]
+    public async Task A_resent_statement_must_hold_every_line_already_imported_for_its_period()
+    {
+        var y = await YardAsync();
+        Task<HttpResponseMessage> Send(byte[] file) => Upload(y.Trustee, y.P("/bank-statements?account=1002&format=camt053"), file, "application/xml");
+        SampleLine l1 = new("2026-10-05", 100m, null, null, "某某公司", "转账"), l2 = new("2026-10-08", 180m, "CMB-R2", null, "张三", "物业费"),
+            l3 = new("2026-10-20", 50m, null, null, "李四", "转账"), l4 = new("2026-10-22", 50m, "CMB-R4", null, "王五", "转账"),
+            l5 = new("2026-10-25", -100m, "CMB-R5", null, "某某公司", "退款"), l6 = new("2026-10-31", -12.5m, null, null, "招商银行", "账户管理费"),
+            n1 = new("2026-11-02", 10m, "CMB-N1", null, "某某公司", "转账");
+        byte[] October(decimal opening, params SampleLine[] lines) => BankSamples.Camt053("2026-10-01", "2026-10-31", opening, lines);
+        await (await Send(October(0m, l1, l2, l3, l4, l5, l6))).AssertStatus(201); // balances 100, 280, 330, 380, 280, 267.50
+
+        var lastLeftOut = await (await Send(October(0m, l1, l2, l3, l4, l5))).AssertProblem(422, BankCodes.StatementGap);
+        Assert.Contains("-1250 fen booked on 2026-10-31 without a bank reference", lastLeftOut["detail"]!.GetValue<string>());
+        await (await Send(October(100m, l2, l3, l4, l5, l6))).AssertProblem(422, BankCodes.StatementGap);
+        var netZero = await (await Send(October(0m, l1, l2, l6))).AssertProblem(422, BankCodes.StatementGap);
+        Assert.Contains("2026-10-20", netZero["detail"]!.GetValue<string>());
+        var reordered = await (await Send(BankSamples.Camt053("2026-10-20", "2026-10-25", 380m, [l5, l3, l4]))).AssertProblem(422, BankCodes.StatementGap);
+        Assert.Contains("Row 2", reordered["detail"]!.GetValue<string>());
+        await (await Send(BankSamples.Camt053("2026-10-01", "2026-11-05", 0m, [l1, l2, l6, n1]))).AssertProblem(422, BankCodes.StatementGap);
+        await (await Send(BankSamples.Camt053("2026-10-21", "2026-11-05", 267.5m, [n1]))).AssertProblem(422, BankCodes.StatementGap);
+        Assert.Equal(6, (await LinesAsync(y)).Count);
+        Assert.Equal(1, await StatementCountAsync(y));
+
+        var part = await (await Send(BankSamples.Camt053("2026-10-08", "2026-10-22", 100m, [l2, l3, l4]))).AssertStatus(201);
+        Assert.Equal((0, 3), (part["imported"]!.GetValue<int>(), part["duplicates"]!.GetValue<int>()));
+        await (await Send(October(0m, l1, l2, l3, l4, l5, l6))).AssertStatus(200);
+        var november = await (await Send(BankSamples.Camt053("2026-11-01", "2026-11-05", 267.5m, [n1]))).AssertStatus(201);
+        Assert.Equal(1, november["imported"]!.GetValue<int>());
+        Assert.Equal(3, await StatementCountAsync(y));
+    }
+
+    private async Task<long> StatementCountAsync(Yard y)
+    {
+        await using var connection = await App.Service<LedgerDatabase>().OpenAsync();
+        return await connection.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM bank_statements s JOIN communities c ON c.id = s.community_id WHERE c.slug = @Slug", new { y.Slug });
     }
 }
 

@@ -34,6 +34,19 @@ public sealed class BankFilesTests
     }
 
     [Fact]
+    public void Camt053_whose_period_ends_before_it_starts_or_misses_an_entry_is_invalid()
+    {
+        var reversed = BankFiles.ReadCamt053(BankSamples.Camt053("2026-10-31", "2026-10-01", 0m, [new("2026-10-08", 180m, "B001")]));
+        Assert.Equal(Codes.ImportInvalid, reversed.Code);
+        Assert.Equal(new BankFileError(0, "FrToDt", "The statement's period runs from 2026-10-31 to 2026-10-01: it ends before it starts."), Assert.Single(reversed.Errors));
+        var outside = BankFiles.ReadCamt053(BankSamples.Camt053("2026-10-01", "2026-10-31", 0m, [new("2026-10-08", 180m, "B001"), new("2026-11-01", 1m), new("2026-09-30", 1m, "B003")]));
+        Assert.Equal(Codes.ImportInvalid, outside.Code);
+        Assert.Equal([(2, "BookgDt"), (3, "BookgDt")], outside.Errors.Select(e => (e.Row, e.Field)));
+        Assert.Contains("bank reference B003", outside.Errors[1].Reason);
+        Assert.True(BankFiles.ReadCamt053(BankSamples.Camt053("2026-10-01", "2026-10-31", 0m, [new("2026-10-01", 1m), new("2026-10-31", 1m)])).File is not null); // both ends belong to it
+    }
+
+    [Fact]
     public void A_broken_camt053_reports_every_problem_with_its_entry()
     {
         var xml = Encoding.UTF8.GetString(BankSamples.Camt053("2026-10-01", "2026-10-31", 0m, [new("2026-10-08", 180m, "B001"), new("2026-10-09", 1m, "B002")]))
