@@ -198,12 +198,12 @@ public static class SpendingEndpoints
         return Paging.Slice(await queries.ListAsync(current.Community, clock.GetUtcNow(), status), limit, after, q => Paging.Ascending(q.Id));
     }
 
-    /// <summary>The audit trail. Client addresses are personal data: only platform admins (who answer for abuse) see them.</summary>
+    /// <summary>The audit trail, each record as its reader may see it (<see cref="AuditRecord.ShownTo"/>).</summary>
     private static async Task<IResult> Audit(int? limit, string? after, HttpContext http, CurrentCommunity current, AuditBook audit)
     {
-        var addresses = http.User.IsPlatformAdmin();
+        var (admin, checksBallots) = (http.User.IsPlatformAdmin(), current.Has(Roles.Committee, Roles.Supervisor));
         if (!Paging.TryRead(limit, after, out var take, out var afterId, out var problem)) return problem!;
         var rows = await audit.PageAsync(current.Community.Id, afterId, take + 1);
-        return TypedResults.Ok(Paging.Of(rows, take, r => r.Id, r => addresses ? r : r with { Address = null }));
+        return TypedResults.Ok(Paging.Of(rows, take, r => r.Id, r => r.ShownTo(admin, checksBallots)));
     }
 }

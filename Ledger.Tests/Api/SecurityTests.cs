@@ -286,6 +286,30 @@ public abstract class SecurityTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task The_audit_trail_never_says_which_owner_supported_a_proposal()
+    {
+        var y = await DisclosureYard.BuildAsync(App, publish: false);
+        var id = (await (await y.Owners[0].PostAsync(y.P("/proposals"), new { title = "更换电梯", body = "建议更换" })).AssertStatus(201))["id"]!.GetValue<long>();
+        await (await y.Owners[1].PostAsync(y.P($"/proposals/{id}/support"), null)).AssertStatus(200);
+
+        // The trustee is the party proposals are often about; supervisors and the committee do not list supporters either.
+        foreach (var reader in new[] { y.Trustee, y.Supervisor, y.Admin })
+        {
+            var trail = (await reader.GetJsonAsync(y.P("/audit?limit=500")))["items"]!.AsArray()
+                .Where(a => a!["subject"]!.GetValue<string>() == $"proposal:{id}").ToList();
+            var supports = trail.Where(a => a!["action"]!.GetValue<string>() == "proposal.support").ToList();
+            Assert.Equal(2, supports.Count); // the proposer's own support, then the second owner's
+            Assert.All(supports, a => Assert.Null(a!["userId"]));
+            var created = Assert.Single(trail, a => a!["action"]!.GetValue<string>() == "proposal.create");
+            Assert.Null(created!["address"]);
+            Assert.Equal(y.Owners[0].UserId, created["userId"]!.GetValue<long>()); // proposing is not anonymous
+        }
+        // A platform admin, who answers for abuse, still can.
+        var all = (await (await App.AdminAsync()).GetJsonAsync(y.P("/audit?limit=500")))["items"]!.AsArray();
+        Assert.Contains(all, a => a!["action"]!.GetValue<string>() == "proposal.support" && a["userId"]?.GetValue<long>() == y.Owners[1].UserId);
+    }
+
+    [SkippableFact]
     public async Task Nobody_holding_a_trustee_role_approves_spending_even_with_an_approving_role()
     {
         var y = await DisclosureYard.BuildAsync(App, publish: false);
