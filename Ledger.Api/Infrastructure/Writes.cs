@@ -29,7 +29,8 @@ public sealed class Writes(CommunityWriter writer, IOptions<JsonOptions> json, C
         if (key.Length > 0)
         {
             var fingerprint = $"{http.Request.Method} {http.Request.Path}\n{JsonSerializer.Serialize(request, request.GetType(), json.Value.SerializerOptions)}";
-            claim = new IdempotencyClaim(key, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(fingerprint))));
+            var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(fingerprint)));
+            claim = naturalKey is null ? IdempotencyClaim.OfCaller(current.UserId, key, hash) : new IdempotencyClaim(key, hash);
         }
 
         async Task<Result<StoredResponse>> Respond(WriteScope scope)

@@ -7,8 +7,18 @@ namespace Ledger.Domain.Store;
 /// <summary>A response as first given, stored with its idempotency key and replayed to retries.</summary>
 public sealed record StoredResponse(int Status, string Body);
 
-/// <summary>A write's idempotency key and the hash of the request it came with.</summary>
-public sealed record IdempotencyClaim(string Key, string RequestHash);
+/// <summary>
+/// A write's idempotency key as stored (one namespace per community) and the hash of the request it came with.
+/// A natural key of the effect itself (a payment's external reference) is the community's, whoever sends it;
+/// a key the caller chose (the <c>Idempotency-Key</c> header, a portal form's id) is kept under the caller
+/// (<see cref="OfCaller"/>): two people who choose the same key never get each other's answer, nor learn that the
+/// other used it.
+/// </summary>
+public sealed record IdempotencyClaim(string Key, string RequestHash)
+{
+    public static IdempotencyClaim OfCaller(long? userId, string key, string requestHash) =>
+        new($"caller:{userId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}:{key}", requestHash);
+}
 
 public abstract record WriteOutcome
 {

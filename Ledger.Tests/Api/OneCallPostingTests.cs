@@ -44,7 +44,7 @@ public abstract class OneCallPostingTests(EngineFixture fixture)
         var slug = await App.CommunityAsync();
         var a = await App.UserAsync(slug, "trustee_manager", "supervisor");
         using var other = SecondInstance();
-        var b = await other.UserAsync(slug, "trustee_manager", "supervisor");
+        var b = other.SignedInAs(a); // one person through two instances: idempotency keys are the caller's
         var path = $"/api/v1/communities/{slug}/entries";
 
         // A caches head 1; B moves it to 2; A's next posting was hashed against 1 and must land at 3, chained to 2.
@@ -85,7 +85,7 @@ public abstract class OneCallPostingTests(EngineFixture fixture)
         var slug = await App.CommunityAsync();
         var a = await App.UserAsync(slug, "trustee_manager");
         using var other = SecondInstance();
-        var b = await other.UserAsync(slug, "trustee_manager");
+        var b = other.SignedInAs(a);
         var path = $"/api/v1/communities/{slug}/entries";
 
         var first = await a.PostAsync(path, Receipt(700), "replay-1");

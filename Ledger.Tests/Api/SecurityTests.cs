@@ -286,6 +286,30 @@ public abstract class SecurityTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task Two_people_who_choose_the_same_idempotency_key_never_get_each_others_answer()
+    {
+        var y = await DisclosureYard.BuildAsync(App, publish: false);
+        var ask = new { subject = "statement", subjectId = "2026-10", question = "十月的保洁费为什么上涨？" };
+        var first = await y.Owners[0].PostAsync(y.P("/queries"), ask, "ask-1");
+        var mine = (await first.AssertStatus(201))["id"]!.GetValue<long>();
+        // The same key and the same body from another owner: their own query, not a replay of the first.
+        var second = await y.Owners[1].PostAsync(y.P("/queries"), ask, "ask-1");
+        var theirs = (await second.AssertStatus(201))["id"]!.GetValue<long>();
+        Assert.NotEqual(mine, theirs);
+        Assert.False(second.Headers.Contains("Idempotency-Replayed"));
+        // Another body under that key from a third: not a 409 that would tell them someone used it.
+        await (await y.Owners[2].PostAsync(y.P("/queries"), ask with { question = "另一个问题" }, "ask-1")).AssertStatus(201);
+        // Within one caller the key works as before: a retry replays, another body is refused.
+        var retry = await y.Owners[0].PostAsync(y.P("/queries"), ask, "ask-1");
+        Assert.Equal(mine, (await retry.AssertStatus(201))["id"]!.GetValue<long>());
+        Assert.Contains("true", retry.Headers.GetValues("Idempotency-Replayed"));
+        await (await y.Owners[0].PostAsync(y.P("/queries"), ask with { question = "另一个问题" }, "ask-1")).AssertProblem(409, Codes.IdempotencyKeyReused);
+        var questions = (await y.Trustee.GetJsonAsync(y.P("/queries?limit=500")))["items"]!.AsArray().Select(q => q!["question"]!.GetValue<string>()).ToList();
+        Assert.Equal(2, questions.Count(q => q == ask.question));
+        Assert.Equal(1, questions.Count(q => q == "另一个问题"));
+    }
+
+    [SkippableFact]
     public async Task The_audit_trail_never_says_which_owner_supported_a_proposal()
     {
         var y = await DisclosureYard.BuildAsync(App, publish: false);

@@ -79,6 +79,15 @@ public sealed class LedgerApp : WebApplicationFactory<Program>
 
     public Task<ApiClient> AdminAsync() => LoginAsync(AdminLogin, AdminPassword);
 
+    /// <summary>The same signed-in person through this instance: a session is valid on every instance of one database.</summary>
+    public ApiClient SignedInAs(ApiClient person)
+    {
+        var api = Anonymous();
+        api.Http.DefaultRequestHeaders.Authorization = person.Http.DefaultRequestHeaders.Authorization;
+        api.UserId = person.UserId;
+        return api;
+    }
+
     /// <summary>Creates a user and grants them <paramref name="roles"/> in <paramref name="community"/>; returns their client.</summary>
     public async Task<ApiClient> UserAsync(string community, params string[] roles)
     {
