@@ -11,6 +11,8 @@ public static class Problems
     /// <summary>Problem details for every error, 400 for unreadable bodies, and the JSON rules for money and ids.</summary>
     public static IServiceCollection AddProblems(this IServiceCollection services)
     {
+        // Ahead of the default writer: problems on the pages people read are pages (HtmlProblemWriter).
+        services.AddSingleton<IProblemDetailsWriter, HtmlProblemWriter>();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Customize);
         services.AddExceptionHandler<LedgerExceptionHandler>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);

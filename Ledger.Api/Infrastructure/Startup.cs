@@ -109,22 +109,15 @@ public static class Startup
     }
 
     /// <summary>
-    /// A status with no body yet (no route matched, a route value that does not fit its constraint): the portal's own
-    /// page under <c>/app</c>, where people read sentences; problem+json with its code everywhere else, as before.
+    /// A status with no body yet (no route matched, a route value that does not fit its constraint): a page where people
+    /// read pages (<see cref="HtmlProblemWriter"/>), problem+json with its code everywhere else.
     /// </summary>
     private static async Task StatusCodeAnswer(Microsoft.AspNetCore.Diagnostics.StatusCodeContext context)
     {
         var http = context.HttpContext;
-        var status = http.Response.StatusCode;
-        if (http.Request.Path.StartsWithSegments("/app") && status is 403 or 404 or 405)
-        {
-            http.Response.ContentType = "text/html; charset=utf-8";
-            await http.Response.WriteAsync(Portal.PortalHtml.StatusDocument(Portal.PortalTexts.For(http), status, http.Request.Path));
-            return;
-        }
         await http.RequestServices.GetRequiredService<IProblemDetailsService>().TryWriteAsync(new ProblemDetailsContext
         {
-            HttpContext = http, ProblemDetails = new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = status },
+            HttpContext = http, ProblemDetails = new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = http.Response.StatusCode },
         });
     }
 }

@@ -18,13 +18,15 @@ public sealed class Writes(CommunityWriter writer, IOptions<JsonOptions> json, C
 {
     public const string KeyHeader = "Idempotency-Key";
 
+    /// <summary>An idempotency key's shape (API.md): 1 to 100 visible ASCII characters. The portal's form keys follow it too.</summary>
+    public static bool IsKey(string? key) => key is { Length: > 0 and <= 100 } && ValidationExtensions.IsVisibleAscii(key);
+
     public async Task<IResult> RunAsync<T>(HttpContext http, object request, Func<WriteScope, Task<Result<T>>> work,
         int status = StatusCodes.Status201Created, string? naturalKey = null, Func<T, int>? statusOf = null, bool onePosting = false)
     {
         IdempotencyClaim? claim = null;
         var key = naturalKey ?? http.Request.Headers[KeyHeader].ToString();
-        if (naturalKey is null && http.Request.Headers.ContainsKey(KeyHeader)
-            && (key.Length is 0 or > 100 || !ValidationExtensions.IsVisibleAscii(key)))
+        if (naturalKey is null && http.Request.Headers.ContainsKey(KeyHeader) && !IsKey(key))
             return Problems.Validation(KeyHeader, "1 to 100 visible ASCII characters.");
         if (key.Length > 0)
         {

@@ -40,7 +40,9 @@ public sealed class PaymentModel(RegisterBook register, FeeBook fees, TimeProvid
         (Building, Number, Amount, PaidAt, Channel, ExternalRef) = (building?.Trim(), number?.Trim(), amount?.Trim(), paidAt?.Trim(), channel ?? "bank", externalRef?.Trim());
         LastUnit = null;
         if (string.IsNullOrEmpty(Building) || string.IsNullOrEmpty(Number)) { Fail(Codes.ValidationFailed, T.Required("building", "number")); return Page(); }
-        if (!Yuan.TryParseFen(Amount, out var fen)) { Fail(Codes.ValidationFailed, T["amountFormat"]); return Page(); }
+        if (!TryAmount(Amount, out var fen)) return Page();
+        // The API takes any channel word; this form records only the channels it offers.
+        if (!Channels.Contains(Channel)) { Fail(Codes.ValidationFailed, T.OneOf("channel", Channels)); return Page(); }
         var unit = await register.FindUnitAsync(Community!.Id, Building, Number);
         if (unit is null) { Fail(Codes.UnknownUnit, T.Format("unknownUnitAt", Building, Number), 422); return Page(); }
         var request = new PaymentRequest(unit.Id, fen, PaidAt, Channel, ExternalRef);

@@ -34,21 +34,23 @@ public static class PortalHtml
             ? TimeZoneInfo.ConvertTime(at, zone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)
             : instant ?? "";
 
-    /// <summary>A standalone page (404, 403) with the same look as the Razor layout.</summary>
     /// <summary>A refusal that comes before any page has loaded (a form's token, its text): the portal's page with a
     /// title, the sentence under role="alert" with its code, and a link back to the page. Nothing was changed.</summary>
     public static Microsoft.AspNetCore.Mvc.ContentResult Refusal(PortalTexts t, string title, string code, string sentence, string back) => new()
     {
         StatusCode = StatusCodes.Status400BadRequest, ContentType = "text/html; charset=utf-8",
-        Content = Document(t, title, $"<h1>{Html.E(title)}</h1><p role=\"alert\" data-code=\"{Html.E(code)}\">{Html.E(sentence)}</p>"
-            + $"<p><a href=\"{Html.E(back)}\">{Html.E(t["openAgain"])}</a></p>", back),
+        Content = Document(t, title, $"<h1>{Html.E(title)}</h1>{Html.Alert(code, sentence)}<p><a href=\"{Html.E(back)}\">{Html.E(t["openAgain"])}</a></p>", back),
     };
 
-    /// <summary>The page for a 404, 405 or 403 in the portal's look, with a way home.</summary>
-    public static string StatusDocument(PortalTexts t, int status, string path)
+    /// <summary>
+    /// The page for a status in the portal's look, with a way home: a 404, 405 or 403 says it in its title; any other
+    /// (a refused address, too many sign-in attempts) also has its sentence under role="alert" with its code.
+    /// </summary>
+    public static string StatusDocument(PortalTexts t, int status, string path, string? code = null, string? sentence = null)
     {
-        var title = status switch { 404 => t["notFound"], 405 => t["methodNotAllowed"], _ => t["forbidden"] };
-        return Document(t, title, $"<h1>{Html.E(title)}</h1><p><a href=\"/app\">{Html.E(t["returnHome"])}</a></p>", path);
+        var title = status switch { 404 => t["notFound"], 405 => t["methodNotAllowed"], 403 => t["forbidden"], _ => t["errorTitle"] };
+        var alert = sentence is null ? "" : Html.Alert(code ?? "", sentence);
+        return Document(t, title, $"<h1>{Html.E(title)}</h1>{alert}<p><a href=\"/app\">{Html.E(t["returnHome"])}</a></p>", path);
     }
 
     public static string Document(PortalTexts t, string title, string body, string path) =>

@@ -73,7 +73,7 @@ public abstract class PortalPage : PageModel
             foreach (var (field, values) in Request.Form)
                 if (values.Select(v => TextGuard.Problem(v ?? "", TextGuard.IsMultiLine(field))).FirstOrDefault(p => p is not null) is { } problem)
                 {
-                    context.Result = PortalHtml.Refusal(T, T["textRefused"], Codes.ValidationFailed, T.FieldSentence(field, problem), Request.Path.Value ?? "/app");
+                    context.Result = PortalHtml.Refusal(T, T["textRefused"], Codes.ValidationFailed, T.FieldSentence(LabelOf(field), problem), Request.Path.Value ?? "/app");
                     return;
                 }
         var protector = HttpContext.RequestServices.GetRequiredService<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>().CreateProtector("Ledger.Portal.Flash");
@@ -124,17 +124,40 @@ public abstract class PortalPage : PageModel
         Response.StatusCode = status;
     }
 
-    /// <summary>The form's own key field, checked for shape; a missing one gets a fresh key (no protection, but no error either).</summary>
-    protected string KeyOf(string? formId) =>
-        formId is { Length: >= 16 and <= 64 } && ValidationExtensions.IsVisibleAscii(formId) ? "portal:" + formId : "portal:" + FormId;
+    /// <summary>
+    /// The idempotency key of a form's write: its <c>formId</c>, which must have the API's key shape
+    /// (<see cref="Writes.IsKey"/>; the pages write 22 characters). Null when it is missing or malformed, and
+    /// <see cref="WriteAsync"/> then refuses the write: a form without its key would lose its protection against
+    /// being sent twice. Forms keyed by a natural reference (a payment's, a bank reference) take none.
+    /// </summary>
+    protected static string? KeyOf(string? formId) => Writes.IsKey(formId) ? "portal:" + formId : null;
+
+    /// <summary>What a page's form labels a field when it differs from the portal's usual label (<see cref="PortalTexts.Label"/>).</summary>
+    protected virtual IReadOnlyDictionary<string, string>? FieldLabels => null;
+
+    /// <summary>A field's label on this page, or null for a field the page does not label.</summary>
+    protected string? LabelOf(string field) => T.Label(field, FieldLabels);
+
+    /// <summary>
+    /// An amount typed in yuan (<see cref="Yuan.TryParseFen"/>: up to two decimals, commas only between groups of
+    /// three), no more than the API accepts (<see cref="EntryRules.MaxAmountFen"/>); otherwise the page's sentence.
+    /// </summary>
+    protected bool TryAmount(string? text, out long fen)
+    {
+        if (!Yuan.TryParseFen(text, out fen)) { Fail(Codes.ValidationFailed, T["amountFormat"]); return false; }
+        if (fen <= EntryRules.MaxAmountFen) return true;
+        Fail(Codes.ValidationFailed, T.Format("amountTooLarge", PortalHtml.Money(EntryRules.MaxAmountFen)));
+        return false;
+    }
 
     /// <summary>
     /// Runs one community write with an idempotency claim, as the API's <see cref="Writes"/> does:
     /// the same key and request replays the first result; the same key with another request is
-    /// idempotency_key_reused.
+    /// idempotency_key_reused. No key (<see cref="KeyOf"/>): form_invalid, nothing written.
     /// </summary>
-    protected async Task<Result<T>> WriteAsync<T>(string key, string fingerprint, Func<WriteScope, Task<Result<T>>> work, int status = 201)
+    protected async Task<Result<T>> WriteAsync<T>(string? key, string fingerprint, Func<WriteScope, Task<Result<T>>> work, int status = 201)
     {
+        if (key is null) return new Failure(FormRefusedPage.Code, this.T["formIdMissing"], StatusCodes.Status400BadRequest);
         var json = HttpContext.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
         var writer = HttpContext.RequestServices.GetRequiredService<CommunityWriter>();
         var claim = new IdempotencyClaim(key, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(fingerprint))));
@@ -165,7 +188,8 @@ public abstract class PortalPage : PageModel
         if (result.IsValid) return true;
         var first = result.Errors[0];
         var field = first.PropertyName.Length > 0 ? char.ToLowerInvariant(first.PropertyName[0]) + first.PropertyName[1..] : "";
-        Fail(Codes.ValidationFailed, T.FieldSentence(field, first.ErrorMessage));
+        // "'Text' must not be empty." names the API's field; the page names its label.
+        Fail(Codes.ValidationFailed, first.ErrorCode is "NotEmptyValidator" or "NotNullValidator" ? T.Missing(LabelOf(field)) : T.FieldSentence(LabelOf(field), first.ErrorMessage));
         return false;
     }
 

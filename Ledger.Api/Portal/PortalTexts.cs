@@ -31,11 +31,11 @@ public sealed class PortalTexts
         ["budgetLine"] = "预算科目", ["createdAt"] = "提交时间", ["expiresAt"] = "审批期限", ["voucher"] = "付款凭证", ["fiscalYear"] = "年度",
         ["pending"] = "待审批", ["approved"] = "已批准", ["rejected"] = "已驳回", ["cancelled"] = "已撤回", ["expired"] = "已过期", ["paidRequest"] = "已付款",
         ["needsVote"] = "需业主表决", ["noBudgetLine"] = "本年度没有已通过的预算。", ["submitPayment"] = "登记缴费", ["paymentRecorded"] = "已登记：{0} 元，账簿序号 {1}。",
-        ["decisionRecorded"] = "已记录您的审批意见。", ["ballotRecorded"] = "已收到您的选票。", ["notFound"] = "未找到", ["formInvalid"] = "表单已失效", ["textRefused"] = "填写的内容有误", ["formInvalidWhy"] = "这张表单已失效（页面打开太久、已退出登录，或不是从本站页面提交的），没有做任何更改。请重新打开页面再提交。", ["openAgain"] = "重新打开页面", ["methodNotAllowed"] = "此页面不接受这样提交", ["forbidden"] = "您的角色不能使用此页面",
+        ["decisionRecorded"] = "已记录您的审批意见。", ["ballotRecorded"] = "已收到您的选票。", ["notFound"] = "未找到", ["formInvalid"] = "表单已失效", ["textRefused"] = "填写的内容有误", ["formInvalidWhy"] = "这张表单已失效（页面打开太久、已退出登录，或不是从本站页面提交的），没有做任何更改。请重新打开页面再提交。", ["formIdMissing"] = "这张表单缺少或带有无效的防重复提交编号，没有做任何更改。请重新打开页面再提交。", ["openAgain"] = "重新打开页面", ["methodNotAllowed"] = "此页面不接受这样提交", ["forbidden"] = "您的角色不能使用此页面",
         ["signedInAs"] = "已登录：", ["returnHome"] = "回到首页", ["toVote"] = "去表决", ["details"] = "查看", ["roles"] = "您的角色",
         ["owner"] = "业主", ["trustee"] = "受托人员工", ["trustee_manager"] = "受托人经理", ["supervisor"] = "监察人", ["committee"] = "业委会委员", ["community_admin"] = "社区管理员",
         ["bank"] = "银行转账", ["wechat"] = "微信", ["alipay"] = "支付宝", ["cash"] = "现金", ["publicPage"] = "公开财务页面", ["errorTitle"] = "未能完成",
-        ["unknownUnitAt"] = "没有找到 {0} {1}。", ["amountFormat"] = "金额请填写元，最多两位小数，例如 161.23。", ["required"] = "请填写此项。", ["kind"] = "事项类型", ["date"] = "日期",
+        ["unknownUnitAt"] = "没有找到 {0} {1}。", ["amountFormat"] = "金额请填写元，最多两位小数，例如 161.23；千位可用逗号分隔，例如 1,234.56。", ["amountTooLarge"] = "金额不能超过 {0}。", ["required"] = "请填写此项。", ["oneOf"] = "只能选择{0}之一。", ["kind"] = "事项类型", ["date"] = "日期",
         ["queries"] = "质询", ["subject"] = "质询对象", ["subject_statement"] = "报表", ["subject_spendingRequest"] = "支出申请", ["subject_entry"] = "账簿分录",
         ["subjectId"] = "编号", ["subjectIdHelp"] = "报表填期间（如 2026-10），支出申请或分录填编号。", ["question"] = "问题", ["ask"] = "提交质询", ["answer"] = "答复",
         ["sendAnswer"] = "提交答复", ["overdue"] = "已超过答复期限", ["awaitingAnswer"] = "等待受托人答复", ["queryRecorded"] = "已提交您的质询。", ["answerRecorded"] = "已公开答复。",
@@ -43,7 +43,7 @@ public sealed class PortalTexts
         ["budgetStatus_draft"] = "草稿", ["budgetStatus_published"] = "征求意见中", ["budgetStatus_adopted"] = "已通过", ["budgetStatus_superseded"] = "已被新版本取代",
         ["fileRequest"] = "提交支出申请", ["files"] = "附件（PDF、PNG 或 JPEG，每个不超过 10 MB）", ["budgetLineHelp"] = "不填则记入与科目相同的预算科目。",
         ["accountHelp"] = "费用科目编号，例如 6103。", ["requestFiled"] = "已提交支出申请 #{0}，等待审批。", ["payRequest"] = "登记付款", ["bankRef"] = "银行流水号",
-        ["voucherFile"] = "付款凭证（PDF、PNG 或 JPEG）", ["requestPaid"] = "已登记付款，账簿序号 {0}。", ["fileTooLarge"] = "每个附件不超过 10 MB。", ["tooManyFiles"] = "最多 20 个附件。",
+        ["voucherFile"] = "付款凭证（PDF、PNG 或 JPEG）", ["spendingPaidAt"] = "付款日期", ["requestPaid"] = "已登记付款，账簿序号 {0}。", ["fileTooLarge"] = "每个附件不超过 10 MB。", ["tooManyFiles"] = "最多 20 个附件。",
         ["statements"] = "财务报表签核", ["statementStatus_draft"] = "草稿（签核中）", ["statementStatus_published"] = "已公布", ["signOffUntil"] = "签核截止",
         ["remarks"] = "监察人意见", ["remarkText"] = "您的意见", ["addRemark"] = "写入报表", ["remarkRecorded"] = "意见已写入 {0} 报表草稿。", ["publish"] = "公布报表",
         ["statementPublishedNotice"] = "{0} 报表已公布。", ["period"] = "期间", ["version"] = "版本", ["bankOpening"] = "期初银行存款", ["bankReceipts"] = "收入", ["bankPayments"] = "支出",
@@ -83,11 +83,11 @@ public sealed class PortalTexts
         ["budgetLine"] = "Budget line", ["createdAt"] = "Filed", ["expiresAt"] = "Decide by", ["voucher"] = "Voucher", ["fiscalYear"] = "Year",
         ["pending"] = "Pending", ["approved"] = "Approved", ["rejected"] = "Rejected", ["cancelled"] = "Cancelled", ["expired"] = "Expired", ["paidRequest"] = "Paid",
         ["needsVote"] = "Needs an owners' vote", ["noBudgetLine"] = "No adopted budget for this year.", ["submitPayment"] = "Record payment", ["paymentRecorded"] = "Recorded: {0} yuan, journal sequence {1}.",
-        ["decisionRecorded"] = "Your decision is recorded.", ["ballotRecorded"] = "Your ballot is in.", ["notFound"] = "Not found", ["formInvalid"] = "This form is no longer valid", ["textRefused"] = "Something in the form cannot be accepted", ["formInvalidWhy"] = "This form is no longer valid (open too long, signed out since, or not sent from this site's page); nothing was changed. Open the page again and resend it.", ["openAgain"] = "Open the page again", ["methodNotAllowed"] = "This page takes no such form", ["forbidden"] = "Your roles do not open this page",
+        ["decisionRecorded"] = "Your decision is recorded.", ["ballotRecorded"] = "Your ballot is in.", ["notFound"] = "Not found", ["formInvalid"] = "This form is no longer valid", ["textRefused"] = "Something in the form cannot be accepted", ["formInvalidWhy"] = "This form is no longer valid (open too long, signed out since, or not sent from this site's page); nothing was changed. Open the page again and resend it.", ["formIdMissing"] = "This form came without a valid key against sending it twice; nothing was changed. Open the page again and resend it.", ["openAgain"] = "Open the page again", ["methodNotAllowed"] = "This page takes no such form", ["forbidden"] = "Your roles do not open this page",
         ["signedInAs"] = "Signed in as ", ["returnHome"] = "Back to the start", ["toVote"] = "Vote", ["details"] = "Open", ["roles"] = "Your roles",
         ["owner"] = "Owner", ["trustee"] = "Trustee staff", ["trustee_manager"] = "Trustee manager", ["supervisor"] = "Supervisor", ["committee"] = "Committee", ["community_admin"] = "Community admin",
         ["bank"] = "Bank transfer", ["wechat"] = "WeChat", ["alipay"] = "Alipay", ["cash"] = "Cash", ["publicPage"] = "Public accounts page", ["errorTitle"] = "Not done",
-        ["unknownUnitAt"] = "There is no unit {0} {1}.", ["amountFormat"] = "Type the amount in yuan with at most two decimals, e.g. 161.23.", ["required"] = "Please fill this in.", ["kind"] = "Kind", ["date"] = "Date",
+        ["unknownUnitAt"] = "There is no unit {0} {1}.", ["amountFormat"] = "Type the amount in yuan with at most two decimals, e.g. 161.23; commas may separate thousands, e.g. 1,234.56.", ["amountTooLarge"] = "The amount cannot exceed {0}.", ["required"] = "Please fill this in.", ["oneOf"] = "Choose one of {0}.", ["kind"] = "Kind", ["date"] = "Date",
         ["queries"] = "Queries", ["subject"] = "About", ["subject_statement"] = "Statement", ["subject_spendingRequest"] = "Spending request", ["subject_entry"] = "Journal entry",
         ["subjectId"] = "Which one", ["subjectIdHelp"] = "A statement's period (e.g. 2026-10), or a request's or entry's number.", ["question"] = "Question", ["ask"] = "Ask",
         ["answer"] = "Answer", ["sendAnswer"] = "Answer in public", ["overdue"] = "Past its answer deadline", ["awaitingAnswer"] = "Waiting for the trustee's answer",
@@ -96,7 +96,7 @@ public sealed class PortalTexts
         ["budgetStatus_draft"] = "Draft", ["budgetStatus_published"] = "Open for comment", ["budgetStatus_adopted"] = "Adopted", ["budgetStatus_superseded"] = "Superseded",
         ["fileRequest"] = "File a spending request", ["files"] = "Files (PDF, PNG or JPEG, at most 10 MB each)", ["budgetLineHelp"] = "Leave empty to charge the budget line of the same account.",
         ["accountHelp"] = "An expense account code, e.g. 6103.", ["requestFiled"] = "Request #{0} is filed and waits for approval.", ["payRequest"] = "Record the payment", ["bankRef"] = "Bank reference",
-        ["voucherFile"] = "Voucher (PDF, PNG or JPEG)", ["requestPaid"] = "Paid: journal entry {0}.", ["fileTooLarge"] = "Attachments are at most 10 MB each.", ["tooManyFiles"] = "At most 20 attachments.",
+        ["voucherFile"] = "Voucher (PDF, PNG or JPEG)", ["spendingPaidAt"] = "Paid on", ["requestPaid"] = "Paid: journal entry {0}.", ["fileTooLarge"] = "Attachments are at most 10 MB each.", ["tooManyFiles"] = "At most 20 attachments.",
         ["statements"] = "Statements to sign off", ["statementStatus_draft"] = "Draft (in sign-off)", ["statementStatus_published"] = "Published", ["signOffUntil"] = "Sign-off until",
         ["remarks"] = "Supervisor's remarks", ["remarkText"] = "Your remark", ["addRemark"] = "Add to the statement", ["remarkRecorded"] = "Your remark is in the {0} draft.", ["publish"] = "Publish the statement",
         ["statementPublishedNotice"] = "The {0} statement is published.", ["period"] = "Period", ["version"] = "Version", ["bankOpening"] = "Bank, opening", ["bankReceipts"] = "Receipts", ["bankPayments"] = "Payments",
@@ -179,18 +179,54 @@ public sealed class PortalTexts
         (IsEnglish ? EnFailures : ZhFailures).TryGetValue(failure.Code, out var sentence) ? sentence : failure.Detail;
 
     /// <summary>
+    /// The label a form shows for a field the API names otherwise (<c>choice</c> is the ballot's "vote", <c>text</c> a
+    /// comment); a page whose form labels a field differently passes its own <paramref name="labels"/> first.
+    /// </summary>
+    private static readonly Dictionary<string, string> LabelKeys = new()
+    {
+        ["choice"] = "vote", ["text"] = "yourComment", ["amount"] = "amountYuan", ["satisfied"] = "rate", ["upheld"] = "finding",
+        ["voucher"] = "voucherFile", ["unitId"] = "unit", ["files"] = "attachments",
+    };
+
+    /// <summary>
+    /// A field's label in the page's language, found by the field's name as a form or validator names it
+    /// (<c>attachments[0]</c> is <c>attachments</c>); null for a field with no label, so no internal name reaches a sentence.
+    /// </summary>
+    public string? Label(string field, IReadOnlyDictionary<string, string>? labels = null)
+    {
+        var name = field.IndexOf('[') is var bracket and > 0 ? field[..bracket] : field;
+        var key = labels?.GetValueOrDefault(name) ?? LabelKeys.GetValueOrDefault(name, name);
+        return _words.TryGetValue(key, out var label) ? label : null;
+    }
+
+    /// <summary>
     /// A validator's refusal of one field as a sentence: in Chinese the field's label and the general
     /// sentence (the validators speak English), in English the field's label and the validator's words.
+    /// A field without a label (<see cref="Label"/>) is left unnamed.
     /// </summary>
-    public string FieldSentence(string field, string validatorMessage) =>
-        IsEnglish ? $"{this[field]}: {validatorMessage}"
-        : ZhReasons.TryGetValue(validatorMessage, out var reason) ? $"“{this[field]}”：{reason}"
-        : $"“{this[field]}”{ZhFailures[Codes.ValidationFailed]}";
+    public string FieldSentence(string? label, string validatorMessage) =>
+        IsEnglish ? About(Labels(label), validatorMessage)
+        : ZhReasons.TryGetValue(validatorMessage, out var reason) ? About(Labels(label), reason)
+        : label is null ? ZhFailures[Codes.ValidationFailed]
+        : $"“{label}”{ZhFailures[Codes.ValidationFailed]}";
+
+    /// <summary>A field left empty, named by its label.</summary>
+    public string Missing(string? label) => About(Labels(label), this["required"]);
+
+    /// <summary>A value outside the options a form offers: the field and the options, by their labels.</summary>
+    public string OneOf(string field, IEnumerable<string> options) =>
+        About(Labels(Label(field)), Format("oneOf", string.Join(IsEnglish ? ", " : "、", options.Select(o => this[o]))));
 
     /// <summary>Fields left empty, named by their labels in the page's language, in the same form as <see cref="FieldSentence"/>.</summary>
-    public string Required(params string[] fields) =>
-        IsEnglish ? $"{string.Join(", ", fields.Select(f => this[f]))}: {this["required"]}"
-        : $"{string.Join("、", fields.Select(f => $"“{this[f]}”"))}：{this["required"]}";
+    public string Required(params string[] fields) => About([.. fields.Select(f => this[f])], this["required"]);
+
+    private static string[] Labels(string? label) => label is null ? [] : [label];
+
+    /// <summary>One sentence about fields: their labels (quoted in Chinese) and the reason; with no label, the reason alone.</summary>
+    private string About(IReadOnlyCollection<string> labels, string reason) =>
+        labels.Count == 0 ? reason
+        : IsEnglish ? $"{string.Join(", ", labels)}: {reason}"
+        : $"{string.Join("、", labels.Select(l => $"“{l}”"))}：{reason}";
 
     /// <summary>Why a password is refused (<see cref="PasswordPolicy"/>), in Chinese: a person choosing one needs the reason.</summary>
     private static readonly Dictionary<string, string> ZhReasons = new()
@@ -205,16 +241,30 @@ public sealed class PortalTexts
         ["Line breaks and tabs are not allowed here."] = "这一栏不能换行或使用制表符。",
         ["Control characters, bidirectional controls and (outside multi-line text) line breaks are not allowed."] = "不能包含控制字符或文字方向控制符。",
         ["On or after 'from'."] = "不能早于开始日期。",
+        ["yes, no or abstain."] = "请选择同意、反对或弃权。",
+        ["approve or reject."] = "请选择同意或驳回。",
+        ["Say why the request is rejected."] = "驳回时请写明理由。",
     };
 
+    /// <summary>
+    /// The language of this request: an explicit <c>?lang=</c> wins and replaces the remembered choice (so a link with
+    /// <c>?lang=zh-CN</c> takes back someone who once chose English); otherwise the cookie; otherwise Chinese.
+    /// </summary>
     public static PortalTexts For(HttpContext http)
     {
-        var asked = http.Request.Query["lang"].ToString();
-        if (asked is "en" or "zh")
+        if (Asked(http.Request.Query["lang"].ToString()) is { } asked)
         {
-            http.Response.Cookies.Append(LangCookie, asked, new CookieOptions { Path = "/app", HttpOnly = true, SameSite = SameSiteMode.Lax, Secure = http.Request.IsHttps, MaxAge = TimeSpan.FromDays(365) });
-            return asked == "en" ? En : Zh;
+            http.Response.Cookies.Append(LangCookie, asked.IsEnglish ? "en" : "zh", new CookieOptions { Path = "/app", HttpOnly = true, SameSite = SameSiteMode.Lax, Secure = http.Request.IsHttps, MaxAge = TimeSpan.FromDays(365) });
+            return asked;
         }
         return http.Request.Cookies[LangCookie] == "en" ? En : Zh;
     }
+
+    /// <summary>A language tag as links write it, by its primary subtag in any case: <c>en</c>, <c>en-GB</c>; <c>zh</c>, <c>zh-CN</c>, <c>zh-Hans</c>.</summary>
+    private static PortalTexts? Asked(string tag) => tag.Split('-')[0].ToLowerInvariant() switch
+    {
+        "en" => En,
+        "zh" => Zh,
+        _ => null,
+    };
 }

@@ -29,6 +29,9 @@ public sealed class SpendingDetailModel(SpendingBook spending, BudgetBook budget
 
     public static string StatusKey(string status) => status == SpendingStatus.Paid ? "paidRequest" : status;
 
+    /// <summary>The pay form's date is when the trustee paid, not a fee payment's date.</summary>
+    protected override IReadOnlyDictionary<string, string> FieldLabels { get; } = new Dictionary<string, string> { ["paidAt"] = "spendingPaidAt" };
+
     private async Task<bool> LoadAsync(long id)
     {
         var community = Community!;

@@ -13,7 +13,7 @@ namespace Ledger.Api.Portal;
 /// write: a refused request stores no file, and the form sent twice files one request.
 /// </summary>
 [RequestSizeLimit(MaxFormBytes)]
-public sealed class SpendingNewModel(SpendingBook spending, BudgetBook budgets, MotionBook motions, CommunityWriter writer) : PortalPage
+public sealed class SpendingNewModel(SpendingBook spending, BudgetBook budgets, MotionBook motions, CommunityWriter writer, Journal journal) : PortalPage
 {
     /// <summary>A whole form with its files: more than one attachment's worth, far less than twenty.</summary>
     public const long MaxFormBytes = 64L * 1024 * 1024;
@@ -29,11 +29,18 @@ public sealed class SpendingNewModel(SpendingBook spending, BudgetBook budgets, 
     /// <summary>The lines of the budget in force, offered as accounts to pick from.</summary>
     public IReadOnlyList<global::Ledger.Domain.Store.BudgetLine> Lines { get; private set; } = [];
 
+    private IReadOnlyDictionary<string, AccountDef> _chart = new Dictionary<string, AccountDef>();
+
+    /// <summary>A line as a person picks it: its account's code and name in the page's language ("6103 保洁费").</summary>
+    public string LineLabel(global::Ledger.Domain.Store.BudgetLine line) =>
+        _chart.TryGetValue(line.Account, out var account) ? $"{line.Account} {(T.IsEnglish ? account.NameEn : account.Name)}" : line.Account;
+
     private async Task LoadAsync()
     {
         var adopted = (await budgets.ListAsync(Community!.Id)).Where(b => b.Status == BudgetStatus.Adopted)
             .OrderByDescending(b => b.FiscalYear).ThenByDescending(b => b.Version).FirstOrDefault();
         Lines = adopted?.Lines ?? [];
+        if (Lines.Count > 0) _chart = await journal.ChartAsync(Community!.Id);
     }
 
     public async Task OnGetAsync() => await LoadAsync();
@@ -43,7 +50,7 @@ public sealed class SpendingNewModel(SpendingBook spending, BudgetBook budgets, 
     {
         (Payee, Amount, Account, BudgetLine, Description) = (payee, amount?.Trim(), account?.Trim(), budgetLine?.Trim(), description);
         await LoadAsync();
-        if (!Yuan.TryParseFen(Amount, out var fen)) { Fail(Codes.ValidationFailed, T["amountFormat"]); return Page(); }
+        if (!TryAmount(Amount, out var fen)) return Page();
         var files = Request.Form.Files.GetFiles("files").Where(f => f.Length > 0).ToList();
         if (files.Count > 20) { Fail(Codes.ValidationFailed, T["tooManyFiles"]); return Page(); }
         if (files.Any(f => f.Length > SpendingBook.MaxAttachmentBytes)) { Fail(new Failure(Codes.PayloadTooLarge, T["fileTooLarge"], 413)); return Page(); }

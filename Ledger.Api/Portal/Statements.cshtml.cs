@@ -28,6 +28,8 @@ public sealed class StatementsModel(StatementBook statements) : PortalPage
 
     public async Task OnGetAsync() => await LoadAsync();
 
+    protected override IReadOnlyDictionary<string, string> FieldLabels { get; } = new Dictionary<string, string> { ["text"] = "remarkText" };
+
     public async Task<IActionResult> OnPostRemarkAsync([FromForm] string? period, [FromForm] string? text, [FromForm] string? formId)
     {
         if (!Has(Roles.Supervisor)) return StatusPage(403);

@@ -25,7 +25,7 @@ public sealed class UnitModel(RegisterBook register, FeeBook fees, TimeProvider 
         if (!Has(Roles.Staff) && !(await register.OwnedUnitIdsAsync(community.Id, UserId)).Contains(u)) return StatusPage(404);
         Unit = units[0];
         var (start, end, refused) = Fees.StatementRange.Read(from, to, Dates.Today(clock, community.Zone));
-        if (refused is { } r) Fail(Codes.ValidationFailed, T.FieldSentence(r.Field, r.Message));
+        if (refused is { } r) Fail(Codes.ValidationFailed, T.FieldSentence(LabelOf(r.Field), r.Message));
         From = string.IsNullOrEmpty(from) || Error is not null ? "" : Dates.Format(start);
         To = string.IsNullOrEmpty(to) || Error is not null ? "" : Dates.Format(end);
         Statement = await fees.StatementAsync(community.Id, u, start, end);

@@ -22,8 +22,8 @@ public static class DecisionPages
 
     private static readonly Dictionary<string, string> Zh = new()
     {
-        ["proposals"] = "业主提案", ["proposal"] = "提案", ["support"] = "联名支持", ["status"] = "状态", ["respondBy"] = "应付表决期限",
-        ["collecting"] = "征集联名中", ["qualified"] = "已达联名比例，待付表决", ["voted"] = "已付表决", ["overdue"] = "逾期未付表决",
+        ["proposals"] = "业主提案", ["proposal"] = "提案", ["support"] = "联名支持", ["status"] = "状态", ["respondBy"] = "应提交表决期限",
+        ["collecting"] = "征集联名中", ["qualified"] = "已达联名比例，待提交表决", ["voted"] = "已提交表决", ["overdue"] = "逾期未提交表决",
         ["upcoming"] = "已公告及进行中的表决", ["announced"] = "已公告，尚未开始", ["open"] = "表决进行中", ["opensAt"] = "开始", ["closesAt"] = "截止",
         ["area"] = "面积", ["headcount"] = "人数", ["participation"] = "参与情况（不显示任何人的选择）", ["quorumNeeded"] = "达到法定参与所需",
         ["quorumMissing"] = "距法定参与尚差", ["channels"] = "投票方式", ["online"] = "网上投票", ["paper"] = "纸质表决票", ["followUps"] = "决议执行情况",

@@ -48,6 +48,9 @@ public static class Html
         return sb.ToString();
     }
 
+    /// <summary>A refusal's sentence, read out by screen readers, with its stable code beside it.</summary>
+    public static string Alert(string code, string sentence) => $"<p role=\"alert\" data-code=\"{E(code)}\">{E(sentence)}</p>";
+
     public static string Card(string label, string value) => $"<div class=\"card\"><span class=\"muted\">{E(label)}</span><b>{E(value)}</b></div>";
 
     /// <summary>A table whose cells are already-encoded HTML; numeric columns are right-aligned.</summary>

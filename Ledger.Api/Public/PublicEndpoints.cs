@@ -169,7 +169,15 @@ public static class PublicEndpoints
 
     internal static string SwitchHref(HttpContext http, Texts t) => http.Request.Path + (t.IsEnglish ? "" : "?lang=en");
 
-    internal static (int, string) NotFoundPage(Texts t) => (404, Page(t, t["notFound"], $"<h1>{E(t["notFound"])}</h1>", "?"));
+    internal static (int, string) NotFoundPage(Texts t) => (404, StatusPage(t, 404, Codes.NotFound, null, "?"));
+
+    /// <summary>A status as a public page: a 404 says it in its title; another status also has its sentence under role="alert" with its code.</summary>
+    internal static string StatusPage(Texts t, int status, string code, string? sentence, string switchHref)
+    {
+        var title = status == 404 ? t["notFound"] : t["errorTitle"];
+        var alert = sentence is null ? "" : Alert(code, sentence);
+        return Page(t, title, $"<h1>{E(title)}</h1>{alert}", switchHref);
+    }
 
     internal static async Task<(CommunityInfo? Community, StatementRecord? Statement, IReadOnlyList<StatementRecord> Versions)> FindStatementAsync(
         string c, string period, int? version, CommunityBook communities, StatementBook statements)

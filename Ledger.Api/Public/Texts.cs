@@ -21,7 +21,7 @@ public sealed class Texts
         ["quorum"] = "参与达到法定比例", ["noQuorum"] = "参与未达法定比例", ["eligible"] = "应参与", ["participating"] = "实际参与", ["yes"] = "同意", ["no"] = "反对",
         ["abstain"] = "弃权", ["area"] = "专有部分面积（㎡）", ["headcount"] = "人数", ["receiptsList"] = "投票回执哈希", ["choice"] = "选择",
         ["corrected"] = "更正版本", ["reason"] = "更正原因", ["versions"] = "所有版本", ["journal"] = "公开账簿（核验用）", ["month"] = "月报", ["quarter"] = "季报", ["year"] = "年报",
-        ["verifyHelp"] = "任何人都可下载公开账簿，逐笔重算哈希链至本报表公布的链式哈希，并用账簿重新加总报表数字。", ["notFound"] = "未找到",
+        ["verifyHelp"] = "任何人都可下载公开账簿，逐笔重算哈希链至本报表公布的链式哈希，并用账簿重新加总报表数字。", ["notFound"] = "未找到", ["errorTitle"] = "无法打开此页面",
         ["langSwitch"] = "English", ["result"] = "收支结果", ["fundBalance"] = "基金余额", ["closedOn"] = "截止",
     });
 
@@ -43,7 +43,7 @@ public sealed class Texts
         ["quorum"] = "Quorum met", ["noQuorum"] = "Quorum not met", ["eligible"] = "Eligible", ["participating"] = "Took part", ["yes"] = "Yes", ["no"] = "No",
         ["abstain"] = "Abstain", ["area"] = "Exclusive area (m²)", ["headcount"] = "Headcount", ["receiptsList"] = "Ballot receipt hashes", ["choice"] = "Choice",
         ["corrected"] = "Corrected version", ["reason"] = "Reason", ["versions"] = "All versions", ["journal"] = "Public journal (for verification)", ["month"] = "Monthly", ["quarter"] = "Quarterly", ["year"] = "Annual",
-        ["verifyHelp"] = "Anyone can download the public journal, recompute the hash chain up to the chain hash this statement publishes, and re-add its figures from the entries.", ["notFound"] = "Not found",
+        ["verifyHelp"] = "Anyone can download the public journal, recompute the hash chain up to the chain hash this statement publishes, and re-add its figures from the entries.", ["notFound"] = "Not found", ["errorTitle"] = "This page cannot be shown",
         ["langSwitch"] = "中文", ["result"] = "Result", ["fundBalance"] = "Fund balance", ["closedOn"] = "Closed",
     });
 

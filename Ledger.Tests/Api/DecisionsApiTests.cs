@@ -204,7 +204,7 @@ public abstract class DecisionsApiTests(EngineFixture fixture)
         App.Clock.Set(Start.AddDays(10).AddSeconds(1));
         Assert.Equal("overdue", (await App.Anonymous().GetJsonAsync(y.P($"/proposals/{qualified}")))["status"]!.GetValue<string>());
         var page = await (await App.Anonymous().GetAsync($"/p/{y.Slug}/proposals/{qualified}")).Content.ReadAsStringAsync();
-        Assert.Contains("逾期未付表决", page);
+        Assert.Contains("逾期未提交表决", page);
 
         var now = App.Clock.GetUtcNow();
         object Motion(long? proposalId, DateTimeOffset opensAt) => new { kind = "other", title = "表决提案", body = "x", opensAt, closesAt = opensAt.AddDays(7), proposalId };

@@ -150,6 +150,42 @@ public abstract class DisclosureTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task Public_pages_answer_refusals_as_pages_in_the_readers_language_and_documents_keep_problem_json()
+    {
+        var slug = await App.CommunityAsync();
+        var anonymous = App.Anonymous();
+        var parser = new HtmlParser();
+        async Task<AngleSharp.Html.Dom.IHtmlDocument> PageAsync(string path, int status, string lang)
+        {
+            var response = await anonymous.GetAsync(path);
+            Assert.Equal(status, (int)response.StatusCode);
+            Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("frame-ancestors 'none'", response.Headers.GetValues("Content-Security-Policy").Single());
+            var page = parser.ParseDocument(await response.Content.ReadAsStringAsync());
+            Assert.Equal(lang, page.DocumentElement.GetAttribute("lang"));
+            return page;
+        }
+
+        // A route value that does not fit (a motion's id is a number) is the public 404 page, as an unknown motion is.
+        Assert.Equal("未找到", (await PageAsync($"/p/{slug}/motions/abc", 404, "zh-CN")).QuerySelector("h1")?.TextContent);
+        Assert.Equal("Not found", (await PageAsync($"/p/{slug}/motions/abc?lang=en", 404, "en")).QuerySelector("h1")?.TextContent);
+        Assert.Equal("未找到", (await PageAsync($"/p/{slug}/spending/abc", 404, "zh-CN")).QuerySelector("h1")?.TextContent);
+        // Control or bidi characters in the address: a 400 page saying so.
+        var bidi = await PageAsync($"/p/{slug}?x=%E2%80%AE", 400, "zh-CN");
+        Assert.Equal("网址中含有控制字符或文字方向控制符，页面没有打开。请检查链接。", bidi.QuerySelector("[role=alert]")?.TextContent);
+        Assert.Contains("control or text-direction", (await PageAsync($"/p/{slug}/statements/2026-10?lang=en&x=%01", 400, "en")).QuerySelector("[role=alert]")?.TextContent);
+        await PageAsync($"/embed/{slug}/latest?x=%01", 400, "zh-CN");
+        await (await anonymous.GetAsync($"/p/{slug}/motions/1?x=%01")).AssertRefusalPage(400, Codes.ValidationFailed);
+
+        // The open-data documents and the journal feed are for programs: problem+json, as the API answers.
+        await (await anonymous.GetAsync($"/p/{slug}/spending/abc.json")).AssertProblem(404, Codes.NotFound);
+        await (await anonymous.GetAsync($"/p/{slug}/statements.json?x=%E2%80%AE")).AssertProblem(400, Codes.ValidationFailed);
+        await (await anonymous.GetAsync($"/p/{slug}/statements/2026-10.csv?x=%01")).AssertProblem(400, Codes.ValidationFailed);
+        await (await anonymous.GetAsync($"/p/{slug}/journal?after=%E2%80%AE1")).AssertProblem(400, Codes.ValidationFailed);
+        await (await anonymous.GetAsync("/api/v1/communities/x/motions/abc")).AssertProblem(404, Codes.NotFound);
+    }
+
+    [SkippableFact]
     public async Task Only_the_embed_page_may_be_framed_and_only_by_the_communitys_origins()
     {
         var y = await DisclosureYard.BuildAsync(App);
@@ -239,9 +275,9 @@ public abstract class DisclosureTests(EngineFixture fixture)
             Assert.Equal(await first.Content.ReadAsByteArrayAsync(), await cached.Content.ReadAsByteArrayAsync());
         }
 
-        // The text guard still refuses a cached page's path with a control character in its query, and other
-        // methods still get the route table's answer.
-        await (await App.Anonymous().GetAsync(y.Public("/statements/2026-10?x=%01"))).AssertProblem(400, Codes.ValidationFailed);
+        // The text guard still refuses a cached page's path with a control character in its query (with a page, as
+        // public pages answer refusals), and other methods still get the route table's answer.
+        await (await App.Anonymous().GetAsync(y.Public("/statements/2026-10?x=%01"))).AssertRefusalPage(400, Codes.ValidationFailed);
         Assert.Equal(405, (int)(await App.Anonymous().Http.SendAsync(new HttpRequestMessage(HttpMethod.Post, y.Public("/statements/2026-10")))).StatusCode);
 
         // The embed page's framing policy is read from its own entry at every hit, as the endpoint reads it: new

@@ -108,7 +108,9 @@ public abstract class SecurityTests(EngineFixture fixture)
         }
         Assert.Empty((await admin.GetJsonAsync(P("/units")))["items"]!.AsArray());
         await (await admin.GetAsync(P("/units?building=%00"))).AssertProblem(400, Codes.ValidationFailed);
-        await (await anonymous.GetAsync($"/p/{slug}%E2%80%AE")).AssertProblem(400, Codes.ValidationFailed);
+        // A public page's address is refused with a page (DisclosureTests), its data with problem+json.
+        await (await anonymous.GetAsync($"/p/{slug}%E2%80%AE")).AssertRefusalPage(400, Codes.ValidationFailed);
+        await (await anonymous.GetAsync($"/p/{slug}/statements%E2%80%AE.json")).AssertProblem(400, Codes.ValidationFailed);
         await (await anonymous.GetAsync($"/p/{slug}/journal?after=%E2%80%AE1")).AssertProblem(400, Codes.ValidationFailed);
         // Property names are text too.
         await (await admin.PostRawAsync(P("/units"), "{\"building\":\"1栋\",\"num\\u0000ber\":\"101\"}")).AssertProblem(400, Codes.ValidationFailed);

@@ -56,6 +56,17 @@ public static class ResponseExtensions
         return body;
     }
 
+    /// <summary>Asserts a refusal on a page people read: an HTML page with the given status, its sentence under role="alert" with the code.</summary>
+    public static async Task<AngleSharp.Html.Dom.IHtmlDocument> AssertRefusalPage(this HttpResponseMessage response, int status, string code)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True((int)response.StatusCode == status, $"Expected {status} {code}, got {(int)response.StatusCode}: {text}");
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        var page = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(text);
+        Assert.Equal(code, page.QuerySelector("[role=alert]")?.GetAttribute("data-code"));
+        return page;
+    }
+
     public static async Task<JsonObject> AssertStatus(this HttpResponseMessage response, int status)
     {
         var text = await response.Content.ReadAsStringAsync();

@@ -319,6 +319,128 @@ public abstract class PortalFormsTests(EngineFixture fixture)
         Assert.True(closed["finding"]!["upheld"]!.GetValue<bool>());
         Assert.Contains("应当比价，已要求受托人补充三家报价。", (await owner.GetAsync(path)).Text);
     }
+
+    private static async Task<int> PaymentsOfAsync(PortalYard yard) =>
+        (await yard.Trustee.GetJsonAsync(yard.P($"/units/{yard.Units[0]}/statement")))["payments"]!.AsArray().Count;
+
+    [SkippableFact]
+    public async Task The_payment_form_records_only_its_own_channels_and_amounts_the_api_accepts_read_one_way()
+    {
+        var yard = await PortalYard.BuildAsync(App);
+        var staff = await SignInAsync(yard.TrusteeLogin);
+        var path = yard.A("/payments/new");
+        var values = new Dictionary<string, string> { ["building"] = "5栋", ["number"] = "101", ["amount"] = "180.00", ["paidAt"] = "2026-11-21", ["channel"] = "wechat", ["externalRef"] = "WX-FORM-1" };
+
+        // A channel the form does not offer is a sentence naming the field and the offered channels; nothing is recorded.
+        var bitcoin = await staff.SubmitAsync(path, new(values) { ["channel"] = "bitcoin", ["externalRef"] = "BTC-1" });
+        Assert.Equal(400, bitcoin.Status);
+        Assert.Equal("validation_failed", bitcoin.AlertCode);
+        Assert.Equal("“缴费渠道”：只能选择银行转账、微信、支付宝、现金之一。", bitcoin.Alert);
+        Assert.Equal(0, await PaymentsOfAsync(yard));
+
+        // More than the API accepts for a payment (EntryRules.MaxAmountFen) is refused in yuan, before anything is written.
+        var huge = await staff.SubmitAsync(path, new(values) { ["amount"] = "1,000,000,000,000.01", ["externalRef"] = "HUGE-1" });
+        Assert.Equal(400, huge.Status);
+        Assert.Equal("validation_failed", huge.AlertCode);
+        Assert.Equal($"金额不能超过 {Ledger.Api.Public.Html.Money(Ledger.Domain.Model.EntryRules.MaxAmountFen)}。", huge.Alert);
+        Assert.Equal(0, await PaymentsOfAsync(yard));
+
+        // A comma only ever separates thousands (Yuan.TryParseFen), and the form says so: "1,000" is a thousand yuan,
+        // while "1,00" (a decimal comma) is refused rather than guessed.
+        var page = await staff.GetAsync(path);
+        Assert.Contains("千位可用逗号分隔", page.Document.QuerySelector("#amount-help")!.TextContent);
+        var decimalComma = await staff.SubmitAsync(path, new(values) { ["amount"] = "1,00", ["externalRef"] = "COMMA-1" });
+        Assert.Equal(400, decimalComma.Status);
+        Assert.Contains("千位可用逗号分隔", decimalComma.Alert);
+        var thousand = await staff.SubmitAsync(path, new(values) { ["amount"] = "1,000" });
+        Assert.Equal(303, thousand.Status);
+        var payment = Assert.Single((await yard.Trustee.GetJsonAsync(yard.P($"/units/{yard.Units[0]}/statement")))["payments"]!.AsArray())!;
+        Assert.Equal(100_000, payment["amount"]!.GetValue<long>());
+        Assert.Equal("wechat", payment["channel"]!.GetValue<string>());
+
+        // In English, the field's English label and the channels' English names.
+        await staff.GetAsync(path + "?lang=en");
+        var english = await staff.SubmitAsync(path, new(values) { ["channel"] = "bitcoin", ["externalRef"] = "BTC-2" });
+        Assert.Equal("Channel: Choose one of Bank transfer, WeChat, Alipay, Cash.", english.Alert);
+    }
+
+    [SkippableFact]
+    public async Task Refusals_name_fields_by_their_labels_and_labels_say_what_the_field_holds()
+    {
+        var yard = await PortalYard.BuildAsync(App);
+        var owner = await SignInAsync(yard.OwnerLogins[0]);
+
+        // A ballot without a choice and a comment without text: the form's labels, never "choice" or "text".
+        var motion = yard.A($"/motions/{yard.MotionId}");
+        var ballot = await owner.SubmitAsync(motion, new() { ["choice"] = "" });
+        Assert.Equal(400, ballot.Status);
+        Assert.Equal("“表决”：请填写此项。", ballot.Alert);
+        var maybe = await owner.SubmitAsync(motion, new() { ["choice"] = "maybe" });
+        Assert.Equal("“表决”：请选择同意、反对或弃权。", maybe.Alert);
+        // The budget is adopted, so its page offers no comment form: the motion page's token and key serve to post one.
+        var budget = yard.A($"/budgets/{yard.BudgetId}");
+        var token = PortalClient.FormOf(await owner.GetAsync(motion), motion).Fields;
+        var comment = await owner.PostAsync(budget, new(token) { ["text"] = "" });
+        Assert.Equal(400, comment.Status);
+        Assert.Equal("“您的意见”：请填写此项。", comment.Alert);
+        await owner.GetAsync(motion + "?lang=en");
+        var english = await owner.SubmitAsync(motion, new() { ["choice"] = "" });
+        Assert.Equal("Vote: Please fill this in.", english.Alert);
+        Assert.Equal("Your comment: Please fill this in.", (await owner.PostAsync(budget, new(token) { ["text"] = "" })).Alert);
+
+        // The pay form's date is the day the trustee paid (付款日期), not a fee payment's (缴费日期).
+        await (await yard.Supervisor.PostAsync(yard.P($"/spending-requests/{yard.RequestId}/decisions"), new { decision = "approve", comment = "同意" })).AssertStatus(200);
+        var staff = await SignInAsync(yard.TrusteeLogin);
+        var request = await staff.GetAsync(yard.A($"/spending/{yard.RequestId}"));
+        Assert.Equal("付款日期", request.Document.QuerySelector("form[action*=Pay] label[for=paidAt]")?.TextContent);
+        Assert.Equal("缴费日期", (await staff.GetAsync(yard.A("/payments/new"))).Document.QuerySelector("label[for=paidAt]")?.TextContent);
+
+        // The budget lines offered on the spending form are named, not bare codes.
+        var spending = await staff.GetAsync(yard.A("/spending/new"));
+        var options = spending.Document.QuerySelectorAll("datalist#lines option").ToDictionary(o => o.GetAttribute("value")!, o => o.GetAttribute("label"));
+        Assert.Equal("6103 清洁卫生", options["6103"]);
+        Assert.Equal("6201 受托人酬金", options["6201"]);
+    }
+
+    [SkippableFact]
+    public async Task A_form_that_writes_needs_its_form_key_in_the_apis_idempotency_key_shape()
+    {
+        var yard = await PortalYard.BuildAsync(App);
+        var owner = await SignInAsync(yard.OwnerLogins[0]);
+        var path = yard.A("/queries");
+        var page = await owner.GetAsync(path);
+        var (action, fields) = PortalClient.FormOf(page, path);
+        Assert.Matches("^[A-Za-z0-9_-]{22}$", fields["formId"]);
+        fields["subject"] = "spendingRequest";
+        fields["subjectId"] = yard.RequestId.ToString(CultureInfo.InvariantCulture);
+        async Task<int> AskedAsync(string question) =>
+            (await yard.Trustee.GetJsonAsync(yard.P("/queries")))["items"]!.AsArray().Count(q => q!["question"]!.GetValue<string>() == question);
+
+        Dictionary<string, string> With(string? formId, string question)
+        {
+            var sent = new Dictionary<string, string>(fields) { ["question"] = question };
+            if (formId is null) sent.Remove("formId");
+            else sent["formId"] = formId;
+            return sent;
+        }
+        foreach (var (formId, question) in new[]
+                 {
+                     ((string?)null, "没有表单编号？"), (new string('k', 300), "编号太长？"), (new string('k', 101), "编号长了一个字符？"),
+                     ("", "编号为空？"), ("有中文的编号-0000000", "编号不是可见ASCII？"),
+                 })
+        {
+            var refused = await owner.PostAsync(action, With(formId, question));
+            Assert.Equal(400, refused.Status);
+            Assert.Equal("form_invalid", refused.AlertCode);
+            Assert.Equal("这张表单缺少或带有无效的防重复提交编号，没有做任何更改。请重新打开页面再提交。", refused.Alert);
+            Assert.Equal(0, await AskedAsync(question));
+        }
+        // A key of the API's longest shape (100 visible ASCII characters) is a key.
+        var longest = With(new string('k', 100), "最长的编号");
+        Assert.Equal(303, (await owner.PostAsync(action, longest)).Status);
+        Assert.Equal(303, (await owner.PostAsync(action, longest)).Status);
+        Assert.Equal(1, await AskedAsync("最长的编号"));
+    }
 }
 
 public sealed class SqlitePortalFormsTests(SqliteFixture fixture) : PortalFormsTests(fixture), IClassFixture<SqliteFixture>;

@@ -434,6 +434,55 @@ public abstract class PortalTests(EngineFixture fixture)
         var zh = await owner.GetAsync(yard.A("?lang=zh"));
         Assert.Equal("zh-CN", zh.Document.DocumentElement.GetAttribute("lang"));
     }
+
+    [SkippableFact]
+    public async Task A_lang_in_the_address_wins_over_the_remembered_english_and_replaces_it()
+    {
+        var (yard, owner) = await SignedInAsync(y => y.OwnerLogins[0]);
+        Assert.Equal("en", (await owner.GetAsync(yard.A("?lang=en"))).Document.DocumentElement.GetAttribute("lang"));
+        var back = await owner.GetAsync(yard.A("?lang=zh-CN"));
+        Assert.Equal("zh-CN", back.Document.DocumentElement.GetAttribute("lang"));
+        Assert.Contains(back.Response.Headers.GetValues("Set-Cookie"), c => c.StartsWith("ledger_lang=zh;", StringComparison.Ordinal));
+        Assert.Equal("zh-CN", (await owner.GetAsync(yard.A($"/units/{yard.Units[0]}"))).Document.DocumentElement.GetAttribute("lang")); // and it sticks
+        Assert.Equal("en", (await owner.GetAsync(yard.A("?lang=EN-gb"))).Document.DocumentElement.GetAttribute("lang"));
+        Assert.Equal("zh-CN", (await owner.GetAsync(yard.A("?lang=zh-Hans"))).Document.DocumentElement.GetAttribute("lang"));
+        Assert.Equal("zh-CN", (await owner.GetAsync(yard.A("?lang=fr"))).Document.DocumentElement.GetAttribute("lang")); // no choice: the remembered one
+    }
+
+    private static void AssertPortalPage(PortalClient.Answer answer, int status, string lang, string code)
+    {
+        Assert.Equal(status, answer.Status);
+        Assert.Equal("text/html", answer.Response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(lang, answer.Document.DocumentElement.GetAttribute("lang"));
+        Assert.Equal(code, answer.AlertCode);
+        Assert.Equal("no-store", answer.Response.Headers.CacheControl?.ToString());
+        Assert.Contains("default-src 'none'", string.Join(";", answer.Response.Headers.GetValues("Content-Security-Policy")));
+        Assert.Equal("DENY", answer.Response.Headers.GetValues("X-Frame-Options").Single());
+    }
+
+    [SkippableFact]
+    public async Task An_address_with_control_characters_and_the_login_throttle_answer_as_portal_pages_in_the_readers_language()
+    {
+        var client = PortalClient.For(App);
+        var bidi = await client.GetAsync("/app/login?returnUrl=%E2%80%AE%2Fapp");
+        AssertPortalPage(bidi, 400, "zh-CN", "validation_failed");
+        Assert.Equal("网址中含有控制字符或文字方向控制符，页面没有打开。请检查链接。", bidi.Alert);
+        var control = await client.GetAsync("/app/login?lang=en&x=%01");
+        AssertPortalPage(control, 400, "en", "validation_failed");
+        Assert.Contains("control or text-direction characters", control.Alert);
+
+        // The address limit on sign-in (the API's own rate limiter) answers the portal with its page, the API with problem+json.
+        using var throttled = new LedgerApp(App.Engine, new Dictionary<string, string?> { ["Ledger:Auth:LoginPerAddressPerMinute"] = "2" }, App.ConnectionString);
+        var person = PortalClient.For(throttled);
+        Assert.Equal(200, (await person.GetAsync("/app/login")).Status);
+        Assert.Equal(200, (await person.GetAsync("/app/login")).Status);
+        var limited = await person.GetAsync("/app/login");
+        AssertPortalPage(limited, 429, "zh-CN", "too_many_requests");
+        Assert.Equal("尝试过于频繁，请一分钟后再试。", limited.Alert);
+        Assert.Equal("60", limited.Response.Headers.GetValues("Retry-After").Single());
+        AssertPortalPage(await person.GetAsync("/app/login?lang=en"), 429, "en", "too_many_requests");
+        await (await throttled.Anonymous().PostAsync("/api/v1/auth/login", new { login = "nobody", password = "nothing at all" })).AssertProblem(429, "too_many_requests");
+    }
 }
 
 public sealed class SqlitePortalTests(SqliteFixture fixture) : PortalTests(fixture), IClassFixture<SqliteFixture>;
