@@ -128,9 +128,10 @@ public abstract class PortalPage : PageModel
     /// The idempotency key of a form's write: its <c>formId</c>, which must have the API's key shape
     /// (<see cref="Writes.IsKey"/>; the pages write 22 characters). Null when it is missing or malformed, and
     /// <see cref="WriteAsync"/> then refuses the write: a form without its key would lose its protection against
-    /// being sent twice. Forms keyed by a natural reference (a payment's, a bank reference) take none.
+    /// being sent twice. Forms keyed by a natural reference (a payment's, a bank reference) take none. Kept under the
+    /// signed-in person, as the API keeps a caller's key (<see cref="IdempotencyClaim.OfCaller"/>).
     /// </summary>
-    protected static string? KeyOf(string? formId) => Writes.IsKey(formId) ? "portal:" + formId : null;
+    protected string? KeyOf(string? formId) => Writes.IsKey(formId) ? IdempotencyClaim.CallerKey(UserId, "portal:" + formId) : null;
 
     /// <summary>What a page's form labels a field when it differs from the portal's usual label (<see cref="PortalTexts.Label"/>).</summary>
     protected virtual IReadOnlyDictionary<string, string>? FieldLabels => null;

@@ -16,8 +16,11 @@ public sealed record StoredResponse(int Status, string Body);
 /// </summary>
 public sealed record IdempotencyClaim(string Key, string RequestHash)
 {
-    public static IdempotencyClaim OfCaller(long? userId, string key, string requestHash) =>
-        new($"caller:{userId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}:{key}", requestHash);
+    public static IdempotencyClaim OfCaller(long? userId, string key, string requestHash) => new(CallerKey(userId, key), requestHash);
+
+    /// <summary>A key the caller chose, as stored: under the caller.</summary>
+    public static string CallerKey(long? userId, string key) =>
+        $"caller:{userId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}:{key}";
 }
 
 public abstract record WriteOutcome
