@@ -304,12 +304,12 @@ public abstract class DecisionsApiTests(EngineFixture fixture)
         Assert.Contains("Still missing", openPage);
         Assert.DoesNotContain(">Yes<", openPage);
 
-        // The members' trail holds every scan; the public does not.
-        var trail = await y.Owners[3].Owner.GetJsonAsync(y.P($"/motions/{motion}/paper-ballots"));
+        // The committee's trail holds every scan; the public does not.
+        var trail = await y.Committee.GetJsonAsync(y.P($"/motions/{motion}/paper-ballots"));
         Assert.Equal([scan, scan2], trail["items"]!.AsArray().Select(i => i!["scan"]!.GetValue<string>()));
         Assert.Equal("9栋-001", trail["items"]![0]!["unit"]!.GetValue<string>());
         await (await App.Anonymous().GetAsync(y.P($"/motions/{motion}/paper-ballots"))).AssertStatus(401);
-        var file = await y.Owners[3].Owner.GetAsync(y.P($"/attachments/{scan}"));
+        var file = await y.Committee.GetAsync(y.P($"/attachments/{scan}"));
         Assert.Equal(System.Net.HttpStatusCode.OK, file.StatusCode);
         Assert.Equal("image/png", file.Content.Headers.ContentType?.MediaType);
         var audit = await y.Committee.GetJsonAsync(y.P("/audit"));
@@ -330,6 +330,37 @@ public abstract class DecisionsApiTests(EngineFixture fixture)
         var page = await (await App.Anonymous().GetAsync($"/p/{y.Slug}/motions/{motion}")).Content.ReadAsStringAsync();
         Assert.Contains("纸质表决票", page);
         Assert.DoesNotContain(scan, page);
+    }
+
+    [SkippableFact]
+    public async Task Paper_ballot_scans_and_their_trail_are_for_the_committee_and_the_supervisor_only()
+    {
+        var y = await YardAsync(100m, 100m, 100m);
+        var supervisor = await App.UserAsync(y.Slug, "supervisor");
+        var motion = await OpenMotionAsync(y);
+        var scan = await UploadAsync(y.Committee, y.P("/attachments"));
+        var voucher = await UploadAsync(y.Trustee, y.P("/attachments"), "%PDF-1.4 invoice"u8.ToArray());
+        await (await y.Committee.PostAsync(y.P($"/motions/{motion}/paper-ballots"), new { unitId = y.Owners[0].Unit, choice = "no", scan })).AssertStatus(201);
+
+        // The signed form shows how unit 001 voted: owners (the voter included) and the trustee are told no scan exists.
+        foreach (var reader in new[] { y.Owners[0].Owner, y.Owners[1].Owner, y.Trustee, y.Admin })
+        {
+            await (await reader.GetAsync(y.P($"/attachments/{scan}"))).AssertProblem(404, Codes.NotFound);
+            await (await reader.GetAsync(y.P($"/motions/{motion}/paper-ballots"))).AssertProblem(403, Codes.Forbidden);
+        }
+        foreach (var reader in new[] { y.Committee, supervisor })
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await reader.GetAsync(y.P($"/attachments/{scan}"))).StatusCode);
+            var trail = await reader.GetJsonAsync(y.P($"/motions/{motion}/paper-ballots"));
+            Assert.Equal(scan, trail["items"]!.AsArray().Single()!["scan"]!.GetValue<string>());
+        }
+        // Other attachments keep their rule: any member reads them.
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await y.Owners[1].Owner.GetAsync(y.P($"/attachments/{voucher}"))).StatusCode);
+
+        // Still so once the vote is closed and its result public.
+        App.Clock.Set(Opens.AddDays(7));
+        await (await y.Owners[1].Owner.GetAsync(y.P($"/attachments/{scan}"))).AssertProblem(404, Codes.NotFound);
+        await (await y.Owners[1].Owner.GetAsync(y.P($"/motions/{motion}/paper-ballots"))).AssertProblem(403, Codes.Forbidden);
     }
 
     // ------------------------------------------------------------------ follow-ups
