@@ -161,7 +161,7 @@ public static class BudgetEndpoints
     }
 
     internal static MotionDto ToDto(MotionView m, (ChannelCounts, IReadOnlyList<FollowUpView>)? extras = null) => new(m.Id, m.Kind, m.Threshold, m.SubjectId,
-        m.Title, m.Body, m.OpensAt, m.ClosesAt, m.Status, m.FollowMajority, m.Result is null ? null : ToResult(m, extras));
+        m.Title, m.Body, m.OpensAt, m.ClosesAt, m.Status, m.FollowMajority, m.Result is null ? null : ToResult(m, extras), m.ProposalId);
 
     internal static MotionResultDto ToResult(MotionView m, (ChannelCounts Channels, IReadOnlyList<FollowUpView> FollowUps)? extras = null)
     {

@@ -224,6 +224,20 @@ public abstract class DecisionsApiTests(EngineFixture fixture)
         Assert.Equal(before + 1, await CountAsync("SELECT COUNT(*) FROM motions WHERE community_id = (SELECT id FROM communities WHERE slug = @Slug)", new { y.Slug }));
     }
 
+    [SkippableFact]
+    public async Task A_motion_that_answers_a_proposal_names_it_when_read_back()
+    {
+        var y = await YardAsync(50m, 50m);
+        var proposal = (await ProposeAsync(y, y.Owners[0].Owner))["id"]!.GetValue<long>();
+        var motion = await OpenMotionAsync(y, proposalId: proposal);
+        Assert.Equal(proposal, (await y.Owners[1].Owner.GetJsonAsync(y.P($"/motions/{motion}")))["proposalId"]!.GetValue<long>());
+        var listed = (await y.Owners[1].Owner.GetJsonAsync(y.P("/motions")))["items"]!.AsArray().Single(m => m!["id"]!.GetValue<long>() == motion)!;
+        Assert.Equal(proposal, listed["proposalId"]!.GetValue<long>());
+        App.Clock.Set(Start);
+        var plain = await OpenMotionAsync(y);
+        Assert.Null((await y.Owners[1].Owner.GetJsonAsync(y.P($"/motions/{plain}")))["proposalId"]);
+    }
+
     // ------------------------------------------------------------------ notice
 
     [SkippableFact]
