@@ -238,6 +238,18 @@ public abstract class DecisionsApiTests(EngineFixture fixture)
         Assert.Null((await y.Owners[1].Owner.GetJsonAsync(y.P($"/motions/{plain}")))["proposalId"]);
     }
 
+    [SkippableFact]
+    public async Task A_scheduled_motion_has_no_result_to_read_yet()
+    {
+        var y = await YardAsync(100m);
+        var id = (await (await y.Committee.PostAsync(y.P("/motions"), new { kind = "other", title = "尚未开始", body = "x", opensAt = Opens, closesAt = Opens.AddDays(7) })).AssertStatus(201))["id"]!.GetValue<long>();
+        // API.md: a result's status is open or closed; before the opening members are told the vote is not open.
+        await (await y.Owners[0].Owner.GetAsync(y.P($"/motions/{id}/result"))).AssertProblem(409, Codes.MotionNotOpen);
+        await (await App.Anonymous().GetAsync(y.P($"/motions/{id}/result"))).AssertProblem(404, Codes.NotFound);
+        App.Clock.Set(Opens);
+        Assert.Equal("open", (await y.Owners[0].Owner.GetJsonAsync(y.P($"/motions/{id}/result")))["status"]!.GetValue<string>());
+    }
+
     // ------------------------------------------------------------------ notice
 
     [SkippableFact]
