@@ -188,6 +188,29 @@ public abstract class AccountabilityApiTests(EngineFixture fixture)
         App.Clock.Set(Start);
     }
 
+    [SkippableFact]
+    public async Task An_evaluation_result_is_public_once_closed_and_members_only_before()
+    {
+        var y = await YardAsync();
+        var id = (await (await y.Admin.PostAsync(y.P("/evaluations"), new
+        {
+            title = "季度服务评价", opensAt = Start, closesAt = Start.AddDays(10), dimensions = new[] { "服务态度" },
+        })).AssertStatus(201))["id"]!.GetValue<long>();
+        await (await y.Owners[0].PostAsync(y.P($"/evaluations/{id}/responses"), new { scores = new Dictionary<string, int> { ["服务态度"] = 4 } })).AssertStatus(201);
+        string R(long e) => y.P($"/evaluations/{e}/result");
+
+        // Before the close: 409 to members; an outsider cannot tell it exists.
+        await (await y.Owners[1].GetAsync(R(id))).AssertProblem(409, Codes.EvaluationNotClosed);
+        await (await App.Anonymous().GetAsync(R(id))).AssertProblem(404, Codes.NotFound);
+
+        App.Clock.Set(Start.AddDays(10));
+        var result = await (await App.Anonymous().GetAsync(R(id))).AssertStatus(200);
+        Assert.Equal(1, result["participation"]!["voters"]!.GetValue<long>());
+        Assert.Equal(3, result["participation"]!["eligible"]!.GetValue<long>());
+        await (await App.Anonymous().GetAsync(R(999999))).AssertProblem(404, Codes.NotFound);
+        await (await App.Anonymous().GetAsync($"/api/v1/communities/no-such-place/evaluations/{id}/result")).AssertProblem(404, Codes.NotFound);
+    }
+
     private static object Scores(int service, int cleaning, int openness) => new Dictionary<string, int> { ["服务态度"] = service, ["保洁"] = cleaning, ["公开透明"] = openness };
 
     [SkippableFact]
