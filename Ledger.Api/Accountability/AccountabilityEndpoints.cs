@@ -80,7 +80,10 @@ public static class AccountabilityEndpoints
         group.MapGet("/evaluations", List).Allow(Roles.Community).Produces<Page<EvaluationView>>();
         group.MapGet("/evaluations/{id:long}", Get).Allow(Roles.Community).Produces<EvaluationView>();
         group.MapPost("/evaluations/{id:long}/responses", Respond).Validate<EvaluationResponseBody>().Allow(Roles.Owner).Produces<EvaluationView>(201);
-        group.MapGet("/evaluations/{id:long}/result", Result).Allow(Roles.Community).Produces<EvaluationResult>();
+        // Public once closed (API.md): outside the members-only group, so it checks membership itself before the close.
+        app.MapGet("/api/v1/communities/{c}/evaluations/{id:long}/result", Result).AllowAnonymous().WithTags("Accountability")
+            .Produces<EvaluationResult>().ProducesProblem(409)
+            .WithDescription("Once closed: the aggregate, to anyone. Before: 409 `evaluation_not_closed` to members, 404 to anyone else.");
         return app;
     }
 
@@ -103,9 +106,14 @@ public static class AccountabilityEndpoints
     private static Task<IResult> Respond(long id, EvaluationResponseBody body, HttpContext http, Writes writes, EvaluationBook evaluations) =>
         writes.RunAsync(http, body, async scope => await evaluations.RespondAsync(scope, id, body.Scores!, body.Comment?.Trim() ?? ""));
 
-    private static async Task<IResult> Result(long id, CurrentCommunity current, EvaluationBook evaluations, TimeProvider clock)
+    /// <summary>Anyone may read a closed evaluation's aggregate; before the close only members learn it exists (409), others get 404.</summary>
+    private static async Task<IResult> Result(string c, long id, HttpContext http, CommunityBook communities, EvaluationBook evaluations, TimeProvider clock)
     {
-        var result = await evaluations.ResultAsync(current.Community.Id, id, clock.GetUtcNow());
-        return result.Ok ? TypedResults.Ok(result.Value) : Problems.From(result.Failure!);
+        var community = await communities.FindAsync(c);
+        if (community is null) return Problems.NotFound($"Evaluation {id}");
+        var result = await evaluations.ResultAsync(community.Id, id, clock.GetUtcNow());
+        if (result.Ok) return TypedResults.Ok(result.Value);
+        if (result.Failure!.Code == Codes.EvaluationNotClosed && !await http.IsMemberAsync(community.Id)) return Problems.NotFound($"Evaluation {id}");
+        return Problems.From(result.Failure);
     }
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using FluentValidation;
-using Microsoft.AspNetCore.Authentication;
 using Ledger.Api.Infrastructure;
 using Ledger.Domain.Model;
 using Ledger.Domain.Store;
@@ -116,8 +115,9 @@ public static class BudgetEndpoints
         group.MapGet("/motions/{id:long}", GetMotion).Allow(Roles.Community).Produces<MotionDto>();
         group.MapPost("/motions/{id:long}/ballots", Cast).Validate<BallotRequest>().Allow(Roles.Owner).Produces<BallotReceiptDto>(201);
         // Public once closed: outside the members-only group, so it checks membership itself while open.
-        app.MapGet("/api/v1/communities/{c}/motions/{id:long}/result", Result).AllowAnonymous().WithTags("Motions").Produces<MotionResultDto>()
-            .WithDescription("Once closed: the result, to anyone. While open, members only: `{motionId, status, opensAt}`.");
+        app.MapGet("/api/v1/communities/{c}/motions/{id:long}/result", Result).AllowAnonymous().WithTags("Motions").Produces<MotionResultDto>().ProducesProblem(409)
+            .WithDescription("Once closed: the result, to anyone. While open: participation, to members only (404 to anyone else). "
+                + "Before it opens: 409 `motion_not_open` to members.");
         return app;
     }
 
@@ -161,7 +161,7 @@ public static class BudgetEndpoints
     }
 
     internal static MotionDto ToDto(MotionView m, (ChannelCounts, IReadOnlyList<FollowUpView>)? extras = null) => new(m.Id, m.Kind, m.Threshold, m.SubjectId,
-        m.Title, m.Body, m.OpensAt, m.ClosesAt, m.Status, m.FollowMajority, m.Result is null ? null : ToResult(m, extras));
+        m.Title, m.Body, m.OpensAt, m.ClosesAt, m.Status, m.FollowMajority, m.Result is null ? null : ToResult(m, extras), m.ProposalId);
 
     internal static MotionResultDto ToResult(MotionView m, (ChannelCounts Channels, IReadOnlyList<FollowUpView> FollowUps)? extras = null)
     {
@@ -204,22 +204,19 @@ public static class BudgetEndpoints
             return receipt.Ok ? Result<BallotReceiptDto>.From(new BallotReceiptDto(receipt.Value!)) : receipt.Failure!;
         });
 
-    /// <summary>Anyone may read a closed motion's result; while open, only members see participation.</summary>
+    /// <summary>
+    /// Anyone may read a closed motion's result; while open, only members see participation. A scheduled motion
+    /// has no result (API.md: status is open or closed): 409 motion_not_open, which GET …/motions/{id} explains.
+    /// </summary>
     private static async Task<IResult> Result(string c, long id, HttpContext http, CommunityBook communities, MotionBook motions,
-        TimeProvider clock, IdentityBook identity, DecisionBook decisions)
+        TimeProvider clock, DecisionBook decisions)
     {
         var community = await communities.FindAsync(c);
         if (community is null) return Problems.NotFound("The motion");
         var motion = await motions.GetAsync(community.Id, id, clock.GetUtcNow());
-        if (motion is null) return Problems.NotFound("The motion");
-        if (motion.Status != "closed")
-        {
-            var result = await http.AuthenticateAsync(TokenAuthenticationHandler.SchemeName);
-            if (!result.Succeeded || (await identity.RolesAsync(community.Id, result.Principal!.UserId())).Count == 0)
-                return Problems.NotFound("The motion");
-        }
+        if (motion is null || (motion.Status != "closed" && !await http.IsMemberAsync(community.Id))) return Problems.NotFound("The motion");
         return motion.Result is null
-            ? TypedResults.Ok(new { motionId = id, status = motion.Status, opensAt = motion.OpensAt })
+            ? Problems.From(Failure.Conflict(Codes.MotionNotOpen, $"Motion {id} opens at {motion.OpensAt}; it has no result before then."))
             : TypedResults.Ok(ToResult(motion, await decisions.ExtrasAsync(community.Id, id)));
     }
 }

@@ -70,7 +70,8 @@ public static class DecisionEndpoints
         group.MapPost("/proposals", Propose).Validate<ProposalBody>().Allow(Roles.Owner).Produces<ProposalDto>(201);
         group.MapPost("/proposals/{id:long}/support", Support).Allow(Roles.Owner).Produces<ProposalDto>();
         group.MapPost("/motions/{id:long}/paper-ballots", RecordPaper).Validate<PaperBallotBody>().Allow(Roles.Committee).Produces<BallotReceiptDto>(201);
-        group.MapGet("/motions/{id:long}/paper-ballots", PaperBallots).Allow(Roles.Community).Produces<Page<PaperBallotView>>();
+        // Each line names a unit and its scan shows the choice: the committee and the supervisor only (403 forbidden to others).
+        group.MapGet("/motions/{id:long}/paper-ballots", PaperBallots).Allow(Roles.PaperBallotReaders).Produces<Page<PaperBallotView>>();
         group.MapPost("/motions/{id:long}/follow-ups", FollowUp).Validate<FollowUpBody>().Allow(Roles.Trustee, Roles.TrusteeManager, Roles.Committee).Produces<FollowUpView>(201);
         // Proposals, their support totals and status are public; supporters are never listed.
         app.MapGet("/api/v1/communities/{c}/proposals", ListProposals).AllowAnonymous().WithTags("Decisions").Produces<Page<ProposalDto>>();

@@ -1,5 +1,6 @@
 using Ledger.Domain.Model;
 using Ledger.Domain.Store;
+using Microsoft.AspNetCore.Authentication;
 
 namespace Ledger.Api.Infrastructure;
 
@@ -33,6 +34,17 @@ public static class CommunityAccess
     /// <summary>Only callers holding one of <paramref name="roles"/> in the route's community get through.</summary>
     public static TBuilder Allow<TBuilder>(this TBuilder builder, params string[] roles) where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new AllowedRoles(roles));
+
+    /// <summary>
+    /// For a read outside the members-only group ("public once closed"): whether the request's bearer token
+    /// belongs to a user holding a role in the community. No token, a bad one, or no role: false.
+    /// </summary>
+    public static async Task<bool> IsMemberAsync(this HttpContext http, long communityId)
+    {
+        var result = await http.AuthenticateAsync(TokenAuthenticationHandler.SchemeName);
+        return result.Succeeded
+            && (await http.RequestServices.GetRequiredService<IdentityBook>().RolesAsync(communityId, result.Principal!.UserId())).Count > 0;
+    }
 
     /// <summary>
     /// Resolves <c>{c}</c> and the caller's roles in it. A caller with no role there gets 404, as if the

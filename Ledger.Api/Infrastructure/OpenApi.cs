@@ -76,6 +76,7 @@ public static partial class LedgerOpenApi
         document.Components.Schemas[ProblemSchema] = Problem();
         // The framework's own validation problem type is replaced by Problem (which has `code` and `errors`).
         document.Components.Schemas.Remove("HttpValidationProblemDetails");
+        document.Components.Schemas.Remove("ProblemDetails"); // likewise, for routes that declare .ProducesProblem()
 
         document.Tags ??= new HashSet<OpenApiTag>();
         var used = document.Paths.Values.SelectMany(p => p.Operations?.Values.AsEnumerable() ?? [])
@@ -214,6 +215,9 @@ public static partial class LedgerOpenApi
         if (communityRoute || path.Contains('{')) errors.Add(404);
         if (isWrite && (communityRoute || path == "/api/v1/communities" || path == "/api/v1/users")) { errors.Add(409); errors.Add(422); }
         if (metadata.OfType<EnableRateLimitingAttribute>().Any()) errors.Add(429);
+        // Errors a route declares itself (.ProducesProblem(409) on a read that answers "not yet") are documented the same way.
+        foreach (var key in operation.Responses.Keys.ToList())
+            if (int.TryParse(key, out var declared) && ErrorMeanings.ContainsKey(declared)) errors.Add(declared);
         if (path.StartsWith("/api/v1/auth/", StringComparison.Ordinal) && isWrite) errors.Add(401);
         var publicPage = !path.StartsWith("/api/", StringComparison.Ordinal);
         if (publicPage && !operation.Parameters.Any(p => p.Name == "limit"))

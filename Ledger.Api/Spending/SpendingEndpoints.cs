@@ -132,7 +132,7 @@ public static class SpendingEndpoints
     private static async Task<IResult> Download(string sha256, CurrentCommunity current, SpendingBook spending, HttpContext http)
     {
         if (!SpendingRequestValidator.IsSha256(sha256)) return Problems.NotFound("The attachment");
-        var file = await spending.AttachmentAsync(current.Community.Id, sha256);
+        var file = await spending.AttachmentAsync(current.Community.Id, sha256, ballotScans: current.Has(Roles.PaperBallotReaders));
         if (file is not { } f) return Problems.NotFound("The attachment");
         http.Response.Headers.XContentTypeOptions = "nosniff";
         http.Response.Headers.CacheControl = "private, max-age=31536000, immutable";

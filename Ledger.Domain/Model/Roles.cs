@@ -19,6 +19,13 @@ public static class Roles
     public static readonly string[] StaffAndOversight = [Trustee, TrusteeManager, Supervisor, Committee];
 
     public static readonly string[] StaffAndSupervisor = [Trustee, TrusteeManager, Supervisor];
+
+    /// <summary>
+    /// Who records paper ballots (the committee) and checks them (the supervisor): the only readers of the
+    /// paper-ballot trail and of the scans, which show how a named unit voted. Not the trustee, the party
+    /// the vote may be about, and not other owners.
+    /// </summary>
+    public static readonly string[] PaperBallotReaders = [Committee, Supervisor];
 }
 
 public sealed record CommunityInfo(long Id, string Slug, string Name, string TimeZone, int FiscalYearStartMonth, Month BooksStartMonth)

@@ -44,16 +44,24 @@ public sealed class InquiryBook(LedgerDatabase db)
             Instants.ParseOrNull(FoundAt));
     }
 
-    /// <summary>Fails with: unknown_subject (the entry, request or statement period must exist).</summary>
+    /// <summary>
+    /// Fails with: unknown_subject: the entry, request or statement must exist and be one the asker can see, so
+    /// a hidden one answers as a missing one. An owner sees entries that name no unit and those of their own
+    /// units, and published statements; staff and oversight roles see every entry, staff and the supervisor drafts too.
+    /// </summary>
     public async Task<Result<InquiryView>> AskAsync(WriteScope scope, string subject, string subjectId, string question)
     {
         var c = scope.Community.Id;
+        var userId = scope.UserId!.Value;
+        var roles = (await scope.QueryAsync<string>("SELECT role FROM memberships WHERE community_id = @c AND user_id = @userId", new { c, userId })).ToList();
         var exists = subject switch
         {
-            "entry" => long.TryParse(subjectId, out var seq) && await scope.QuerySingleAsync<long>("SELECT COUNT(*) FROM entries WHERE community_id = @c AND seq = @seq", new { c, seq }) > 0,
+            "entry" => long.TryParse(subjectId, out var seq) && await SeesEntryAsync(scope, seq, roles),
             "spendingRequest" => long.TryParse(subjectId, out var rid) && await scope.QuerySingleAsync<long>("SELECT COUNT(*) FROM spending_requests WHERE community_id = @c AND id = @rid", new { c, rid }) > 0,
-            // A statement's period that the books hold: it starts neither before they open nor after this month.
-            _ => Period.TryParse(subjectId, scope.Community.FiscalYearStartMonth, out var period) && period.To >= scope.Community.BooksStartMonth && period.From <= Month.Of(scope.Today),
+            // A statement that was built for the period (a draft only for those who read drafts).
+            _ => Period.TryParse(subjectId, scope.Community.FiscalYearStartMonth, out var period) && await scope.QuerySingleAsync<long>(
+                "SELECT COUNT(*) FROM statements WHERE community_id = @c AND period = @Text AND (@drafts OR status = 'published')",
+                new { c, period.Text, drafts = roles.Any(Roles.StaffAndSupervisor.Contains) }) > 0,
         };
         if (!exists) return new Failure(Codes.UnknownSubject, $"There is no {subject} '{subjectId}' in this community.");
         var id = await scope.QuerySingleAsync<long>("""
@@ -61,6 +69,19 @@ public sealed class InquiryBook(LedgerDatabase db)
             """, new { c, subject, subjectId, question, scope.UserId, At = Dates.Instant(scope.Now) });
         await scope.AuditAsync("query.ask", $"query:{id}", $"{subject} {subjectId}");
         return (await GetAsync(scope, id))!;
+    }
+
+    /// <summary>
+    /// Whether the asker sees entry <paramref name="seq"/>: everyone sees an entry that names no unit; an owner-specific
+    /// one (DESIGN.md section 6, hidden from the public feed) only staff, oversight and the owners of a unit it names.
+    /// </summary>
+    private static async Task<bool> SeesEntryAsync(WriteScope scope, long seq, IReadOnlyList<string> roles)
+    {
+        var units = (await scope.QueryAsync<long?>("SELECT unit_id FROM entry_lines WHERE community_id = @Id AND seq = @seq", new { scope.Community.Id, seq })).ToList();
+        if (units.Count == 0) return false; // no such entry
+        var named = units.OfType<long>().ToList();
+        return named.Count == 0 || roles.Any(Roles.StaffAndOversight.Contains)
+            || (await RegisterBook.OwnedUnitIdsAsync(scope, scope.Community.Id, scope.UserId!.Value)).Any(named.Contains);
     }
 
     /// <summary>Fails with: not_found, already_answered (409).</summary>
@@ -188,7 +209,7 @@ public sealed class InquiryBook(LedgerDatabase db)
         var days = (await RegisterBook.TrustTermsAsync(read, community.Id))?.Terms.QueryAnswerDays ?? 7;
         var labels = new Dictionary<long, string>();
         foreach (var asker in rows.Select(r => r.AskedBy).Distinct())
-            labels[asker] = labelAskers ? await BudgetBook.AuthorLabelAsync(read, community.Id, asker) : "";
+            labels[asker] = labelAskers ? await AskerLabelAsync(read, community.Id, asker) : "";
         return rows.Select(r =>
         {
             var f = r.Facts();
@@ -201,6 +222,16 @@ public sealed class InquiryBook(LedgerDatabase db)
                 r.FoundAt is null ? null : new InquiryFinding(r.Finding ?? "", r.Upheld == true, r.FoundAt));
         }).ToList();
     }
+
+    /// <summary>
+    /// Who asked, never by name: a supervisor by the role (they ask in it, whatever units they hold), an owner by
+    /// their units (<see cref="BudgetBook.AuthorLabelAsync"/>). Read from the roles held now.
+    /// </summary>
+    private static async Task<string> AskerLabelAsync(ReadScope read, long communityId, long userId) =>
+        await read.QuerySingleAsync<long>("SELECT COUNT(*) FROM memberships WHERE community_id = @communityId AND user_id = @userId AND role = @Supervisor",
+            new { communityId, userId, Roles.Supervisor }) > 0
+            ? "监察人"
+            : await BudgetBook.AuthorLabelAsync(read, communityId, userId);
 
     /// <summary>The queries this person asked: the portal offers the rating form to the asker only (<see cref="RateAsync"/> enforces it: not_the_asker).</summary>
     public Task<IReadOnlyList<long>> AskedByAsync(long communityId, long userId) => db.ReadAsync<IReadOnlyList<long>>(async read =>

@@ -8,8 +8,9 @@ namespace Ledger.Domain.Store;
 
 public sealed record NewMotion(string Kind, long? SubjectId, string Title, string Body, DateTimeOffset OpensAt, DateTimeOffset ClosesAt);
 
+/// <param name="ProposalId">The owners' proposal this motion puts to the vote, if any.</param>
 public sealed record MotionView(long Id, string Kind, string Threshold, long? SubjectId, string Title, string Body, string OpensAt, string ClosesAt,
-    string Status, bool FollowMajority, MotionResult? Result);
+    string Status, bool FollowMajority, MotionResult? Result, long? ProposalId = null);
 
 public sealed record ReceiptLine(string ReceiptHash, string Choice);
 
@@ -40,12 +41,15 @@ public sealed class MotionBook(LedgerDatabase db)
         public string Status { get; init; } = "";
         public bool FollowMajority { get; init; }
         public string? Result { get; init; }
+        public long? ProposalId { get; init; }
 
         public MotionView ToView(string status, MotionResult? derived) => new(Id, Kind, Threshold, SubjectId, Title, Body, OpensAt, ClosesAt, status, FollowMajority,
-            Result is null ? derived : JsonSerializer.Deserialize<MotionResult>(Result, ResultJson));
+            Result is null ? derived : JsonSerializer.Deserialize<MotionResult>(Result, ResultJson), ProposalId);
     }
 
-    private const string Columns = "id, kind, threshold, subject_id, title, body, opens_at, closes_at, status, follow_majority, result";
+    // A proposal names the motion that answers it (at most one: a unique index), so the motion reads it from there.
+    private const string Columns = "id, kind, threshold, subject_id, title, body, opens_at, closes_at, status, follow_majority, result, "
+        + "(SELECT p.id FROM proposals p WHERE p.community_id = motions.community_id AND p.motion_id = motions.id) AS proposal_id";
 
     /// <summary>Fails with: subject_invalid (a budget motion must name a published budget of the right kind), notice_too_short.</summary>
     public async Task<Result<MotionView>> CreateAsync(WriteScope scope, NewMotion motion)

@@ -122,10 +122,12 @@ public sealed class RegisterBook(LedgerDatabase db, TimeProvider clock)
     /// The units a user may see as an owner: those their owner records hold, and for a developer's
     /// login also every unit that is unsold (no owner) or not yet delivered.
     /// </summary>
-    public async Task<IReadOnlyList<long>> OwnedUnitIdsAsync(long communityId, long userId)
-    {
-        await using var connection = await db.OpenAsync();
-        return (await connection.QueryAsync<long>("""
+    public Task<IReadOnlyList<long>> OwnedUnitIdsAsync(long communityId, long userId) =>
+        db.ReadAsync(read => OwnedUnitIdsAsync(read, communityId, userId));
+
+    /// <inheritdoc cref="OwnedUnitIdsAsync(long, long)"/>
+    public static async Task<IReadOnlyList<long>> OwnedUnitIdsAsync(ReadScope read, long communityId, long userId) =>
+        (await read.QueryAsync<long>("""
             SELECT uo.unit_id FROM owner_users ou
             JOIN unit_owners uo ON uo.community_id = ou.community_id AND uo.owner_id = ou.owner_id
             WHERE ou.community_id = @communityId AND ou.user_id = @userId
@@ -137,7 +139,6 @@ public sealed class RegisterBook(LedgerDatabase db, TimeProvider clock)
               AND (u.delivered = @No OR NOT EXISTS (SELECT 1 FROM unit_owners x WHERE x.community_id = u.community_id AND x.unit_id = u.id))
             ORDER BY 1
             """, new { communityId, userId, No = false })).ToList();
-    }
 
     public sealed record OwnedUnit(string Community, long UnitId, string Building, string Number);
 

@@ -79,9 +79,16 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal)
         return new AttachmentView(sha, content.Length, type);
     }
 
-    public Task<(byte[] Content, string ContentType)?> AttachmentAsync(long communityId, string sha256) => db.ReadAsync(read =>
-        read.QueryOptionalAsync<(byte[] Content, string ContentType)>(
-            "SELECT content, content_type FROM attachments WHERE community_id = @communityId AND sha256 = @sha256", new { communityId, sha256 }));
+    /// <summary>
+    /// An attachment's bytes. The scan of a paper ballot's signed form shows how a unit voted, so it is found only
+    /// with <paramref name="ballotScans"/> (the caller holds one of <see cref="Roles.PaperBallotReaders"/>); for
+    /// anyone else it does not exist.
+    /// </summary>
+    public Task<(byte[] Content, string ContentType)?> AttachmentAsync(long communityId, string sha256, bool ballotScans = false) => db.ReadAsync(read =>
+        read.QueryOptionalAsync<(byte[] Content, string ContentType)>("""
+            SELECT a.content, a.content_type FROM attachments a WHERE a.community_id = @communityId AND a.sha256 = @sha256
+              AND (@ballotScans OR NOT EXISTS (SELECT 1 FROM paper_ballots p WHERE p.community_id = a.community_id AND p.scan_sha256 = a.sha256))
+            """, new { communityId, sha256, ballotScans }));
 
     /// <summary>
     /// Files a request and reserves its amount on the budget line. Fails with: trust_terms_required,

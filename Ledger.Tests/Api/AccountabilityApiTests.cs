@@ -19,7 +19,10 @@ public abstract class AccountabilityApiTests(EngineFixture fixture)
         public string Public(string path = "") => $"/p/{Slug}{path}";
     }
 
-    /// <summary>Trust terms (answers due in 7 days), three owners of one unit each in 8栋, and an owner-role user holding no unit.</summary>
+    /// <summary>
+    /// Trust terms (answers due in 7 days), public revenue (entry 1, which anyone may ask about), three owners of
+    /// one unit each in 8栋, and an owner-role user holding no unit.
+    /// </summary>
     private async Task<Yard> YardAsync()
     {
         App.Clock.Set(Start);
@@ -29,6 +32,7 @@ public abstract class AccountabilityApiTests(EngineFixture fixture)
         var trustee = await App.UserAsync(slug, "trustee", "trustee_manager");
         var supervisor = await App.UserAsync(slug, "supervisor");
         await (await admin.PutAsync(P("/trust-terms"), FeesApiTests.TrustTermsJson())).AssertStatus(200);
+        await (await trustee.PostAsync(P("/receipts"), new { source = "advertising", amount = 500_000, receivedAt = "2026-11-01", payer = "广告公司", memo = "广告费", externalRef = "AD-11" })).AssertStatus(201);
         var owners = new List<ApiClient>();
         for (var i = 0; i < 3; i++)
         {
@@ -43,7 +47,7 @@ public abstract class AccountabilityApiTests(EngineFixture fixture)
     }
 
     private static async Task<long> AskAsync(Yard y, ApiClient who, string question) =>
-        (await (await who.PostAsync(y.P("/queries"), new { subject = "statement", subjectId = "2026-11", question })).AssertStatus(201))["id"]!.GetValue<long>();
+        (await (await who.PostAsync(y.P("/queries"), new { subject = "entry", subjectId = 1, question })).AssertStatus(201))["id"]!.GetValue<long>();
 
     private static async Task<JsonObject> QueryAsync(Yard y, long id) =>
         (await y.Admin.GetJsonAsync(y.P("/queries")))["items"]!.AsArray().Single(q => q!["id"]!.GetValue<long>() == id)!.AsObject();
@@ -186,6 +190,69 @@ public abstract class AccountabilityApiTests(EngineFixture fixture)
         Assert.Contains("按时答复", html);
         Assert.DoesNotContain("8栋", html);
         App.Clock.Set(Start);
+    }
+
+    [SkippableFact]
+    public async Task A_query_is_about_something_the_asker_can_see_and_names_a_supervisor_by_role()
+    {
+        var y = await YardAsync();
+        var units = new List<long>();
+        foreach (var owner in y.Owners) units.Add(Assert.Single((await owner.GetJsonAsync("/api/v1/me"))["units"]!.AsArray())!["unitId"]!.GetValue<long>());
+        await (await y.Trustee.PutAsync(y.P("/fee-schedule"), new { effectiveFrom = "2026-11", rates = new { residential = "1.80" } })).AssertStatus(200);
+        await (await y.Trustee.PostAsync(y.P("/billing-runs"), new { month = "2026-11" })).AssertStatus(201);
+        var bill = (await y.Trustee.GetJsonAsync(y.P($"/entries?unitId={units[0]}")))["items"]!.AsArray().Single()!["seq"]!.GetValue<long>();
+        var expense = (await (await y.Trustee.PostAsync(y.P("/entries"), new
+        {
+            date = "2026-11-10", memo = "保洁", fund = "common",
+            lines = new object[] { new { account = "6103", debit = 1_000L }, new { account = "2202", credit = 1_000L } },
+        })).AssertStatus(201))["seq"]!.GetValue<long>();
+        Task<HttpResponseMessage> Ask(ApiClient who, string subject, object subjectId) => who.PostAsync(y.P("/queries"), new { subject, subjectId, question = "这是什么？" });
+
+        // Another unit's bill is hidden from this owner: asking about it is the same 422 as a nonexistent entry.
+        await (await Ask(y.Owners[1], "entry", bill)).AssertProblem(422, Codes.UnknownSubject);
+        await (await Ask(y.Owners[1], "entry", 999_999)).AssertProblem(422, Codes.UnknownSubject);
+        await (await Ask(y.Unhoused, "entry", bill)).AssertProblem(422, Codes.UnknownSubject);
+        await (await Ask(y.Owners[0], "entry", bill)).AssertStatus(201);
+        await (await Ask(y.Owners[1], "entry", expense)).AssertStatus(201);
+        await (await Ask(y.Supervisor, "entry", bill)).AssertStatus(201);
+
+        // A statement that was never built is no subject; a draft is one only for who sees drafts (the supervisor).
+        await (await Ask(y.Owners[0], "statement", "2026-11")).AssertProblem(422, Codes.UnknownSubject);
+        await (await Ask(y.Supervisor, "statement", "2026-11")).AssertProblem(422, Codes.UnknownSubject);
+        App.Clock.Set(new DateTimeOffset(2026, 12, 2, 2, 0, 0, TimeSpan.Zero));
+        await (await y.Trustee.PostAsync(y.P("/months/2026-11/close"), null)).AssertStatus(200);
+        await (await Ask(y.Owners[0], "statement", "2026-11")).AssertProblem(422, Codes.UnknownSubject);
+        var bySupervisor = await (await Ask(y.Supervisor, "statement", "2026-11")).AssertStatus(201);
+        await (await y.Admin.PostAsync(y.P("/statements/2026-11/publish"), null)).AssertStatus(200);
+        var byOwner = await (await Ask(y.Owners[0], "statement", "2026-11")).AssertStatus(201);
+
+        // Who asked: an owner by their units, a supervisor by the role, never by name.
+        Assert.Equal("8栋-101", byOwner["askedBy"]!.GetValue<string>());
+        Assert.Equal("监察人", bySupervisor["askedBy"]!.GetValue<string>());
+        Assert.Equal("监察人", (await QueryAsync(y, bySupervisor["id"]!.GetValue<long>()))["askedBy"]!.GetValue<string>());
+    }
+
+    [SkippableFact]
+    public async Task An_evaluation_result_is_public_once_closed_and_members_only_before()
+    {
+        var y = await YardAsync();
+        var id = (await (await y.Admin.PostAsync(y.P("/evaluations"), new
+        {
+            title = "季度服务评价", opensAt = Start, closesAt = Start.AddDays(10), dimensions = new[] { "服务态度" },
+        })).AssertStatus(201))["id"]!.GetValue<long>();
+        await (await y.Owners[0].PostAsync(y.P($"/evaluations/{id}/responses"), new { scores = new Dictionary<string, int> { ["服务态度"] = 4 } })).AssertStatus(201);
+        string R(long e) => y.P($"/evaluations/{e}/result");
+
+        // Before the close: 409 to members; an outsider cannot tell it exists.
+        await (await y.Owners[1].GetAsync(R(id))).AssertProblem(409, Codes.EvaluationNotClosed);
+        await (await App.Anonymous().GetAsync(R(id))).AssertProblem(404, Codes.NotFound);
+
+        App.Clock.Set(Start.AddDays(10));
+        var result = await (await App.Anonymous().GetAsync(R(id))).AssertStatus(200);
+        Assert.Equal(1, result["participation"]!["voters"]!.GetValue<long>());
+        Assert.Equal(3, result["participation"]!["eligible"]!.GetValue<long>());
+        await (await App.Anonymous().GetAsync(R(999999))).AssertProblem(404, Codes.NotFound);
+        await (await App.Anonymous().GetAsync($"/api/v1/communities/no-such-place/evaluations/{id}/result")).AssertProblem(404, Codes.NotFound);
     }
 
     private static object Scores(int service, int cleaning, int openness) => new Dictionary<string, int> { ["服务态度"] = service, ["保洁"] = cleaning, ["公开透明"] = openness };

@@ -224,6 +224,32 @@ public abstract class DecisionsApiTests(EngineFixture fixture)
         Assert.Equal(before + 1, await CountAsync("SELECT COUNT(*) FROM motions WHERE community_id = (SELECT id FROM communities WHERE slug = @Slug)", new { y.Slug }));
     }
 
+    [SkippableFact]
+    public async Task A_motion_that_answers_a_proposal_names_it_when_read_back()
+    {
+        var y = await YardAsync(50m, 50m);
+        var proposal = (await ProposeAsync(y, y.Owners[0].Owner))["id"]!.GetValue<long>();
+        var motion = await OpenMotionAsync(y, proposalId: proposal);
+        Assert.Equal(proposal, (await y.Owners[1].Owner.GetJsonAsync(y.P($"/motions/{motion}")))["proposalId"]!.GetValue<long>());
+        var listed = (await y.Owners[1].Owner.GetJsonAsync(y.P("/motions")))["items"]!.AsArray().Single(m => m!["id"]!.GetValue<long>() == motion)!;
+        Assert.Equal(proposal, listed["proposalId"]!.GetValue<long>());
+        App.Clock.Set(Start);
+        var plain = await OpenMotionAsync(y);
+        Assert.Null((await y.Owners[1].Owner.GetJsonAsync(y.P($"/motions/{plain}")))["proposalId"]);
+    }
+
+    [SkippableFact]
+    public async Task A_scheduled_motion_has_no_result_to_read_yet()
+    {
+        var y = await YardAsync(100m);
+        var id = (await (await y.Committee.PostAsync(y.P("/motions"), new { kind = "other", title = "尚未开始", body = "x", opensAt = Opens, closesAt = Opens.AddDays(7) })).AssertStatus(201))["id"]!.GetValue<long>();
+        // API.md: a result's status is open or closed; before the opening members are told the vote is not open.
+        await (await y.Owners[0].Owner.GetAsync(y.P($"/motions/{id}/result"))).AssertProblem(409, Codes.MotionNotOpen);
+        await (await App.Anonymous().GetAsync(y.P($"/motions/{id}/result"))).AssertProblem(404, Codes.NotFound);
+        App.Clock.Set(Opens);
+        Assert.Equal("open", (await y.Owners[0].Owner.GetJsonAsync(y.P($"/motions/{id}/result")))["status"]!.GetValue<string>());
+    }
+
     // ------------------------------------------------------------------ notice
 
     [SkippableFact]
@@ -304,12 +330,12 @@ public abstract class DecisionsApiTests(EngineFixture fixture)
         Assert.Contains("Still missing", openPage);
         Assert.DoesNotContain(">Yes<", openPage);
 
-        // The members' trail holds every scan; the public does not.
-        var trail = await y.Owners[3].Owner.GetJsonAsync(y.P($"/motions/{motion}/paper-ballots"));
+        // The committee's trail holds every scan; the public does not.
+        var trail = await y.Committee.GetJsonAsync(y.P($"/motions/{motion}/paper-ballots"));
         Assert.Equal([scan, scan2], trail["items"]!.AsArray().Select(i => i!["scan"]!.GetValue<string>()));
         Assert.Equal("9栋-001", trail["items"]![0]!["unit"]!.GetValue<string>());
         await (await App.Anonymous().GetAsync(y.P($"/motions/{motion}/paper-ballots"))).AssertStatus(401);
-        var file = await y.Owners[3].Owner.GetAsync(y.P($"/attachments/{scan}"));
+        var file = await y.Committee.GetAsync(y.P($"/attachments/{scan}"));
         Assert.Equal(System.Net.HttpStatusCode.OK, file.StatusCode);
         Assert.Equal("image/png", file.Content.Headers.ContentType?.MediaType);
         var audit = await y.Committee.GetJsonAsync(y.P("/audit"));
@@ -330,6 +356,37 @@ public abstract class DecisionsApiTests(EngineFixture fixture)
         var page = await (await App.Anonymous().GetAsync($"/p/{y.Slug}/motions/{motion}")).Content.ReadAsStringAsync();
         Assert.Contains("纸质表决票", page);
         Assert.DoesNotContain(scan, page);
+    }
+
+    [SkippableFact]
+    public async Task Paper_ballot_scans_and_their_trail_are_for_the_committee_and_the_supervisor_only()
+    {
+        var y = await YardAsync(100m, 100m, 100m);
+        var supervisor = await App.UserAsync(y.Slug, "supervisor");
+        var motion = await OpenMotionAsync(y);
+        var scan = await UploadAsync(y.Committee, y.P("/attachments"));
+        var voucher = await UploadAsync(y.Trustee, y.P("/attachments"), "%PDF-1.4 invoice"u8.ToArray());
+        await (await y.Committee.PostAsync(y.P($"/motions/{motion}/paper-ballots"), new { unitId = y.Owners[0].Unit, choice = "no", scan })).AssertStatus(201);
+
+        // The signed form shows how unit 001 voted: owners (the voter included) and the trustee are told no scan exists.
+        foreach (var reader in new[] { y.Owners[0].Owner, y.Owners[1].Owner, y.Trustee, y.Admin })
+        {
+            await (await reader.GetAsync(y.P($"/attachments/{scan}"))).AssertProblem(404, Codes.NotFound);
+            await (await reader.GetAsync(y.P($"/motions/{motion}/paper-ballots"))).AssertProblem(403, Codes.Forbidden);
+        }
+        foreach (var reader in new[] { y.Committee, supervisor })
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await reader.GetAsync(y.P($"/attachments/{scan}"))).StatusCode);
+            var trail = await reader.GetJsonAsync(y.P($"/motions/{motion}/paper-ballots"));
+            Assert.Equal(scan, trail["items"]!.AsArray().Single()!["scan"]!.GetValue<string>());
+        }
+        // Other attachments keep their rule: any member reads them.
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await y.Owners[1].Owner.GetAsync(y.P($"/attachments/{voucher}"))).StatusCode);
+
+        // Still so once the vote is closed and its result public.
+        App.Clock.Set(Opens.AddDays(7));
+        await (await y.Owners[1].Owner.GetAsync(y.P($"/attachments/{scan}"))).AssertProblem(404, Codes.NotFound);
+        await (await y.Owners[1].Owner.GetAsync(y.P($"/motions/{motion}/paper-ballots"))).AssertProblem(403, Codes.Forbidden);
     }
 
     // ------------------------------------------------------------------ follow-ups

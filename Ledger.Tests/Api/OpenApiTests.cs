@@ -136,6 +136,20 @@ public abstract partial class OpenApiTests(EngineFixture fixture)
             Assert.DoesNotContain(optional, line["required"]!.AsArray().Select(r => r!.GetValue<string>()));
     }
 
+    /// <summary>A result read before the close answers 409 (`evaluation_not_closed`, `motion_not_open`): the document says so, as a Problem.</summary>
+    [SkippableFact]
+    public async Task Result_reads_document_their_not_yet_conflict()
+    {
+        var doc = await DocumentAsync();
+        foreach (var path in new[] { "/api/v1/communities/{c}/evaluations/{id}/result", "/api/v1/communities/{c}/motions/{id}/result" })
+        {
+            var responses = Operation(doc, "GET", path)["responses"]!;
+            Assert.Equal("#/components/schemas/Problem", responses["409"]?["content"]?["application/problem+json"]?["schema"]?["$ref"]?.GetValue<string>());
+            Assert.Equal("#/components/schemas/Problem", responses["404"]?["content"]?["application/problem+json"]?["schema"]?["$ref"]?.GetValue<string>());
+            Assert.Null(responses["401"]); // public once closed: no token needed
+        }
+    }
+
     /// <summary>Real calls: each status the service answers is one the document lists for that operation, and a body has what the schema requires.</summary>
     [SkippableFact]
     public async Task What_the_service_sends_is_what_the_document_says()

@@ -117,9 +117,9 @@ public abstract class SecurityTests(EngineFixture fixture)
 
         // Multi-line text keeps its line breaks; one-line text does not take them.
         var y = await DisclosureYard.BuildAsync(App, publish: false);
-        var asked = await (await y.Owners[0].PostAsync(y.P("/queries"), new { subject = "statement", subjectId = "2026-10", question = "第一行\n第二行\t完" })).AssertStatus(201);
+        var asked = await (await y.Supervisor.PostAsync(y.P("/queries"), new { subject = "statement", subjectId = "2026-10", question = "第一行\n第二行\t完" })).AssertStatus(201);
         Assert.Equal("第一行\n第二行\t完", asked["question"]!.GetValue<string>());
-        await (await y.Owners[0].PostAsync(y.P("/queries"), new { subject = "statement", subjectId = "2026-10", question = "看这里\u202Egnp.exe" })).AssertProblem(400, Codes.ValidationFailed);
+        await (await y.Supervisor.PostAsync(y.P("/queries"), new { subject = "statement", subjectId = "2026-10", question = "看这里\u202Egnp.exe" })).AssertProblem(400, Codes.ValidationFailed);
         await (await y.Trustee.PostAsync(y.P("/spending-requests"), new { payee = "某某\n公司", amount = 1000L, account = "6103", description = "a\nb", attachments = Array.Empty<string>() }))
             .AssertProblem(400, Codes.ValidationFailed);
         await (await y.Trustee.PostAsync(y.P("/spending-requests"), new { payee = "某某\u202E公司", amount = 1000L, account = "6103", description = "a", attachments = Array.Empty<string>() }))
@@ -418,7 +418,8 @@ public abstract class SecurityTests(EngineFixture fixture)
         Assert.Equal(request.ToString(), asked["subjectId"]!.GetValue<string>());
         await (await y.Owners[0].PostAsync(y.P("/queries"), new { subject = "entry", subjectId = 1, question = "这笔是什么？" })).AssertStatus(201);
         await (await y.Owners[0].PostAsync(y.P("/queries"), new { subject = "entry", subjectId = "1", question = "同上" })).AssertStatus(201);
-        await (await y.Owners[0].PostAsync(y.P("/queries"), new { subject = "statement", subjectId = "2026-10", question = "十月" })).AssertStatus(201);
+        // October's statement is still a draft here: the supervisor sees it, owners do not yet.
+        await (await y.Supervisor.PostAsync(y.P("/queries"), new { subject = "statement", subjectId = "2026-10", question = "十月" })).AssertStatus(201);
         await (await y.Owners[0].PostRawAsync(y.P("/queries"), """{"subject":"entry","subjectId":1.5,"question":"?"}""")).AssertProblem(400, Codes.MalformedRequest);
         await (await y.Owners[0].PostAsync(y.P("/queries"), new { subject = "entry", subjectId = 99999, question = "?" })).AssertProblem(422, Codes.UnknownSubject);
     }

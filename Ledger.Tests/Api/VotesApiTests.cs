@@ -198,7 +198,8 @@ public abstract class VotesApiTests(EngineFixture fixture)
         await (await other.Owners[0].Owner.GetAsync(y.P($"/motions/{motion}"))).AssertProblem(404, Codes.NotFound);
         await (await other.Owners[0].Owner.PostAsync(y.P($"/motions/{motion}/ballots"), new { choice = "yes" })).AssertProblem(404, Codes.NotFound);
         await (await other.Owners[0].Owner.GetAsync(y.P($"/motions/{motion}/result"))).AssertProblem(404, Codes.NotFound);
-        await (await y.Owners[0].Owner.GetAsync(y.P($"/motions/{motion}/result"))).AssertStatus(200);
+        // The second yard set the clock back before the opening: a member learns the vote is not open yet.
+        await (await y.Owners[0].Owner.GetAsync(y.P($"/motions/{motion}/result"))).AssertProblem(409, Codes.MotionNotOpen);
         await (await y.Owners[0].Owner.GetAsync(y.P("/motions/999999"))).AssertProblem(404, Codes.NotFound);
     }
 }
