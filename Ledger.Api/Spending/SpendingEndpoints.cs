@@ -201,7 +201,7 @@ public static class SpendingEndpoints
     /// <summary>The audit trail, each record as its reader may see it (<see cref="AuditRecord.ShownTo"/>).</summary>
     private static async Task<IResult> Audit(int? limit, string? after, HttpContext http, CurrentCommunity current, AuditBook audit)
     {
-        var (admin, checksBallots) = (http.User.IsPlatformAdmin(), current.Has(Roles.Committee, Roles.Supervisor));
+        var (admin, checksBallots) = (http.User.IsPlatformAdmin(), current.Has(Roles.PaperBallotReaders));
         if (!Paging.TryRead(limit, after, out var take, out var afterId, out var problem)) return problem!;
         var rows = await audit.PageAsync(current.Community.Id, afterId, take + 1);
         return TypedResults.Ok(Paging.Of(rows, take, r => r.Id, r => r.ShownTo(admin, checksBallots)));

@@ -239,6 +239,25 @@ public abstract class PortalTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task A_paper_ballots_scan_opens_for_the_supervisor_and_is_not_there_for_an_owner()
+    {
+        var (yard, owner) = await SignedInAsync(y => y.OwnerLogins[0]);
+        byte[] form = [.. PortalYard.Png, 0x42]; // another file than the voucher: the signed ballot form
+        using var upload = new MultipartFormDataContent { { new ByteArrayContent(form), "file", "ballot.png" } };
+        var scan = (await (await yard.Admin.Http.PostAsync(yard.P("/attachments"), upload)).AssertStatus(201))["sha256"]!.GetValue<string>();
+        await (await yard.Admin.PostAsync(yard.P($"/motions/{yard.MotionId}/paper-ballots"), new { unitId = yard.Units[2], choice = "no", scan })).AssertStatus(201);
+
+        // The form shows how that household voted: an owner finds nothing there, as for a file that does not exist.
+        Assert.Equal(404, (await owner.GetAsync(yard.A($"/attachments/{scan}"))).Status);
+        Assert.Equal(200, (await owner.GetAsync(yard.A($"/attachments/{yard.VoucherSha}"))).Status);
+        var supervisor = PortalClient.For(App);
+        await supervisor.SignInAsync(yard.SupervisorLogin, PortalYard.Password);
+        var file = await supervisor.Http.GetAsync(yard.A($"/attachments/{scan}"));
+        Assert.Equal(System.Net.HttpStatusCode.OK, file.StatusCode);
+        Assert.Equal(form, await file.Content.ReadAsByteArrayAsync());
+    }
+
+    [SkippableFact]
     public async Task A_supervisor_sees_the_request_with_its_budget_line_and_voucher_image_and_approves_once()
     {
         var (yard, supervisor) = await SignedInAsync(y => y.SupervisorLogin);
