@@ -57,7 +57,9 @@ public abstract class SpendingApiTests(EngineFixture fixture)
         return new Yard(slug, admin, trustee, supervisor, supervisor2, committee, owners, budgetId);
     }
 
-    private async Task PassMotionAsync(ApiClient admin, List<ApiClient> owners, Func<string, string> P, string kind, long subject)
+    /// <summary>Passes a motion about <paramref name="subject"/>; the clock goes back to where it was unless <paramref name="rewind"/> is false
+    /// (a payment after a spending vote comes after the vote's close).</summary>
+    private async Task PassMotionAsync(ApiClient admin, List<ApiClient> owners, Func<string, string> P, string kind, long subject, bool rewind = true)
     {
         var now = App.Clock.GetUtcNow();
         var opens = now.AddDays(15); // the default notice
@@ -67,7 +69,7 @@ public abstract class SpendingApiTests(EngineFixture fixture)
         App.Clock.Set(opens.AddDays(1));
         Assert.True((await admin.GetJsonAsync(P($"/motions/{motion}")))["result"]!["passed"]!.GetValue<bool>());
         await ActivatorUtilities.CreateInstance<MotionDeadlinesJob>(App.Services).RunAsync(); // the job persists the close and its effect
-        App.Clock.Set(now);
+        if (rewind) App.Clock.Set(now);
     }
 
     private static async Task<long> FileAsync(Yard y, long amount, string account = "6103", ApiClient? who = null) =>
@@ -79,8 +81,8 @@ public abstract class SpendingApiTests(EngineFixture fixture)
     private static Task<HttpResponseMessage> Decide(Yard y, ApiClient who, long id, string decision = "approve") =>
         who.PostAsync(y.P($"/spending-requests/{id}/decisions"), new { decision, comment = decision == "reject" ? "报价过高" : "同意" });
 
-    private static Task<HttpResponseMessage> Pay(Yard y, long id, string bankRef = "BK-1", string? voucher = null) =>
-        y.Trustee.PostAsync(y.P($"/spending-requests/{id}/payment"), new { paidAt = "2026-11-21", bankRef, voucher });
+    private static Task<HttpResponseMessage> Pay(Yard y, long id, string bankRef = "BK-1", string? voucher = null, string paidAt = "2026-11-21") =>
+        y.Trustee.PostAsync(y.P($"/spending-requests/{id}/payment"), new { paidAt, bankRef, voucher });
 
     private static async Task<JsonObject> LineAsync(Yard y, string account) =>
         (await y.Owners[0].GetJsonAsync(y.P($"/budgets/{y.BudgetId}/execution")))["lines"]!.AsArray().Single(l => l!["account"]!.GetValue<string>() == account)!.AsObject();
@@ -162,8 +164,28 @@ public abstract class SpendingApiTests(EngineFixture fixture)
         await (await Decide(y, y.Committee, requestId)).AssertStatus(200);
         await (await Pay(y, requestId)).AssertProblem(422, Codes.NotApproved);
 
-        await PassMotionAsync(y.Admin, y.Owners, y.P, "spending", requestId);
-        await (await Pay(y, requestId, "BK-9")).AssertStatus(201);
+        await PassMotionAsync(y.Admin, y.Owners, y.P, "spending", requestId, rewind: false); // the vote closes on 2026-12-07
+        await (await Pay(y, requestId, "BK-9")).AssertProblem(422, Codes.PaidBeforeApproval); // dated 2026-11-21, before the vote
+        await (await Pay(y, requestId, "BK-9", paidAt: "2026-12-07")).AssertStatus(201);
+    }
+
+    [SkippableFact]
+    public async Task A_payment_dated_before_the_final_approval_is_refused_and_changes_nothing()
+    {
+        var y = await YardAsync();
+        var id = await FileAsync(y, 300_000); // a supervisor and a committee member
+        App.Clock.Set(new DateTimeOffset(2026, 11, 25, 2, 0, 0, TimeSpan.Zero));
+        await (await Decide(y, y.Supervisor, id)).AssertStatus(200);
+        // The final approval at 01:00 on 2026-12-01 in Shanghai, still 2026-11-30 in UTC: the community's day counts.
+        App.Clock.Set(new DateTimeOffset(2026, 11, 30, 17, 0, 0, TimeSpan.Zero));
+        await (await Decide(y, y.Committee, id)).AssertStatus(200);
+        var head = await HeadAsync(y);
+        foreach (var paidAt in new[] { "2026-11-15", "2026-11-25", "2026-11-30", "2026-11-30T23:59:00+08:00" })
+            await (await Pay(y, id, "BK-EARLY", paidAt: paidAt)).AssertProblem(422, Codes.PaidBeforeApproval);
+        Assert.Equal(head, await HeadAsync(y));
+        Assert.Equal("approved", (await y.Supervisor.GetJsonAsync(y.P($"/spending-requests/{id}")))["status"]!.GetValue<string>());
+        var paid = await (await Pay(y, id, "BK-EARLY", paidAt: "2026-12-01")).AssertStatus(201);
+        Assert.Equal("2026-12-01", paid["paidOn"]!.GetValue<string>());
     }
 
     [SkippableFact]
@@ -173,9 +195,9 @@ public abstract class SpendingApiTests(EngineFixture fixture)
         var id = await FileAsync(y, 12_000_000, "6102");
         await (await Decide(y, y.Supervisor, id)).AssertStatus(200);
         await (await Decide(y, y.Committee, id)).AssertStatus(200);
-        await PassMotionAsync(y.Admin, y.Owners, y.P, "spending", id); // no budget in force: a vote is needed too
+        await PassMotionAsync(y.Admin, y.Owners, y.P, "spending", id, rewind: false); // no budget in force: a vote is needed too
         var head = await HeadAsync(y);
-        await (await Pay(y, id)).AssertProblem(422, Codes.InsufficientFunds);
+        await (await Pay(y, id, paidAt: "2026-12-07")).AssertProblem(422, Codes.InsufficientFunds);
         Assert.Equal(head, await HeadAsync(y));
         Assert.Equal("approved", (await y.Supervisor.GetJsonAsync(y.P($"/spending-requests/{id}")))["status"]!.GetValue<string>());
         var bank = (await y.Supervisor.GetJsonAsync(y.P("/accounts")))["items"]!.AsArray().Single(a => a!["code"]!.GetValue<string>() == "1002")!;
