@@ -213,10 +213,9 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal)
         if (request is null) return Failure.NotFound($"Spending request {id}");
         if (request.Status == SpendingStatus.Paid) return Failure.Conflict(Codes.AlreadyPaid, $"Request {id} was paid by entry {request.PaidSeq}.");
         if (request.Status != SpendingStatus.Approved) return new Failure(Codes.NotApproved, $"Request {id} is {request.Status}, not approved.");
-        // One bank debit explains one cash-out: a reference another request was paid under is not this payment's.
-        if (await scope.QueryOptionalAsync<long>("SELECT id FROM spending_requests WHERE community_id = @c AND bank_ref = @bankRef AND id <> @id LIMIT 1",
-                new { c, bankRef, id }) is { } other)
-            return Failure.Conflict(Codes.ExternalRefUsed, $"Request {other} was already paid under the bank reference '{bankRef}'.");
+        // One bank movement is booked once: a reference another request was paid under, or a payment or receipt
+        // carries, is not this payment's (this request, approved and unpaid, carries none yet).
+        if (await FeeBook.ReferenceUsedAsync(scope, bankRef)) return FeeBook.RefUsed(bankRef);
         var votedAt = request.NeedsVote ? await MotionBook.PassedAtAsync(scope, MotionKinds.Spending, id) : null;
         if (request.NeedsVote && votedAt is null)
             return new Failure(Codes.NotApproved, $"Request {id} needs a passed owners' spending motion ({request.VoteReason}).");

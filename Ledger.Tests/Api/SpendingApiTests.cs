@@ -170,6 +170,28 @@ public abstract class SpendingApiTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task A_spending_payment_shares_its_bank_reference_with_no_receipt_or_fee_payment()
+    {
+        var y = await YardAsync();
+        var id = await FileAsync(y, 150_000);
+        await (await Decide(y, y.Supervisor, id)).AssertStatus(200);
+        var head = await HeadAsync(y);
+        await (await Pay(y, id, "AD-2026")).AssertProblem(409, Codes.ExternalRefUsed); // the yard's advertising receipt
+        Assert.Equal(head, await HeadAsync(y));
+        await (await Pay(y, id, "BK-OUT")).AssertStatus(201);
+        head = await HeadAsync(y);
+        await (await y.Trustee.PostAsync(y.P("/receipts"), new { source = "other", amount = 150_000, receivedAt = "2026-11-21", payer = "某某保洁公司", memo = "退款", externalRef = "BK-OUT" }))
+            .AssertProblem(409, Codes.ExternalRefUsed);
+        var unit = (await (await y.Admin.PostAsync(y.P("/units"), new { building = "9栋", number = "1", use = "residential", area = 90m, areaSource = "registered", delivered = true })).AssertStatus(201))["id"]!.GetValue<long>();
+        await (await y.Trustee.PostAsync(y.P("/payments"), new { unitId = unit, amount = 150_000, paidAt = "2026-11-21", channel = "bank", externalRef = "BK-OUT" }))
+            .AssertProblem(409, Codes.ExternalRefUsed);
+        Assert.Equal(head, await HeadAsync(y));
+        var replay = await Pay(y, id, "BK-OUT");
+        Assert.Equal(201, (int)replay.StatusCode);
+        Assert.Equal("true", replay.Headers.GetValues("Idempotency-Replayed").Single());
+    }
+
+    [SkippableFact]
     public async Task A_payment_dated_before_the_final_approval_is_refused_and_changes_nothing()
     {
         var y = await YardAsync();
