@@ -84,7 +84,7 @@ public sealed class DemoSeeder(LedgerDatabase db, IOptions<LedgerOptions> option
         var motions = new MotionBook(db);
         var spending = new SpendingBook(db, journal);
         var queries = new InquiryBook(db);
-        var statements = new StatementBook(db, communities);
+        var statements = new StatementBook(db, communities, spending);
         var random = new Random(20261121);
 
         var community = (await communities.CreateAsync(new NewCommunity(Slug, "幸福里小区（演示）", "Asia/Shanghai", 1, booksStart))).Value!;

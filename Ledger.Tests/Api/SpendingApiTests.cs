@@ -84,6 +84,15 @@ public abstract class SpendingApiTests(EngineFixture fixture)
     private static Task<HttpResponseMessage> Pay(Yard y, long id, string bankRef = "BK-1", string? voucher = null, string paidAt = "2026-11-21") =>
         y.Trustee.PostAsync(y.P($"/spending-requests/{id}/payment"), new { paidAt, bankRef, voucher });
 
+    /// <summary>October billed at 1.80 yuan per m² and 18,000 fen of it collected on 2026-10-15.</summary>
+    private static async Task CollectOctoberFeesAsync(Yard y)
+    {
+        var unit = (await y.Admin.GetJsonAsync(y.P("/units")))["items"]![0]!["id"]!.GetValue<long>();
+        await (await y.Trustee.PutAsync(y.P("/fee-schedule"), new { effectiveFrom = "2026-10", rates = new { residential = "1.80" } })).AssertStatus(200);
+        await (await y.Trustee.PostAsync(y.P("/billing-runs"), new { month = "2026-10" })).AssertStatus(201);
+        await (await y.Trustee.PostAsync(y.P("/payments"), new { unitId = unit, amount = 18_000, paidAt = "2026-10-15", channel = "bank", externalRef = "F-1" })).AssertStatus(201);
+    }
+
     private static async Task<JsonObject> LineAsync(Yard y, string account) =>
         (await y.Owners[0].GetJsonAsync(y.P($"/budgets/{y.BudgetId}/execution")))["lines"]!.AsArray().Single(l => l!["account"]!.GetValue<string>() == account)!.AsObject();
 
@@ -278,10 +287,7 @@ public abstract class SpendingApiTests(EngineFixture fixture)
     public async Task Remuneration_is_accrued_once_per_month_and_paid_through_a_request()
     {
         var y = await YardAsync();
-        var unit = (await y.Admin.GetJsonAsync(y.P("/units")))["items"]![0]!["id"]!.GetValue<long>();
-        await (await y.Trustee.PutAsync(y.P("/fee-schedule"), new { effectiveFrom = "2026-10", rates = new { residential = "1.80" } })).AssertStatus(200);
-        await (await y.Trustee.PostAsync(y.P("/billing-runs"), new { month = "2026-10" })).AssertStatus(201);
-        await (await y.Trustee.PostAsync(y.P("/payments"), new { unitId = unit, amount = 18_000, paidAt = "2026-10-15", channel = "bank", externalRef = "F-1" })).AssertStatus(201);
+        await CollectOctoberFeesAsync(y);
 
         var job = ActivatorUtilities.CreateInstance<RemunerationAccrualJob>(App.Services);
         await Task.WhenAll(job.RunAsync(), job.RunAsync());
@@ -299,6 +305,34 @@ public abstract class SpendingApiTests(EngineFixture fixture)
         var paid = await (await Pay(y, request)).AssertStatus(201);
         var entry = await y.Supervisor.GetJsonAsync(y.P($"/entries/{paid["paidSeq"]}"));
         Assert.Equal("2211", entry["lines"]![0]!["account"]!.GetValue<string>());
+    }
+
+    [SkippableFact]
+    public async Task A_month_closed_by_hand_before_the_accrual_job_keeps_its_remuneration()
+    {
+        var y = await YardAsync();
+        await CollectOctoberFeesAsync(y);
+
+        // No accrual job has run: the manager closes the months by hand, October last.
+        for (var m = new DateOnly(2026, 1, 1); m.Month <= 10; m = m.AddMonths(1))
+            await (await y.Trustee.PostAsync(y.P($"/months/{m:yyyy-MM}/close"), null)).AssertStatus(200);
+        var statement = await y.Supervisor.GetJsonAsync(y.P("/statements/2026-10"));
+        Assert.Equal(1_800, statement["remuneration"]!["accrued"]!.GetValue<long>()); // 10% of 18,000 fen collected in October
+        var accrual = await (await y.Trustee.PostAsync(y.P("/remuneration-accruals"), new { month = "2026-10" })).AssertStatus(200);
+        Assert.Equal(1_800, accrual["amount"]!.GetValue<long>());
+        Assert.False(accrual["created"]!.GetValue<bool>());
+
+        // The job, run after the close (on the 1st of November, and now), finds it accrued and adds nothing; closing again changes nothing.
+        var head = await HeadAsync(y);
+        var job = ActivatorUtilities.CreateInstance<RemunerationAccrualJob>(App.Services);
+        App.Clock.Set(new DateTimeOffset(2026, 10, 31, 17, 20, 0, TimeSpan.Zero));
+        await job.RunAsync();
+        App.Clock.Set(Start);
+        await job.RunAsync();
+        await (await y.Trustee.PostAsync(y.P("/months/2026-10/close"), null)).AssertStatus(200);
+        Assert.Equal(head, await HeadAsync(y));
+        Assert.Single((await y.Supervisor.GetJsonAsync(y.P("/entries?account=6201")))["items"]!.AsArray());
+        Assert.True((await y.Supervisor.GetJsonAsync(y.P("/integrity")))["ok"]!.GetValue<bool>());
     }
 
     [SkippableFact]
