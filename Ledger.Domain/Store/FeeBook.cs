@@ -72,9 +72,12 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal)
 
     private const string BillColumns = "id, unit_id, month, kind, amount_fen, paid_fen, seq, issued_on, late_fee_of";
 
-    /// <summary>Sets the rates by unit use from a month on. Fails with: month_already_billed (409) when that month or a later one is billed.</summary>
+    /// <summary>Sets the rates by unit use from a month on. Fails with: month_closed when that month is closed (nothing can be
+    /// billed in it any more), month_already_billed (409) when that month or a later one is billed.</summary>
     public async Task<Result<IReadOnlyDictionary<string, long>>> SetScheduleAsync(WriteScope scope, Month from, IReadOnlyDictionary<string, long> rates)
     {
+        if (await CommunityBook.IsClosedAsync(scope, scope.Community.Id, from))
+            return new Failure(Codes.MonthClosed, $"{from} is closed: nothing can be billed in it, so a schedule can start from an open month only.");
         var billed = await scope.QuerySingleOrDefaultAsync<string>(
             "SELECT MAX(month) FROM billing_runs WHERE community_id = @Id AND month >= @From", new { scope.Community.Id, From = from.ToString() });
         if (billed is not null)

@@ -160,6 +160,21 @@ public abstract class FeesApiTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task A_schedule_cannot_start_in_a_closed_month()
+    {
+        var b = await BooksAsync(100m);
+        foreach (var month in new[] { "2026-09", "2026-10" })
+            await (await b.Staff.PostAsync(b.P($"/months/{month}/close"), null)).AssertStatus(200);
+        foreach (var month in new[] { "2026-09", "2026-10" })
+            await (await b.Staff.PutAsync(b.P("/fee-schedule"), new { effectiveFrom = month, rates = new { residential = "2.00" } })).AssertProblem(422, Codes.MonthClosed);
+        var schedules = (await b.Staff.GetJsonAsync(b.P("/fee-schedule")))["items"]!.AsArray();
+        Assert.Equal("1.80", Assert.Single(schedules)!["rates"]!["residential"]!.GetValue<string>());
+        await (await b.Staff.PutAsync(b.P("/fee-schedule"), new { effectiveFrom = "2026-11", rates = new { residential = "2.00" } })).AssertStatus(200);
+        await Bill(b, "2026-11");
+        Assert.Equal(20000L, (await b.Staff.GetJsonAsync(b.P("/bills?month=2026-11")))["items"]![0]!["amount"]!.GetValue<long>());
+    }
+
+    [SkippableFact]
     public async Task Developer_is_billed_for_unsold_and_undelivered_units()
     {
         var b = await BooksAsync(100m);
