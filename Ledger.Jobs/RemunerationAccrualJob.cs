@@ -17,7 +17,8 @@ public sealed class RemunerationAccrualJob(CommunityBook communities, CommunityW
     /// <summary>The recurring job id, as the dashboard and <c>job_runs</c> name it.</summary>
     public const string Id = "remuneration-accrual";
 
-    // Without trust terms there is no remuneration; a month already closed by hand is left as it is.
+    // Without trust terms there is no remuneration; a month closed by hand before this ran had its remuneration
+    // accrued by the close (StatementBook.CloseAndBuildAsync), so the accrual row is found and nothing changes.
     public Task RunAsync(CancellationToken ct = default) => EachCommunity.RunAsync(communities, log, Id, async community =>
     {
         var month = Month.Of(Dates.Today(clock, community.Zone)).Previous;

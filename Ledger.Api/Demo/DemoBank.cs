@@ -30,10 +30,13 @@ internal static class DemoBank
         public string Memo { get; init; } = "";
     }
 
-    public static async Task SeedAsync(LedgerDatabase db, CommunityInfo community, long manager, long supervisor, Month first, Month last, CancellationToken ct)
+    /// <summary>Statements and signed reconciliations of the closed months <paramref name="first"/> to <paramref name="last"/>,
+    /// each imported and signed the day after the month's close day, or at <paramref name="now"/> if that day has not come.</summary>
+    public static async Task SeedAsync(LedgerDatabase db, CommunityInfo community, long manager, long supervisor, Month first, Month last, DateTimeOffset now,
+        CancellationToken ct)
     {
         if (last < first) return;
-        var clock = new Clock(DateTimeOffset.UtcNow);
+        var clock = new Clock(now);
         var register = new RegisterBook(db, clock);
         var bank = new BankBook(db, new FeeBook(db, new Journal(db)));
         var writer = new CommunityWriter(db, clock);
@@ -68,7 +71,8 @@ internal static class DemoBank
             var camt = BankFiles.WriteCamt053($"DEMO-1002-{month}", month.FirstDay, month.LastDay, opening, lines);
             var file = BankFiles.ReadCamt053(camt).File ?? throw new InvalidOperationException($"Demo seed: the bank statement of {month} does not read back");
             var sha = Convert.ToHexStringLower(SHA256.HashData(camt));
-            clock.Now = new DateTimeOffset(month.Next.FirstDay.AddDays(5).ToDateTime(new TimeOnly(2, 0)), TimeSpan.Zero);
+            var signAt = new DateTimeOffset(month.Next.FirstDay.AddDays(5).ToDateTime(new TimeOnly(2, 0)), TimeSpan.Zero);
+            clock.Now = signAt < now ? signAt : now;
             await Must(writer.DoAsync(community, manager, async scope =>
             {
                 var imported = await bank.ImportAsync(scope, BankAccounts.Common, "camt053", sha, file);

@@ -25,9 +25,12 @@ public sealed class DemoSeeder(LedgerDatabase db, IOptions<LedgerOptions> option
     public const string Password = "ledger-demo-2026";
     private static readonly TimeZoneInfo Zone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
 
-    private sealed class SeedClock(DateTimeOffset now) : TimeProvider
+    /// <summary>The seed's clock: set to each event's time, never past <paramref name="limit"/> (the real now), so
+    /// nothing seeded is dated after the moment the service first started, whatever day that is.</summary>
+    private sealed class SeedClock(DateTimeOffset now, DateTimeOffset limit) : TimeProvider
     {
-        public DateTimeOffset Now { get; set; } = now;
+        private DateTimeOffset _now = now < limit ? now : limit;
+        public DateTimeOffset Now { get => _now; set => _now = value < limit ? value : limit; }
         public override DateTimeOffset GetUtcNow() => Now;
     }
 
@@ -71,9 +74,11 @@ public sealed class DemoSeeder(LedgerDatabase db, IOptions<LedgerOptions> option
 
     private async Task<IReadOnlyList<string>> BuildAsync(CancellationToken ct)
     {
-        var today = Dates.Today(realClock, Zone);
+        var now = realClock.GetUtcNow();
+        var today = Dates.DayOf(now, Zone);
         var booksStart = Month.Of(today).Previous.Previous.Previous.Previous.Previous.Previous.Previous.Previous.Previous.Previous.Previous;
-        var clock = new SeedClock(At(booksStart.FirstDay, 8));
+        var clock = new SeedClock(At(booksStart.FirstDay, 8), now);
+        var lastClosed = booksStart.Previous; // none yet
         var communities = new CommunityBook(db, clock);
         var identity = new IdentityBook(db, clock);
         var register = new RegisterBook(db, clock);
@@ -84,7 +89,7 @@ public sealed class DemoSeeder(LedgerDatabase db, IOptions<LedgerOptions> option
         var motions = new MotionBook(db);
         var spending = new SpendingBook(db, journal);
         var queries = new InquiryBook(db);
-        var statements = new StatementBook(db, communities);
+        var statements = new StatementBook(db, communities, spending);
         var random = new Random(20261121);
 
         var community = (await communities.CreateAsync(new NewCommunity(Slug, "幸福里小区（演示）", "Asia/Shanghai", 1, booksStart))).Value!;
@@ -178,7 +183,8 @@ public sealed class DemoSeeder(LedgerDatabase db, IOptions<LedgerOptions> option
 
             // The fiscal year's budget, voted by the owners in its first week.
             var fy = Period.FiscalYearOf(m, 1);
-            if (m == booksStart || m.Number == 1)
+            // In the current month only the steps whose time has come (the vote may still be announced or open).
+            if ((m == booksStart || m.Number == 1) && At(m.FirstDay.AddDays(1), 9) <= now)
             {
                 clock.Now = At(m.FirstDay.AddDays(1), 9);
                 long budgetId = 0, motionId = 0;
@@ -191,31 +197,42 @@ public sealed class DemoSeeder(LedgerDatabase db, IOptions<LedgerOptions> option
                 // Announced the notice period (15 days) before it opens; closed before the month's spending.
                 await Write(committee, async scope => motionId = Must(await motions.CreateAsync(scope,
                     new NewMotion(MotionKinds.BudgetAdoption, budgetId, $"{fy}年度开放预算表决", "请业主对本年度开放预算进行表决。", clock.Now.AddDays(15), clock.Now.AddDays(22)))).Id);
-                clock.Now = clock.Now.AddDays(17);
-                await Write(null, async scope =>
+                if (clock.Now.AddDays(17) <= now)
                 {
-                    foreach (var voter in voters.Where((_, i) => i % 10 < 8))
-                        Must(await motions.CastAsync(scope, motionId, voter, random.Next(100) < 86 ? Choices.Yes : random.Next(2) == 0 ? Choices.No : Choices.Abstain));
-                });
-                clock.Now = At(m.FirstDay.AddDays(23), 10);
-                await Write(null, async scope => await motions.AdvanceAsync(scope, motionId));
+                    clock.Now = clock.Now.AddDays(17);
+                    await Write(null, async scope =>
+                    {
+                        foreach (var voter in voters.Where((_, i) => i % 10 < 8))
+                            Must(await motions.CastAsync(scope, motionId, voter, random.Next(100) < 86 ? Choices.Yes : random.Next(2) == 0 ? Choices.No : Choices.Abstain));
+                    });
+                }
+                if (At(m.FirstDay.AddDays(23), 10) <= now)
+                {
+                    clock.Now = At(m.FirstDay.AddDays(23), 10);
+                    await Write(null, async scope => await motions.AdvanceAsync(scope, motionId));
+                }
             }
 
-            // Close last month on the close day, with the supervisor's remark, and publish it.
-            if (m > booksStart)
+            // Close last month on the close day, with the supervisor's remark, and publish it after the sign-off
+            // window: each only once its day has come (early in the current month last month is still open).
+            if (m > booksStart && At(m.FirstDay.AddDays(4), 10) <= now)
             {
                 clock.Now = At(m.FirstDay.AddDays(4), 10);
                 await Write(manager, async scope => Must(await spending.AccrueRemunerationAsync(scope, m.Previous)));
                 await Write(manager, async scope => Must(await statements.CloseAndBuildAsync(scope, m.Previous)));
+                lastClosed = m.Previous;
                 await Write(supervisor, async scope => Must(await statements.RemarkAsync(scope, Period.OfMonth(m.Previous),
                     random.Next(3) == 0 ? "已核对本月全部支出凭证，未发现异常。" : "支出与预算相符；请物业加强欠费催收。")));
-                clock.Now = clock.Now.AddDays(3);
-                await Write(committee, async scope => await statements.PublishDueAsync(scope));
+                if (clock.Now.AddDays(3) <= now)
+                {
+                    clock.Now = clock.Now.AddDays(3);
+                    await Write(committee, async scope => await statements.PublishDueAsync(scope));
+                }
             }
 
             // Payments through the month (only up to today in the current month).
             var payday = current ? today : m.LastDay;
-            clock.Now = current ? realClock.GetUtcNow() : At(m.LastDay, 20);
+            clock.Now = current ? now : At(m.LastDay, 20);
             await Write(manager, async scope =>
             {
                 var i = 0;
@@ -241,7 +258,7 @@ public sealed class DemoSeeder(LedgerDatabase db, IOptions<LedgerOptions> option
             });
 
             // Monthly spending: filed by the trustee, approved by the supervisor (and the committee above 2,000 yuan), paid.
-            if (!current || today.Day >= 25) // after the year's budget vote has closed (day 24)
+            if (!current || today.Day >= 25) // after the year's budget vote has closed (day 24); the clock stops at now
             {
                 var spendDay = current ? today : new DateOnly(m.Year, m.Number, 25);
                 clock.Now = At(spendDay, 9);
@@ -276,8 +293,8 @@ public sealed class DemoSeeder(LedgerDatabase db, IOptions<LedgerOptions> option
             }
             if (m == booksStart.Next.Next.Next || m == booksStart.Next.Next.Next.Next.Next.Next.Next.Next.Next) await AccountabilityDemo.SeedMonthAsync(db, writer, community, register, t => clock.Now = t, At, m, new(manager, supervisor, committee, ownerUser, voters), index, ct);
         }
-        await DemoBank.SeedAsync(db, community, manager, supervisor, booksStart, Month.Of(today).Previous, ct);
-        await DecisionsDemo.SeedAsync(new(db, writer, register, motions, spending, community, t => clock.Now = t, committee, manager, voters), realClock.GetUtcNow(), ct);
+        await DemoBank.SeedAsync(db, community, manager, supervisor, booksStart, lastClosed, now, ct);
+        await DecisionsDemo.SeedAsync(new(db, writer, register, motions, spending, community, t => clock.Now = t, committee, manager, voters), now, ct);
         return ["demo-manager", "demo-supervisor", "demo-committee", "demo-owner"];
     }
 

@@ -89,6 +89,7 @@ public static class Codes
     public const string RequestNotPending = "request_not_pending";
     public const string NotApproved = "not_approved";
     public const string AlreadyPaid = "already_paid";
+    public const string PaidBeforeApproval = "paid_before_approval";
     public const string UnknownSubject = "unknown_subject";
     public const string AlreadyAnswered = "already_answered";
 

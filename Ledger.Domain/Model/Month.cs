@@ -48,8 +48,14 @@ public static class Dates
         at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>Today's date in a community's time zone.</summary>
-    public static DateOnly Today(TimeProvider clock, TimeZoneInfo zone) =>
-        DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(clock.GetUtcNow(), zone).DateTime);
+    public static DateOnly Today(TimeProvider clock, TimeZoneInfo zone) => DayOf(clock.GetUtcNow(), zone);
+
+    /// <summary>The date an instant falls on in a community's time zone.</summary>
+    public static DateOnly DayOf(DateTimeOffset at, TimeZoneInfo zone) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(at, zone).DateTime);
+
+    /// <summary>The date a stored instant (<see cref="Instant"/>) falls on in a community's time zone.</summary>
+    public static DateOnly DayOf(string instant, TimeZoneInfo zone) =>
+        DayOf(DateTimeOffset.Parse(instant, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal), zone);
 
     public static bool TryFindZone(string? id, out TimeZoneInfo zone)
     {

@@ -412,15 +412,29 @@ public sealed class BankBook(LedgerDatabase db, FeeBook fees)
         public string Month { get; init; } = "";
         public string Body { get; init; } = "";
         public string Hash { get; init; } = "";
+        public string? Items { get; init; }
     }
+
+    // Staff see each item's reference and memo; the signed document leaves them out (they can name a household),
+    // so they are kept beside it at signing (migration 0024) and never enter its bytes or hash.
+    private static readonly JsonSerializerOptions ItemsJson = new(JsonSerializerDefaults.Web);
 
     /// <summary>The month's reconciliation of the account: the signed document if signed, else built now. Fails with bank_statement_missing when no statement was imported.</summary>
     public Task<Result<ReconciliationView>> ReconciliationAsync(long communityId, Month month, string account) => db.ReadAsync<Result<ReconciliationView>>(async read =>
     {
         var signed = await read.QuerySingleOrDefaultAsync<SignedRow>("""
-            SELECT account_code, month, body, hash FROM bank_reconciliations WHERE community_id = @communityId AND account_code = @account AND month = @m
+            SELECT account_code, month, body, hash, items FROM bank_reconciliations WHERE community_id = @communityId AND account_code = @account AND month = @m
             """, new { communityId, account, m = month.ToString() });
-        if (signed is not null) return FromSigned(JsonNode.Parse(signed.Body)!.AsObject());
+        if (signed is not null)
+        {
+            var view = FromSigned(JsonNode.Parse(signed.Body)!.AsObject());
+            // Signed before the items were kept: the items rebuilt now, if they are still exactly the signed ones.
+            var items = signed.Items is { } kept ? JsonSerializer.Deserialize<List<ReconcilingItem>>(kept, ItemsJson)!
+                : await BuildAsync(read, communityId, month, account) is { Ok: true } rebuilt
+                  && rebuilt.Value!.Items.Select(i => (i.Kind, i.Date, i.Amount)).SequenceEqual(view.Items.Select(i => (i.Kind, i.Date, i.Amount))) ? rebuilt.Value.Items
+                : view.Items;
+            return view with { Items = items };
+        }
         var built = await BuildAsync(read, communityId, month, account);
         if (!built.Ok) return built.Failure!;
         var r = built.Value!;
@@ -478,9 +492,10 @@ public sealed class BankBook(LedgerDatabase db, FeeBook fees)
         var signer = await scope.QuerySingleAsync<string>("SELECT display_name FROM users WHERE id = @UserId", new { scope.UserId });
         var doc = r.Publish(scope.Community.Slug, signer, Dates.Instant(scope.Now), remarks);
         await scope.ExecuteAsync("""
-            INSERT INTO bank_reconciliations (community_id, account_code, month, body, hash, signed_by, signed_at)
-            VALUES (@id, @account, @m, @body, @hash, @UserId, @at)
-            """, new { id, account, m, body = CanonicalJson.Serialize(doc), hash = doc["hash"]!.GetValue<string>(), scope.UserId, at = Dates.Instant(scope.Now) });
+            INSERT INTO bank_reconciliations (community_id, account_code, month, body, hash, signed_by, signed_at, items)
+            VALUES (@id, @account, @m, @body, @hash, @UserId, @at, @items)
+            """, new { id, account, m, body = CanonicalJson.Serialize(doc), hash = doc["hash"]!.GetValue<string>(), scope.UserId, at = Dates.Instant(scope.Now),
+                items = JsonSerializer.Serialize(r.Items, ItemsJson) });
         await scope.AuditAsync("bank.reconciliation.sign", $"reconciliation:{account}:{m}", doc["hash"]!.GetValue<string>());
         return FromSigned(doc) with { Items = r.Items };
     }

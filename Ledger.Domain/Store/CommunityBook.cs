@@ -117,6 +117,11 @@ public sealed class CommunityBook(LedgerDatabase db, TimeProvider clock)
         return last is null ? community.BooksStartMonth : Month.Parse(last).Next;
     }
 
+    /// <summary>Whether the community has closed <paramref name="month"/>.</summary>
+    public static async Task<bool> IsClosedAsync(ReadScope read, long communityId, Month month) =>
+        await read.QuerySingleAsync<long>("SELECT COUNT(*) FROM closed_months WHERE community_id = @communityId AND month = @M",
+            new { communityId, M = month.ToString() }) > 0;
+
     /// <summary>
     /// Closes a past month: afterwards it accepts no entry (guarantee 5). Idempotent: closing a
     /// closed month returns it as it was. Fails with: month_not_open (before the books or not yet
@@ -134,10 +139,7 @@ public sealed class CommunityBook(LedgerDatabase db, TimeProvider clock)
             return new Failure(Codes.MonthNotOpen, $"{month} has not ended yet in the community's time zone.");
         if (month > scope.Community.BooksStartMonth)
         {
-            var previousClosed = await scope.QuerySingleAsync<long>(
-                "SELECT COUNT(*) FROM closed_months WHERE community_id = @Id AND month = @M",
-                new { scope.Community.Id, M = month.Previous.ToString() });
-            if (previousClosed == 0)
+            if (!await IsClosedAsync(scope, scope.Community.Id, month.Previous))
                 return Failure.Conflict(Codes.EarlierMonthOpen, $"Close {month.Previous} first: months close in order.");
         }
         // The chain position the month's statement publishes: the last entry dated in or before this

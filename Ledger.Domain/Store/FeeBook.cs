@@ -72,9 +72,12 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal)
 
     private const string BillColumns = "id, unit_id, month, kind, amount_fen, paid_fen, seq, issued_on, late_fee_of";
 
-    /// <summary>Sets the rates by unit use from a month on. Fails with: month_already_billed (409) when that month or a later one is billed.</summary>
+    /// <summary>Sets the rates by unit use from a month on. Fails with: month_closed when that month is closed (nothing can be
+    /// billed in it any more), month_already_billed (409) when that month or a later one is billed.</summary>
     public async Task<Result<IReadOnlyDictionary<string, long>>> SetScheduleAsync(WriteScope scope, Month from, IReadOnlyDictionary<string, long> rates)
     {
+        if (await CommunityBook.IsClosedAsync(scope, scope.Community.Id, from))
+            return new Failure(Codes.MonthClosed, $"{from} is closed: nothing can be billed in it, so a schedule can start from an open month only.");
         var billed = await scope.QuerySingleOrDefaultAsync<string>(
             "SELECT MAX(month) FROM billing_runs WHERE community_id = @Id AND month >= @From", new { scope.Community.Id, From = from.ToString() });
         if (billed is not null)
@@ -300,7 +303,7 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal)
         if (read.RefUsed)
             return scope.Deferred
                 ? new Failure(Journal.DeferredToTransaction, "A reference already used is decided under the lock.")
-                : RefUsed("payment", externalRef);
+                : RefUsed(externalRef);
         var (parts, left) = Allocation.OldestFirst(read.Open, amount);
         var allocated = amount - left;
         var lines = new List<EntryLine> { new(Bank, amount, null) };
@@ -332,8 +335,7 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal)
     {
         // The sequence last: each statement sees the data as it is when it runs.
         await using var reads = await read.Connection.QueryMultipleAsync($"""
-            SELECT (SELECT COUNT(*) FROM units WHERE community_id = @Id AND id = @unitId),
-                   (SELECT COUNT(*) FROM payments WHERE community_id = @Id AND external_ref = @externalRef);
+            SELECT (SELECT COUNT(*) FROM units WHERE community_id = @Id AND id = @unitId), {ReferenceUsesSql};
             SELECT {BillColumns} FROM bills WHERE community_id = @Id AND unit_id = @unitId AND paid_fen < amount_fen ORDER BY month, kind, id
             {(takeId ? ";\nSELECT nextval(pg_get_serial_sequence('payments', 'id'))" : "")}
             """, new { Id = communityId, unitId, externalRef }, read.Transaction);
@@ -407,12 +409,10 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal)
         return Result<IReadOnlyList<PaymentView>>.From(views);
     }
 
-    /// <summary>Public revenue: Dr 1002 / Cr 52xx with payer and reference. Fails with: external_ref_used, and the posting codes.</summary>
+    /// <summary>Public revenue: Dr 1002 / Cr 52xx with payer and reference. Fails with: external_ref_used (409), and the posting codes.</summary>
     public async Task<Result<ReceiptView>> ReceiveAsync(WriteScope scope, string source, long amount, DateOnly receivedOn, string payer, string memo, string externalRef)
     {
-        if (await scope.QuerySingleAsync<long>("SELECT COUNT(*) FROM receipts WHERE community_id = @Id AND external_ref = @externalRef",
-                new { scope.Community.Id, externalRef }) > 0)
-            return RefUsed("receipt", externalRef);
+        if (await ReferenceUsedAsync(scope, externalRef)) return RefUsed(externalRef);
         var account = ReceiptSources.Accounts[source];
         var posted = await journal.PostAsync(scope, [new EntryDraft(receivedOn, $"公共收益 {payer}: {memo}", Funds.Common,
             [new EntryLine(Bank, amount, null), new EntryLine(account, null, amount)], Kind: EntryKinds.Receipt)]);
@@ -425,9 +425,26 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal)
         return new ReceiptView(id, source, amount, Dates.Format(receivedOn), payer, memo, externalRef, seq);
     }
 
-    /// <summary>A reference another payment (or receipt) of the community already carries: recorded once, by whichever came first.</summary>
-    private static Failure RefUsed(string what, string externalRef) =>
-        Failure.Conflict(Codes.ExternalRefUsed, $"Another {what} of this community already carries the reference '{externalRef}'.");
+    /// <summary>
+    /// How many of the community's money flows carry a bank reference: owners' payments, public receipts and paid
+    /// spending requests share one namespace, because a bank line is matched to the books by its reference
+    /// (DESIGN.md 9) and one bank movement is booked once. Parameters <c>@Id</c> (the community) and <c>@externalRef</c>.
+    /// Read under the community's write lock (and again by <c>ledger_post_payment</c>, migration 0023), so two flows
+    /// cannot both take a reference.
+    /// </summary>
+    internal const string ReferenceUsesSql = """
+        (SELECT COUNT(*) FROM payments WHERE community_id = @Id AND external_ref = @externalRef)
+        + (SELECT COUNT(*) FROM receipts WHERE community_id = @Id AND external_ref = @externalRef)
+        + (SELECT COUNT(*) FROM spending_requests WHERE community_id = @Id AND bank_ref = @externalRef)
+        """;
+
+    /// <summary>Whether a payment, a receipt or a paid spending request of the community already carries the bank reference.</summary>
+    internal static async Task<bool> ReferenceUsedAsync(WriteScope scope, string externalRef) =>
+        await scope.QuerySingleAsync<long>($"SELECT {ReferenceUsesSql}", new { scope.Community.Id, externalRef }) > 0;
+
+    /// <summary>A reference another payment, receipt or paid spending request of the community already carries: recorded once, by whichever came first.</summary>
+    internal static Failure RefUsed(string externalRef) =>
+        Failure.Conflict(Codes.ExternalRefUsed, $"A payment, receipt or spending payment of this community already carries the bank reference '{externalRef}'.");
 
     public async Task<IReadOnlyList<BillView>> BillsAsync(long communityId, Month? month, IReadOnlyCollection<long>? unitIds, string? status, long afterId, int limit)
     {

@@ -153,12 +153,16 @@ public sealed class MotionBook(LedgerDatabase db)
     }
 
     /// <summary>Whether a closed motion of <paramref name="kind"/> about <paramref name="subjectId"/> passed.</summary>
-    public static async Task<bool> PassedAboutAsync(WriteScope scope, string kind, long subjectId)
+    public static async Task<bool> PassedAboutAsync(WriteScope scope, string kind, long subjectId) =>
+        await PassedAtAsync(scope, kind, subjectId) is not null;
+
+    /// <summary>When the first motion of <paramref name="kind"/> about the subject that passed closed (stored instant), or null.</summary>
+    public static async Task<string?> PassedAtAsync(WriteScope scope, string kind, long subjectId)
     {
-        var results = await scope.QueryAsync<string>(
-            "SELECT result FROM motions WHERE community_id = @Id AND kind = @kind AND subject_id = @subjectId AND status = 'closed'",
+        var results = await scope.QueryAsync<(string Result, string ClosesAt)>(
+            "SELECT result, closes_at FROM motions WHERE community_id = @Id AND kind = @kind AND subject_id = @subjectId AND status = 'closed' ORDER BY closes_at",
             new { scope.Community.Id, kind, subjectId });
-        return results.Any(r => JsonSerializer.Deserialize<MotionResult>(r, ResultJson)?.Passed == true);
+        return results.FirstOrDefault(r => JsonSerializer.Deserialize<MotionResult>(r.Result, ResultJson)?.Passed == true).ClosesAt;
     }
 
     /// <summary>The tally from the motion's snapshot of the register, or from <paramref name="register"/> for a motion not yet opened in the database.</summary>

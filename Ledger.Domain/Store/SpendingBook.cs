@@ -209,7 +209,7 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal)
 
     /// <summary>
     /// Pays an approved request: Dr expense (or 2211 for remuneration) / Cr 1002, naming the request
-    /// and the voucher. Fails with: not_found, already_paid (409), not_approved, external_ref_used (409), unknown_attachment,
+    /// and the voucher. Fails with: not_found, already_paid (409), not_approved, external_ref_used (409), paid_before_approval, unknown_attachment,
     /// insufficient_funds, and the posting codes.
     /// </summary>
     public async Task<Result<SpendingRequestView>> PayAsync(WriteScope scope, long id, DateOnly paidOn, string bankRef, string? voucher)
@@ -220,12 +220,18 @@ public sealed class SpendingBook(LedgerDatabase db, Journal journal)
         if (request is null) return Failure.NotFound($"Spending request {id}");
         if (request.Status == SpendingStatus.Paid) return Failure.Conflict(Codes.AlreadyPaid, $"Request {id} was paid by entry {request.PaidSeq}.");
         if (request.Status != SpendingStatus.Approved) return new Failure(Codes.NotApproved, $"Request {id} is {request.Status}, not approved.");
-        // One bank debit explains one cash-out: a reference another request was paid under is not this payment's.
-        if (await scope.QueryOptionalAsync<long>("SELECT id FROM spending_requests WHERE community_id = @c AND bank_ref = @bankRef AND id <> @id LIMIT 1",
-                new { c, bankRef, id }) is { } other)
-            return Failure.Conflict(Codes.ExternalRefUsed, $"Request {other} was already paid under the bank reference '{bankRef}'.");
-        if (request.NeedsVote && !await MotionBook.PassedAboutAsync(scope, MotionKinds.Spending, id))
+        // One bank movement is booked once: a reference another request was paid under, or a payment or receipt
+        // carries, is not this payment's (this request, approved and unpaid, carries none yet).
+        if (await FeeBook.ReferenceUsedAsync(scope, bankRef)) return FeeBook.RefUsed(bankRef);
+        var votedAt = request.NeedsVote ? await MotionBook.PassedAtAsync(scope, MotionKinds.Spending, id) : null;
+        if (request.NeedsVote && votedAt is null)
             return new Failure(Codes.NotApproved, $"Request {id} needs a passed owners' spending motion ({request.VoteReason}).");
+        // Cash leaves only against an approval that exists (guarantee 6): the books may not date a payment
+        // before the day, in the community's time zone, its last approval (decision or owners' vote) was given.
+        var approvedOn = request.Decisions.Where(d => d.Choice == "approve").Select(d => d.DecidedAt).Append(votedAt)
+            .OfType<string>().Select(at => Dates.DayOf(at, scope.Community.Zone)).DefaultIfEmpty(DateOnly.MinValue).Max();
+        if (paidOn < approvedOn)
+            return new Failure(Codes.PaidBeforeApproval, $"Request {id} was approved on {Dates.Format(approvedOn)}; a payment cannot be dated {Dates.Format(paidOn)}, before it.");
         if (voucher is not null && await scope.QuerySingleAsync<long>("SELECT COUNT(*) FROM attachments WHERE community_id = @c AND sha256 = @voucher", new { c, voucher }) == 0)
             return new Failure(Codes.UnknownAttachment, $"Voucher {voucher} was not uploaded to this community.");
         var memo = $"支付 {request.Payee}：{request.Description}（申请 #{id}{(voucher is null ? "" : $"，凭证 {voucher[..12]}")}，银行流水 {bankRef}）";

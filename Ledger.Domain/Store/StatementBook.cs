@@ -28,7 +28,7 @@ public sealed record StatementRecord(string Period, int Version, string Kind, st
 /// statement's hash. Drafts take the supervisor's remarks during sign-off; then they are published
 /// and never change (a trigger refuses it). A correction is a new version that says why.
 /// </summary>
-public sealed class StatementBook(LedgerDatabase db, CommunityBook communities)
+public sealed class StatementBook(LedgerDatabase db, CommunityBook communities, SpendingBook spending)
 {
     public static readonly JsonSerializerOptions Json = FrozenStatement.Json;
 
@@ -59,11 +59,22 @@ public sealed class StatementBook(LedgerDatabase db, CommunityBook communities)
     public static string HashOfPublished(JsonObject published) => FrozenStatement.HashOfPublished(published);
 
     /// <summary>
-    /// Closes <paramref name="month"/> (guarantee 5) and builds its draft statement, and those of the
-    /// quarter and fiscal year it ends. Idempotent. Fails with the codes of <see cref="Communities.CloseMonthAsync"/>.
+    /// Closes <paramref name="month"/> (guarantee 5), first accruing its remuneration if that was not done yet
+    /// (<see cref="SpendingBook.AccrueRemunerationAsync"/>), and builds its draft statement, and those of the
+    /// quarter and fiscal year it ends. Idempotent. Fails with the codes of <see cref="Communities.CloseMonthAsync"/>,
+    /// and the posting codes of the accrual.
     /// </summary>
     public async Task<Result<CommunityBook.ClosedMonth>> CloseAndBuildAsync(WriteScope scope, Month month)
     {
+        // The month's remuneration is its expense (DESIGN.md 5), dated its last day: accrued here, in the close's own
+        // transaction, when the accrual job has not run yet, or a month closed early would lose it for good. The same
+        // accrual as the job's, so whichever comes second finds it done. Without trust terms there is none; a month
+        // not yet ended is refused by the close itself; any other failure, or the close's, rolls the accrual back.
+        if (!await CommunityBook.IsClosedAsync(scope, scope.Community.Id, month))
+        {
+            var accrued = await spending.AccrueRemunerationAsync(scope, month);
+            if (accrued.Failure is { Code: not (Codes.TrustTermsRequired or Codes.MonthNotOpen) } failure) return failure;
+        }
         var closed = await communities.CloseMonthAsync(scope, month);
         if (!closed.Ok) return closed;
         await DraftAsync(scope, Period.OfMonth(month));

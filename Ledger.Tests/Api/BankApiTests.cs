@@ -152,6 +152,12 @@ public abstract class BankApiTests(EngineFixture fixture)
         var signed = await (await y.Supervisor.PostAsync(y.P("/reconciliations/2026-10/sign"), new { remarks = "十月银行手续费12.50元待入账；一笔物业费11月到账。" })).AssertStatus(200);
         Assert.Equal("signed", signed["status"]!.GetValue<string>());
         await (await y.Supervisor.PostAsync(y.P("/reconciliations/2026-10/sign"), new { remarks = "again" })).AssertProblem(409, BankCodes.AlreadySigned);
+        // Staff keep seeing each item's reference and memo after signing; only the public document leaves them out.
+        var after = await y.Supervisor.GetJsonAsync(y.P("/reconciliations/2026-10"));
+        Assert.Equal("signed", after["status"]!.GetValue<string>());
+        Assert.Equal(signed["hash"]!.GetValue<string>(), after["hash"]!.GetValue<string>());
+        Assert.Equal(items.ToJsonString(), after["items"]!.ToJsonString());
+        Assert.Equal(items.ToJsonString(), (await y.Trustee.GetJsonAsync(y.P("/reconciliations/2026-10")))["items"]!.ToJsonString());
 
         var published = await App.Anonymous().GetJsonAsync($"/p/{y.Slug}/reconciliations/2026-10.json");
         Assert.Equal(signed["hash"]!.GetValue<string>(), published["hash"]!.GetValue<string>());

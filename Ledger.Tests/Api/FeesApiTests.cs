@@ -160,6 +160,21 @@ public abstract class FeesApiTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task A_schedule_cannot_start_in_a_closed_month()
+    {
+        var b = await BooksAsync(100m);
+        foreach (var month in new[] { "2026-09", "2026-10" })
+            await (await b.Staff.PostAsync(b.P($"/months/{month}/close"), null)).AssertStatus(200);
+        foreach (var month in new[] { "2026-09", "2026-10" })
+            await (await b.Staff.PutAsync(b.P("/fee-schedule"), new { effectiveFrom = month, rates = new { residential = "2.00" } })).AssertProblem(422, Codes.MonthClosed);
+        var schedules = (await b.Staff.GetJsonAsync(b.P("/fee-schedule")))["items"]!.AsArray();
+        Assert.Equal("1.80", Assert.Single(schedules)!["rates"]!["residential"]!.GetValue<string>());
+        await (await b.Staff.PutAsync(b.P("/fee-schedule"), new { effectiveFrom = "2026-11", rates = new { residential = "2.00" } })).AssertStatus(200);
+        await Bill(b, "2026-11");
+        Assert.Equal(20000L, (await b.Staff.GetJsonAsync(b.P("/bills?month=2026-11")))["items"]![0]!["amount"]!.GetValue<long>());
+    }
+
+    [SkippableFact]
     public async Task Developer_is_billed_for_unsold_and_undelivered_units()
     {
         var b = await BooksAsync(100m);
@@ -341,6 +356,48 @@ public abstract class FeesApiTests(EngineFixture fixture)
         var entry = await b.Staff.GetJsonAsync(b.P($"/entries/{first["seq"]}"));
         Assert.Equal("5201", entry["lines"]![1]!["account"]!.GetValue<string>());
         Assert.Equal("2026-11-02", entry["date"]!.GetValue<string>());
+    }
+
+    [SkippableFact]
+    public async Task A_bank_reference_books_one_payment_or_one_receipt_never_both()
+    {
+        var b = await BooksAsync(100m);
+        await Bill(b, "2026-09");
+        Task<HttpResponseMessage> Receive(string reference, long amount = 50_000) => b.Staff.PostAsync(b.P("/receipts"),
+            new { source = "parking", amount, receivedAt = "2026-11-02", payer = "停车公司", memo = "十月停车费", externalRef = reference });
+        async Task<long> HeadAsync() => (await b.Staff.GetJsonAsync(b.P("/integrity")))["seq"]!.GetValue<long>();
+
+        // A payment first: the same bank credit cannot then be booked as public revenue; the payment still replays.
+        var paid = await Pay(b, b.Units[0], 18_000, "BANK-1");
+        Assert.Equal(201, (int)paid.StatusCode);
+        var head = await HeadAsync();
+        await (await Receive("BANK-1")).AssertProblem(409, Codes.ExternalRefUsed);
+        await (await Receive("BANK-1", 18_000)).AssertProblem(409, Codes.ExternalRefUsed);
+        var replay = await Pay(b, b.Units[0], 18_000, "BANK-1");
+        Assert.Equal(201, (int)replay.StatusCode);
+        Assert.Equal("true", replay.Headers.GetValues("Idempotency-Replayed").Single());
+        Assert.Equal(head, await HeadAsync());
+
+        // A receipt first: the same bank credit cannot then be booked as an owner's payment; the receipt still replays.
+        var received = await (await Receive("BANK-2")).AssertStatus(201);
+        head = await HeadAsync();
+        await (await Pay(b, b.Units[0], 50_000, "BANK-2")).AssertProblem(409, Codes.ExternalRefUsed);
+        Assert.Equal(received.ToJsonString(), (await (await Receive("BANK-2")).AssertStatus(201)).ToJsonString());
+        Assert.Equal(head, await HeadAsync());
+
+        // Racing each other, one of them books the reference and the other is refused.
+        for (var i = 0; i < 5; i++)
+        {
+            var reference = $"BANK-RACE-{i}";
+            var racing = await Task.WhenAll(Pay(b, b.Units[0], 100, reference), Receive(reference, 100), Pay(b, b.Units[0], 100, reference), Receive(reference, 100));
+            var booked = racing.Where(r => (int)r.StatusCode == 201).Select(r => r.RequestMessage!.RequestUri!.AbsolutePath).Distinct().ToList();
+            Assert.Single(booked);
+            Assert.All(racing.Where(r => (int)r.StatusCode != 201), r => Assert.Equal(409, (int)r.StatusCode));
+        }
+        var statement = await b.Staff.GetJsonAsync(b.P($"/units/{b.Units[0]}/statement"));
+        var receipts = (await b.Staff.GetJsonAsync(b.P("/entries?account=5201")))["items"]!.AsArray().Count;
+        Assert.Equal(7, statement["payments"]!.AsArray().Count + receipts);
+        await AssertIntegrityAsync(b);
     }
 
     internal static object TrustTermsJson(object? lateFee = null) => new

@@ -57,7 +57,9 @@ public abstract class SpendingApiTests(EngineFixture fixture)
         return new Yard(slug, admin, trustee, supervisor, supervisor2, committee, owners, budgetId);
     }
 
-    private async Task PassMotionAsync(ApiClient admin, List<ApiClient> owners, Func<string, string> P, string kind, long subject)
+    /// <summary>Passes a motion about <paramref name="subject"/>; the clock goes back to where it was unless <paramref name="rewind"/> is false
+    /// (a payment after a spending vote comes after the vote's close).</summary>
+    private async Task PassMotionAsync(ApiClient admin, List<ApiClient> owners, Func<string, string> P, string kind, long subject, bool rewind = true)
     {
         var now = App.Clock.GetUtcNow();
         var opens = now.AddDays(15); // the default notice
@@ -67,7 +69,7 @@ public abstract class SpendingApiTests(EngineFixture fixture)
         App.Clock.Set(opens.AddDays(1));
         Assert.True((await admin.GetJsonAsync(P($"/motions/{motion}")))["result"]!["passed"]!.GetValue<bool>());
         await ActivatorUtilities.CreateInstance<MotionDeadlinesJob>(App.Services).RunAsync(); // the job persists the close and its effect
-        App.Clock.Set(now);
+        if (rewind) App.Clock.Set(now);
     }
 
     private static async Task<long> FileAsync(Yard y, long amount, string account = "6103", ApiClient? who = null) =>
@@ -79,8 +81,17 @@ public abstract class SpendingApiTests(EngineFixture fixture)
     private static Task<HttpResponseMessage> Decide(Yard y, ApiClient who, long id, string decision = "approve") =>
         who.PostAsync(y.P($"/spending-requests/{id}/decisions"), new { decision, comment = decision == "reject" ? "报价过高" : "同意" });
 
-    private static Task<HttpResponseMessage> Pay(Yard y, long id, string bankRef = "BK-1", string? voucher = null) =>
-        y.Trustee.PostAsync(y.P($"/spending-requests/{id}/payment"), new { paidAt = "2026-11-21", bankRef, voucher });
+    private static Task<HttpResponseMessage> Pay(Yard y, long id, string bankRef = "BK-1", string? voucher = null, string paidAt = "2026-11-21") =>
+        y.Trustee.PostAsync(y.P($"/spending-requests/{id}/payment"), new { paidAt, bankRef, voucher });
+
+    /// <summary>October billed at 1.80 yuan per m² and 18,000 fen of it collected on 2026-10-15.</summary>
+    private static async Task CollectOctoberFeesAsync(Yard y)
+    {
+        var unit = (await y.Admin.GetJsonAsync(y.P("/units")))["items"]![0]!["id"]!.GetValue<long>();
+        await (await y.Trustee.PutAsync(y.P("/fee-schedule"), new { effectiveFrom = "2026-10", rates = new { residential = "1.80" } })).AssertStatus(200);
+        await (await y.Trustee.PostAsync(y.P("/billing-runs"), new { month = "2026-10" })).AssertStatus(201);
+        await (await y.Trustee.PostAsync(y.P("/payments"), new { unitId = unit, amount = 18_000, paidAt = "2026-10-15", channel = "bank", externalRef = "F-1" })).AssertStatus(201);
+    }
 
     private static async Task<JsonObject> LineAsync(Yard y, string account) =>
         (await y.Owners[0].GetJsonAsync(y.P($"/budgets/{y.BudgetId}/execution")))["lines"]!.AsArray().Single(l => l!["account"]!.GetValue<string>() == account)!.AsObject();
@@ -162,8 +173,50 @@ public abstract class SpendingApiTests(EngineFixture fixture)
         await (await Decide(y, y.Committee, requestId)).AssertStatus(200);
         await (await Pay(y, requestId)).AssertProblem(422, Codes.NotApproved);
 
-        await PassMotionAsync(y.Admin, y.Owners, y.P, "spending", requestId);
-        await (await Pay(y, requestId, "BK-9")).AssertStatus(201);
+        await PassMotionAsync(y.Admin, y.Owners, y.P, "spending", requestId, rewind: false); // the vote closes on 2026-12-07
+        await (await Pay(y, requestId, "BK-9")).AssertProblem(422, Codes.PaidBeforeApproval); // dated 2026-11-21, before the vote
+        await (await Pay(y, requestId, "BK-9", paidAt: "2026-12-07")).AssertStatus(201);
+    }
+
+    [SkippableFact]
+    public async Task A_spending_payment_shares_its_bank_reference_with_no_receipt_or_fee_payment()
+    {
+        var y = await YardAsync();
+        var id = await FileAsync(y, 150_000);
+        await (await Decide(y, y.Supervisor, id)).AssertStatus(200);
+        var head = await HeadAsync(y);
+        await (await Pay(y, id, "AD-2026")).AssertProblem(409, Codes.ExternalRefUsed); // the yard's advertising receipt
+        Assert.Equal(head, await HeadAsync(y));
+        await (await Pay(y, id, "BK-OUT")).AssertStatus(201);
+        head = await HeadAsync(y);
+        await (await y.Trustee.PostAsync(y.P("/receipts"), new { source = "other", amount = 150_000, receivedAt = "2026-11-21", payer = "某某保洁公司", memo = "退款", externalRef = "BK-OUT" }))
+            .AssertProblem(409, Codes.ExternalRefUsed);
+        var unit = (await (await y.Admin.PostAsync(y.P("/units"), new { building = "9栋", number = "1", use = "residential", area = 90m, areaSource = "registered", delivered = true })).AssertStatus(201))["id"]!.GetValue<long>();
+        await (await y.Trustee.PostAsync(y.P("/payments"), new { unitId = unit, amount = 150_000, paidAt = "2026-11-21", channel = "bank", externalRef = "BK-OUT" }))
+            .AssertProblem(409, Codes.ExternalRefUsed);
+        Assert.Equal(head, await HeadAsync(y));
+        var replay = await Pay(y, id, "BK-OUT");
+        Assert.Equal(201, (int)replay.StatusCode);
+        Assert.Equal("true", replay.Headers.GetValues("Idempotency-Replayed").Single());
+    }
+
+    [SkippableFact]
+    public async Task A_payment_dated_before_the_final_approval_is_refused_and_changes_nothing()
+    {
+        var y = await YardAsync();
+        var id = await FileAsync(y, 300_000); // a supervisor and a committee member
+        App.Clock.Set(new DateTimeOffset(2026, 11, 25, 2, 0, 0, TimeSpan.Zero));
+        await (await Decide(y, y.Supervisor, id)).AssertStatus(200);
+        // The final approval at 01:00 on 2026-12-01 in Shanghai, still 2026-11-30 in UTC: the community's day counts.
+        App.Clock.Set(new DateTimeOffset(2026, 11, 30, 17, 0, 0, TimeSpan.Zero));
+        await (await Decide(y, y.Committee, id)).AssertStatus(200);
+        var head = await HeadAsync(y);
+        foreach (var paidAt in new[] { "2026-11-15", "2026-11-25", "2026-11-30", "2026-11-30T23:59:00+08:00" })
+            await (await Pay(y, id, "BK-EARLY", paidAt: paidAt)).AssertProblem(422, Codes.PaidBeforeApproval);
+        Assert.Equal(head, await HeadAsync(y));
+        Assert.Equal("approved", (await y.Supervisor.GetJsonAsync(y.P($"/spending-requests/{id}")))["status"]!.GetValue<string>());
+        var paid = await (await Pay(y, id, "BK-EARLY", paidAt: "2026-12-01")).AssertStatus(201);
+        Assert.Equal("2026-12-01", paid["paidOn"]!.GetValue<string>());
     }
 
     [SkippableFact]
@@ -173,9 +226,9 @@ public abstract class SpendingApiTests(EngineFixture fixture)
         var id = await FileAsync(y, 12_000_000, "6102");
         await (await Decide(y, y.Supervisor, id)).AssertStatus(200);
         await (await Decide(y, y.Committee, id)).AssertStatus(200);
-        await PassMotionAsync(y.Admin, y.Owners, y.P, "spending", id); // no budget in force: a vote is needed too
+        await PassMotionAsync(y.Admin, y.Owners, y.P, "spending", id, rewind: false); // no budget in force: a vote is needed too
         var head = await HeadAsync(y);
-        await (await Pay(y, id)).AssertProblem(422, Codes.InsufficientFunds);
+        await (await Pay(y, id, paidAt: "2026-12-07")).AssertProblem(422, Codes.InsufficientFunds);
         Assert.Equal(head, await HeadAsync(y));
         Assert.Equal("approved", (await y.Supervisor.GetJsonAsync(y.P($"/spending-requests/{id}")))["status"]!.GetValue<string>());
         var bank = (await y.Supervisor.GetJsonAsync(y.P("/accounts")))["items"]!.AsArray().Single(a => a!["code"]!.GetValue<string>() == "1002")!;
@@ -234,10 +287,7 @@ public abstract class SpendingApiTests(EngineFixture fixture)
     public async Task Remuneration_is_accrued_once_per_month_and_paid_through_a_request()
     {
         var y = await YardAsync();
-        var unit = (await y.Admin.GetJsonAsync(y.P("/units")))["items"]![0]!["id"]!.GetValue<long>();
-        await (await y.Trustee.PutAsync(y.P("/fee-schedule"), new { effectiveFrom = "2026-10", rates = new { residential = "1.80" } })).AssertStatus(200);
-        await (await y.Trustee.PostAsync(y.P("/billing-runs"), new { month = "2026-10" })).AssertStatus(201);
-        await (await y.Trustee.PostAsync(y.P("/payments"), new { unitId = unit, amount = 18_000, paidAt = "2026-10-15", channel = "bank", externalRef = "F-1" })).AssertStatus(201);
+        await CollectOctoberFeesAsync(y);
 
         var job = ActivatorUtilities.CreateInstance<RemunerationAccrualJob>(App.Services);
         await Task.WhenAll(job.RunAsync(), job.RunAsync());
@@ -255,6 +305,34 @@ public abstract class SpendingApiTests(EngineFixture fixture)
         var paid = await (await Pay(y, request)).AssertStatus(201);
         var entry = await y.Supervisor.GetJsonAsync(y.P($"/entries/{paid["paidSeq"]}"));
         Assert.Equal("2211", entry["lines"]![0]!["account"]!.GetValue<string>());
+    }
+
+    [SkippableFact]
+    public async Task A_month_closed_by_hand_before_the_accrual_job_keeps_its_remuneration()
+    {
+        var y = await YardAsync();
+        await CollectOctoberFeesAsync(y);
+
+        // No accrual job has run: the manager closes the months by hand, October last.
+        for (var m = new DateOnly(2026, 1, 1); m.Month <= 10; m = m.AddMonths(1))
+            await (await y.Trustee.PostAsync(y.P($"/months/{m:yyyy-MM}/close"), null)).AssertStatus(200);
+        var statement = await y.Supervisor.GetJsonAsync(y.P("/statements/2026-10"));
+        Assert.Equal(1_800, statement["remuneration"]!["accrued"]!.GetValue<long>()); // 10% of 18,000 fen collected in October
+        var accrual = await (await y.Trustee.PostAsync(y.P("/remuneration-accruals"), new { month = "2026-10" })).AssertStatus(200);
+        Assert.Equal(1_800, accrual["amount"]!.GetValue<long>());
+        Assert.False(accrual["created"]!.GetValue<bool>());
+
+        // The job, run after the close (on the 1st of November, and now), finds it accrued and adds nothing; closing again changes nothing.
+        var head = await HeadAsync(y);
+        var job = ActivatorUtilities.CreateInstance<RemunerationAccrualJob>(App.Services);
+        App.Clock.Set(new DateTimeOffset(2026, 10, 31, 17, 20, 0, TimeSpan.Zero));
+        await job.RunAsync();
+        App.Clock.Set(Start);
+        await job.RunAsync();
+        await (await y.Trustee.PostAsync(y.P("/months/2026-10/close"), null)).AssertStatus(200);
+        Assert.Equal(head, await HeadAsync(y));
+        Assert.Single((await y.Supervisor.GetJsonAsync(y.P("/entries?account=6201")))["items"]!.AsArray());
+        Assert.True((await y.Supervisor.GetJsonAsync(y.P("/integrity")))["ok"]!.GetValue<bool>());
     }
 
     [SkippableFact]

@@ -67,12 +67,15 @@ public sealed record DisclosureYard(string Slug, ApiClient Admin, ApiClient Trus
         await Pay(units[0], 18_000, "2026-10-08", "O-1");
         await (await trustee.PostAsync(P("/receipts"), new { source = "parking", amount = 500_000, receivedAt = "2026-09-10", payer = "停车公司", memo = "九月停车费", externalRef = "PK-9" })).AssertStatus(201);
         await (await trustee.PostAsync(P("/receipts"), new { source = "advertising", amount = 120_000, receivedAt = "2026-10-05", payer = "传媒公司", memo = "十月广告", externalRef = "AD-10" })).AssertStatus(201);
+        // October's spending is filed, approved and paid in October: a payment is never dated before its approval.
+        app.Clock.Set(new DateTimeOffset(2026, 10, 20, 2, 0, 0, TimeSpan.Zero));
         var request = (await (await trustee.PostAsync(P("/spending-requests"), new
         {
             payee, amount = 150_000L, account = "6103", description = "十月保洁 <b>加急</b>", attachments = Array.Empty<string>(),
         })).AssertStatus(201))["id"]!.GetValue<long>();
         await (await supervisor.PostAsync(P($"/spending-requests/{request}/decisions"), new { decision = "approve", comment = "同意" })).AssertStatus(200);
         await (await trustee.PostAsync(P($"/spending-requests/{request}/payment"), new { paidAt = "2026-10-20", bankRef = "BK-1" })).AssertStatus(201);
+        app.Clock.Set(Now);
         foreach (var month in new[] { "2026-09", "2026-10" })
             await (await trustee.PostAsync(P("/remuneration-accruals"), new { month })).AssertStatus(200);
 

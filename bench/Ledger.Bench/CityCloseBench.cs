@@ -278,7 +278,7 @@ static class CityCloseBench
         var fees = new FeeBook(db, journal);
         var budgets = new BudgetBook(db);
         var spending = new SpendingBook(db, journal);
-        var statements = new StatementBook(db, communities);
+        var statements = new StatementBook(db, communities, spending);
         var writer = new CommunityWriter(db, clock);
         var c = (await communities.CreateAsync(new NewCommunity(slug, $"基准小区 {slug}", "Asia/Shanghai", 1, start))).Value!;
         var terms = new TrustTerms(new TrustTerms.TrusteeInfo("某某物业服务有限公司", "91510107MA6C000000"), new TrustTerms.RemunerationTerms("percent", 1000, null),
@@ -378,7 +378,7 @@ static class CityCloseBench
         var register = new RegisterBook(db, clock);
         var fees = new FeeBook(db, journal);
         var spending = new SpendingBook(db, journal);
-        var statements = new StatementBook(db, communities);
+        var statements = new StatementBook(db, communities, spending);
         var writer = new CommunityWriter(db, clock);
         var each = new double[set.Count];
         var parts = new (double, double, double, double)[set.Count];
