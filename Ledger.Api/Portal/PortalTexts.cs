@@ -146,6 +146,7 @@ public sealed class PortalTexts
         [Codes.SubjectInvalid] = "表决对象无效：预算表决须指明一份正在征求意见的预算，支出表决须指明一项需业主表决的支出申请。",
         [Codes.NotApproved] = "这项申请尚未获批准，不能付款。",
         [Codes.AlreadyPaid] = "这项申请已经付过款了。",
+        [Codes.PaidBeforeApproval] = "付款日期不能早于这项申请最终获批准的日期。",
         [Codes.UnknownAttachment] = "附件未上传到本小区。",
         [Codes.PayloadTooLarge] = "每个附件不超过 10 MB。",
         ["unsupported_media_type"] = "附件只能是 PDF、PNG 或 JPEG 文件。",
