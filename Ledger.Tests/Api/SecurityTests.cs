@@ -290,7 +290,7 @@ public abstract class SecurityTests(EngineFixture fixture)
     [SkippableFact]
     public async Task Two_people_who_choose_the_same_idempotency_key_never_get_each_others_answer()
     {
-        var y = await DisclosureYard.BuildAsync(App, publish: false);
+        var y = await DisclosureYard.BuildAsync(App); // October published: owners ask about published statements
         var ask = new { subject = "statement", subjectId = "2026-10", question = "十月的保洁费为什么上涨？" };
         var first = await y.Owners[0].PostAsync(y.P("/queries"), ask, "ask-1");
         var mine = (await first.AssertStatus(201))["id"]!.GetValue<long>();

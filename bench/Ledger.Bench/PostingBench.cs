@@ -225,7 +225,7 @@ static class PostingBench
         """;
 
     // A payment is the service's two round trips (FeeBook.ReadForPaymentAsync, then ledger_post_payment of migration
-    // 0020): the unit, whether its reference is used, its open bills and a payment id read without a lock, then one call; the baseline's units have
+    // 0023): the unit, whether its reference is used by a payment, receipt or spending payment, its open bills and a payment id read without a lock, then one call; the baseline's units have
     // no bills, so the whole amount is prepayment (Cr 2203) and no bill is planned against. Called again when another
     // client moved the head in between, as the service would.
     private static string PostPaymentCall => """
@@ -238,7 +238,7 @@ static class PostingBench
         \set amt random(100, 100000)
         \set k random(1, 1000000000000000)
         {{SignInRead}}
-        SELECT (SELECT COUNT(*) FROM units WHERE community_id = :c AND id = :u) AS units, (SELECT COUNT(*) FROM payments WHERE community_id = :c AND external_ref = 'p-' || CAST(:k AS text)) AS used \; SELECT id, unit_id, month, kind, amount_fen, paid_fen, seq, issued_on, late_fee_of FROM bills WHERE community_id = :c AND unit_id = :u AND paid_fen < amount_fen ORDER BY month, kind, id \; SELECT nextval(pg_get_serial_sequence('payments', 'id')) AS pid \aset
+        SELECT (SELECT COUNT(*) FROM units WHERE community_id = :c AND id = :u) AS units, (SELECT COUNT(*) FROM payments WHERE community_id = :c AND external_ref = 'p-' || CAST(:k AS text)) + (SELECT COUNT(*) FROM receipts WHERE community_id = :c AND external_ref = 'p-' || CAST(:k AS text)) + (SELECT COUNT(*) FROM spending_requests WHERE community_id = :c AND bank_ref = 'p-' || CAST(:k AS text)) AS used \; SELECT id, unit_id, month, kind, amount_fen, paid_fen, seq, issued_on, late_fee_of FROM bills WHERE community_id = :c AND unit_id = :u AND paid_fen < amount_fen ORDER BY month, kind, id \; SELECT nextval(pg_get_serial_sequence('payments', 'id')) AS pid \aset
         {{ThreeTries(PostPaymentCall)}}
         """;
 
