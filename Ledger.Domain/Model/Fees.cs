@@ -85,7 +85,8 @@ public static class UnitLabels
         foreach (var (rune, span) in Invisible.Runes(normal))
         {
             if (rune is { } r && (Invisible.IsInvisible(r) || IsMark(r))) continue;
-            if (rune is { } space && Rune.IsWhiteSpace(space))
+            // Spaces only: a tab or a line break is kept, for the text guard to refuse.
+            if (rune is { } space && Rune.GetUnicodeCategory(space) == UnicodeCategory.SpaceSeparator)
             {
                 if (kept.Length > 0 && kept[^1] != ' ') kept.Append(' ');
                 continue;

@@ -129,6 +129,9 @@ public sealed class DefectTests(SqliteFixture fixture) : IClassFixture<SqliteFix
         var import = await admin.PostRawAsync($"/api/v1/communities/{slug}/units/import",
             "building,number,use,area,areaSource,delivered\nA座,３０１,residential,90,registered,true\n", "text/csv");
         Assert.True((int)import.StatusCode is 400 or 409 or 422, $"{(int)import.StatusCode}");
+        // Runs of spaces are one space, but a tab is not a space: still refused in a one-line label, as in the JSON body.
+        await (await admin.PostRawAsync($"/api/v1/communities/{slug}/units/import",
+            "building,number,use,area,areaSource,delivered\nA座,\"3\t02\",residential,90,registered,true\n", "text/csv")).AssertProblem(400, "import_invalid");
         // Invisible format characters do not make another unit either, and the 40 characters count as kept.
         // Nor do the other default-ignorable characters (combining grapheme joiner, variation selector, Hangul fillers,
         // a tag character above U+FFFF), an accent on the last digit, or an ideographic space at the end.
