@@ -82,7 +82,7 @@ public static class UnitLabels
         try { normal = text.Normalize(System.Text.NormalizationForm.FormKC); }
         catch (ArgumentException) { normal = text; } // a lone surrogate: left for the text guard to refuse
         var kept = new System.Text.StringBuilder(normal.Length);
-        foreach (var (rune, span) in Invisible.Runes(normal))
+        foreach (var (rune, start, length) in Invisible.Runes(normal))
         {
             if (rune is { } r && (Invisible.IsInvisible(r) || IsMark(r))) continue;
             // Spaces only: a tab or a line break is kept, for the text guard to refuse.
@@ -91,7 +91,7 @@ public static class UnitLabels
                 if (kept.Length > 0 && kept[^1] != ' ') kept.Append(' ');
                 continue;
             }
-            kept.Append(span);
+            kept.Append(normal, start, length);
         }
         return kept.ToString().Trim();
     }
@@ -112,8 +112,8 @@ public static class Invisible
     {
         if (!Runes(text).Any(r => r.Rune is { } rune && IsInvisible(rune))) return text;
         var kept = new System.Text.StringBuilder(text.Length);
-        foreach (var (rune, span) in Runes(text))
-            if (rune is not { } r || !IsInvisible(r)) kept.Append(span);
+        foreach (var (rune, start, length) in Runes(text))
+            if (rune is not { } r || !IsInvisible(r)) kept.Append(text, start, length);
         return kept.ToString();
     }
 
@@ -127,21 +127,17 @@ public static class Invisible
         or >= 0x180B and <= 0x180F or >= 0x2060 and <= 0x206F or >= 0xFE00 and <= 0xFE0F or >= 0xFFF0 and <= 0xFFF8
         or >= 0x1BCA0 and <= 0x1BCA3 or >= 0x1D173 and <= 0x1D17A or >= 0xE0000 and <= 0xE0FFF;
 
-    /// <summary>The text's code points with the UTF-16 they take; a lone surrogate comes as itself with no rune, kept as it is.</summary>
-    public static IEnumerable<(Rune? Rune, string Span)> Runes(string text)
+    /// <summary>
+    /// The text's code points with where they stand in it (start and length in UTF-16 units, so a caller copies them
+    /// without a string each); a lone surrogate comes as itself with no rune, kept as it is.
+    /// </summary>
+    public static IEnumerable<(Rune? Rune, int Start, int Length)> Runes(string text)
     {
         for (var i = 0; i < text.Length;)
         {
-            if (Rune.DecodeFromUtf16(text.AsSpan(i), out var rune, out var used) == System.Buffers.OperationStatus.Done)
-            {
-                yield return (rune, text.Substring(i, used));
-                i += used;
-            }
-            else
-            {
-                yield return (null, text[i].ToString());
-                i++;
-            }
+            var whole = Rune.DecodeFromUtf16(text.AsSpan(i), out var rune, out var used) == System.Buffers.OperationStatus.Done;
+            yield return whole ? (rune, i, used) : (null, i, 1);
+            i += whole ? used : 1;
         }
     }
 }
