@@ -37,11 +37,11 @@ public sealed class PaymentModel(RegisterBook register, FeeBook fees, TimeProvid
     public async Task<IActionResult> OnPostAsync([FromForm] string? building, [FromForm] string? number, [FromForm] string? amount,
         [FromForm] string? paidAt, [FromForm] string? channel, [FromForm] string? externalRef)
     {
-        (Building, Number, Amount, PaidAt, Channel, ExternalRef) = (building?.Trim(), number?.Trim(), amount?.Trim(), paidAt?.Trim(), channel ?? "bank", externalRef?.Trim());
+        (Building, Number, Amount, PaidAt, Channel, ExternalRef) = (building?.Trim(), number?.Trim(), amount?.Trim(), paidAt?.Trim(), channel ?? "", externalRef?.Trim());
         LastUnit = null;
         if (string.IsNullOrEmpty(Building) || string.IsNullOrEmpty(Number)) { Fail(Codes.ValidationFailed, T.Required("building", "number")); return Page(); }
         if (!TryAmount(Amount, out var fen)) return Page();
-        // The API takes any channel word; this form records only the channels it offers.
+        // The API takes any channel word; this form records only the channels it offers (a form without the field is refused too).
         if (!Channels.Contains(Channel)) { Fail(Codes.ValidationFailed, T.OneOf("channel", Channels)); return Page(); }
         var unit = await register.FindUnitAsync(Community!.Id, Building, Number);
         if (unit is null) { Fail(Codes.UnknownUnit, T.Format("unknownUnitAt", Building, Number), 422); return Page(); }

@@ -113,7 +113,7 @@ public static class AccountabilityPages
         return Serve(http, cache, HtmlType, async () =>
         {
             var community = await communities.FindAsync(c);
-            if (community is null) return NotFoundPage(t);
+            if (community is null) return NotFoundPage(http, t);
             var now = clock.GetUtcNow();
             var body = new StringBuilder($"<h1>{E(community.Name)} · {E(W(t, "accountability"))}</h1>");
 
@@ -179,9 +179,9 @@ public static class AccountabilityPages
         return Serve(http, cache, HtmlType, async () =>
         {
             var community = await communities.FindAsync(c);
-            if (community is null) return NotFoundPage(t);
+            if (community is null) return NotFoundPage(http, t);
             var result = await evaluations.ResultAsync(community.Id, id, clock.GetUtcNow());
-            if (!result.Ok) return NotFoundPage(t);
+            if (!result.Ok) return NotFoundPage(http, t);
             var r = result.Value!;
             var body = new StringBuilder($"<h1>{E(r.Title)}</h1><p class=\"muted\">{E(community.Name)} · {E(W(t, "closesAt"))} {E(r.ClosesAt[..10])} · ")
                 .Append($"{E(W(t, "participation"))} {r.Participation.Voters} / {r.Participation.Eligible}</p>");
@@ -215,7 +215,7 @@ public static class AccountabilityPages
         {
             var community = await communities.FindAsync(c);
             var s = community is null ? null : await stories.StoryAsync(community, id, clock.GetUtcNow());
-            if (community is null || s is null) return NotFoundPage(t);
+            if (community is null || s is null) return NotFoundPage(http, t);
             var lang = LangQuery(t);
             var b = new StringBuilder($"<h1>{E(W(t, "spending"))} #{s.Id}</h1><p class=\"muted\">{E(community.Name)} · {E(W(t, "requestStatus"))}: {E(W(t, s.Status))}</p>");
             b.Append($"<h2>{E(W(t, "requested"))}</h2>").Append(Table([t["line"], ""], new[]

@@ -113,7 +113,7 @@ public static class DecisionPages
         {
             var community = await communities.FindAsync(c);
             var p = community is null ? null : await proposals.FindAsync(community.Id, id, clock.GetUtcNow());
-            if (community is null || p is null) return (404, Page(t, t["notFound"], $"<h1>{E(t["notFound"])}</h1>", "?"));
+            if (community is null || p is null) return PublicEndpoints.NotFoundPage(http, t);
             var body = new StringBuilder($"<h1>{E(p.Title)}</h1><p class=\"muted\">{E(community.Name)} · {E(W(t, "proposedOn"))} {E(Local(p.CreatedAt, community)[..10])}</p>");
             body.Append($"<p>{StatusLabel(t, p.Status)}").Append(p.RespondBy is null ? "" : $" · {E(W(t, "respondBy"))} {E(Local(p.RespondBy, community)[..10])}")
                 .Append(p.MotionId is { } m ? $" · <a href=\"/p/{E(c)}/motions/{m}{LangQuery(t)}\">{E(W(t, "motion"))}</a>" : "").Append("</p>");
@@ -124,7 +124,7 @@ public static class DecisionPages
                 [E(W(t, "total")), Area(p.Total.Area), Count(p.Total.Headcount)],
             }, new HashSet<int> { 1, 2 }));
             body.Append($"<p class=\"muted\">{E(W(t, "threshold"))}</p>");
-            return (200, Page(t, p.Title, body.ToString(), http.Request.Path + (t.IsEnglish ? "" : "?lang=en")));
+            return (200, Page(t, p.Title, body.ToString(), PublicEndpoints.SwitchHref(http, t)));
         });
     }
 

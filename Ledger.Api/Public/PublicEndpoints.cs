@@ -167,9 +167,16 @@ public static class PublicEndpoints
 
     internal static string LangQuery(Texts t) => t.IsEnglish ? "?lang=en" : "";
 
-    internal static string SwitchHref(HttpContext http, Texts t) => http.Request.Path + (t.IsEnglish ? "" : "?lang=en");
+    /// <summary>
+    /// The page in the other language: its path, the language, and only the parameters the page itself names in
+    /// <paramref name="keep"/> (<c>version=2</c>, <c>account=1003</c>, already encoded), never the raw query, since the
+    /// page is cached for everyone who asks for it.
+    /// </summary>
+    internal static string SwitchHref(HttpContext http, Texts t, string? keep = null) =>
+        http.Request.Path + (t.IsEnglish ? (keep is null ? "" : "?" + keep) : "?lang=en" + (keep is null ? "" : "&" + keep));
 
-    internal static (int, string) NotFoundPage(Texts t) => (404, StatusPage(t, 404, Codes.NotFound, null, "?"));
+    /// <summary>A public page that is not there, with the same language link as the page would have had.</summary>
+    internal static (int, string) NotFoundPage(HttpContext http, Texts t) => (404, StatusPage(t, 404, Codes.NotFound, null, SwitchHref(http, t)));
 
     /// <summary>A status as a public page: a 404 says it in its title; another status also has its sentence under role="alert" with its code.</summary>
     internal static string StatusPage(Texts t, int status, string code, string? sentence, string switchHref)

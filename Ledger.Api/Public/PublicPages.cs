@@ -22,7 +22,7 @@ public static class PublicPages
         return Serve(http, cache, HtmlType, async () =>
         {
             var community = await communities.FindAsync(c);
-            if (community is null) return NotFoundPage(t);
+            if (community is null) return NotFoundPage(http, t);
             var published = await statements.ListAsync(community.Id, includeDrafts: false);
             var latestByPeriod = published.GroupBy(s => s.Period).Select(g => g.OrderByDescending(s => s.Version).First()).ToList();
             var months = latestByPeriod.Where(s => s.Kind == "month").OrderBy(s => s.Period, StringComparer.Ordinal).ToList();
@@ -76,14 +76,14 @@ public static class PublicPages
         return Serve(http, cache, HtmlType, async () =>
         {
             var (community, s, versions) = await FindStatementAsync(c, period, version, communities, statements);
-            if (community is null || s is null) return NotFoundPage(t);
+            if (community is null || s is null) return NotFoundPage(http, t);
             var english = new Dictionary<string, string>();
             if (t.IsEnglish)
             {
                 english = (await journal.ChartAsync(community.Id)).ToDictionary(a => a.Key, a => a.Value.NameEn);
             }
             var reconciliations = s.Kind == "month" ? await ReconciliationPages.StatementLinksAsync(t, c, community, s.Period, bank) : "";
-            return (200, Page(t, $"{community.Name} · {s.Period}", RenderStatement(t, c, community, s, versions, english) + reconciliations, SwitchHref(http, t) + (version is null ? "" : $"{(t.IsEnglish ? "?" : "&")}version={version}")));
+            return (200, Page(t, $"{community.Name} · {s.Period}", RenderStatement(t, c, community, s, versions, english) + reconciliations, SwitchHref(http, t, version is null ? null : $"version={version}")));
         });
     }
 
@@ -184,9 +184,9 @@ public static class PublicPages
         return Serve(http, cache, HtmlType, async () =>
         {
             var community = await communities.FindAsync(c);
-            if (community is null) return NotFoundPage(t);
+            if (community is null) return NotFoundPage(http, t);
             var m = await motions.GetAsync(community.Id, id, clock.GetUtcNow());
-            if (m is null) return NotFoundPage(t);
+            if (m is null) return NotFoundPage(http, t);
             if (m.Status != "closed" || m.Result is null) return (200, Page(t, m.Title, await DecisionPages.PendingMotionBodyAsync(http, community, m, t), SwitchHref(http, t)));
             var r = m.Result;
             var body = new StringBuilder($"<h1>{E(m.Title)}</h1><p class=\"muted\">{E(community.Name)} · {E(t["closedOn"])} {E(m.ClosesAt[..10])} · {E(m.Kind)} · {E(m.Threshold)}</p>");
@@ -229,7 +229,7 @@ public static class PublicPages
         return await Serve(http, cache, HtmlType, policyKey: policyKey, render: async () =>
         {
             var community = await communities.FindAsync(c);
-            if (community is null) return NotFoundPage(t);
+            if (community is null) return NotFoundPage(http, t);
             var latest = (await statements.ListAsync(community.Id, includeDrafts: false)).Where(s => s.Kind == "month")
                 .OrderBy(s => s.Period, StringComparer.Ordinal).ThenBy(s => s.Version).LastOrDefault();
             var body = new StringBuilder($"<h1>{E(community.Name)}</h1>");

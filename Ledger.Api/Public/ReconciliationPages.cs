@@ -62,7 +62,10 @@ public static class ReconciliationPages
         var t = Texts.For(http);
         var (community, body) = await FindAsync(c, month, account, communities, bank);
         if (community is null || body is null)
-            return Results.Text(Html.Page(t, t["notFound"], $"<h1>{E(t["notFound"])}</h1>", "?"), "text/html; charset=utf-8", Encoding.UTF8, 404);
+        {
+            var (status, html) = PublicEndpoints.NotFoundPage(http, t);
+            return Results.Text(html, "text/html; charset=utf-8", Encoding.UTF8, status);
+        }
         var d = JsonNode.Parse(body)!.AsObject();
         var lang = t.IsEnglish ? "?lang=en" : "";
         var code = d["account"]!.GetValue<string>();
@@ -86,7 +89,7 @@ public static class ReconciliationPages
         b.Append($"<div class=\"remark\"><b>{E(W(t, "remarks"))}</b>: {E(d["remarks"]!.GetValue<string>())}</div>");
         b.Append($"<h2>{E(t["verification"])}</h2><p>{E(W(t, "hash"))}: <span class=\"hash\">{E(d["hash"]!.GetValue<string>())}</span></p>");
         b.Append($"<p class=\"muted\">{E(W(t, "help"))}</p><p><a href=\"/p/{E(c)}/reconciliations/{E(month)}.json{(code == BankAccounts.Common ? "" : $"?account={code}")}\">{E(W(t, "json"))}</a></p>");
-        var switchHref = http.Request.Path + (t.IsEnglish ? "" : "?lang=en");
+        var switchHref = PublicEndpoints.SwitchHref(http, t, code == BankAccounts.Common ? null : $"account={Uri.EscapeDataString(code)}");
         return Results.Text(Html.Page(t, $"{community.Name} · {month} {W(t, "title")}", b.ToString(), switchHref), "text/html; charset=utf-8", Encoding.UTF8);
     }
 

@@ -176,6 +176,9 @@ public abstract class BankApiTests(EngineFixture fixture)
         var en = await App.Anonymous().Http.GetStringAsync($"/p/{y.Slug}/reconciliations/2026-10?lang=en");
         Assert.Contains("Bank reconciliation", en);
         Assert.Contains("explained by 2 reconciling item(s)", en);
+        // The language link leads to the same reconciliation in the other language.
+        Assert.Contains($"href=\"/p/{y.Slug}/reconciliations/2026-10?lang=en\" hreflang=\"en\"", zh);
+        Assert.Contains($"href=\"/p/{y.Slug}/reconciliations/2026-10\" hreflang=\"zh-CN\"", en);
 
         // The month's statement links it; the community page says in one line whether bank and books agree.
         await (await y.Admin.PostAsync(y.P("/statements/2026-09/publish"), null)).AssertStatus(200);

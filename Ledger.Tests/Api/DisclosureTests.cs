@@ -170,6 +170,11 @@ public abstract class DisclosureTests(EngineFixture fixture)
         Assert.Equal("未找到", (await PageAsync($"/p/{slug}/motions/abc", 404, "zh-CN")).QuerySelector("h1")?.TextContent);
         Assert.Equal("Not found", (await PageAsync($"/p/{slug}/motions/abc?lang=en", 404, "en")).QuerySelector("h1")?.TextContent);
         Assert.Equal("未找到", (await PageAsync($"/p/{slug}/spending/abc", 404, "zh-CN")).QuerySelector("h1")?.TextContent);
+        // A page that is not there links to itself in the other language, without parameters it does not name.
+        var missing = await PageAsync($"/p/{slug}/motions/999999", 404, "zh-CN");
+        Assert.Equal($"/p/{slug}/motions/999999?lang=en", missing.QuerySelector("header a[hreflang]")?.GetAttribute("href"));
+        var missingEn = await PageAsync($"/p/{slug}/motions/999999?lang=en&x=1", 404, "en");
+        Assert.Equal($"/p/{slug}/motions/999999", missingEn.QuerySelector("header a[hreflang]")?.GetAttribute("href"));
         // Control or bidi characters in the address: a 400 page saying so.
         var bidi = await PageAsync($"/p/{slug}?x=%E2%80%AE", 400, "zh-CN");
         Assert.Equal("网址中含有控制字符或文字方向控制符，页面没有打开。请检查链接。", bidi.QuerySelector("[role=alert]")?.TextContent);

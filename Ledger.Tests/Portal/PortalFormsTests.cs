@@ -337,6 +337,11 @@ public abstract class PortalFormsTests(EngineFixture fixture)
         Assert.Equal("validation_failed", bitcoin.AlertCode);
         Assert.Equal("“缴费渠道”：只能选择银行转账、微信、支付宝、现金之一。", bitcoin.Alert);
         Assert.Equal(0, await PaymentsOfAsync(yard));
+        // A form without the field is not read as a bank transfer: the same sentence, nothing recorded.
+        var noChannel = await staff.SubmitAsync(path, new(values.Where(v => v.Key != "channel").ToDictionary()) { ["externalRef"] = "NONE-1" });
+        Assert.Equal(400, noChannel.Status);
+        Assert.Equal(bitcoin.Alert, noChannel.Alert);
+        Assert.Equal(0, await PaymentsOfAsync(yard));
 
         // More than the API accepts for a payment (EntryRules.MaxAmountFen) is refused in yuan, before anything is written.
         var huge = await staff.SubmitAsync(path, new(values) { ["amount"] = "1,000,000,000,000.01", ["externalRef"] = "HUGE-1" });
