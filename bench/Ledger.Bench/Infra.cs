@@ -113,6 +113,13 @@ sealed class PgCluster : IAsyncDisposable
 
     private PgCluster(string dir, int port, int pid) { Dir = dir; Port = port; Pid = pid; }
 
+    /// <summary>
+    /// <c>LEDGER_BENCH_PG_CONF="name = value;name = value"</c>: more postgresql.conf lines for a diagnosis (auto_explain
+    /// with its library, say), appended last so they win; printed in the cluster's line.
+    /// </summary>
+    private static string ExtraConf => string.Join('\n', (Environment.GetEnvironmentVariable("LEDGER_BENCH_PG_CONF") ?? "")
+        .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
     public static async Task<PgCluster> StartAsync(string? extraConf = null)
     {
         var dir = Path.Combine(Path.GetTempPath(), $"ledger-bench-pg-{Guid.NewGuid():N}"[..28]);
@@ -130,12 +137,13 @@ sealed class PgCluster : IAsyncDisposable
             shared_preload_libraries = 'pg_stat_statements'
             pg_stat_statements.track = all
             {extraConf ?? ""}
+            {ExtraConf}
 
             """);
         Proc.Run("runuser", ["-u", "postgres", "--", $"{Bin}/pg_ctl", "-D", dir, "-l", Path.Combine(dir, "server.log"), "-w", "start"]);
         var pid = int.Parse(File.ReadLines(Path.Combine(dir, "postmaster.pid")).First(), CultureInfo.InvariantCulture);
         var cluster = new PgCluster(dir, port, pid);
-        Console.Error.WriteLine($"[pg] cluster {dir} on 127.0.0.1:{port}, postmaster pid {pid}");
+        Console.Error.WriteLine($"[pg] cluster {dir} on 127.0.0.1:{port}, postmaster pid {pid}{(ExtraConf.Length > 0 ? ", with " + ExtraConf.Replace('\n', ';') : "")}");
         await cluster.ExecAsync("postgres", "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
         return cluster;
     }

@@ -50,6 +50,14 @@ static class PostingBench
         using var http = NewClient(service.Base);
         var setup = await SetupAsync(http, 32, "pgb");
         await WarmUpAsync(http, setup, service.Pid);
+        // Statistics as a running server keeps them. Autovacuum analyses a table at most once a minute, so without
+        // this the API's backends ran the whole measurement on the plans they cached during the warm-up, made from the
+        // statistics of nearly empty tables. The commit-time check then counted a posting's entry through entries_month,
+        // one read per entry of the community's history (50 buffers a call against pgbench's 6). pgbench's fresh
+        // connections planned later, on statistics autovacuum had refreshed. ANALYZE refreshes the statistics and
+        // invalidates every cached plan, so both sides plan on the same statistics (bench/README.md, 2026-12-01).
+        await pg.ExecAsync("ledger", "ANALYZE");
+        Console.Error.WriteLine("[pg] ANALYZE after the warm-up");
         var rows = new List<Row>();
         string? profile = null;
         foreach (var (clients, communities) in Configs)
