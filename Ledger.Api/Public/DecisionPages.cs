@@ -46,7 +46,6 @@ public static class DecisionPages
 
     private static string W(Texts t, string key) => (t.IsEnglish ? En : Zh).TryGetValue(key, out var w) ? w : t[key];
 
-    private static string LangQuery(Texts t) => t.IsEnglish ? "?lang=en" : "";
 
     private static string Area(long centiM2) => (centiM2 / 100m).ToString("#,##0.00", CultureInfo.InvariantCulture);
 
@@ -87,7 +86,7 @@ public static class DecisionPages
             body.Append($"<h2>{E(W(t, "upcoming"))}</h2>");
             body.Append(Table([W(t, "motion"), W(t, "status"), W(t, "opensAt"), W(t, "closesAt")], upcoming.OrderBy(m => m.OpensAt, StringComparer.Ordinal).Select(m => new[]
             {
-                $"<a href=\"/p/{E(c)}/motions/{m.Id}{LangQuery(t)}\">{E(m.Title)}</a>", E(W(t, Stage(m, now))), E(Local(m.OpensAt, community)), E(Local(m.ClosesAt, community)),
+                $"<a href=\"/p/{E(c)}/motions/{m.Id}{PublicEndpoints.LangQuery(t)}\">{E(m.Title)}</a>", E(W(t, Stage(m, now))), E(Local(m.OpensAt, community)), E(Local(m.ClosesAt, community)),
             })));
         }
         if (proposals.Count > 0)
@@ -95,7 +94,7 @@ public static class DecisionPages
             body.Append($"<h2>{E(W(t, "proposals"))}</h2><p class=\"muted\">{E(W(t, "threshold"))}</p>");
             body.Append(Table([W(t, "proposal"), W(t, "support"), W(t, "status"), W(t, "respondBy")], proposals.Select(p => new[]
             {
-                $"<a href=\"/p/{E(c)}/proposals/{p.Id}{LangQuery(t)}\">{E(p.Title)}</a>", SupportLine(t, p), StatusLabel(t, p.Status),
+                $"<a href=\"/p/{E(c)}/proposals/{p.Id}{PublicEndpoints.LangQuery(t)}\">{E(p.Title)}</a>", SupportLine(t, p), StatusLabel(t, p.Status),
                 p.RespondBy is null ? "" : E(Local(p.RespondBy, community)[..10]),
             })));
         }
@@ -109,14 +108,14 @@ public static class DecisionPages
     private static async Task<IResult> ProposalPage(string c, long id, HttpContext http, CommunityBook communities, ProposalBook proposals, TimeProvider clock, IMemoryCache cache)
     {
         var t = Texts.For(http);
-        return await PublicEndpoints.Serve(http, cache, "text/html; charset=utf-8", async () =>
+        return await PublicEndpoints.Serve(http, cache, PublicEndpoints.HtmlType, async () =>
         {
             var community = await communities.FindAsync(c);
             var p = community is null ? null : await proposals.FindAsync(community.Id, id, clock.GetUtcNow());
             if (community is null || p is null) return PublicEndpoints.NotFoundPage(http, t);
             var body = new StringBuilder($"<h1>{E(p.Title)}</h1><p class=\"muted\">{E(community.Name)} · {E(W(t, "proposedOn"))} {E(Local(p.CreatedAt, community)[..10])}</p>");
             body.Append($"<p>{StatusLabel(t, p.Status)}").Append(p.RespondBy is null ? "" : $" · {E(W(t, "respondBy"))} {E(Local(p.RespondBy, community)[..10])}")
-                .Append(p.MotionId is { } m ? $" · <a href=\"/p/{E(c)}/motions/{m}{LangQuery(t)}\">{E(W(t, "motion"))}</a>" : "").Append("</p>");
+                .Append(p.MotionId is { } m ? $" · <a href=\"/p/{E(c)}/motions/{m}{PublicEndpoints.LangQuery(t)}\">{E(W(t, "motion"))}</a>" : "").Append("</p>");
             body.Append($"<div class=\"remark\">{E(p.Body)}</div>");
             body.Append(Table(["", t["area"], t["headcount"]], new[]
             {

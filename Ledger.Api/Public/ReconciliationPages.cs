@@ -64,10 +64,10 @@ public static class ReconciliationPages
         if (community is null || body is null)
         {
             var (status, html) = PublicEndpoints.NotFoundPage(http, t);
-            return Results.Text(html, "text/html; charset=utf-8", Encoding.UTF8, status);
+            return Results.Text(html, PublicEndpoints.HtmlType, Encoding.UTF8, status);
         }
         var d = JsonNode.Parse(body)!.AsObject();
-        var lang = t.IsEnglish ? "?lang=en" : "";
+        var lang = PublicEndpoints.LangQuery(t);
         var code = d["account"]!.GetValue<string>();
         var bankClosing = d["bankClosing"]!.GetValue<long>();
         var bookClosing = d["bookClosing"]!.GetValue<long>();
@@ -90,7 +90,7 @@ public static class ReconciliationPages
         b.Append($"<h2>{E(t["verification"])}</h2><p>{E(W(t, "hash"))}: <span class=\"hash\">{E(d["hash"]!.GetValue<string>())}</span></p>");
         b.Append($"<p class=\"muted\">{E(W(t, "help"))}</p><p><a href=\"/p/{E(c)}/reconciliations/{E(month)}.json{(code == BankAccounts.Common ? "" : $"?account={code}")}\">{E(W(t, "json"))}</a></p>");
         var switchHref = PublicEndpoints.SwitchHref(http, t, code == BankAccounts.Common ? null : $"account={Uri.EscapeDataString(code)}");
-        return Results.Text(Html.Page(t, $"{community.Name} · {month} {W(t, "title")}", b.ToString(), switchHref), "text/html; charset=utf-8", Encoding.UTF8);
+        return Results.Text(Html.Page(t, $"{community.Name} · {month} {W(t, "title")}", b.ToString(), switchHref), PublicEndpoints.HtmlType, Encoding.UTF8);
     }
 
     private static string AgreeLine(Texts t, long bank, long books, int items) => bank == books
@@ -102,7 +102,7 @@ public static class ReconciliationPages
     {
         var signed = await bank.SignedAsync(community.Id);
         if (signed.Count == 0) return "";
-        var lang = t.IsEnglish ? "?lang=en" : "";
+        var lang = PublicEndpoints.LangQuery(t);
         var b = new StringBuilder($"<h2>{E(W(t, "title"))}</h2><ul>");
         foreach (var s in signed.OrderByDescending(s => s.Month, StringComparer.Ordinal))
         {
@@ -117,7 +117,7 @@ public static class ReconciliationPages
     {
         var signed = (await bank.SignedAsync(community.Id)).Where(s => s.Month == period).ToList();
         if (signed.Count == 0) return "";
-        var lang = t.IsEnglish ? "?lang=en" : "";
+        var lang = PublicEndpoints.LangQuery(t);
         return $"<h2>{E(W(t, "title"))}</h2><ul>" + string.Concat(signed.Select(s =>
         {
             var query = s.Account == BankAccounts.Common ? lang : $"?account={s.Account}{(t.IsEnglish ? "&lang=en" : "")}";
