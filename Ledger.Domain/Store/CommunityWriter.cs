@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using Ledger.Domain.Model;
+using NpgsqlTypes;
 
 namespace Ledger.Domain.Store;
 
@@ -191,8 +192,9 @@ public sealed class CommunityWriter(LedgerDatabase db, TimeProvider clock)
     /// outcomes as <see cref="RunAsync"/>. On PostgreSQL it is one round trip: the work runs against this
     /// process's cached head, chart and closed months (validation, canonical form, hash and chain exactly as
     /// in <see cref="RunAsync"/>), then <c>ledger_post_entry</c> (migration 0017) locks the head, replays or
-    /// refuses a known key, checks the head and the month, and writes entry, lines, balances, head and key in
-    /// the statement's own transaction. A moved head (another instance wrote) means a re-hash and a new call;
+    /// refuses a known key, checks the head and the month, and writes entry, lines, balances, head and key. The call
+    /// goes through <see cref="PostingCombiner"/>: postings of other communities arriving meanwhile share its round
+    /// trip and its commit, each with its own outcome. A moved head (another instance wrote) means a re-hash and a new call;
     /// anything refused on cached data, or needing a read under the lock, goes through <see cref="RunAsync"/>,
     /// which decides it as always. A payment is two round trips: its work first reads the unit and its open bills
     /// without a lock and takes a payment id, then <c>ledger_post_payment</c> (migration 0020) also answers 'stale'
@@ -218,8 +220,8 @@ public sealed class CommunityWriter(LedgerDatabase db, TimeProvider clock)
                     if (!result.Ok || scope.Pending is not { } pending) break; // decided under the lock below
                     if (scope.PendingPayment is not null && claim is null) break; // a payment always has its key
                     var reply = scope.PendingPayment is { } payment
-                        ? await CallAsync(connection, pending, payment, claim!, result.Value!, cached.ChainHash)
-                        : await CallAsync(connection, pending, claim, result.Value!, cached.ChainHash);
+                        ? await CallAsync(pending, payment, claim!, result.Value!, cached.ChainHash)
+                        : await CallAsync(pending, claim, result.Value!, cached.ChainHash);
                     switch (reply.Outcome)
                     {
                         case "posted":
@@ -255,61 +257,54 @@ public sealed class CommunityWriter(LedgerDatabase db, TimeProvider clock)
         return await RunLockedAsync(community, userId, claim, work, address, ct);
     }
 
-    private sealed class PostReply
+    private static readonly string PostEntrySql =
+        $"SELECT outcome, head_seq, head_chain_hash, status_code, response_body FROM ledger_post_entry({PostingCombiner.Placeholders(29)})";
+
+    private static readonly string PostPaymentSql =
+        $"SELECT outcome, head_seq, head_chain_hash, status_code, response_body FROM ledger_post_payment({PostingCombiner.Placeholders(39)})";
+
+    /// <summary><c>ledger_post_entry</c> for one entry, through the group commit.</summary>
+    private Task<PostReply> CallAsync(PendingPosting p, IdempotencyClaim? claim, StoredResponse response, string prevHash) =>
+        db.Combiner!.CallAsync(EntryCall(p, claim, response, prevHash));
+
+    internal static PostingCall EntryCall(PendingPosting p, IdempotencyClaim? claim, StoredResponse response, string prevHash) =>
+        new((long)p.Entry[0]!, PostEntrySql, EntryArguments(p, claim, response, prevHash));
+
+    /// <summary><c>ledger_post_payment</c>: the entry's arguments, then the payment's.</summary>
+    private Task<PostReply> CallAsync(PendingPosting p, PendingPayment payment, IdempotencyClaim claim, StoredResponse response, string prevHash)
     {
-        public string Outcome { get; init; } = "";
-        public long HeadSeq { get; init; }
-        public string HeadChainHash { get; init; } = "";
-        public int? StatusCode { get; init; }
-        public string? ResponseBody { get; init; }
+        var args = EntryArguments(p, claim, response, prevHash);
+        args.AddRange([
+            (payment.Id, NpgsqlDbType.Bigint), (payment.UnitId, NpgsqlDbType.Bigint), (payment.ExternalRef, NpgsqlDbType.Text),
+            (payment.Channel, NpgsqlDbType.Text), (payment.Amount, NpgsqlDbType.Bigint), (payment.PaidOn, NpgsqlDbType.Text),
+            (payment.OpenIds, BigintArray), (payment.OpenPaid, BigintArray), (payment.SettleIds, BigintArray), (payment.SettleAmounts, BigintArray),
+        ]);
+        return db.Combiner!.CallAsync(new PostingCall((long)p.Entry[0]!, PostPaymentSql, args));
     }
 
-    private const string PostEntrySql = """
-        SELECT outcome, head_seq, head_chain_hash, status_code, response_body FROM ledger_post_entry(
-            @Community, @PrevSeq, @PrevHash, @Key, @RequestHash, @Status, @Body,
-            @EntryDate, @Memo, @Fund, @Kind, @ReversesSeq, @Personal, @EntryHash, @ChainHash, @CreatedAt, @CreatedBy, @Salt,
-            @Accounts, @Sides, @Amounts, @Units, @BalAccounts, @BalDebits, @BalCredits, @UbalAccounts, @UbalUnits, @UbalDebits, @UbalCredits)
-        """;
+    private const NpgsqlDbType BigintArray = NpgsqlDbType.Array | NpgsqlDbType.Bigint;
+    private const NpgsqlDbType TextArray = NpgsqlDbType.Array | NpgsqlDbType.Text;
 
-    private static Task<PostReply> CallAsync(DbConnection connection, PendingPosting p, IdempotencyClaim? claim, StoredResponse response, string prevHash) =>
-        connection.QuerySingleAsync<PostReply>(PostEntrySql, EntryArguments(p, claim, response, prevHash));
-
-    private const string PostPaymentSql = """
-        SELECT outcome, head_seq, head_chain_hash, status_code, response_body FROM ledger_post_payment(
-            @Community, @PrevSeq, @PrevHash, @Key, @RequestHash, @Status, @Body,
-            @EntryDate, @Memo, @Fund, @Kind, @ReversesSeq, @Personal, @EntryHash, @ChainHash, @CreatedAt, @CreatedBy, @Salt,
-            @Accounts, @Sides, @Amounts, @Units, @BalAccounts, @BalDebits, @BalCredits, @UbalAccounts, @UbalUnits, @UbalDebits, @UbalCredits,
-            @PaymentId, @UnitId, @ExternalRef, @Channel, @PaymentAmount, @PaidOn, @OpenIds, @OpenPaid, @SettleIds, @SettleAmounts)
-        """;
-
-    private static Task<PostReply> CallAsync(DbConnection connection, PendingPosting p, PendingPayment payment, IdempotencyClaim claim, StoredResponse response, string prevHash)
-    {
-        var args = new DynamicParameters(EntryArguments(p, claim, response, prevHash));
-        args.AddDynamicParams(new
-        {
-            PaymentId = payment.Id, payment.UnitId, payment.ExternalRef, payment.Channel, PaymentAmount = payment.Amount, payment.PaidOn,
-            payment.OpenIds, payment.OpenPaid, payment.SettleIds, payment.SettleAmounts,
-        });
-        return connection.QuerySingleAsync<PostReply>(PostPaymentSql, args);
-    }
-
-    private static object EntryArguments(PendingPosting p, IdempotencyClaim? claim, StoredResponse response, string prevHash)
+    /// <summary>The 29 arguments of <c>ledger_post_entry</c>, in its order.</summary>
+    private static List<(object? Value, NpgsqlDbType Type)> EntryArguments(PendingPosting p, IdempotencyClaim? claim, StoredResponse response, string prevHash)
     {
         // The entry row as Journal.PostAsync builds it: community, seq, date, month, memo, fund, kind,
         // reverses, personal, entry hash, chain hash, created at, created by, salt.
         var e = p.Entry;
-        return new
-        {
-            Community = (long)e[0]!, PrevSeq = (long)e[1]! - 1, PrevHash = prevHash,
-            Key = claim?.Key, RequestHash = claim?.RequestHash, response.Status, response.Body,
-            EntryDate = (string)e[2]!, Memo = (string)e[4]!, Fund = (string)e[5]!, Kind = (string)e[6]!, ReversesSeq = (long?)e[7],
-            Personal = (bool)e[8]!, EntryHash = (string)e[9]!, ChainHash = (string)e[10]!, CreatedAt = (string)e[11]!, CreatedBy = (long?)e[12], Salt = (string?)e[13],
-            Accounts = p.Lines.Select(l => (string)l[3]!).ToArray(), Sides = p.Lines.Select(l => (string)l[4]!).ToArray(),
-            Amounts = p.Lines.Select(l => (long)l[5]!).ToArray(), Units = p.Lines.Select(l => (long?)l[6]).ToArray(),
-            BalAccounts = p.Accounts.Select(a => a.Account).ToArray(), BalDebits = p.Accounts.Select(a => a.D).ToArray(), BalCredits = p.Accounts.Select(a => a.C).ToArray(),
-            UbalAccounts = p.Units.Select(u => u.Account).ToArray(), UbalUnits = p.Units.Select(u => u.Unit).ToArray(),
-            UbalDebits = p.Units.Select(u => u.D).ToArray(), UbalCredits = p.Units.Select(u => u.C).ToArray(),
-        };
+        return
+        [
+            ((long)e[0]!, NpgsqlDbType.Bigint), ((long)e[1]! - 1, NpgsqlDbType.Bigint), (prevHash, NpgsqlDbType.Text),
+            (claim?.Key, NpgsqlDbType.Text), (claim?.RequestHash, NpgsqlDbType.Text), (response.Status, NpgsqlDbType.Integer), (response.Body, NpgsqlDbType.Text),
+            ((string)e[2]!, NpgsqlDbType.Text), ((string)e[4]!, NpgsqlDbType.Text), ((string)e[5]!, NpgsqlDbType.Text), ((string)e[6]!, NpgsqlDbType.Text),
+            ((long?)e[7], NpgsqlDbType.Bigint), ((bool)e[8]!, NpgsqlDbType.Boolean), ((string)e[9]!, NpgsqlDbType.Text), ((string)e[10]!, NpgsqlDbType.Text),
+            ((string)e[11]!, NpgsqlDbType.Text), ((long?)e[12], NpgsqlDbType.Bigint), ((string?)e[13], NpgsqlDbType.Text),
+            (p.Lines.Select(l => (string)l[3]!).ToArray(), TextArray), (p.Lines.Select(l => (string)l[4]!).ToArray(), TextArray),
+            (p.Lines.Select(l => (long)l[5]!).ToArray(), BigintArray), (p.Lines.Select(l => (long?)l[6]).ToArray(), BigintArray),
+            (p.Accounts.Select(a => a.Account).ToArray(), TextArray), (p.Accounts.Select(a => a.D).ToArray(), BigintArray),
+            (p.Accounts.Select(a => a.C).ToArray(), BigintArray),
+            (p.Units.Select(u => u.Account).ToArray(), TextArray), (p.Units.Select(u => u.Unit).ToArray(), BigintArray),
+            (p.Units.Select(u => u.D).ToArray(), BigintArray), (p.Units.Select(u => u.C).ToArray(), BigintArray),
+        ];
     }
 
     /// <summary>The head, closed months and chart in one read without a lock: a starting point the function checks.</summary>

@@ -46,8 +46,12 @@ public sealed class LedgerDatabase : IAsyncDisposable
             if (string.IsNullOrEmpty(builder.Options)) builder.Options = "-c jit=off";
             ConnectionString = builder.ToString();
             DataSource = NpgsqlDataSource.Create(ConnectionString);
+            Combiner = new PostingCombiner(this);
         }
     }
+
+    /// <summary>PostgreSQL: the one-call postings' group commit (null on SQLite).</summary>
+    internal PostingCombiner? Combiner { get; }
 
     public DbDataSource DataSource { get; }
     public Dialect Dialect { get; }
