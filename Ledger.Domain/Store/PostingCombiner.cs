@@ -20,8 +20,8 @@ internal sealed record PostingCall(long Community, string Sql, IReadOnlyList<(ob
 /// another instance in between) wrote nothing, and its calls run again one by one, so the error reaches its own posting
 /// only; an error that may have come after the commit (the connection lost, a server shutting down) is every call's.
 ///
-/// Nothing waits to be combined: with nothing being written a posting goes straight away (one client pays one more thread
-/// hop, no delay). At most <see cref="MaxWriters"/> batches are in flight; postings arriving meanwhile queue and leave
+/// Nothing waits to be combined: with nothing queued and a writer free a posting goes straight away, on its caller's own
+/// flow. At most <see cref="MaxWriters"/> batches are in flight; postings arriving meanwhile queue and leave
 /// together with the next batch (at most <see cref="MaxBatch"/>). Within this process a community has at most one posting in
 /// flight (<see cref="LedgerDatabase.EnterWriterAsync"/>), so a batch's postings are of different communities; they run in
 /// the order of their community ids, so two instances' batches take the head locks in one order.
@@ -49,12 +49,20 @@ internal sealed class PostingCombiner(LedgerDatabase db)
     public (long Batches, long Calls, int Largest, long Split) Written =>
         (Interlocked.Read(ref _batches), Interlocked.Read(ref _calls), Volatile.Read(ref _largest), Interlocked.Read(ref _split));
 
-    public Task<PostReply> CallAsync(PostingCall call)
+    public async Task<PostReply> CallAsync(PostingCall call)
     {
         var pending = new Pending(call, new TaskCompletionSource<PostReply>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (_queue.IsEmpty && TryEnter())
+        {
+            // Nothing waiting and a writer free: this call goes alone, on the caller's own flow (no hand-over to another
+            // thread and back), then the writer takes whatever queued meanwhile.
+            await RunAsync([pending]);
+            _ = WriteAsync();
+            return await pending.Reply.Task;
+        }
         _queue.Enqueue(pending);
         if (TryEnter()) _ = WriteAsync();
-        return pending.Reply.Task;
+        return await pending.Reply.Task;
     }
 
     private bool TryEnter()
@@ -81,7 +89,7 @@ internal sealed class PostingCombiner(LedgerDatabase db)
                 if (_queue.IsEmpty || !TryEnter()) return;
                 continue;
             }
-            await RunAsync(batch);
+            await RunAsync(batch); // answers every call in the batch, and throws nothing
             batch.Clear();
         }
     }
