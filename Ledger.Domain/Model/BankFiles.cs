@@ -67,6 +67,9 @@ public static class BankFiles
 {
     public const int MaxLines = 200_000;
 
+    /// <summary>How deep a camt.053 file's elements may nest (the schema's deepest path is about fifteen).</summary>
+    public const int MaxXmlDepth = 64;
+
     static BankFiles() => System.Text.Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
 
     /// <summary>camt053, xlsx or csv from the first bytes: a ZIP is XLSX, markup is XML, anything else is text.</summary>
@@ -88,9 +91,18 @@ public static class BankFiles
     public static BankParse ReadCamt053(byte[] content)
     {
         XmlDocument doc = new() { XmlResolver = null };
+        var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null };
         try
         {
-            using var reader = XmlReader.Create(new MemoryStream(content), new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
+            // XmlNode.InnerText recurses once per level: a file nested a million deep would overflow the stack and end
+            // the process, which no handler can catch. A camt.053 statement nests about fifteen deep; refuse one that
+            // goes deeper than MaxXmlDepth before building the document.
+            using (var scan = XmlReader.Create(new MemoryStream(content), settings))
+                while (scan.Read())
+                    if (scan.Depth > MaxXmlDepth)
+                        return BankParse.Invalid(new BankFileError(0, "xml",
+                            $"Not a camt.053 statement: its elements nest more than {MaxXmlDepth} deep (line {((IXmlLineInfo)scan).LineNumber}, position {((IXmlLineInfo)scan).LinePosition})."));
+            using var reader = XmlReader.Create(new MemoryStream(content), settings);
             doc.Load(reader);
         }
         catch (XmlException e)

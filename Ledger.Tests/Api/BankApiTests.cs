@@ -364,6 +364,25 @@ public abstract class BankApiTests(EngineFixture fixture)
     }
 
     /// <summary>
+    /// A camt.053 file nested a million elements deep (7 MB, well under the size limit) overflowed the stack while its
+    /// balance codes were read, which ends the whole process: it is import_invalid, and the service goes on.
+    /// </summary>
+    [SkippableFact]
+    public async Task A_camt053_file_nested_too_deep_is_refused_without_ending_the_service()
+    {
+        var y = await YardAsync();
+        const int depth = 1_000_000;
+        var deep = new System.Text.StringBuilder("""<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt><Stmt><Bal><Tp><CdOrPrtry><Cd>""");
+        deep.Insert(deep.Length, "<a>", depth).Append("OPBD").Insert(deep.Length, "</a>", depth).Append("</Cd></CdOrPrtry></Tp></Bal></Stmt></BkToCstmrStmt></Document>");
+        var refused = await (await Upload(y.Trustee, y.P("/bank-statements?account=1002&format=camt053"), System.Text.Encoding.UTF8.GetBytes(deep.ToString()), "application/xml"))
+            .AssertProblem(400, Codes.ImportInvalid);
+        Assert.Equal("xml", refused["errors"]![0]!["field"]!.GetValue<string>());
+        Assert.Empty(await LinesAsync(y));
+
+        await (await Upload(y.Trustee, y.P("/bank-statements?account=1002&format=camt053"), October(), "application/xml")).AssertStatus(201);
+    }
+
+    /// <summary>
     /// A statement vouches for its own period: one that ends before it starts, or that books an entry outside it, is
     /// import_invalid (the entry named by its row and bank reference). An empty statement whose closing is not its
     /// opening does not add up (bank_balance_mismatch). Nothing is kept of any of them.
