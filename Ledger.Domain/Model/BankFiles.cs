@@ -387,7 +387,18 @@ public static class BankFiles
     private sealed record RawLine(int Row, DateOnly Date, long Amount, long? Balance, string? Reference, string? EndToEndId, string Counterparty, string Memo);
 
     /// <summary>Every running balance must add up from the opening, and the last one must be the closing (else bank_balance_mismatch).</summary>
-    private static string? Visible(string? text) => text is null ? null : Invisible.StripFormat(text).Trim() is { Length: > 0 } s ? s : null;
+    private static string? Visible(string? text) => text is null ? null : Shown(text) is { Length: > 0 } s ? s : null;
+
+    /// <summary>
+    /// What the bank wrote as people are shown it: without invisible format characters (a direction override in a
+    /// reference would make it read as something else), and with each control character (a stray NUL or ESC of an
+    /// export, which PostgreSQL's text cannot even hold) as a space.
+    /// </summary>
+    private static string Shown(string text)
+    {
+        var kept = Invisible.StripFormat(text);
+        return (kept.Any(char.IsControl) ? string.Concat(kept.Select(c => char.IsControl(c) ? ' ' : c)) : kept).Trim();
+    }
 
     private static BankParse Chain(DateOnly from, DateOnly to, long opening, long? closing, List<RawLine> raw)
     {
@@ -399,10 +410,7 @@ public static class BankFiles
             balance += r.Amount;
             if (r.Balance is { } stated && stated != balance && errors.Count < 100)
                 errors.Add(new(r.Row, "balance", $"The balance after this line is {Yuan(stated)}, but the previous balance and the amount give {Yuan(balance)}."));
-            // What the bank wrote is shown to people: without invisible format characters (a direction override in a
-            // reference would make it read as something else).
-            lines.Add(new BankLine(r.Row, r.Date, r.Amount, balance, Visible(r.Reference), Visible(r.EndToEndId),
-                Invisible.StripFormat(r.Counterparty), Invisible.StripFormat(r.Memo)));
+            lines.Add(new BankLine(r.Row, r.Date, r.Amount, balance, Visible(r.Reference), Visible(r.EndToEndId), Shown(r.Counterparty), Shown(r.Memo)));
         }
         if (closing is { } c && c != balance)
             errors.Add(new(0, "CLBD", $"The closing balance is {Yuan(c)}, but the opening balance and the entries give {Yuan(balance)}."));
