@@ -115,7 +115,8 @@ public static class SpendingEndpoints
             return Problems.From(new Failure(Codes.UnsupportedMediaType, "Upload the file as multipart/form-data.", 415));
         IFormCollection form;
         try { form = await http.Request.ReadFormAsync(http.RequestAborted); }
-        catch (Exception e) when (e is InvalidDataException or IOException)
+        // Kestrel's refusal of a body over the limit is an IOException too (BadHttpRequestException): it stays a 413.
+        catch (Exception e) when (e is InvalidDataException or IOException and not BadHttpRequestException)
         {
             return Problems.From(Failure.Invalid(Codes.MalformedRequest, $"The multipart body cannot be read: {e.Message}"));
         }
