@@ -93,7 +93,7 @@ public static class SpendingEndpoints
     {
         var group = app.MapCommunityGroup().WithTags("Spending");
         group.MapPost("/attachments", Upload).Allow(Roles.StaffAndOversight) // the committee uploads paper ballots' scans
-            .WithMetadata(new RequestSizeLimitAttribute(SpendingBook.MaxAttachmentBytes + 1024 * 1024)).Produces<AttachmentView>(201);
+            .WithMetadata(new RequestSizeLimitAttribute(SpendingBook.MaxAttachmentBytes + 1024 * 1024)).TakesFile("file").Produces<AttachmentView>(201);
         group.MapGet("/attachments/{sha256}", Download).Allow(Roles.Community).Produces<Stream>(200, Uploads.Pdf, Uploads.Png, Uploads.Jpeg);
         group.MapPost("/spending-requests", File).Validate<SpendingRequestBody>().Allow(Roles.Staff).Produces<SpendingRequestView>(201);
         group.MapGet("/spending-requests", List).Allow(Roles.StaffAndOversight).Produces<Page<SpendingRequestView>>();
