@@ -364,6 +364,24 @@ public abstract class BankApiTests(EngineFixture fixture)
     }
 
     /// <summary>
+    /// An XLSX file is a ZIP: a small one whose one cell expands to 1.1 billion letters ran the reader out of memory (a 500
+    /// after seconds of work). It is import_invalid before the workbook is read, and nothing is imported.
+    /// </summary>
+    [SkippableFact]
+    public async Task An_xlsx_that_expands_far_beyond_any_bank_export_is_refused_before_it_is_read()
+    {
+        var y = await YardAsync();
+        await (await y.Trustee.PutAsync(y.P("/bank-mappings/sheet"), new { skipRows = 0, encoding = "utf-8", date = new { column = 1, format = "yyyy-MM-dd" },
+            amount = new { column = 2 }, balance = new { column = 3 } })).AssertStatus(200);
+        var bomb = BankSamples.XlsxBomb(1_100L * 1024 * 1024);
+        Assert.True(bomb.Length < Ledger.Api.Bank.BankEndpoints.MaxFileBytes / 2, $"{bomb.Length} bytes");
+        var refused = await (await Upload(y.Trustee, y.P("/bank-statements?format=xlsx&mapping=sheet"), bomb, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+            .AssertProblem(400, Codes.ImportInvalid);
+        Assert.Equal("xlsx", refused["errors"]![0]!["field"]!.GetValue<string>());
+        Assert.Empty(await LinesAsync(y));
+    }
+
+    /// <summary>
     /// Bank exports carry stray control characters (a NUL, an ESC) in their text columns. What the bank wrote is shown to
     /// people, and PostgreSQL's text holds no NUL (the insert failed, a 500): the line is imported without them.
     /// </summary>
