@@ -109,7 +109,8 @@ public static class BankEndpoints
     {
         var group = app.MapCommunityGroup().WithTags("Bank reconciliation");
         group.MapPut("/bank-mappings/{name}", SaveMapping).Validate<BankMappingBody>().Allow(Roles.TrusteeManager).Produces<BankMappingDto>();
-        group.MapPost("/bank-statements", Import).Allow(Roles.Staff).WithMetadata(new RequestSizeLimitAttribute(MaxFileBytes + 1024 * 1024)).Produces<BankImport>(201).Produces<BankImport>();
+        group.MapPost("/bank-statements", Import).Allow(Roles.Staff).WithMetadata(new RequestSizeLimitAttribute(MaxFileBytes + 1024 * 1024))
+            .TakesFile("file", "application/xml", "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet").Produces<BankImport>(201).Produces<BankImport>();
         group.MapGet("/bank-lines", Lines).Allow(Roles.StaffAndOversight).Produces<Page<BankLineView>>();
         group.MapPost("/bank-lines/{id:long}/match", Match).Validate<MatchBody>().Allow(Roles.Staff).Produces<BankLineView>();
         group.MapPost("/bank-lines/{id:long}/receipt", Receipt).Validate<BankReceiptBody>().Allow(Roles.Staff).Produces<BankLineView>(201);

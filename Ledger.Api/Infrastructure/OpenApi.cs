@@ -205,10 +205,15 @@ public static partial class LedgerOpenApi
                 });
         }
 
+        var file = metadata.OfType<FileBody>().LastOrDefault();
+        if (file is not null) operation.RequestBody ??= FileRequestBody(file);
+
         operation.Responses ??= new OpenApiResponses();
         var errors = new SortedSet<int>();
         if (operation.RequestBody is not null || operation.Parameters.Any(p => p.In is ParameterLocation.Query or ParameterLocation.Path)) errors.Add(400);
         if (operation.RequestBody is not null) errors.Add(413);
+        // A body of another type than the route reads is 415 (the JSON routes, CSV import, multipart uploads); a file read raw is sniffed.
+        if (operation.RequestBody is not null && file is not { RawTypes.Length: > 0 }) errors.Add(415);
         if (signedIn) errors.Add(401);
         // Signed-in routes without community roles check theirs in the handler (platform admin, community admin).
         if (roles is not null || (signedIn && path is not ("/api/v1/me" or "/api/v1/auth/logout"))) errors.Add(403);
@@ -250,6 +255,23 @@ public static partial class LedgerOpenApi
         foreach (var (key, response) in operation.Responses.ToList())
             if (response is OpenApiResponse r && (string.IsNullOrEmpty(r.Description) || r.Description is "OK" or "Created" or "No Content" or "Bad Request"))
                 r.Description = key switch { "200" => "Success.", "201" => "Created.", "204" => "Done; no content.", _ => r.Description };
+    }
+
+    /// <summary>A file the handler reads itself: the multipart field, or the raw body as one of its types.</summary>
+    private static OpenApiRequestBody FileRequestBody(FileBody file)
+    {
+        static OpenApiSchema Binary() => new() { Type = JsonSchemaType.String, Format = "binary" };
+        var content = file.RawTypes.ToDictionary(type => type, _ => new OpenApiMediaType { Schema = Binary() });
+        content["multipart/form-data"] = new OpenApiMediaType
+        {
+            Schema = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Object,
+                Required = new HashSet<string> { file.Field },
+                Properties = new Dictionary<string, IOpenApiSchema> { [file.Field] = Binary() },
+            },
+        };
+        return new OpenApiRequestBody { Required = true, Content = content };
     }
 
     internal static string OperationId(string method, string path)

@@ -71,7 +71,18 @@ public static class NaturalKeys
 {
     public static TBuilder KeyedBy<TBuilder>(this TBuilder builder, string field) where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new NaturalKey(field));
+
+    /// <summary>The route reads a file from the body itself (<see cref="FileBody"/>).</summary>
+    public static TBuilder TakesFile<TBuilder>(this TBuilder builder, string field, params string[] rawTypes) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new FileBody(field, rawTypes));
 }
+
+/// <summary>
+/// Endpoint metadata: the handler reads a file from the request itself, not through binding: the multipart field
+/// <c>Field</c>, or (when <c>RawTypes</c> are given) the whole body as one of them, its type told from its bytes, so
+/// no type is refused with 415. The OpenAPI document describes this body, which it cannot infer.
+/// </summary>
+public sealed record FileBody(string Field, string[] RawTypes);
 
 /// <summary>A page of a list: <c>next</c> is always written, null on the last page (API.md's <c>{ items, next }</c>).</summary>
 public sealed record Page<T>(IReadOnlyList<T> Items, [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)] string? Next);

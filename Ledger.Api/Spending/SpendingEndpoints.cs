@@ -93,7 +93,7 @@ public static class SpendingEndpoints
     {
         var group = app.MapCommunityGroup().WithTags("Spending");
         group.MapPost("/attachments", Upload).Allow(Roles.StaffAndOversight) // the committee uploads paper ballots' scans
-            .WithMetadata(new RequestSizeLimitAttribute(SpendingBook.MaxAttachmentBytes + 1024 * 1024)).Produces<AttachmentView>(201);
+            .WithMetadata(new RequestSizeLimitAttribute(SpendingBook.MaxAttachmentBytes + 1024 * 1024)).TakesFile("file").Produces<AttachmentView>(201);
         group.MapGet("/attachments/{sha256}", Download).Allow(Roles.Community).Produces<Stream>(200, Uploads.Pdf, Uploads.Png, Uploads.Jpeg);
         group.MapPost("/spending-requests", File).Validate<SpendingRequestBody>().Allow(Roles.Staff).Produces<SpendingRequestView>(201);
         group.MapGet("/spending-requests", List).Allow(Roles.StaffAndOversight).Produces<Page<SpendingRequestView>>();
@@ -115,7 +115,8 @@ public static class SpendingEndpoints
             return Problems.From(new Failure(Codes.UnsupportedMediaType, "Upload the file as multipart/form-data.", 415));
         IFormCollection form;
         try { form = await http.Request.ReadFormAsync(http.RequestAborted); }
-        catch (Exception e) when (e is InvalidDataException or IOException)
+        // Kestrel's refusal of a body over the limit is an IOException too (BadHttpRequestException): it stays a 413.
+        catch (Exception e) when (e is InvalidDataException or IOException and not BadHttpRequestException)
         {
             return Problems.From(Failure.Invalid(Codes.MalformedRequest, $"The multipart body cannot be read: {e.Message}"));
         }

@@ -67,6 +67,12 @@ public static class BankFiles
 {
     public const int MaxLines = 200_000;
 
+    /// <summary>How deep a camt.053 file's elements may nest (the schema's deepest path is about fifteen).</summary>
+    public const int MaxXmlDepth = 64;
+
+    /// <summary>How much an XLSX file's parts may hold once inflated.</summary>
+    public const long MaxXlsxExpandedBytes = 128L * 1024 * 1024;
+
     static BankFiles() => System.Text.Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
 
     /// <summary>camt053, xlsx or csv from the first bytes: a ZIP is XLSX, markup is XML, anything else is text.</summary>
@@ -88,9 +94,18 @@ public static class BankFiles
     public static BankParse ReadCamt053(byte[] content)
     {
         XmlDocument doc = new() { XmlResolver = null };
+        var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null };
         try
         {
-            using var reader = XmlReader.Create(new MemoryStream(content), new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
+            // XmlNode.InnerText recurses once per level: a file nested a million deep would overflow the stack and end
+            // the process, which no handler can catch. A camt.053 statement nests about fifteen deep; refuse one that
+            // goes deeper than MaxXmlDepth before building the document.
+            using (var scan = XmlReader.Create(new MemoryStream(content), settings))
+                while (scan.Read())
+                    if (scan.Depth > MaxXmlDepth)
+                        return BankParse.Invalid(new BankFileError(0, "xml",
+                            $"Not a camt.053 statement: its elements nest more than {MaxXmlDepth} deep (line {((IXmlLineInfo)scan).LineNumber}, position {((IXmlLineInfo)scan).LinePosition})."));
+            using var reader = XmlReader.Create(new MemoryStream(content), settings);
             doc.Load(reader);
         }
         catch (XmlException e)
@@ -272,6 +287,12 @@ public static class BankFiles
         var rows = new List<object?[]>();
         try
         {
+            // A ZIP is small for what it holds: a 1 MB workbook whose one cell expands to a billion characters ran out of
+            // memory in the reader (a 500 after seconds of work). The parts' sizes are read first (and the archive stops
+            // inflating an entry at its stated size).
+            using (var zip = new System.IO.Compression.ZipArchive(new MemoryStream(content), System.IO.Compression.ZipArchiveMode.Read))
+                if (zip.Entries.Sum(e => e.Length) > MaxXlsxExpandedBytes)
+                    return BankParse.Invalid(new BankFileError(0, "xlsx", $"The workbook expands to more than {MaxXlsxExpandedBytes / (1024 * 1024)} MB; a bank's export of {MaxLines} lines is far smaller."));
             using var reader = ExcelReaderFactory.CreateOpenXmlReader(new MemoryStream(content));
             while (reader.Read())
             {
@@ -375,7 +396,18 @@ public static class BankFiles
     private sealed record RawLine(int Row, DateOnly Date, long Amount, long? Balance, string? Reference, string? EndToEndId, string Counterparty, string Memo);
 
     /// <summary>Every running balance must add up from the opening, and the last one must be the closing (else bank_balance_mismatch).</summary>
-    private static string? Visible(string? text) => text is null ? null : Invisible.StripFormat(text).Trim() is { Length: > 0 } s ? s : null;
+    private static string? Visible(string? text) => text is null ? null : Shown(text) is { Length: > 0 } s ? s : null;
+
+    /// <summary>
+    /// What the bank wrote as people are shown it: without invisible format characters (a direction override in a
+    /// reference would make it read as something else), and with each control character (a stray NUL or ESC of an
+    /// export, which PostgreSQL's text cannot even hold) as a space.
+    /// </summary>
+    private static string Shown(string text)
+    {
+        var kept = Invisible.StripFormat(text);
+        return (kept.Any(char.IsControl) ? string.Concat(kept.Select(c => char.IsControl(c) ? ' ' : c)) : kept).Trim();
+    }
 
     private static BankParse Chain(DateOnly from, DateOnly to, long opening, long? closing, List<RawLine> raw)
     {
@@ -387,10 +419,7 @@ public static class BankFiles
             balance += r.Amount;
             if (r.Balance is { } stated && stated != balance && errors.Count < 100)
                 errors.Add(new(r.Row, "balance", $"The balance after this line is {Yuan(stated)}, but the previous balance and the amount give {Yuan(balance)}."));
-            // What the bank wrote is shown to people: without invisible format characters (a direction override in a
-            // reference would make it read as something else).
-            lines.Add(new BankLine(r.Row, r.Date, r.Amount, balance, Visible(r.Reference), Visible(r.EndToEndId),
-                Invisible.StripFormat(r.Counterparty), Invisible.StripFormat(r.Memo)));
+            lines.Add(new BankLine(r.Row, r.Date, r.Amount, balance, Visible(r.Reference), Visible(r.EndToEndId), Shown(r.Counterparty), Shown(r.Memo)));
         }
         if (closing is { } c && c != balance)
             errors.Add(new(0, "CLBD", $"The closing balance is {Yuan(c)}, but the opening balance and the entries give {Yuan(balance)}."));

@@ -364,6 +364,57 @@ public abstract class BankApiTests(EngineFixture fixture)
     }
 
     /// <summary>
+    /// An XLSX file is a ZIP: a small one whose one cell expands to 1.1 billion letters ran the reader out of memory (a 500
+    /// after seconds of work). It is import_invalid before the workbook is read, and nothing is imported.
+    /// </summary>
+    [SkippableFact]
+    public async Task An_xlsx_that_expands_far_beyond_any_bank_export_is_refused_before_it_is_read()
+    {
+        var y = await YardAsync();
+        await (await y.Trustee.PutAsync(y.P("/bank-mappings/sheet"), new { skipRows = 0, encoding = "utf-8", date = new { column = 1, format = "yyyy-MM-dd" },
+            amount = new { column = 2 }, balance = new { column = 3 } })).AssertStatus(200);
+        var bomb = BankSamples.XlsxBomb(1_100L * 1024 * 1024);
+        Assert.True(bomb.Length < Ledger.Api.Bank.BankEndpoints.MaxFileBytes / 2, $"{bomb.Length} bytes");
+        var refused = await (await Upload(y.Trustee, y.P("/bank-statements?format=xlsx&mapping=sheet"), bomb, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+            .AssertProblem(400, Codes.ImportInvalid);
+        Assert.Equal("xlsx", refused["errors"]![0]!["field"]!.GetValue<string>());
+        Assert.Empty(await LinesAsync(y));
+    }
+
+    /// <summary>
+    /// Bank exports carry stray control characters (a NUL, an ESC) in their text columns. What the bank wrote is shown to
+    /// people, and PostgreSQL's text holds no NUL (the insert failed, a 500): the line is imported without them.
+    /// </summary>
+    [SkippableFact]
+    public async Task Control_characters_in_a_bank_exports_text_are_left_out_of_its_lines()
+    {
+        var y = await YardAsync();
+        var file = BankSamples.CmbCsv(0m, [new("2026-10-08", 180m, Party: "张\u0000三\u001b", Memo: "转账\u0001汇入")]);
+        await (await Upload(y.Trustee, y.P("/bank-statements?format=csv&mapping=cmb"), file, "text/csv")).AssertStatus(201);
+        var line = (await LinesAsync(y)).Single()!;
+        Assert.Equal(("张 三", "转账 汇入"), (line["counterparty"]!.GetValue<string>(), line["memo"]!.GetValue<string>()));
+    }
+
+    /// <summary>
+    /// A camt.053 file nested a million elements deep (7 MB, well under the size limit) overflowed the stack while its
+    /// balance codes were read, which ends the whole process: it is import_invalid, and the service goes on.
+    /// </summary>
+    [SkippableFact]
+    public async Task A_camt053_file_nested_too_deep_is_refused_without_ending_the_service()
+    {
+        var y = await YardAsync();
+        const int depth = 1_000_000;
+        var deep = new System.Text.StringBuilder("""<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt><Stmt><Bal><Tp><CdOrPrtry><Cd>""");
+        deep.Insert(deep.Length, "<a>", depth).Append("OPBD").Insert(deep.Length, "</a>", depth).Append("</Cd></CdOrPrtry></Tp></Bal></Stmt></BkToCstmrStmt></Document>");
+        var refused = await (await Upload(y.Trustee, y.P("/bank-statements?account=1002&format=camt053"), System.Text.Encoding.UTF8.GetBytes(deep.ToString()), "application/xml"))
+            .AssertProblem(400, Codes.ImportInvalid);
+        Assert.Equal("xml", refused["errors"]![0]!["field"]!.GetValue<string>());
+        Assert.Empty(await LinesAsync(y));
+
+        await (await Upload(y.Trustee, y.P("/bank-statements?account=1002&format=camt053"), October(), "application/xml")).AssertStatus(201);
+    }
+
+    /// <summary>
     /// A statement vouches for its own period: one that ends before it starts, or that books an entry outside it, is
     /// import_invalid (the entry named by its row and bank reference). An empty statement whose closing is not its
     /// opening does not add up (bank_balance_mismatch). Nothing is kept of any of them.

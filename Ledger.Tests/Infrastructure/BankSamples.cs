@@ -70,7 +70,12 @@ public static class BankSamples
     }
 
     /// <summary>A one-sheet XLSX workbook: strings inline, numbers as numbers.</summary>
-    public static byte[] Xlsx(IEnumerable<object?[]> rows)
+    public static byte[] Xlsx(IEnumerable<object?[]> rows) => Workbook(rows, longCell: 0);
+
+    /// <summary>A workbook of one row whose one cell holds <paramref name="chars"/> letters: a ZIP far smaller than what it expands to.</summary>
+    public static byte[] XlsxBomb(long chars) => Workbook([], chars);
+
+    private static byte[] Workbook(IEnumerable<object?[]> rows, long longCell)
     {
         using var buffer = new MemoryStream();
         using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
@@ -102,7 +107,15 @@ public static class BankSamples
                 }
                 sheet.Append("</row>");
             }
-            Part("xl/worksheets/sheet1.xml", sheet.Append("</sheetData></worksheet>").ToString());
+            if (longCell > 0)
+            {
+                using var w = new StreamWriter(zip.CreateEntry("xl/worksheets/sheet1.xml", CompressionLevel.Optimal).Open(), new UTF8Encoding(false));
+                w.Write(sheet.Append("""<row r="1"><c r="A1" t="inlineStr"><is><t>"""));
+                var letters = new string('a', 1 << 20);
+                for (var written = 0L; written < longCell; written += letters.Length) w.Write(letters);
+                w.Write("</t></is></c></row></sheetData></worksheet>");
+            }
+            else Part("xl/worksheets/sheet1.xml", sheet.Append("</sheetData></worksheet>").ToString());
         }
         return buffer.ToArray();
     }

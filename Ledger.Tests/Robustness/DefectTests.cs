@@ -28,6 +28,31 @@ public sealed class DefectTests(SqliteFixture fixture) : IClassFixture<SqliteFix
         await response.AssertProblem(400, "malformed_request");
     }
 
+    /// <summary>
+    /// An attachment over the body limit the server enforces (11 MB: 10 MB and room for the form) is 413 payload_too_large,
+    /// as API.md says. Kestrel's refusal is an IOException, and the upload read it as a malformed multipart body (400).
+    /// Only a real server enforces the limit, so this one listens on loopback.
+    /// </summary>
+    [SkippableFact]
+    public async Task An_attachment_over_the_servers_body_limit_is_413_not_a_malformed_body()
+    {
+        using var app = new LedgerApp(Ledger.Domain.Store.Engine.Sqlite);
+        app.UseKestrel(0);
+        app.StartServer();
+        var slug = await app.CommunityAsync();
+        var staff = await app.UserAsync(slug, "trustee");
+        var file = new ByteArrayContent(new byte[12 * 1024 * 1024]);
+        file.Headers.ContentType = new MediaTypeHeaderValue("application/pdf");
+        // As a browser or curl would: the server answers before taking the body (which it would not read anyway).
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/communities/{slug}/attachments")
+        {
+            Content = new MultipartFormDataContent { { file, "file", "big.pdf" } },
+            Headers = { ExpectContinue = true },
+        };
+        var response = await staff.Http.SendAsync(request);
+        await response.AssertProblem(413, "payload_too_large");
+    }
+
     /// <summary>A body the route cannot read says where, in the caller's terms, not in .NET's type and parameter names.</summary>
     [SkippableFact]
     public async Task A_malformed_body_is_described_without_the_frameworks_type_names()
