@@ -468,6 +468,37 @@ public abstract class PortalTests(EngineFixture fixture)
         Assert.Equal("zh-CN", (await owner.GetAsync(yard.A("?lang=fr"))).Document.DocumentElement.GetAttribute("lang")); // no choice: the remembered one
     }
 
+    [SkippableFact]
+    public async Task The_language_link_keeps_the_pages_date_range_and_the_sign_in_return_address()
+    {
+        var yard = await PortalYard.BuildAsync(App);
+        var client = PortalClient.For(App);
+        var unit = yard.A($"/units/{yard.Units[0]}");
+        var range = unit + "?from=2026-11-01&to=2026-11-20";
+
+        // Signed out, a link to a unit's bills leads to sign-in; choosing English there keeps where the reader was going.
+        var login = await client.GetAsync("/app/login?returnUrl=" + Uri.EscapeDataString(range));
+        var toEnglish = login.Document.QuerySelector("header a[hreflang]")!.GetAttribute("href")!;
+        var english = await client.GetAsync(toEnglish);
+        Assert.Equal("en", english.Document.DocumentElement.GetAttribute("lang"));
+        Assert.Equal(range, english.Document.QuerySelector("input[name=returnUrl]")?.GetAttribute("value"));
+        var signIn = await client.SubmitAsync(toEnglish, new() { ["login"] = yard.OwnerLogins[0], ["password"] = PortalYard.Password });
+        Assert.Equal(303, signIn.Status);
+        Assert.Equal(range, signIn.Location);
+
+        // On the unit's page the link keeps the range (the old language replaced, a form's handler dropped).
+        var page = await client.GetAsync(range + "&lang=en");
+        var toChinese = page.Document.QuerySelector("header a[hreflang]")!.GetAttribute("href")!;
+        Assert.Equal(range + "&lang=zh", toChinese);
+        var chinese = await client.GetAsync(toChinese);
+        Assert.Equal("zh-CN", chinese.Document.DocumentElement.GetAttribute("lang"));
+        Assert.Equal("2026-11-01", chinese.Document.QuerySelector("input#from")?.GetAttribute("value"));
+        Assert.Equal("2026-11-20", chinese.Document.QuerySelector("input#to")?.GetAttribute("value"));
+        var refusedCsv = await client.GetAsync(unit + "?handler=csv&from=2026-11-31");
+        Assert.Equal(400, refusedCsv.Status);
+        Assert.Equal(unit + "?from=2026-11-31&lang=en", refusedCsv.Document.QuerySelector("header a[hreflang]")?.GetAttribute("href"));
+    }
+
     private static void AssertPortalPage(PortalClient.Answer answer, int status, string lang, string code)
     {
         Assert.Equal(status, answer.Status);
