@@ -236,7 +236,20 @@ public abstract class PortalPage : PageModel
         }
     }
 
-    /// <summary>A local return address only (no open redirect).</summary>
+    /// <summary>A local return address only (no open redirect), fit for a Location header (<see cref="AsciiOnly"/>).</summary>
     protected static string LocalOr(string? url, string fallback) =>
-        url is { Length: > 1 } && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal) ? url : fallback;
+        url is { Length: > 1 } && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal) ? AsciiOnly(url) : fallback;
+
+    /// <summary>
+    /// A header takes ASCII only (Kestrel throws on anything else, which would be a 500 after the sign-in): a return
+    /// address with Chinese or a full-width space in it is percent-encoded as UTF-8, the way a browser sends it.
+    /// </summary>
+    private static string AsciiOnly(string url)
+    {
+        if (url.All(ch => ch is > ' ' and < '\u007f')) return url;
+        var ascii = new StringBuilder(url.Length * 3);
+        foreach (var rune in url.EnumerateRunes())
+            ascii.Append(rune.Value is > ' ' and < 0x7f ? rune.ToString() : Uri.EscapeDataString(rune.ToString()));
+        return ascii.ToString();
+    }
 }

@@ -499,6 +499,21 @@ public abstract class PortalTests(EngineFixture fixture)
         Assert.Equal(unit + "?from=2026-11-31&lang=en", refusedCsv.Document.QuerySelector("header a[hreflang]")?.GetAttribute("href"));
     }
 
+    [SkippableFact]
+    public async Task A_return_address_with_chinese_in_it_signs_in_to_a_location_in_ascii()
+    {
+        var yard = await PortalYard.BuildAsync(App);
+        var client = PortalClient.For(App);
+        var unit = yard.A($"/units/{yard.Units[0]}");
+        // A header takes ASCII only: Kestrel answered the raw address with a 500 after the sign-in had been made.
+        var signIn = await client.SubmitAsync("/app/login?returnUrl=" + Uri.EscapeDataString(unit + "?note=十一月\u3000账单"),
+            new() { ["login"] = yard.OwnerLogins[0], ["password"] = PortalYard.Password });
+        Assert.Equal(303, signIn.Status);
+        Assert.Equal(unit + "?note=" + Uri.EscapeDataString("十一月\u3000账单"), signIn.Location);
+        Assert.All(signIn.Location!, ch => Assert.InRange(ch, '!', '~'));
+        Assert.Equal(200, (await client.GetAsync(signIn.Location!)).Status);
+    }
+
     private static void AssertPortalPage(PortalClient.Answer answer, int status, string lang, string code)
     {
         Assert.Equal(status, answer.Status);
