@@ -38,6 +38,23 @@ public abstract class PublicPagesTests(EngineFixture fixture)
         Assert.Contains("Adopt the year's budget", await MutedLineAsync($"/p/{yard.Slug}/motions/{adoption}?lang=en"));
     }
 
+    [SkippableFact]
+    public async Task A_public_spending_page_in_english_names_its_accounts_from_the_english_chart()
+    {
+        var yard = await PortalYard.BuildAsync(App);
+        await (await yard.Supervisor.PostAsync(yard.P($"/spending-requests/{yard.RequestId}/decisions"), new { decision = "approve", comment = "同意" })).AssertStatus(200);
+        async Task<string> TextAsync(string path)
+        {
+            var response = await App.Anonymous().GetAsync(path);
+            Assert.Equal(200, (int)response.StatusCode);
+            return new HtmlParser().ParseDocument(await response.Content.ReadAsStringAsync()).Body!.TextContent;
+        }
+        var zh = await TextAsync($"/p/{yard.Slug}/spending/{yard.RequestId}");
+        Assert.Contains("6103 清洁卫生", zh);
+        var en = await TextAsync($"/p/{yard.Slug}/spending/{yard.RequestId}?lang=en");
+        Assert.Contains("6103 Cleaning", en); // the line requested and the budget line, as the English statement names them
+        Assert.DoesNotContain("清洁卫生", en);
+    }
 }
 
 public sealed class SqlitePublicPagesTests(SqliteFixture fixture) : PublicPagesTests(fixture), IClassFixture<SqliteFixture>;
