@@ -150,6 +150,9 @@ public abstract class PortalFormsTests(EngineFixture fixture)
         Assert.Contains($"#{seq}", shown.Text);
         Assert.Contains(yard.A($"/attachments/{Sha(Pdf)}"), shown.Text); // the voucher opens from the page
         Assert.Null(shown.Document.QuerySelector("form[action*=Pay]"));
+        // The day the trustee paid (付款日期), as the pay form named it, not a fee payment's (缴费日期).
+        Assert.Contains("付款日期 2026-11-21", shown.Text);
+        Assert.DoesNotContain("缴费日期", shown.Text);
     }
 
     [SkippableFact]
