@@ -293,6 +293,21 @@ public abstract class PortalTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task A_recorded_payments_notice_shows_its_amount_as_every_amount_is_shown()
+    {
+        var (yard, staff) = await SignedInAsync(y => y.TrusteeLogin);
+        Dictionary<string, string> Payment(string amount, string reference) =>
+            new() { ["building"] = "5栋", ["number"] = "101", ["amount"] = amount, ["paidAt"] = "2026-11-21", ["channel"] = "bank", ["externalRef"] = reference };
+        var recorded = await staff.SubmitAsync(yard.A("/payments/new"), Payment("1,234.56", "BK-NOTICE-1"));
+        Assert.Equal(303, recorded.Status);
+        // PORTAL.md: everything shown is formatted ¥1,234.56 (the notice said "1234.56 元").
+        Assert.StartsWith("已登记：¥1,234.56，账簿序号 ", (await staff.GetAsync(recorded.Location!)).Notice);
+        await staff.GetAsync(yard.A("?lang=en"));
+        recorded = await staff.SubmitAsync(yard.A("/payments/new"), Payment("0.5", "BK-NOTICE-2"));
+        Assert.StartsWith("Recorded: ¥0.50, journal sequence ", (await staff.GetAsync(recorded.Location!)).Notice);
+    }
+
+    [SkippableFact]
     public async Task Staff_record_a_payment_in_yuan_found_by_building_and_number_and_a_second_submit_posts_nothing()
     {
         var (yard, staff) = await SignedInAsync(y => y.TrusteeLogin);
