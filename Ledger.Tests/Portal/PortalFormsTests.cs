@@ -289,6 +289,7 @@ public abstract class PortalFormsTests(EngineFixture fixture)
         var bare = await owner.PostAsync(action, new(fields) { ["satisfied"] = "false", ["comment"] = "" });
         Assert.Equal(400, bare.Status);
         Assert.Equal("validation_failed", bare.AlertCode);
+        Assert.Equal("“说明（不满意时必填）”：请填写此项。", bare.Alert); // the field as the rating form labels it, not a decision's 意见
         var noToken = new Dictionary<string, string>(fields) { ["satisfied"] = "false", ["comment"] = "没有说明" };
         noToken.Remove("__RequestVerificationToken");
         Assert.Equal(400, (await owner.PostAsync(action, noToken)).Status);
