@@ -211,6 +211,9 @@ public sealed class PortalTexts
         : label is null ? ZhFailures[Codes.ValidationFailed]
         : $"“{label}”{ZhFailures[Codes.ValidationFailed]}";
 
+    /// <summary>A field refused for a reason the page words itself (<paramref name="reasonKey"/>), named by its label as <see cref="FieldSentence"/> names it.</summary>
+    public string Field(string labelKey, string reasonKey) => About([this[labelKey]], this[reasonKey]);
+
     /// <summary>A field left empty, named by its label.</summary>
     public string Missing(string? label) => About(Labels(label), this["required"]);
 

@@ -404,6 +404,14 @@ public abstract class PortalFormsTests(EngineFixture fixture)
         Assert.Equal("付款日期", request.Document.QuerySelector("form[action*=Pay] label[for=paidAt]")?.TextContent);
         Assert.Equal("缴费日期", (await staff.GetAsync(yard.A("/payments/new"))).Document.QuerySelector("label[for=paidAt]")?.TextContent);
 
+        // A time the vote form cannot read: the field's label quoted as every other refusal on a Chinese page puts it.
+        var admin = await SignInAsync(yard.AdminLogin);
+        var badTime = await admin.SubmitAsync(yard.A("/motions/new"), new() { ["kind"] = "other", ["title"] = "增设快递柜", ["opensAt"] = "2026-13-01T09:00" });
+        Assert.Equal(400, badTime.Status);
+        Assert.Equal("“开始”：请填写日期和时间，例如 2026-12-08T09:00。", badTime.Alert);
+        var badSubject = await admin.SubmitAsync(yard.A("/motions/new"), new() { ["kind"] = "other", ["title"] = "增设快递柜", ["subjectId"] = "abc", ["opensAt"] = "2026-12-08T09:00", ["closesAt"] = "2026-12-15T09:00" });
+        Assert.Equal("“表决对象编号”：预算表决填预算编号，支出表决填支出申请编号；其他事项不填。", badSubject.Alert);
+
         // The budget lines offered on the spending form are named, not bare codes.
         var spending = await staff.GetAsync(yard.A("/spending/new"));
         var options = spending.Document.QuerySelectorAll("datalist#lines option").ToDictionary(o => o.GetAttribute("value")!, o => o.GetAttribute("label"));
