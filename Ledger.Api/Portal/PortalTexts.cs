@@ -232,7 +232,7 @@ public sealed class PortalTexts
         : IsEnglish ? $"{string.Join(", ", labels)}: {reason}"
         : $"{string.Join("、", labels.Select(l => $"“{l}”"))}：{reason}";
 
-    /// <summary>Why a password is refused (<see cref="PasswordPolicy"/>), in Chinese: a person choosing one needs the reason.</summary>
+    /// <summary>Why a password or a login is refused (<see cref="PasswordPolicy"/>, the login rule), in Chinese: a person choosing one needs the reason.</summary>
     private static readonly Dictionary<string, string> ZhReasons = new()
     {
         [$"At least {PasswordPolicy.MinLength} characters."] = $"至少{PasswordPolicy.MinLength}个字符。",
@@ -240,6 +240,7 @@ public sealed class PortalTexts
         ["Too repetitive: a short pattern repeated."] = "只是一小段字符的重复，容易被猜到。",
         ["A sequence along the keyboard, the alphabet or the digits is easy to guess."] = "键盘、字母或数字的连续序列容易被猜到。",
         ["Digits only (a date, a phone number) are easy to guess; add letters."] = "纯数字（日期、电话号码）容易被猜到，请加入字母。",
+        ["3-64 of a-z, 0-9, '.', '_', '@', '-'."] = "请用3到64个小写字母、数字或 . _ @ - 符号。",
         ["This is one of the most common passwords; choose another."] = "这是最常见的密码之一，请换一个。",
         ["A date as YYYY-MM-DD."] = "请填写一个有效日期（年-月-日）。",
         ["Line breaks and tabs are not allowed here."] = "这一栏不能换行或使用制表符。",

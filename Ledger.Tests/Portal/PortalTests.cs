@@ -102,6 +102,9 @@ public abstract class PortalTests(EngineFixture fixture)
         // A weak password is refused with the reason, in Chinese.
         var weak = await client.SubmitAsync("/app/activate", new() { ["invitationCode"] = yard.SpareInvitation, ["login"] = $"new-{yard.Slug}", ["password"] = "1234567890" });
         Assert.Equal(("validation_failed", "“密码”：键盘、字母或数字的连续序列容易被猜到。"), (weak.AlertCode, weak.Alert));
+        // So is a login the rule refuses: which characters it takes, not only that something is wrong.
+        var upper = await client.SubmitAsync("/app/activate", new() { ["invitationCode"] = yard.SpareInvitation, ["login"] = "Zhang San", ["password"] = "a good password 1" });
+        Assert.Equal(("validation_failed", "“登录名”：请用3到64个小写字母、数字或 . _ @ - 符号。"), (upper.AlertCode, upper.Alert));
         var bad = await client.SubmitAsync("/app/activate", new() { ["invitationCode"] = "nope-nope", ["login"] = $"new-{yard.Slug}", ["password"] = "a good password 1" });
         Assert.Equal(422, bad.Status);
         Assert.Equal("invitation_invalid", bad.AlertCode);
