@@ -141,11 +141,13 @@ public abstract class PortalPage : PageModel
 
     /// <summary>
     /// An amount typed in yuan (<see cref="Yuan.TryParseFen"/>: up to two decimals, commas only between groups of
-    /// three), no more than the API accepts (<see cref="EntryRules.MaxAmountFen"/>); otherwise the page's sentence.
+    /// three), more than zero and no more than the API accepts (<see cref="EntryRules.MaxAmountFen"/>); otherwise the
+    /// page's sentence (the validator's own for zero names its property, 'Amount' must be greater than '0').
     /// </summary>
     protected bool TryAmount(string? text, out long fen)
     {
         if (!Yuan.TryParseFen(text, out fen)) { Fail(Codes.ValidationFailed, T["amountFormat"]); return false; }
+        if (fen <= 0) { Fail(Codes.ValidationFailed, T["amountNotPositive"]); return false; }
         if (fen <= EntryRules.MaxAmountFen) return true;
         Fail(Codes.ValidationFailed, T.Format("amountTooLarge", PortalHtml.Money(EntryRules.MaxAmountFen)));
         return false;

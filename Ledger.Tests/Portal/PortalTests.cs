@@ -311,6 +311,26 @@ public abstract class PortalTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task A_zero_amount_is_refused_with_a_sentence_that_says_why_in_either_language()
+    {
+        var (yard, staff) = await SignedInAsync(y => y.TrusteeLogin);
+        var payment = new Dictionary<string, string> { ["building"] = "5栋", ["number"] = "101", ["amount"] = "0.00", ["paidAt"] = "2026-11-21", ["channel"] = "bank", ["externalRef"] = "ZERO-1" };
+        var zero = await staff.SubmitAsync(yard.A("/payments/new"), payment);
+        Assert.Equal((400, "validation_failed", "金额必须大于零。"), (zero.Status, zero.AlertCode, zero.Alert)); // was "填写的内容有误"
+        await staff.GetAsync(yard.A("?lang=en"));
+        var english = await staff.SubmitAsync(yard.A("/payments/new"), payment);
+        Assert.Equal("The amount must be more than zero.", english.Alert); // was "'Amount' must be greater than '0'."
+
+        var path = yard.A("/spending/new");
+        var (action, fields) = PortalClient.FormOf(await staff.GetAsync(path), path);
+        foreach (var (k, v) in new Dictionary<string, string> { ["payee"] = "零元公司", ["amount"] = "0", ["account"] = "6103", ["description"] = "零元申请" }) fields[k] = v;
+        var filed = await staff.PostFilesAsync(action, fields);
+        Assert.Equal((400, "The amount must be more than zero."), (filed.Status, filed.Alert));
+        Assert.DoesNotContain((await yard.Trustee.GetJsonAsync(yard.P("/spending-requests")))["items"]!.AsArray(), r => r!["payee"]!.GetValue<string>() == "零元公司");
+        Assert.Empty((await yard.Trustee.GetJsonAsync(yard.P($"/units/{yard.Units[0]}/statement")))["payments"]!.AsArray());
+    }
+
+    [SkippableFact]
     public async Task Staff_record_a_payment_in_yuan_found_by_building_and_number_and_a_second_submit_posts_nothing()
     {
         var (yard, staff) = await SignedInAsync(y => y.TrusteeLogin);
