@@ -48,6 +48,9 @@ public static class PortalHtml
         return request.Path.ToUriComponent() + QueryString.Create(kept).ToUriComponent();
     }
 
+    /// <summary>The community's public page in the reader's language: the public pages read <c>?lang=en</c>, not the portal's cookie.</summary>
+    public static string PublicPage(PortalTexts t, string c) => $"/p/{c}{(t.IsEnglish ? "?lang=en" : "")}";
+
     /// <summary>A refusal that comes before any page has loaded (a form's token, its text): the portal's page with a
     /// title, the sentence under role="alert" with its code, and a link back to the page. Nothing was changed.</summary>
     public static Microsoft.AspNetCore.Mvc.ContentResult Refusal(PortalTexts t, string title, string code, string sentence, string back) => new()

@@ -493,6 +493,24 @@ public abstract class PortalTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task The_links_to_the_public_page_keep_the_readers_language()
+    {
+        var yard = await PortalYard.BuildAsync(App);
+        await (await yard.Trustee.PostAsync(yard.P("/months/2026-09/close"), null)).AssertStatus(200);
+        await (await yard.Admin.PostAsync(yard.P("/statements/2026-09/publish"), null)).AssertStatus(200);
+        var owner = PortalClient.For(App);
+        await owner.SignInAsync(yard.OwnerLogins[0], PortalYard.Password);
+        string? PublicLink(PortalClient.Answer page) => page.Document.QuerySelector("main a[href^='/p/']")?.GetAttribute("href");
+        Assert.Equal($"/p/{yard.Slug}", PublicLink(await owner.GetAsync(yard.A())));
+        // The public pages read ?lang=en, not the portal's cookie: an English reader went on to the Chinese page.
+        Assert.Equal($"/p/{yard.Slug}?lang=en", PublicLink(await owner.GetAsync(yard.A("?lang=en"))));
+        var supervisor = PortalClient.For(App);
+        await supervisor.SignInAsync(yard.SupervisorLogin, PortalYard.Password);
+        var statements = await supervisor.GetAsync(yard.A("/statements?lang=en"));
+        Assert.Equal($"/p/{yard.Slug}?lang=en", statements.Document.QuerySelector("#s-2026-09 a[href^='/p/']")?.GetAttribute("href"));
+    }
+
+    [SkippableFact]
     public async Task A_lang_in_the_address_wins_over_the_remembered_english_and_replaces_it()
     {
         var (yard, owner) = await SignedInAsync(y => y.OwnerLogins[0]);
