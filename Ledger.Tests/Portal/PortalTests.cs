@@ -493,6 +493,20 @@ public abstract class PortalTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task The_home_says_an_announced_vote_has_not_started_instead_of_listing_it_as_closing()
+    {
+        var (yard, owner) = await SignedInAsync(y => y.OwnerLogins[0]);
+        var now = App.Clock.GetUtcNow();
+        var announced = (await (await yard.Admin.PostAsync(yard.P("/motions"), new { kind = "other", title = "增设快递柜", body = "请表决。", opensAt = now.AddDays(16), closesAt = now.AddDays(23) })).AssertStatus(201))["id"]!.GetValue<long>();
+        var home = await owner.GetAsync(yard.A());
+        var line = home.Document.QuerySelector($"a[href='{yard.A($"/motions/{announced}")}']")!.ParentElement!.TextContent;
+        Assert.Contains("尚未开始 · 开始 ", line);
+        Assert.DoesNotContain("截止", line);
+        var open = home.Document.QuerySelector($"a[href='{yard.A($"/motions/{yard.MotionId}")}']")!.ParentElement!.TextContent;
+        Assert.Contains("截止 ", open); // the vote already open still says when it closes
+    }
+
+    [SkippableFact]
     public async Task The_links_to_the_public_page_keep_the_readers_language()
     {
         var yard = await PortalYard.BuildAsync(App);
