@@ -53,9 +53,9 @@ public static class PortalHtml
 
     /// <summary>A refusal that comes before any page has loaded (a form's token, its text): the portal's page with a
     /// title, the sentence under role="alert" with its code, and a link back to the page. Nothing was changed.</summary>
-    public static Microsoft.AspNetCore.Mvc.ContentResult Refusal(PortalTexts t, string title, string code, string sentence, string back) => new()
+    public static Microsoft.AspNetCore.Mvc.ContentResult Refusal(PortalTexts t, string title, string code, string sentence, string back, int status = StatusCodes.Status400BadRequest) => new()
     {
-        StatusCode = StatusCodes.Status400BadRequest, ContentType = "text/html; charset=utf-8",
+        StatusCode = status, ContentType = "text/html; charset=utf-8",
         Content = Document(t, title, $"<h1>{Html.E(title)}</h1>{Html.Alert(code, sentence)}<p><a href=\"{Html.E(back)}\">{Html.E(t["openAgain"])}</a></p>", back),
     };
 
