@@ -32,6 +32,9 @@ public sealed class InquiriesModel(InquiryBook inquiries, TimeProvider clock) : 
         if (Has(Roles.Owner, Roles.Supervisor)) Mine = (await inquiries.AskedByAsync(Community!.Id, UserId)).ToHashSet(); // those who may ask
     }
 
+    /// <summary>The rating form's comment is labelled 说明 (required when not satisfied), not a decision's 意见.</summary>
+    protected override IReadOnlyDictionary<string, string> FieldLabels { get; } = new Dictionary<string, string> { ["comment"] = "ratingComment" };
+
     public bool MayRate(InquiryView q) => Mine.Contains(q.Id) && q.Answer is not null && q.Rating is null && q.Status != InquiryLoop.Closed;
 
     public bool MayFind(InquiryView q) => Has(Roles.Supervisor) && InquiryLoop.AwaitsFinding(q.Status);

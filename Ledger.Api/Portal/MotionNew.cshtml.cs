@@ -48,14 +48,14 @@ public sealed class MotionNewModel(MotionBook motions, CommunityWriter writer) :
     {
         (Kind, SubjectId, Title, Body, OpensAt, ClosesAt) = (kind ?? "", subjectId?.Trim(), title, body, opensAt?.Trim(), closesAt?.Trim());
         var zone = Community!.Zone;
-        if (!TryLocal(OpensAt, zone, out var opens)) { Fail(Codes.ValidationFailed, $"{T["opensAt"]}: {T["dateTimeFormat"]}"); return Page(); }
-        if (!TryLocal(ClosesAt, zone, out var closes)) { Fail(Codes.ValidationFailed, $"{T["closesAt"]}: {T["dateTimeFormat"]}"); return Page(); }
+        if (!TryLocal(OpensAt, zone, out var opens)) { Fail(Codes.ValidationFailed, T.Field("opensAt", "dateTimeFormat")); return Page(); }
+        if (!TryLocal(ClosesAt, zone, out var closes)) { Fail(Codes.ValidationFailed, T.Field("closesAt", "dateTimeFormat")); return Page(); }
         long? subject = null;
         if (!string.IsNullOrEmpty(SubjectId))
         {
             if (!long.TryParse(SubjectId, NumberStyles.None, CultureInfo.InvariantCulture, out var s) || s <= 0)
             {
-                Fail(Codes.ValidationFailed, $"{T["motionSubject"]}: {T["motionSubjectHelp"]}");
+                Fail(Codes.ValidationFailed, T.Field("motionSubject", "motionSubjectHelp"));
                 return Page();
             }
             subject = s;

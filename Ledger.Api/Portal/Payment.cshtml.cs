@@ -57,7 +57,7 @@ public sealed class PaymentModel(RegisterBook register, FeeBook fees, TimeProvid
         // The reference is the payment's key: another payment under it is about the reference, not the form.
         if (paid.Failure is { Code: Codes.IdempotencyKeyReused } reused) { Fail(reused.Code, T["refReused"], reused.Status); return Page(); }
         if (!paid.Ok) { Fail(paid.Failure!); return Page(); }
-        Notice = T.Format("paymentRecorded", Yuan.Format(paid.Value!.Amount), paid.Value.Seq);
+        Notice = T.Format("paymentRecorded", PortalHtml.Money(paid.Value!.Amount), paid.Value.Seq);
         Flash("unit", unit.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return SeeOther($"/app/{C}/payments/new");
     }

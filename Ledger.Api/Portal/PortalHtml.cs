@@ -34,11 +34,28 @@ public static class PortalHtml
             ? TimeZoneInfo.ConvertTime(at, zone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)
             : instant ?? "";
 
+    /// <summary>
+    /// The same page in the other language: its path and its query (a unit's date range, the sign-in's return address),
+    /// with <c>lang</c> replaced. A form's <c>handler</c> is dropped, so the link opens the page rather than its CSV.
+    /// Portal pages are never cached, so keeping the reader's own query is safe here (the public pages keep named ones).
+    /// </summary>
+    public static string SwitchHref(HttpRequest request, PortalTexts t)
+    {
+        var kept = request.Query
+            .Where(q => !q.Key.Equals("lang", StringComparison.OrdinalIgnoreCase) && !q.Key.Equals("handler", StringComparison.OrdinalIgnoreCase))
+            .SelectMany(q => q.Value.Select(v => KeyValuePair.Create(q.Key, v)))
+            .Append(KeyValuePair.Create("lang", (string?)(t.IsEnglish ? "zh" : "en")));
+        return request.Path.ToUriComponent() + QueryString.Create(kept).ToUriComponent();
+    }
+
+    /// <summary>The community's public page in the reader's language: the public pages read <c>?lang=en</c>, not the portal's cookie.</summary>
+    public static string PublicPage(PortalTexts t, string c) => $"/p/{c}{(t.IsEnglish ? "?lang=en" : "")}";
+
     /// <summary>A refusal that comes before any page has loaded (a form's token, its text): the portal's page with a
     /// title, the sentence under role="alert" with its code, and a link back to the page. Nothing was changed.</summary>
-    public static Microsoft.AspNetCore.Mvc.ContentResult Refusal(PortalTexts t, string title, string code, string sentence, string back) => new()
+    public static Microsoft.AspNetCore.Mvc.ContentResult Refusal(PortalTexts t, string title, string code, string sentence, string back, int status = StatusCodes.Status400BadRequest) => new()
     {
-        StatusCode = StatusCodes.Status400BadRequest, ContentType = "text/html; charset=utf-8",
+        StatusCode = status, ContentType = "text/html; charset=utf-8",
         Content = Document(t, title, $"<h1>{Html.E(title)}</h1>{Html.Alert(code, sentence)}<p><a href=\"{Html.E(back)}\">{Html.E(t["openAgain"])}</a></p>", back),
     };
 

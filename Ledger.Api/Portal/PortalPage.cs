@@ -141,11 +141,13 @@ public abstract class PortalPage : PageModel
 
     /// <summary>
     /// An amount typed in yuan (<see cref="Yuan.TryParseFen"/>: up to two decimals, commas only between groups of
-    /// three), no more than the API accepts (<see cref="EntryRules.MaxAmountFen"/>); otherwise the page's sentence.
+    /// three), more than zero and no more than the API accepts (<see cref="EntryRules.MaxAmountFen"/>); otherwise the
+    /// page's sentence (the validator's own for zero names its property, 'Amount' must be greater than '0').
     /// </summary>
     protected bool TryAmount(string? text, out long fen)
     {
         if (!Yuan.TryParseFen(text, out fen)) { Fail(Codes.ValidationFailed, T["amountFormat"]); return false; }
+        if (fen <= 0) { Fail(Codes.ValidationFailed, T["amountNotPositive"]); return false; }
         if (fen <= EntryRules.MaxAmountFen) return true;
         Fail(Codes.ValidationFailed, T.Format("amountTooLarge", PortalHtml.Money(EntryRules.MaxAmountFen)));
         return false;
@@ -236,7 +238,20 @@ public abstract class PortalPage : PageModel
         }
     }
 
-    /// <summary>A local return address only (no open redirect).</summary>
+    /// <summary>A local return address only (no open redirect), fit for a Location header (<see cref="AsciiOnly"/>).</summary>
     protected static string LocalOr(string? url, string fallback) =>
-        url is { Length: > 1 } && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal) ? url : fallback;
+        url is { Length: > 1 } && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal) ? AsciiOnly(url) : fallback;
+
+    /// <summary>
+    /// A header takes ASCII only (Kestrel throws on anything else, which would be a 500 after the sign-in): a return
+    /// address with Chinese or a full-width space in it is percent-encoded as UTF-8, the way a browser sends it.
+    /// </summary>
+    private static string AsciiOnly(string url)
+    {
+        if (url.All(ch => ch is > ' ' and < '\u007f')) return url;
+        var ascii = new StringBuilder(url.Length * 3);
+        foreach (var rune in url.EnumerateRunes())
+            ascii.Append(rune.Value is > ' ' and < 0x7f ? rune.ToString() : Uri.EscapeDataString(rune.ToString()));
+        return ascii.ToString();
+    }
 }

@@ -1,4 +1,5 @@
 using Ledger.Api.Identity;
+using Ledger.Domain.Model;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.RateLimiting;
 
@@ -82,6 +83,14 @@ internal sealed class FormRefusedPage : Microsoft.AspNetCore.Mvc.Filters.IAlways
         if (context.Result is not Microsoft.AspNetCore.Mvc.Core.Infrastructure.IAntiforgeryValidationFailedResult) return;
         var http = context.HttpContext;
         var t = PortalTexts.For(http);
+        // A form larger than the page takes (a spending request's files over 64 MB) cannot be read at all, token
+        // included: say that, not that the form expired or came from elsewhere.
+        if (http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize is { } limit && http.Request.ContentLength > limit)
+        {
+            context.Result = PortalHtml.Refusal(t, t["errorTitle"], Codes.PayloadTooLarge, t.Format("formTooLarge", limit / (1024 * 1024)),
+                http.Request.Path.Value ?? "/app", StatusCodes.Status413PayloadTooLarge);
+            return;
+        }
         context.Result = PortalHtml.Refusal(t, t["formInvalid"], Code, t["formInvalidWhy"], http.Request.Path.Value ?? "/app");
     }
 

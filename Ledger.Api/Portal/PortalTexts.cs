@@ -30,12 +30,12 @@ public sealed class PortalTexts
         ["approve"] = "同意", ["reject"] = "驳回", ["comment"] = "意见", ["submitDecision"] = "提交审批", ["openPdf"] = "打开 PDF", ["request"] = "申请",
         ["budgetLine"] = "预算科目", ["createdAt"] = "提交时间", ["expiresAt"] = "审批期限", ["voucher"] = "付款凭证", ["fiscalYear"] = "年度",
         ["pending"] = "待审批", ["approved"] = "已批准", ["rejected"] = "已驳回", ["cancelled"] = "已撤回", ["expired"] = "已过期", ["paidRequest"] = "已付款",
-        ["needsVote"] = "需业主表决", ["noBudgetLine"] = "本年度没有已通过的预算。", ["submitPayment"] = "登记缴费", ["paymentRecorded"] = "已登记：{0} 元，账簿序号 {1}。",
+        ["needsVote"] = "需业主表决", ["noBudgetLine"] = "本年度没有已通过的预算。", ["submitPayment"] = "登记缴费", ["paymentRecorded"] = "已登记：{0}，账簿序号 {1}。",
         ["decisionRecorded"] = "已记录您的审批意见。", ["ballotRecorded"] = "已收到您的选票。", ["notFound"] = "未找到", ["formInvalid"] = "表单已失效", ["textRefused"] = "填写的内容有误", ["formInvalidWhy"] = "这张表单已失效（页面打开太久、已退出登录，或不是从本站页面提交的），没有做任何更改。请重新打开页面再提交。", ["formIdMissing"] = "这张表单缺少或带有无效的防重复提交编号，没有做任何更改。请重新打开页面再提交。", ["openAgain"] = "重新打开页面", ["methodNotAllowed"] = "此页面不接受这样提交", ["forbidden"] = "您的角色不能使用此页面",
         ["signedInAs"] = "已登录：", ["returnHome"] = "回到首页", ["toVote"] = "去表决", ["details"] = "查看", ["roles"] = "您的角色",
         ["owner"] = "业主", ["trustee"] = "受托人员工", ["trustee_manager"] = "受托人经理", ["supervisor"] = "监察人", ["committee"] = "业委会委员", ["community_admin"] = "社区管理员",
         ["bank"] = "银行转账", ["wechat"] = "微信", ["alipay"] = "支付宝", ["cash"] = "现金", ["publicPage"] = "公开财务页面", ["errorTitle"] = "未能完成",
-        ["unknownUnitAt"] = "没有找到 {0} {1}。", ["amountFormat"] = "金额请填写元，最多两位小数，例如 161.23；千位可用逗号分隔，例如 1,234.56。", ["amountTooLarge"] = "金额不能超过 {0}。", ["required"] = "请填写此项。", ["oneOf"] = "只能选择{0}之一。", ["kind"] = "事项类型", ["date"] = "日期",
+        ["unknownUnitAt"] = "没有找到 {0} {1}。", ["amountFormat"] = "金额请填写元，最多两位小数，例如 161.23；千位可用逗号分隔，例如 1,234.56。", ["amountTooLarge"] = "金额不能超过 {0}。", ["amountNotPositive"] = "金额必须大于零。", ["required"] = "请填写此项。", ["oneOf"] = "只能选择{0}之一。", ["kind"] = "事项类型", ["date"] = "日期",
         ["queries"] = "质询", ["subject"] = "质询对象", ["subject_statement"] = "报表", ["subject_spendingRequest"] = "支出申请", ["subject_entry"] = "账簿分录",
         ["subjectId"] = "编号", ["subjectIdHelp"] = "报表填期间（如 2026-10），支出申请或分录填编号。", ["question"] = "问题", ["ask"] = "提交质询", ["answer"] = "答复",
         ["sendAnswer"] = "提交答复", ["overdue"] = "已超过答复期限", ["awaitingAnswer"] = "等待受托人答复", ["queryRecorded"] = "已提交您的质询。", ["answerRecorded"] = "已公开答复。",
@@ -43,7 +43,7 @@ public sealed class PortalTexts
         ["budgetStatus_draft"] = "草稿", ["budgetStatus_published"] = "征求意见中", ["budgetStatus_adopted"] = "已通过", ["budgetStatus_superseded"] = "已被新版本取代",
         ["fileRequest"] = "提交支出申请", ["files"] = "附件（PDF、PNG 或 JPEG，每个不超过 10 MB）", ["budgetLineHelp"] = "不填则记入与科目相同的预算科目。",
         ["accountHelp"] = "费用科目编号，例如 6103。", ["requestFiled"] = "已提交支出申请 #{0}，等待审批。", ["payRequest"] = "登记付款", ["bankRef"] = "银行流水号",
-        ["voucherFile"] = "付款凭证（PDF、PNG 或 JPEG）", ["spendingPaidAt"] = "付款日期", ["requestPaid"] = "已登记付款，账簿序号 {0}。", ["fileTooLarge"] = "每个附件不超过 10 MB。", ["tooManyFiles"] = "最多 20 个附件。",
+        ["voucherFile"] = "付款凭证（PDF、PNG 或 JPEG）", ["spendingPaidAt"] = "付款日期", ["requestPaid"] = "已登记付款，账簿序号 {0}。", ["fileTooLarge"] = "每个附件不超过 10 MB。", ["formTooLarge"] = "表单连同附件超过 {0} MB，没有做任何更改。请减少或压缩附件后重新提交。", ["tooManyFiles"] = "最多 20 个附件。",
         ["statements"] = "财务报表签核", ["statementStatus_draft"] = "草稿（签核中）", ["statementStatus_published"] = "已公布", ["signOffUntil"] = "签核截止",
         ["remarks"] = "监察人意见", ["remarkText"] = "您的意见", ["addRemark"] = "写入报表", ["remarkRecorded"] = "意见已写入 {0} 报表草稿。", ["publish"] = "公布报表",
         ["statementPublishedNotice"] = "{0} 报表已公布。", ["period"] = "期间", ["version"] = "版本", ["bankOpening"] = "期初银行存款", ["bankReceipts"] = "收入", ["bankPayments"] = "支出",
@@ -82,12 +82,12 @@ public sealed class PortalTexts
         ["approve"] = "Approve", ["reject"] = "Reject", ["comment"] = "Comment", ["submitDecision"] = "Submit decision", ["openPdf"] = "Open PDF", ["request"] = "Request",
         ["budgetLine"] = "Budget line", ["createdAt"] = "Filed", ["expiresAt"] = "Decide by", ["voucher"] = "Voucher", ["fiscalYear"] = "Year",
         ["pending"] = "Pending", ["approved"] = "Approved", ["rejected"] = "Rejected", ["cancelled"] = "Cancelled", ["expired"] = "Expired", ["paidRequest"] = "Paid",
-        ["needsVote"] = "Needs an owners' vote", ["noBudgetLine"] = "No adopted budget for this year.", ["submitPayment"] = "Record payment", ["paymentRecorded"] = "Recorded: {0} yuan, journal sequence {1}.",
+        ["needsVote"] = "Needs an owners' vote", ["noBudgetLine"] = "No adopted budget for this year.", ["submitPayment"] = "Record payment", ["paymentRecorded"] = "Recorded: {0}, journal sequence {1}.",
         ["decisionRecorded"] = "Your decision is recorded.", ["ballotRecorded"] = "Your ballot is in.", ["notFound"] = "Not found", ["formInvalid"] = "This form is no longer valid", ["textRefused"] = "Something in the form cannot be accepted", ["formInvalidWhy"] = "This form is no longer valid (open too long, signed out since, or not sent from this site's page); nothing was changed. Open the page again and resend it.", ["formIdMissing"] = "This form came without a valid key against sending it twice; nothing was changed. Open the page again and resend it.", ["openAgain"] = "Open the page again", ["methodNotAllowed"] = "This page takes no such form", ["forbidden"] = "Your roles do not open this page",
         ["signedInAs"] = "Signed in as ", ["returnHome"] = "Back to the start", ["toVote"] = "Vote", ["details"] = "Open", ["roles"] = "Your roles",
         ["owner"] = "Owner", ["trustee"] = "Trustee staff", ["trustee_manager"] = "Trustee manager", ["supervisor"] = "Supervisor", ["committee"] = "Committee", ["community_admin"] = "Community admin",
         ["bank"] = "Bank transfer", ["wechat"] = "WeChat", ["alipay"] = "Alipay", ["cash"] = "Cash", ["publicPage"] = "Public accounts page", ["errorTitle"] = "Not done",
-        ["unknownUnitAt"] = "There is no unit {0} {1}.", ["amountFormat"] = "Type the amount in yuan with at most two decimals, e.g. 161.23; commas may separate thousands, e.g. 1,234.56.", ["amountTooLarge"] = "The amount cannot exceed {0}.", ["required"] = "Please fill this in.", ["oneOf"] = "Choose one of {0}.", ["kind"] = "Kind", ["date"] = "Date",
+        ["unknownUnitAt"] = "There is no unit {0} {1}.", ["amountFormat"] = "Type the amount in yuan with at most two decimals, e.g. 161.23; commas may separate thousands, e.g. 1,234.56.", ["amountTooLarge"] = "The amount cannot exceed {0}.", ["amountNotPositive"] = "The amount must be more than zero.", ["required"] = "Please fill this in.", ["oneOf"] = "Choose one of {0}.", ["kind"] = "Kind", ["date"] = "Date",
         ["queries"] = "Queries", ["subject"] = "About", ["subject_statement"] = "Statement", ["subject_spendingRequest"] = "Spending request", ["subject_entry"] = "Journal entry",
         ["subjectId"] = "Which one", ["subjectIdHelp"] = "A statement's period (e.g. 2026-10), or a request's or entry's number.", ["question"] = "Question", ["ask"] = "Ask",
         ["answer"] = "Answer", ["sendAnswer"] = "Answer in public", ["overdue"] = "Past its answer deadline", ["awaitingAnswer"] = "Waiting for the trustee's answer",
@@ -96,7 +96,7 @@ public sealed class PortalTexts
         ["budgetStatus_draft"] = "Draft", ["budgetStatus_published"] = "Open for comment", ["budgetStatus_adopted"] = "Adopted", ["budgetStatus_superseded"] = "Superseded",
         ["fileRequest"] = "File a spending request", ["files"] = "Files (PDF, PNG or JPEG, at most 10 MB each)", ["budgetLineHelp"] = "Leave empty to charge the budget line of the same account.",
         ["accountHelp"] = "An expense account code, e.g. 6103.", ["requestFiled"] = "Request #{0} is filed and waits for approval.", ["payRequest"] = "Record the payment", ["bankRef"] = "Bank reference",
-        ["voucherFile"] = "Voucher (PDF, PNG or JPEG)", ["spendingPaidAt"] = "Paid on", ["requestPaid"] = "Paid: journal entry {0}.", ["fileTooLarge"] = "Attachments are at most 10 MB each.", ["tooManyFiles"] = "At most 20 attachments.",
+        ["voucherFile"] = "Voucher (PDF, PNG or JPEG)", ["spendingPaidAt"] = "Paid on", ["requestPaid"] = "Paid: journal entry {0}.", ["fileTooLarge"] = "Attachments are at most 10 MB each.", ["formTooLarge"] = "The form with its files is over {0} MB; nothing was changed. Send fewer or smaller files.", ["tooManyFiles"] = "At most 20 attachments.",
         ["statements"] = "Statements to sign off", ["statementStatus_draft"] = "Draft (in sign-off)", ["statementStatus_published"] = "Published", ["signOffUntil"] = "Sign-off until",
         ["remarks"] = "Supervisor's remarks", ["remarkText"] = "Your remark", ["addRemark"] = "Add to the statement", ["remarkRecorded"] = "Your remark is in the {0} draft.", ["publish"] = "Publish the statement",
         ["statementPublishedNotice"] = "The {0} statement is published.", ["period"] = "Period", ["version"] = "Version", ["bankOpening"] = "Bank, opening", ["bankReceipts"] = "Receipts", ["bankPayments"] = "Payments",
@@ -211,6 +211,9 @@ public sealed class PortalTexts
         : label is null ? ZhFailures[Codes.ValidationFailed]
         : $"“{label}”{ZhFailures[Codes.ValidationFailed]}";
 
+    /// <summary>A field refused for a reason the page words itself (<paramref name="reasonKey"/>), named by its label as <see cref="FieldSentence"/> names it.</summary>
+    public string Field(string labelKey, string reasonKey) => About([this[labelKey]], this[reasonKey]);
+
     /// <summary>A field left empty, named by its label.</summary>
     public string Missing(string? label) => About(Labels(label), this["required"]);
 
@@ -229,7 +232,7 @@ public sealed class PortalTexts
         : IsEnglish ? $"{string.Join(", ", labels)}: {reason}"
         : $"{string.Join("、", labels.Select(l => $"“{l}”"))}：{reason}";
 
-    /// <summary>Why a password is refused (<see cref="PasswordPolicy"/>), in Chinese: a person choosing one needs the reason.</summary>
+    /// <summary>Why a password or a login is refused (<see cref="PasswordPolicy"/>, the login rule), in Chinese: a person choosing one needs the reason.</summary>
     private static readonly Dictionary<string, string> ZhReasons = new()
     {
         [$"At least {PasswordPolicy.MinLength} characters."] = $"至少{PasswordPolicy.MinLength}个字符。",
@@ -237,6 +240,7 @@ public sealed class PortalTexts
         ["Too repetitive: a short pattern repeated."] = "只是一小段字符的重复，容易被猜到。",
         ["A sequence along the keyboard, the alphabet or the digits is easy to guess."] = "键盘、字母或数字的连续序列容易被猜到。",
         ["Digits only (a date, a phone number) are easy to guess; add letters."] = "纯数字（日期、电话号码）容易被猜到，请加入字母。",
+        ["3-64 of a-z, 0-9, '.', '_', '@', '-'."] = "请用3到64个小写字母、数字或 . _ @ - 符号。",
         ["This is one of the most common passwords; choose another."] = "这是最常见的密码之一，请换一个。",
         ["A date as YYYY-MM-DD."] = "请填写一个有效日期（年-月-日）。",
         ["Line breaks and tabs are not allowed here."] = "这一栏不能换行或使用制表符。",

@@ -208,7 +208,8 @@ public static class AccountabilityPages
             return story is null ? (404, "") : (200, JsonSerializer.Serialize(story, Json));
         });
 
-    private static Task<IResult> SpendingPage(string c, long id, HttpContext http, CommunityBook communities, SpendingStoryBook stories, TimeProvider clock, IMemoryCache cache)
+    private static Task<IResult> SpendingPage(string c, long id, HttpContext http, CommunityBook communities, SpendingStoryBook stories, Journal journal,
+        TimeProvider clock, IMemoryCache cache)
     {
         var t = Texts.For(http);
         return Serve(http, cache, HtmlType, async () =>
@@ -216,17 +217,20 @@ public static class AccountabilityPages
             var community = await communities.FindAsync(c);
             var s = community is null ? null : await stories.StoryAsync(community, id, clock.GetUtcNow());
             if (community is null || s is null) return NotFoundPage(http, t);
+            // The story carries the chart's Chinese names; the English page shows the chart's English ones, as a statement's does.
+            Dictionary<string, string> english = t.IsEnglish ? (await journal.ChartAsync(community.Id)).ToDictionary(a => a.Key, a => a.Value.NameEn) : [];
+            string N(string account, string name) => english.TryGetValue(account, out var en) ? en : name;
             var lang = LangQuery(t);
             var b = new StringBuilder($"<h1>{E(W(t, "spending"))} #{s.Id}</h1><p class=\"muted\">{E(community.Name)} · {E(W(t, "requestStatus"))}: {E(W(t, s.Status))}</p>");
             b.Append($"<h2>{E(W(t, "requested"))}</h2>").Append(Table([t["line"], ""], new[]
             {
-                new[] { E(t["payee"]), E(s.Payee) }, new[] { E(t["amount"]), E(Money(s.Amount)) }, new[] { E(t["line"]), $"{E(s.Account)} {E(s.AccountName)}" },
+                new[] { E(t["payee"]), E(s.Payee) }, new[] { E(t["amount"]), E(Money(s.Amount)) }, new[] { E(t["line"]), $"{E(s.Account)} {E(N(s.Account, s.AccountName))}" },
                 new[] { E(W(t, "why")), E(s.Description) }, new[] { E(W(t, "filedAt")), E(s.FiledAt[..10]) },
                 new[] { E(W(t, "attachments")), string.Join("<br>", s.Attachments.Select(a => $"<span class=\"hash\">{E(a)}</span>")) },
             }));
             b.Append($"<h2>{E(W(t, "budgetLine"))}</h2>").Append(Table([t["line"], ""], new[]
             {
-                new[] { E(W(t, "budgetLine")), $"{E(s.BudgetLine)} {E(s.BudgetLineName)} · {s.FiscalYear}" },
+                new[] { E(W(t, "budgetLine")), $"{E(s.BudgetLine)} {E(N(s.BudgetLine, s.BudgetLineName))} · {s.FiscalYear}" },
                 new[] { E(W(t, "lineBudget")), !s.FilingRecorded ? E(W(t, "notRecorded")) : s.LineBudget is { } lb ? E(Money(lb)) : E(W(t, "notInBudget")) },
                 new[] { E(W(t, "leftAtFiling")), !s.FilingRecorded ? E(W(t, "notRecorded")) : s.LeftAtFiling is { } left ? E(Money(left)) : E(W(t, "notInBudget")) },
             }));

@@ -30,6 +30,10 @@ public static class DecisionPages
         ["planned"] = "已计划", ["in_progress"] = "实施中", ["done"] = "已完成", ["trustee"] = "受托人", ["committee"] = "业委会", ["date"] = "日期",
         ["by"] = "记录方", ["note"] = "说明", ["evidence"] = "附件哈希", ["noFollowUps"] = "尚无执行记录。", ["threshold"] = "联名达到专有部分面积 20% 且人数 20% 时，业委会须在期限内组织表决。",
         ["motion"] = "表决事项", ["ballots"] = "张", ["proposedOn"] = "提出", ["total"] = "全体",
+        ["kind_budget_adoption"] = "通过年度预算", ["kind_budget_amendment"] = "调整预算", ["kind_spending"] = "大额支出", ["kind_remuneration_change"] = "调整受托人酬金",
+        ["kind_trustee_appointment"] = "选聘受托人", ["kind_supervisor_appointment"] = "选聘监察人", ["kind_maintenance_fund_use"] = "使用专项维修资金",
+        ["kind_maintenance_fund_raise"] = "筹集专项维修资金", ["kind_common_parts_use_change"] = "改变共有部分用途", ["kind_rebuild"] = "改建、重建建筑物", ["kind_other"] = "其他事项",
+        ["threshold_ordinary"] = "参与表决面积和人数均过半数同意", ["threshold_special"] = "参与表决面积和人数均四分之三以上同意",
     };
 
     private static readonly Dictionary<string, string> En = new()
@@ -42,6 +46,10 @@ public static class DecisionPages
         ["planned"] = "Planned", ["in_progress"] = "In progress", ["done"] = "Done", ["trustee"] = "Trustee", ["committee"] = "Committee", ["date"] = "Date",
         ["by"] = "By", ["note"] = "Note", ["evidence"] = "Attachment hashes", ["noFollowUps"] = "No implementation record yet.", ["threshold"] = "Once supporters hold 20% of the exclusive area and 20% of the headcount, the committee must put the topic to a vote in time.",
         ["motion"] = "Vote", ["ballots"] = "", ["proposedOn"] = "Proposed", ["total"] = "All owners",
+        ["kind_budget_adoption"] = "Adopt the year's budget", ["kind_budget_amendment"] = "Amend the budget", ["kind_spending"] = "Large spending", ["kind_remuneration_change"] = "Change the trustee's remuneration",
+        ["kind_trustee_appointment"] = "Appoint the trustee", ["kind_supervisor_appointment"] = "Appoint the supervisor", ["kind_maintenance_fund_use"] = "Use the maintenance fund",
+        ["kind_maintenance_fund_raise"] = "Raise the maintenance fund", ["kind_common_parts_use_change"] = "Change the use of common parts", ["kind_rebuild"] = "Rebuild", ["kind_other"] = "Other",
+        ["threshold_ordinary"] = "yes needs more than half of the participating area and headcount", ["threshold_special"] = "yes needs at least three quarters of the participating area and headcount",
     };
 
     private static string W(Texts t, string key) => (t.IsEnglish ? En : Zh).TryGetValue(key, out var w) ? w : t[key];
@@ -63,6 +71,9 @@ public static class DecisionPages
         ProposalStatus.Overdue => $"<span class=\"bad\">{E(W(t, status))}</span>",
         _ => E(W(t, status)),
     };
+
+    /// <summary>What a motion decides and what it takes to pass, in the page's words (never the API's codes).</summary>
+    public static string KindAndThreshold(Texts t, MotionView m) => $"{W(t, "kind_" + m.Kind)} · {W(t, "threshold_" + m.Threshold)}";
 
     /// <summary>Where a motion stands by the clock: announced before it opens, open until it closes.</summary>
     private static string Stage(MotionView m, DateTimeOffset now)
@@ -132,7 +143,7 @@ public static class DecisionPages
     {
         var services = http.RequestServices;
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
-        var body = new StringBuilder($"<h1>{E(m.Title)}</h1><p class=\"muted\">{E(community.Name)} · {E(m.Kind)} · {E(m.Threshold)}</p>");
+        var body = new StringBuilder($"<h1>{E(m.Title)}</h1><p class=\"muted\">{E(community.Name)} · {E(KindAndThreshold(t, m))}</p>");
         body.Append($"<p><b>{E(W(t, Stage(m, now)))}</b> · {E(W(t, "opensAt"))} {E(Local(m.OpensAt, community))} · {E(W(t, "closesAt"))} {E(Local(m.ClosesAt, community))}</p>");
         body.Append($"<div class=\"remark\">{E(m.Body)}</div>");
         if (m.Status == "open" && m.Result is { } live)

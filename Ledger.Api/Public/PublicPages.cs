@@ -189,7 +189,7 @@ public static class PublicPages
             if (m is null) return NotFoundPage(http, t);
             if (m.Status != "closed" || m.Result is null) return (200, Page(t, m.Title, await DecisionPages.PendingMotionBodyAsync(http, community, m, t), SwitchHref(http, t)));
             var r = m.Result;
-            var body = new StringBuilder($"<h1>{E(m.Title)}</h1><p class=\"muted\">{E(community.Name)} · {E(t["closedOn"])} {E(m.ClosesAt[..10])} · {E(m.Kind)} · {E(m.Threshold)}</p>");
+            var body = new StringBuilder($"<h1>{E(m.Title)}</h1><p class=\"muted\">{E(community.Name)} · {E(t["closedOn"])} {E(m.ClosesAt[..10])} · {E(DecisionPages.KindAndThreshold(t, m))}</p>");
             body.Append($"<p>{(r.Passed == true ? $"<span class=\"ok\">{E(t["passed"])}</span>" : $"<span class=\"bad\">{E(t["failed"])}</span>")} · ")
                 .Append(E(r.QuorumMet == true ? t["quorum"] : t["noQuorum"])).Append("</p>");
             body.Append($"<div class=\"remark\">{E(m.Body)}</div>");

@@ -2,6 +2,9 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Ledger.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Ledger.Tests.Portal;
 
@@ -99,6 +102,58 @@ public abstract class PortalFormsTests(EngineFixture fixture)
         Assert.Equal(0, await RequestsToAsync(yard, "监察人"));
     }
 
+    /// <summary>
+    /// Posts a body over the server's limit as a browser does, reading while still sending: Kestrel answers before
+    /// the whole body has arrived and then closes, which HttpClient reports only as a broken pipe.
+    /// </summary>
+    private static async Task<(int Status, string Text)> PostOverLimitAsync(Uri server, string path, string cookies, HttpContent content)
+    {
+        var body = await content.ReadAsByteArrayAsync();
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(server.Host, server.Port);
+        var stream = tcp.GetStream();
+        var reading = new StreamReader(stream, Encoding.UTF8).ReadToEndAsync();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"POST {path} HTTP/1.1\r\nHost: {server.Authority}\r\nCookie: {cookies}\r\n" +
+            $"Content-Type: {content.Headers.ContentType}\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n"));
+        try { await stream.WriteAsync(body); } catch (IOException) { } // the server stopped reading at its limit
+        var response = await reading;
+        return (int.Parse(response.Split(' ')[1], CultureInfo.InvariantCulture), response);
+    }
+
+    [SkippableFact]
+    public async Task Files_within_each_limit_but_over_the_forms_total_are_refused_as_too_large_not_as_an_expired_form()
+    {
+        var yard = await PortalYard.BuildAsync(App);
+        // The body limit is the server's (the test server has none): Kestrel on a port, on the same database.
+        using var served = new LedgerApp(App.Engine, null, App.ConnectionString);
+        served.UseKestrel(0);
+        served.StartServer();
+        var server = new Uri(served.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("localhost", "127.0.0.1"));
+        var cookies = new System.Net.CookieContainer();
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = cookies }) { BaseAddress = server };
+        var staff = new PortalClient(http);
+        await staff.SignInAsync(yard.TrusteeLogin, PortalYard.Password);
+        var path = yard.A("/spending/new");
+        var (_, fields) = PortalClient.FormOf(await staff.GetAsync(path), path);
+        foreach (var (k, v) in new Dictionary<string, string> { ["payee"] = "大文件公司", ["amount"] = "100", ["account"] = "6103", ["description"] = "七份扫描件" }) fields[k] = v;
+        // Seven scans of 10,000,000 bytes: each under the 10 MB a file may have (20 files allowed), the whole form over 64 MB.
+        using var form = new MultipartFormDataContent();
+        foreach (var (k, v) in fields) form.Add(new StringContent(v), k);
+        for (var i = 0; i < 7; i++)
+        {
+            var scan = new byte[10_000_000];
+            Pdf.CopyTo(scan, 0);
+            scan[^1] = (byte)i;
+            form.Add(new ByteArrayContent(scan), "files", $"scan{i}.pdf");
+        }
+        var (status, text) = await PostOverLimitAsync(server, path, cookies.GetCookieHeader(server), form);
+        Assert.Equal(413, status);
+        Assert.Contains("payload_too_large", text);
+        // It said 表单已失效: "open too long, signed out, or not sent from this site's page".
+        Assert.Contains("表单连同附件超过 64 MB，没有做任何更改。请减少或压缩附件后重新提交。", text);
+        Assert.Equal(0, await RequestsToAsync(yard, "大文件公司"));
+    }
+
     [SkippableFact]
     public async Task Staff_pay_an_approved_request_with_its_voucher_once_and_the_api_sees_the_same_payment()
     {
@@ -150,6 +205,9 @@ public abstract class PortalFormsTests(EngineFixture fixture)
         Assert.Contains($"#{seq}", shown.Text);
         Assert.Contains(yard.A($"/attachments/{Sha(Pdf)}"), shown.Text); // the voucher opens from the page
         Assert.Null(shown.Document.QuerySelector("form[action*=Pay]"));
+        // The day the trustee paid (付款日期), as the pay form named it, not a fee payment's (缴费日期).
+        Assert.Contains("付款日期 2026-11-21", shown.Text);
+        Assert.DoesNotContain("缴费日期", shown.Text);
     }
 
     [SkippableFact]
@@ -286,6 +344,7 @@ public abstract class PortalFormsTests(EngineFixture fixture)
         var bare = await owner.PostAsync(action, new(fields) { ["satisfied"] = "false", ["comment"] = "" });
         Assert.Equal(400, bare.Status);
         Assert.Equal("validation_failed", bare.AlertCode);
+        Assert.Equal("“说明（不满意时必填）”：请填写此项。", bare.Alert); // the field as the rating form labels it, not a decision's 意见
         var noToken = new Dictionary<string, string>(fields) { ["satisfied"] = "false", ["comment"] = "没有说明" };
         noToken.Remove("__RequestVerificationToken");
         Assert.Equal(400, (await owner.PostAsync(action, noToken)).Status);
@@ -399,6 +458,14 @@ public abstract class PortalFormsTests(EngineFixture fixture)
         var request = await staff.GetAsync(yard.A($"/spending/{yard.RequestId}"));
         Assert.Equal("付款日期", request.Document.QuerySelector("form[action*=Pay] label[for=paidAt]")?.TextContent);
         Assert.Equal("缴费日期", (await staff.GetAsync(yard.A("/payments/new"))).Document.QuerySelector("label[for=paidAt]")?.TextContent);
+
+        // A time the vote form cannot read: the field's label quoted as every other refusal on a Chinese page puts it.
+        var admin = await SignInAsync(yard.AdminLogin);
+        var badTime = await admin.SubmitAsync(yard.A("/motions/new"), new() { ["kind"] = "other", ["title"] = "增设快递柜", ["opensAt"] = "2026-13-01T09:00" });
+        Assert.Equal(400, badTime.Status);
+        Assert.Equal("“开始”：请填写日期和时间，例如 2026-12-08T09:00。", badTime.Alert);
+        var badSubject = await admin.SubmitAsync(yard.A("/motions/new"), new() { ["kind"] = "other", ["title"] = "增设快递柜", ["subjectId"] = "abc", ["opensAt"] = "2026-12-08T09:00", ["closesAt"] = "2026-12-15T09:00" });
+        Assert.Equal("“表决对象编号”：预算表决填预算编号，支出表决填支出申请编号；其他事项不填。", badSubject.Alert);
 
         // The budget lines offered on the spending form are named, not bare codes.
         var spending = await staff.GetAsync(yard.A("/spending/new"));

@@ -102,6 +102,9 @@ public abstract class PortalTests(EngineFixture fixture)
         // A weak password is refused with the reason, in Chinese.
         var weak = await client.SubmitAsync("/app/activate", new() { ["invitationCode"] = yard.SpareInvitation, ["login"] = $"new-{yard.Slug}", ["password"] = "1234567890" });
         Assert.Equal(("validation_failed", "“密码”：键盘、字母或数字的连续序列容易被猜到。"), (weak.AlertCode, weak.Alert));
+        // So is a login the rule refuses: which characters it takes, not only that something is wrong.
+        var upper = await client.SubmitAsync("/app/activate", new() { ["invitationCode"] = yard.SpareInvitation, ["login"] = "Zhang San", ["password"] = "a good password 1" });
+        Assert.Equal(("validation_failed", "“登录名”：请用3到64个小写字母、数字或 . _ @ - 符号。"), (upper.AlertCode, upper.Alert));
         var bad = await client.SubmitAsync("/app/activate", new() { ["invitationCode"] = "nope-nope", ["login"] = $"new-{yard.Slug}", ["password"] = "a good password 1" });
         Assert.Equal(422, bad.Status);
         Assert.Equal("invitation_invalid", bad.AlertCode);
@@ -293,6 +296,41 @@ public abstract class PortalTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task A_recorded_payments_notice_shows_its_amount_as_every_amount_is_shown()
+    {
+        var (yard, staff) = await SignedInAsync(y => y.TrusteeLogin);
+        Dictionary<string, string> Payment(string amount, string reference) =>
+            new() { ["building"] = "5栋", ["number"] = "101", ["amount"] = amount, ["paidAt"] = "2026-11-21", ["channel"] = "bank", ["externalRef"] = reference };
+        var recorded = await staff.SubmitAsync(yard.A("/payments/new"), Payment("1,234.56", "BK-NOTICE-1"));
+        Assert.Equal(303, recorded.Status);
+        // PORTAL.md: everything shown is formatted ¥1,234.56 (the notice said "1234.56 元").
+        Assert.StartsWith("已登记：¥1,234.56，账簿序号 ", (await staff.GetAsync(recorded.Location!)).Notice);
+        await staff.GetAsync(yard.A("?lang=en"));
+        recorded = await staff.SubmitAsync(yard.A("/payments/new"), Payment("0.5", "BK-NOTICE-2"));
+        Assert.StartsWith("Recorded: ¥0.50, journal sequence ", (await staff.GetAsync(recorded.Location!)).Notice);
+    }
+
+    [SkippableFact]
+    public async Task A_zero_amount_is_refused_with_a_sentence_that_says_why_in_either_language()
+    {
+        var (yard, staff) = await SignedInAsync(y => y.TrusteeLogin);
+        var payment = new Dictionary<string, string> { ["building"] = "5栋", ["number"] = "101", ["amount"] = "0.00", ["paidAt"] = "2026-11-21", ["channel"] = "bank", ["externalRef"] = "ZERO-1" };
+        var zero = await staff.SubmitAsync(yard.A("/payments/new"), payment);
+        Assert.Equal((400, "validation_failed", "金额必须大于零。"), (zero.Status, zero.AlertCode, zero.Alert)); // was "填写的内容有误"
+        await staff.GetAsync(yard.A("?lang=en"));
+        var english = await staff.SubmitAsync(yard.A("/payments/new"), payment);
+        Assert.Equal("The amount must be more than zero.", english.Alert); // was "'Amount' must be greater than '0'."
+
+        var path = yard.A("/spending/new");
+        var (action, fields) = PortalClient.FormOf(await staff.GetAsync(path), path);
+        foreach (var (k, v) in new Dictionary<string, string> { ["payee"] = "零元公司", ["amount"] = "0", ["account"] = "6103", ["description"] = "零元申请" }) fields[k] = v;
+        var filed = await staff.PostFilesAsync(action, fields);
+        Assert.Equal((400, "The amount must be more than zero."), (filed.Status, filed.Alert));
+        Assert.DoesNotContain((await yard.Trustee.GetJsonAsync(yard.P("/spending-requests")))["items"]!.AsArray(), r => r!["payee"]!.GetValue<string>() == "零元公司");
+        Assert.Empty((await yard.Trustee.GetJsonAsync(yard.P($"/units/{yard.Units[0]}/statement")))["payments"]!.AsArray());
+    }
+
+    [SkippableFact]
     public async Task Staff_record_a_payment_in_yuan_found_by_building_and_number_and_a_second_submit_posts_nothing()
     {
         var (yard, staff) = await SignedInAsync(y => y.TrusteeLogin);
@@ -455,6 +493,38 @@ public abstract class PortalTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task The_home_says_an_announced_vote_has_not_started_instead_of_listing_it_as_closing()
+    {
+        var (yard, owner) = await SignedInAsync(y => y.OwnerLogins[0]);
+        var now = App.Clock.GetUtcNow();
+        var announced = (await (await yard.Admin.PostAsync(yard.P("/motions"), new { kind = "other", title = "增设快递柜", body = "请表决。", opensAt = now.AddDays(16), closesAt = now.AddDays(23) })).AssertStatus(201))["id"]!.GetValue<long>();
+        var home = await owner.GetAsync(yard.A());
+        var line = home.Document.QuerySelector($"a[href='{yard.A($"/motions/{announced}")}']")!.ParentElement!.TextContent;
+        Assert.Contains("尚未开始 · 开始 ", line);
+        Assert.DoesNotContain("截止", line);
+        var open = home.Document.QuerySelector($"a[href='{yard.A($"/motions/{yard.MotionId}")}']")!.ParentElement!.TextContent;
+        Assert.Contains("截止 ", open); // the vote already open still says when it closes
+    }
+
+    [SkippableFact]
+    public async Task The_links_to_the_public_page_keep_the_readers_language()
+    {
+        var yard = await PortalYard.BuildAsync(App);
+        await (await yard.Trustee.PostAsync(yard.P("/months/2026-09/close"), null)).AssertStatus(200);
+        await (await yard.Admin.PostAsync(yard.P("/statements/2026-09/publish"), null)).AssertStatus(200);
+        var owner = PortalClient.For(App);
+        await owner.SignInAsync(yard.OwnerLogins[0], PortalYard.Password);
+        string? PublicLink(PortalClient.Answer page) => page.Document.QuerySelector("main a[href^='/p/']")?.GetAttribute("href");
+        Assert.Equal($"/p/{yard.Slug}", PublicLink(await owner.GetAsync(yard.A())));
+        // The public pages read ?lang=en, not the portal's cookie: an English reader went on to the Chinese page.
+        Assert.Equal($"/p/{yard.Slug}?lang=en", PublicLink(await owner.GetAsync(yard.A("?lang=en"))));
+        var supervisor = PortalClient.For(App);
+        await supervisor.SignInAsync(yard.SupervisorLogin, PortalYard.Password);
+        var statements = await supervisor.GetAsync(yard.A("/statements?lang=en"));
+        Assert.Equal($"/p/{yard.Slug}?lang=en", statements.Document.QuerySelector("#s-2026-09 a[href^='/p/']")?.GetAttribute("href"));
+    }
+
+    [SkippableFact]
     public async Task A_lang_in_the_address_wins_over_the_remembered_english_and_replaces_it()
     {
         var (yard, owner) = await SignedInAsync(y => y.OwnerLogins[0]);
@@ -466,6 +536,52 @@ public abstract class PortalTests(EngineFixture fixture)
         Assert.Equal("en", (await owner.GetAsync(yard.A("?lang=EN-gb"))).Document.DocumentElement.GetAttribute("lang"));
         Assert.Equal("zh-CN", (await owner.GetAsync(yard.A("?lang=zh-Hans"))).Document.DocumentElement.GetAttribute("lang"));
         Assert.Equal("zh-CN", (await owner.GetAsync(yard.A("?lang=fr"))).Document.DocumentElement.GetAttribute("lang")); // no choice: the remembered one
+    }
+
+    [SkippableFact]
+    public async Task The_language_link_keeps_the_pages_date_range_and_the_sign_in_return_address()
+    {
+        var yard = await PortalYard.BuildAsync(App);
+        var client = PortalClient.For(App);
+        var unit = yard.A($"/units/{yard.Units[0]}");
+        var range = unit + "?from=2026-11-01&to=2026-11-20";
+
+        // Signed out, a link to a unit's bills leads to sign-in; choosing English there keeps where the reader was going.
+        var login = await client.GetAsync("/app/login?returnUrl=" + Uri.EscapeDataString(range));
+        var toEnglish = login.Document.QuerySelector("header a[hreflang]")!.GetAttribute("href")!;
+        var english = await client.GetAsync(toEnglish);
+        Assert.Equal("en", english.Document.DocumentElement.GetAttribute("lang"));
+        Assert.Equal(range, english.Document.QuerySelector("input[name=returnUrl]")?.GetAttribute("value"));
+        var signIn = await client.SubmitAsync(toEnglish, new() { ["login"] = yard.OwnerLogins[0], ["password"] = PortalYard.Password });
+        Assert.Equal(303, signIn.Status);
+        Assert.Equal(range, signIn.Location);
+
+        // On the unit's page the link keeps the range (the old language replaced, a form's handler dropped).
+        var page = await client.GetAsync(range + "&lang=en");
+        var toChinese = page.Document.QuerySelector("header a[hreflang]")!.GetAttribute("href")!;
+        Assert.Equal(range + "&lang=zh", toChinese);
+        var chinese = await client.GetAsync(toChinese);
+        Assert.Equal("zh-CN", chinese.Document.DocumentElement.GetAttribute("lang"));
+        Assert.Equal("2026-11-01", chinese.Document.QuerySelector("input#from")?.GetAttribute("value"));
+        Assert.Equal("2026-11-20", chinese.Document.QuerySelector("input#to")?.GetAttribute("value"));
+        var refusedCsv = await client.GetAsync(unit + "?handler=csv&from=2026-11-31");
+        Assert.Equal(400, refusedCsv.Status);
+        Assert.Equal(unit + "?from=2026-11-31&lang=en", refusedCsv.Document.QuerySelector("header a[hreflang]")?.GetAttribute("href"));
+    }
+
+    [SkippableFact]
+    public async Task A_return_address_with_chinese_in_it_signs_in_to_a_location_in_ascii()
+    {
+        var yard = await PortalYard.BuildAsync(App);
+        var client = PortalClient.For(App);
+        var unit = yard.A($"/units/{yard.Units[0]}");
+        // A header takes ASCII only: Kestrel answered the raw address with a 500 after the sign-in had been made.
+        var signIn = await client.SubmitAsync("/app/login?returnUrl=" + Uri.EscapeDataString(unit + "?note=十一月\u3000账单"),
+            new() { ["login"] = yard.OwnerLogins[0], ["password"] = PortalYard.Password });
+        Assert.Equal(303, signIn.Status);
+        Assert.Equal(unit + "?note=" + Uri.EscapeDataString("十一月\u3000账单"), signIn.Location);
+        Assert.All(signIn.Location!, ch => Assert.InRange(ch, '!', '~'));
+        Assert.Equal(200, (await client.GetAsync(signIn.Location!)).Status);
     }
 
     private static void AssertPortalPage(PortalClient.Answer answer, int status, string lang, string code)
