@@ -207,45 +207,50 @@ public sealed class CommunityWriter(LedgerDatabase db, TimeProvider clock)
         if (db.Engine != Engine.Postgres) return await RunLockedAsync(community, userId, claim, work, address, ct);
         try
         {
-            await using (var connection = await db.OpenAsync(ct))
-            {
-                if (!db.Heads.TryGetValue(community.Id, out var cached))
+            if (!db.Heads.TryGetValue(community.Id, out var cached))
+                await using (var connection = await db.OpenAsync(ct))
                     cached = await LoadAsync(connection, community.Id);
-                PaymentRead? read = null;
-                for (var attempt = 0; attempt <= MovedRetries; attempt++)
+            PaymentRead? read = null;
+            for (var attempt = 0; attempt <= MovedRetries; attempt++)
+            {
+                // The work's reads (a payment's unit and bills) on a connection of their own, given back before the call:
+                // a posting waiting in the group commit holds no connection, so waiting callers never keep the writers from one.
+                WriteScope scope;
+                Result<StoredResponse> result;
+                await using (var connection = await db.OpenAsync(ct))
                 {
-                    var scope = new WriteScope(connection, null, db.Dialect, community, cached.Seq, cached.ChainHash, userId, clock.GetUtcNow())
+                    scope = new WriteScope(connection, null, db.Dialect, community, cached.Seq, cached.ChainHash, userId, clock.GetUtcNow())
                     { Address = address, Chart = cached.Chart, ClosedMonths = cached.ClosedMonths.ToHashSet(StringComparer.Ordinal), Deferred = true, PaymentRead = read };
-                    var result = await work(scope);
-                    if (!result.Ok || scope.Pending is not { } pending) break; // decided under the lock below
-                    if (scope.PendingPayment is not null && claim is null) break; // a payment always has its key
-                    var reply = scope.PendingPayment is { } payment
-                        ? await CallAsync(pending, payment, claim!, result.Value!, cached.ChainHash)
-                        : await CallAsync(pending, claim, result.Value!, cached.ChainHash);
-                    switch (reply.Outcome)
-                    {
-                        case "posted":
-                            db.Heads[community.Id] = cached with { Seq = reply.HeadSeq, ChainHash = reply.HeadChainHash };
-                            return new WriteOutcome.Done(result.Value!);
-                        case "replayed":
-                            db.Heads[community.Id] = cached with { Seq = reply.HeadSeq, ChainHash = reply.HeadChainHash };
-                            return new WriteOutcome.Replayed(new StoredResponse(reply.StatusCode!.Value, reply.ResponseBody!));
-                        case "key_reused":
-                            db.Heads[community.Id] = cached with { Seq = reply.HeadSeq, ChainHash = reply.HeadChainHash };
-                            return new WriteOutcome.Failed(KeyReused);
-                        case "moved": // the same plan, re-hashed against the head as it is
-                            db.Heads[community.Id] = cached = cached with { Seq = reply.HeadSeq, ChainHash = reply.HeadChainHash };
-                            read = scope.PaymentRead;
-                            continue;
-                        case "stale": // a payment's bills changed: read and plan again
-                            db.Heads[community.Id] = cached = cached with { Seq = reply.HeadSeq, ChainHash = reply.HeadChainHash };
-                            read = null;
-                            continue;
-                        default: // month_closed: the cached months are stale
-                            db.Heads.TryRemove(community.Id, out _);
-                            attempt = MovedRetries;
-                            break;
-                    }
+                    result = await work(scope);
+                }
+                if (!result.Ok || scope.Pending is not { } pending) break; // decided under the lock below
+                if (scope.PendingPayment is not null && claim is null) break; // a payment always has its key
+                var reply = scope.PendingPayment is { } payment
+                    ? await CallAsync(pending, payment, claim!, result.Value!, cached.ChainHash)
+                    : await CallAsync(pending, claim, result.Value!, cached.ChainHash);
+                switch (reply.Outcome)
+                {
+                    case "posted":
+                        db.Heads[community.Id] = cached with { Seq = reply.HeadSeq, ChainHash = reply.HeadChainHash };
+                        return new WriteOutcome.Done(result.Value!);
+                    case "replayed":
+                        db.Heads[community.Id] = cached with { Seq = reply.HeadSeq, ChainHash = reply.HeadChainHash };
+                        return new WriteOutcome.Replayed(new StoredResponse(reply.StatusCode!.Value, reply.ResponseBody!));
+                    case "key_reused":
+                        db.Heads[community.Id] = cached with { Seq = reply.HeadSeq, ChainHash = reply.HeadChainHash };
+                        return new WriteOutcome.Failed(KeyReused);
+                    case "moved": // the same plan, re-hashed against the head as it is
+                        db.Heads[community.Id] = cached = cached with { Seq = reply.HeadSeq, ChainHash = reply.HeadChainHash };
+                        read = scope.PaymentRead;
+                        continue;
+                    case "stale": // a payment's bills changed: read and plan again
+                        db.Heads[community.Id] = cached = cached with { Seq = reply.HeadSeq, ChainHash = reply.HeadChainHash };
+                        read = null;
+                        continue;
+                    default: // month_closed: the cached months are stale
+                        db.Heads.TryRemove(community.Id, out _);
+                        attempt = MovedRetries;
+                        break;
                 }
             }
         }

@@ -106,4 +106,26 @@ public sealed class PostgresPostingCombinerTests(PostgresFixture fixture) : ICla
         Assert.Equal(bad, head); // the refused posting moved nothing, not even its head
         Assert.Equal(0, await connection.QuerySingleAsync<long>("SELECT COUNT(*) FROM idempotency_keys WHERE community_id = @Id", new { bad.Id }));
     }
+
+    [SkippableFact]
+    public async Task Postings_waiting_for_the_group_commit_hold_no_connection_so_a_small_pool_still_serves_them_all()
+    {
+        // Three connections for twelve postings at once: a posting that kept its connection while it waited for a
+        // writer would leave the writers none, and every posting would wait out the pool's timeout.
+        using var small = new LedgerApp(App.Engine, connectionString: App.ConnectionString + ";Maximum Pool Size=3;Timeout=5");
+        var posts = new List<Task<HttpResponseMessage>>();
+        var people = new List<(ApiClient Api, string Slug)>();
+        for (var i = 0; i < 12; i++)
+        {
+            var slug = await App.CommunityAsync();
+            people.Add((small.SignedInAs(await App.UserAsync(slug, "trustee_manager")), slug));
+        }
+        foreach (var (api, slug) in people)
+            posts.Add(api.PostAsync($"/api/v1/communities/{slug}/entries", new
+            {
+                date = "2026-10-15", memo = "小连接池", fund = "common",
+                lines = new object[] { new { account = "1002", debit = 100 }, new { account = "5202", credit = 100 } },
+            }, $"pool-{slug}"));
+        foreach (var response in await Task.WhenAll(posts)) await response.AssertStatus(201);
+    }
 }
