@@ -32,7 +32,7 @@ public static class AccountabilityPages
         ["evaluations"] = "服务评价（两评）", ["noEvaluations"] = "尚无已结束的评价。", ["participation"] = "参与", ["mean"] = "平均分", ["dimension"] = "评价项目",
         ["overallMean"] = "各次评价的平均分", ["suppressed"] = "参与人数过少，为保护个人评价不公布分数分布。", ["counts"] = "1–5 分人数",
         ["spending"] = "支出申请全过程", ["requested"] = "申请", ["why"] = "用途说明", ["budgetLine"] = "预算科目", ["lineBudget"] = "该科目年度预算",
-        ["leftAtFiling"] = "申请时科目剩余", ["notInBudget"] = "不在预算内", ["notRecorded"] = "未记录", ["decisions"] = "审批", ["role"] = "角色", ["decision"] = "决定",
+        ["leftAtFiling"] = "申请时科目剩余", ["notInBudget"] = "不在预算内", ["accruedNoBudget"] = "不占用预算（支付已计提的酬金）", ["notRecorded"] = "未记录", ["decisions"] = "审批", ["role"] = "角色", ["decision"] = "决定",
         ["comment"] = "意见", ["approve"] = "同意", ["reject"] = "驳回", ["supervisor"] = "监察人", ["committee"] = "业委会", ["vote"] = "业主表决",
         ["voteNeeded"] = "需业主表决", ["payment"] = "付款", ["paidOn"] = "付款日期", ["bankRef"] = "银行流水号", ["voucherHash"] = "凭证哈希", ["entrySeq"] = "账簿分录",
         ["entryHash"] = "分录哈希", ["attachments"] = "附件哈希", ["filedAt"] = "申请时间", ["notPaid"] = "尚未付款。", ["requestStatus"] = "申请状态",
@@ -51,7 +51,7 @@ public static class AccountabilityPages
         ["noEvaluations"] = "No evaluation has closed yet.", ["participation"] = "Took part", ["mean"] = "Mean", ["dimension"] = "Dimension",
         ["overallMean"] = "Mean score by evaluation", ["suppressed"] = "Too few answers: the scores are withheld so that no single answer can be worked out.",
         ["counts"] = "Answers scoring 1–5", ["spending"] = "Spending request, whole process", ["requested"] = "Request", ["why"] = "Purpose",
-        ["budgetLine"] = "Budget line", ["lineBudget"] = "Annual budget of the line", ["leftAtFiling"] = "Left on the line at filing", ["notInBudget"] = "Not in the budget",
+        ["budgetLine"] = "Budget line", ["lineBudget"] = "Annual budget of the line", ["leftAtFiling"] = "Left on the line at filing", ["notInBudget"] = "Not in the budget", ["accruedNoBudget"] = "Reserves no budget (pays remuneration already accrued)",
         ["notRecorded"] = "Not recorded", ["decisions"] = "Decisions", ["role"] = "Role", ["decision"] = "Decision", ["comment"] = "Comment", ["approve"] = "Approved",
         ["reject"] = "Rejected", ["supervisor"] = "Supervisor", ["committee"] = "Owners' committee", ["vote"] = "Owners' vote", ["voteNeeded"] = "Owners' vote required",
         ["payment"] = "Payment", ["paidOn"] = "Paid on", ["bankRef"] = "Bank reference", ["voucherHash"] = "Voucher hash", ["entrySeq"] = "Journal entry",
@@ -61,6 +61,12 @@ public static class AccountabilityPages
     };
 
     private static string W(Texts t, string key) => (t.IsEnglish ? En : Zh).TryGetValue(key, out var w) ? w : t[key];
+
+    /// <summary>A line's figure at filing. Paying accrued remuneration (2211) reserves no budget: its expense was the accrual's.</summary>
+    private static string LineFigure(SpendingStory s, long? figure, Texts t) =>
+        !s.FilingRecorded ? E(W(t, "notRecorded"))
+        : figure is { } f ? E(Money(f))
+        : E(W(t, s.Account == AccountCodes.RemunerationPayable ? "accruedNoBudget" : "notInBudget"));
 
     public static IEndpointRouteBuilder MapAccountabilityPages(this IEndpointRouteBuilder app)
     {
@@ -231,8 +237,8 @@ public static class AccountabilityPages
             b.Append($"<h2>{E(W(t, "budgetLine"))}</h2>").Append(Table([t["line"], ""], new[]
             {
                 new[] { E(W(t, "budgetLine")), $"{E(s.BudgetLine)} {E(N(s.BudgetLine, s.BudgetLineName))} · {s.FiscalYear}" },
-                new[] { E(W(t, "lineBudget")), !s.FilingRecorded ? E(W(t, "notRecorded")) : s.LineBudget is { } lb ? E(Money(lb)) : E(W(t, "notInBudget")) },
-                new[] { E(W(t, "leftAtFiling")), !s.FilingRecorded ? E(W(t, "notRecorded")) : s.LeftAtFiling is { } left ? E(Money(left)) : E(W(t, "notInBudget")) },
+                new[] { E(W(t, "lineBudget")), LineFigure(s, s.LineBudget, t) },
+                new[] { E(W(t, "leftAtFiling")), LineFigure(s, s.LeftAtFiling, t) },
             }));
             b.Append($"<h2>{E(W(t, "decisions"))}</h2>").Append(Table([W(t, "role"), t["date"], W(t, "decision"), W(t, "comment")], s.Decisions.Select(d => new[]
             {

@@ -305,6 +305,12 @@ public abstract class SpendingApiTests(EngineFixture fixture)
         var paid = await (await Pay(y, request)).AssertStatus(201);
         var entry = await y.Supervisor.GetJsonAsync(y.P($"/entries/{paid["paidSeq"]}"));
         Assert.Equal("2211", entry["lines"]![0]!["account"]!.GetValue<string>());
+
+        // Its public page says the payment reserves no budget (the accrual was the expense), not that it is outside the budget.
+        var page = await App.Anonymous().Http.GetStringAsync($"/p/{y.Slug}/spending/{request}");
+        Assert.Contains("不占用预算（支付已计提的酬金）", page);
+        Assert.DoesNotContain("不在预算内", page);
+        Assert.Contains("Reserves no budget (pays remuneration already accrued)", await App.Anonymous().Http.GetStringAsync($"/p/{y.Slug}/spending/{request}?lang=en"));
     }
 
     [SkippableFact]
