@@ -23,8 +23,12 @@ public sealed class StatementsModel(StatementBook statements) : PortalPage
     private async Task LoadAsync()
     {
         var latest = (await statements.ListAsync(Community!.Id, includeDrafts: true)).GroupBy(s => s.Period).Select(g => g.MaxBy(s => s.Version)!);
-        Items = [.. latest.OrderBy(s => s.Status == "draft" ? 0 : 1).ThenByDescending(s => s.Period, StringComparer.Ordinal).Take(24)];
+        // Drafts first, then the latest period first; of periods ending in the same month, the month before its quarter and year.
+        Items = [.. latest.OrderBy(s => s.Status == "draft" ? 0 : 1).ThenByDescending(s => Span(s).To).ThenByDescending(s => Span(s).From).Take(24)];
     }
+
+    private Period Span(StatementRecord s) =>
+        Period.TryParse(s.Period, Community!.FiscalYearStartMonth, out var period) ? period : Period.OfMonth(default);
 
     public async Task OnGetAsync() => await LoadAsync();
 

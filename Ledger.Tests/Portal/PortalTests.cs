@@ -525,6 +525,22 @@ public abstract class PortalTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task Statements_are_listed_latest_period_first_and_a_month_before_the_quarter_it_ends()
+    {
+        var yard = await PortalYard.BuildAsync(App);
+        await (await yard.Trustee.PostAsync(yard.P("/months/2026-09/close"), null)).AssertStatus(200);
+        await (await yard.Trustee.PostAsync(yard.P("/months/2026-10/close"), null)).AssertStatus(200);
+        var drafts = (await yard.Supervisor.GetJsonAsync(yard.P("/statements")))["items"]!.AsArray().Select(s => s!["period"]!.GetValue<string>()).ToHashSet();
+        Assert.Contains("2026-Q3", drafts); // September ends the third quarter
+        var supervisor = PortalClient.For(App);
+        await supervisor.SignInAsync(yard.SupervisorLogin, PortalYard.Password);
+        var page = await supervisor.GetAsync(yard.A("/statements"));
+        var order = page.Document.QuerySelectorAll("section.statement").Select(s => s.Id![2..]).ToList();
+        // Compared as text, "2026-Q3" sorted after "2026-10" and came first.
+        Assert.Equal(["2026-10", "2026-09", "2026-Q3"], order.Where(drafts.Contains));
+    }
+
+    [SkippableFact]
     public async Task A_lang_in_the_address_wins_over_the_remembered_english_and_replaces_it()
     {
         var (yard, owner) = await SignedInAsync(y => y.OwnerLogins[0]);
