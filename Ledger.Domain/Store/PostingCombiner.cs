@@ -45,7 +45,7 @@ internal sealed class PostingCombiner(LedgerDatabase db)
     private long _split;
 
     /// <summary>Batches written and calls in them since start, the largest batch, and batches refused and run again one by one
-    /// (for the tests and the bench).</summary>
+    /// (read by the tests).</summary>
     public (long Batches, long Calls, int Largest, long Split) Written =>
         (Interlocked.Read(ref _batches), Interlocked.Read(ref _calls), Volatile.Read(ref _largest), Interlocked.Read(ref _split));
 
