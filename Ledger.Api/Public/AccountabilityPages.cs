@@ -224,7 +224,7 @@ public static class AccountabilityPages
             var s = community is null ? null : await stories.StoryAsync(community, id, clock.GetUtcNow());
             if (community is null || s is null) return NotFoundPage(http, t);
             // The story carries the chart's Chinese names; the English page shows the chart's English ones, as a statement's does.
-            Dictionary<string, string> english = t.IsEnglish ? (await journal.ChartAsync(community.Id)).ToDictionary(a => a.Key, a => a.Value.NameEn) : [];
+            var english = await EnglishNamesAsync(t, journal, community.Id);
             string N(string account, string name) => english.TryGetValue(account, out var en) ? en : name;
             var lang = LangQuery(t);
             var b = new StringBuilder($"<h1>{E(W(t, "spending"))} #{s.Id}</h1><p class=\"muted\">{E(community.Name)} · {E(W(t, "requestStatus"))}: {E(W(t, s.Status))}</p>");

@@ -54,6 +54,8 @@ public static class DecisionPages
 
     private static string W(Texts t, string key) => (t.IsEnglish ? En : Zh).TryGetValue(key, out var w) ? w : t[key];
 
+    /// <summary>What a motion of this kind decides, in words: the public pages' and the portal's vote form's.</summary>
+    public static string KindName(bool english, string kind) => (english ? En : Zh).TryGetValue("kind_" + kind, out var w) ? w : kind;
 
     private static string Area(long centiM2) => (centiM2 / 100m).ToString("#,##0.00", CultureInfo.InvariantCulture);
 
@@ -73,7 +75,7 @@ public static class DecisionPages
     };
 
     /// <summary>What a motion decides and what it takes to pass, in the page's words (never the API's codes).</summary>
-    public static string KindAndThreshold(Texts t, MotionView m) => $"{W(t, "kind_" + m.Kind)} · {W(t, "threshold_" + m.Threshold)}";
+    public static string KindAndThreshold(Texts t, MotionView m) => $"{KindName(t.IsEnglish, m.Kind)} · {W(t, "threshold_" + m.Threshold)}";
 
     /// <summary>Where a motion stands by the clock: announced before it opens, open until it closes.</summary>
     private static string Stage(MotionView m, DateTimeOffset now)

@@ -167,6 +167,10 @@ public static class PublicEndpoints
 
     internal static string LangQuery(Texts t) => t.IsEnglish ? "?lang=en" : "";
 
+    /// <summary>The chart's English names by account for an English page (records carry the Chinese ones); none for a Chinese page.</summary>
+    internal static async Task<IReadOnlyDictionary<string, string>> EnglishNamesAsync(Texts t, Journal journal, long communityId) =>
+        t.IsEnglish ? (await journal.ChartAsync(communityId)).ToDictionary(a => a.Key, a => a.Value.NameEn) : new Dictionary<string, string>();
+
     /// <summary>
     /// The page in the other language: its path, the language, and only the parameters the page itself names in
     /// <paramref name="keep"/> (<c>version=2</c>, <c>account=1003</c>, already encoded), never the raw query, since the

@@ -77,11 +77,7 @@ public static class PublicPages
         {
             var (community, s, versions) = await FindStatementAsync(c, period, version, communities, statements);
             if (community is null || s is null) return NotFoundPage(http, t);
-            var english = new Dictionary<string, string>();
-            if (t.IsEnglish)
-            {
-                english = (await journal.ChartAsync(community.Id)).ToDictionary(a => a.Key, a => a.Value.NameEn);
-            }
+            var english = await EnglishNamesAsync(t, journal, community.Id);
             var reconciliations = s.Kind == "month" ? await ReconciliationPages.StatementLinksAsync(t, c, community, s.Period, bank) : "";
             return (200, Page(t, $"{community.Name} · {s.Period}", RenderStatement(t, c, community, s, versions, english) + reconciliations, SwitchHref(http, t, version is null ? null : $"version={version}")));
         });
