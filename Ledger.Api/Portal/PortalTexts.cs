@@ -260,7 +260,7 @@ public sealed class PortalTexts
     }
 
     /// <summary>A language tag as links write it, by its primary subtag in any case: <c>en</c>, <c>en-GB</c>; <c>zh</c>, <c>zh-CN</c>, <c>zh-Hans</c>.</summary>
-    private static PortalTexts? Asked(string tag) => tag.Split('-')[0].ToLowerInvariant() switch
+    private static PortalTexts? Asked(string tag) => Public.Texts.Asked(tag) switch
     {
         "en" => En,
         "zh" => Zh,

@@ -148,7 +148,7 @@ public static class PublicEndpoints
     {
         if (!request.QueryString.HasValue) return string.Concat("public:", request.Path.ToString(), "|zh|||");
         var q = request.Query;
-        return $"public:{request.Path}|{(q["lang"] == "en" ? "en" : "zh")}|{q["version"]}|{q["after"]}|{q["limit"]}";
+        return $"public:{request.Path}|{(Texts.Asked(q["lang"].ToString()) == "en" ? "en" : "zh")}|{q["version"]}|{q["after"]}|{q["limit"]}";
     }
 
     /// <summary>Pre-rendered bytes with their status: no serializer on the hot path.</summary>

@@ -55,5 +55,18 @@ public sealed class Texts
     public bool IsEnglish => Lang == "en";
     public string this[string key] => _words.TryGetValue(key, out var w) ? w : key;
 
-    public static Texts For(HttpContext http) => http.Request.Query["lang"] == "en" ? En : Zh;
+    public static Texts For(HttpContext http) => Asked(http.Request.Query["lang"].ToString()) == "en" ? En : Zh;
+
+    /// <summary>
+    /// The language a <c>lang</c> tag asks for, by its primary subtag in any case: "en" for <c>en</c>, <c>EN</c>,
+    /// <c>en-GB</c>; "zh" for <c>zh</c>, <c>zh-CN</c>, <c>zh-Hans</c>; null for anything else. The public pages, their
+    /// cache key and the portal read a tag only through this.
+    /// </summary>
+    public static string? Asked(string? tag)
+    {
+        if (string.IsNullOrEmpty(tag)) return null;
+        var dash = tag.IndexOf('-');
+        var primary = dash < 0 ? tag.AsSpan() : tag.AsSpan(0, dash);
+        return primary.Equals("en", StringComparison.OrdinalIgnoreCase) ? "en" : primary.Equals("zh", StringComparison.OrdinalIgnoreCase) ? "zh" : null;
+    }
 }

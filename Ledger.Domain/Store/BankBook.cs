@@ -344,7 +344,7 @@ public sealed class BankBook(LedgerDatabase db, FeeBook fees)
         scope.QuerySingleOrDefaultAsync<LineRow>($"{LineSelect} WHERE community_id = @Id AND id = @lineId", new { scope.Community.Id, lineId });
 
     /// <summary>
-    /// Staff match a line to entry <paramref name="seq"/> by hand. Fails with not_found, already_matched (409: the
+    /// Staff match a line to entry <paramref name="seq"/> by hand. Fails with not_found (the line or the entry), already_matched (409: the
     /// line, or the entry, is matched already), match_mismatch (the entry does not move this account by the
     /// line's amount in the line's direction).
     /// </summary>
@@ -353,6 +353,8 @@ public sealed class BankBook(LedgerDatabase db, FeeBook fees)
         var line = await LineAsync(scope, lineId);
         if (line is null) return Failure.NotFound($"Bank line {lineId}");
         if (line.MatchedSeq is { } already) return Failure.Conflict(BankCodes.AlreadyMatched, $"Bank line {lineId} is matched to entry {already} already.");
+        if (await scope.QueryOptionalAsync<long>("SELECT seq FROM entries WHERE community_id = @Id AND seq = @seq", new { scope.Community.Id, seq }) is null)
+            return Failure.NotFound($"Entry {seq}");
         var movement = await scope.QuerySingleAsync<long?>("""
             SELECT CAST(SUM(CASE WHEN side = 'D' THEN amount_fen ELSE -amount_fen END) AS BIGINT) FROM entry_lines
             WHERE community_id = @Id AND seq = @seq AND account_code = @AccountCode
@@ -379,7 +381,7 @@ public sealed class BankBook(LedgerDatabase db, FeeBook fees)
 
     /// <summary>
     /// Records an unmatched bank credit of the common fund's account as public revenue (bank interest,
-    /// say) dated as the bank booked it, and matches the line to it. Fails with not_found, already_matched (409),
+    /// say) dated as the bank booked it, and matches the line to it. Fails with not_found (the line or the entry), already_matched (409),
     /// bank_line_not_credit, fund_mismatch (not the common fund's account), and the codes of
     /// <see cref="FeeBook.ReceiveAsync"/> (month_closed when the bank's date is in a closed month).
     /// </summary>

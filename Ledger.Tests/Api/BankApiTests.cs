@@ -103,7 +103,7 @@ public abstract class BankApiTests(EngineFixture fixture)
 
         await (await y.Trustee.PostAsync(y.P($"/bank-lines/{Id(18_000)}/match"), new { seq = y.Seqs["PK-10"] })).AssertProblem(422, BankCodes.MatchMismatch);
         await (await y.Trustee.PostAsync(y.P($"/bank-lines/{Id(-1_250)}/match"), new { seq = y.Seqs["S-1"] })).AssertProblem(422, BankCodes.MatchMismatch);
-        await (await y.Trustee.PostAsync(y.P($"/bank-lines/{Id(18_000)}/match"), new { seq = 999_999 })).AssertProblem(422, BankCodes.MatchMismatch);
+        await (await y.Trustee.PostAsync(y.P($"/bank-lines/{Id(18_000)}/match"), new { seq = 999_999 })).AssertProblem(404, Codes.NotFound);
         await (await y.Trustee.PostAsync(y.P($"/bank-lines/{Id(500_000)}/match"), new { seq = y.Seqs["PK-10"] })).AssertProblem(409, BankCodes.AlreadyMatched);
         await (await y.Trustee.PostAsync(y.P("/bank-lines/999999/match"), new { seq = y.Seqs["S-1"] })).AssertProblem(404, Codes.NotFound);
         await (await y.Trustee.PostAsync(y.P($"/bank-lines/{Id(18_000)}/match"), new { seq = 0 })).AssertProblem(400, Codes.ValidationFailed);

@@ -55,6 +55,24 @@ public abstract class PublicPagesTests(EngineFixture fixture)
         Assert.Contains("6103 Cleaning", en); // the line requested and the budget line, as the English statement names them
         Assert.DoesNotContain("清洁卫生", en);
     }
+
+    [SkippableFact]
+    public async Task A_public_page_reads_its_language_tag_by_its_primary_subtag_in_any_case()
+    {
+        var yard = await PortalYard.BuildAsync(App);
+        async Task<string?> LangAsync(string query)
+        {
+            var response = await App.Anonymous().GetAsync($"/p/{yard.Slug}{query}");
+            Assert.Equal(200, (int)response.StatusCode);
+            return new HtmlParser().ParseDocument(await response.Content.ReadAsStringAsync()).DocumentElement.GetAttribute("lang");
+        }
+        // The Chinese page first, so each English tag below meets a warm cache that must not answer it in Chinese.
+        Assert.Equal("zh-CN", await LangAsync(""));
+        foreach (var english in new[] { "?lang=en", "?lang=EN", "?lang=en-GB", "?lang=En-us" })
+            Assert.Equal("en", await LangAsync(english));
+        foreach (var chinese in new[] { "?lang=zh", "?lang=zh-CN", "?lang=ZH-Hans", "?lang=fr", "?lang=english", "?lang=" })
+            Assert.Equal("zh-CN", await LangAsync(chinese));
+    }
 }
 
 public sealed class SqlitePublicPagesTests(SqliteFixture fixture) : PublicPagesTests(fixture), IClassFixture<SqliteFixture>;
