@@ -8,7 +8,8 @@ namespace Ledger.Bench;
 
 /// <summary>
 /// The public statement page and the embeddable page under wrk (64 connections), against nginx
-/// (sendfile, open_file_cache) serving the very same bytes as static files, in the same run.
+/// (sendfile, open_file_cache) serving the very same bytes as static files, and against the Kestrel floor
+/// (<see cref="KestrelFloor"/>: the least an ASP.NET Core service can do for the same bytes), in the same run.
 /// The service starts on a fresh SQLite file with the demo seed (community "demo", published statements).
 /// Checks: the service answers 200 with exactly the bytes nginx serves, before and after the load.
 /// </summary>
@@ -54,6 +55,7 @@ static class PagesBench
             // nginx sends each file with the service's own headers for that page (security headers, caching policy),
             // so both sides put the same header bytes on the wire; nginx keeps its own Date, Content-*, ETag.
             var headers = new Dictionary<string, List<(string Name, string Value)>>();
+            var floorPages = new List<KestrelFloor.Page>();
             foreach (var p in pages)
             {
                 using var r = await http.GetAsync(p.Path);
@@ -61,19 +63,26 @@ static class PagesBench
                 await File.WriteAllBytesAsync(Path.Combine(root, p.File), await r.Content.ReadAsByteArrayAsync());
                 headers[p.File] = r.Headers.Where(h => h.Key is not ("Date" or "ETag" or "Server" or "Transfer-Encoding" or "Connection"))
                     .SelectMany(h => h.Value.Select(v => (h.Key, v))).ToList();
+                // The floor sends the service's ETag too; Kestrel adds Date and Content-Length as for the service.
+                floorPages.Add(new KestrelFloor.Page("/" + p.File, Path.Combine(root, p.File), r.Content.Headers.ContentType!.ToString(),
+                    [.. headers[p.File].Select(h => new[] { h.Name, h.Value }), .. r.Headers.ETag is { } etag ? new[] { new[] { "ETag", etag.ToString() } } : []]));
             }
             Proc.Run("chmod", ["-R", "a+rX", dir]);
 
             await using var nginx = await Nginx.StartAsync(dir, root, headers);
+            await using var floor = await KestrelFloor.Start(dir, floorPages);
             var failures = 0;
-            var results = new List<(string Name, int Bytes, List<Wrk> Ours, List<Wrk> Base)>();
+            var results = new List<(string Name, int Bytes, List<Wrk> Ours, List<Wrk> Base, List<Wrk> Floor)>();
             foreach (var p in pages)
             {
                 var bytes = await File.ReadAllBytesAsync(Path.Combine(root, p.File));
                 using var nh = new HttpClient { BaseAddress = nginx.Base };
                 if (!SHA256.HashData(await FetchAsync(nh, "/" + p.File)).SequenceEqual(SHA256.HashData(bytes))) throw new InvalidOperationException("nginx serves other bytes");
+                using var fh = new HttpClient { BaseAddress = floor.Base };
+                if (!SHA256.HashData(await FetchAsync(fh, "/" + p.File)).SequenceEqual(SHA256.HashData(bytes))) throw new InvalidOperationException("the Kestrel floor serves other bytes");
                 var ours = new List<Wrk>();
                 var baseline = new List<Wrk>();
+                var bare = new List<Wrk>();
                 // Alternating, each measured run after its own warm-up of the same URL (2 s, not counted), so
                 // neither side is measured cold or right after the other side's load.
                 for (var run = 0; run < runs; run++)
@@ -82,16 +91,18 @@ static class PagesBench
                     ours.Add(Wrk.Run(new Uri(service.Base, p.Path), seconds));
                     Wrk.Run(new Uri(nginx.Base, "/" + p.File), WarmUpSeconds);
                     baseline.Add(Wrk.Run(new Uri(nginx.Base, "/" + p.File), seconds));
+                    Wrk.Run(new Uri(floor.Base, "/" + p.File), WarmUpSeconds);
+                    bare.Add(Wrk.Run(new Uri(floor.Base, "/" + p.File), seconds));
                 }
                 var after = await FetchAsync(http, p.Path);
                 if (!after.SequenceEqual(bytes)) { failures++; Console.WriteLine($"  CHECK FAILED: {p.Name} changed during the run"); }
                 if (ours.Any(w => w.Errors > 0)) { failures++; Console.WriteLine($"  CHECK FAILED: {p.Name} had non-2xx or socket errors"); }
-                results.Add((p.Name, bytes.Length, ours, baseline));
+                results.Add((p.Name, bytes.Length, ours, baseline, bare));
             }
 
             Console.WriteLine($"public pages, wrk -t2 -c{Connections}, median of {runs} alternating runs of {seconds} s, each after {WarmUpSeconds} s of warm-up (service on SQLite, demo community, statement {period}; nginx sends the service's headers):");
             Console.WriteLine($"  {"page",-16} {"bytes",7} {"service req/s",14} {"nginx req/s",12} {"ratio",7} {"svc p50",8} {"svc p99",8} {"nginx p50",10} {"nginx p99",10}  target (>=90% of nginx, p99 < 5 ms)");
-            foreach (var (name, size, ours, baseline) in results)
+            foreach (var (name, size, ours, baseline, _) in results)
             {
                 var o = Stats.Median(ours.Select(w => w.Rps).ToList());
                 var b = Stats.Median(baseline.Select(w => w.Rps).ToList());
@@ -103,6 +114,13 @@ static class PagesBench
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"  {name,-16} {size,7} {o,14:F0} {b,12:F0} {o / b,6:P0} {p50,6:F2}ms {p99,6:F2}ms {n50,8:F2}ms {n99,8:F2}ms  {verdict}"));
                 Console.WriteLine($"  {"",-16} runs service: {Stats.Runs(ours.Select(w => w.Rps))}; nginx: {Stats.Runs(baseline.Select(w => w.Rps))}");
+            }
+            Console.WriteLine("  the Kestrel floor (the same bytes and headers from memory, one terminal middleware, no logging): how much of the gap is Kestrel's");
+            foreach (var (name, _, ours, baseline, bare) in results)
+            {
+                var (o, b, f) = (Stats.Median(ours.Select(w => w.Rps).ToList()), Stats.Median(baseline.Select(w => w.Rps).ToList()), Stats.Median(bare.Select(w => w.Rps).ToList()));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  {name,-16} floor {f,8:F0} req/s: {f / b,4:P0} of nginx; the service is {o / f,4:P0} of the floor   runs floor: {Stats.Runs(bare.Select(w => w.Rps))}"));
             }
             Console.WriteLine($"  check: 200 with the same bytes as the static file before and after the load -> {(failures == 0 ? "ok" : "FAILED")}");
             var (peak, _) = service.Memory();

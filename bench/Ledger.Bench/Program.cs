@@ -28,6 +28,8 @@ switch (command)
         return await CityCloseBench.RunAsync(args.Skip(1).ToArray());
     case "bank-import":
         return await BankImportBench.RunAsync(IntArg(1, 2000), IntArg(2, 3));
+    case "kestrel-floor": // the pages' third side, started by PagesBench as a process of its own
+        return await KestrelFloor.ServeAsync(args[1], IntArg(2, 0));
     case "tally":
         return await TallyBench.RunAsync(IntArg(1, 100_000), IntArg(2, 3));
     default:
