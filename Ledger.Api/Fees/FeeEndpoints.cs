@@ -139,7 +139,7 @@ public static class FeeEndpoints
         group.MapGet("/units/{unitId:long}/statement", Statement).Allow(Roles.Staff.Append(Roles.Owner).ToArray()).Produces<UnitStatementDto>();
         group.MapGet("/arrears", GetArrears).Allow(Roles.StaffAndOversight).Produces<ArrearsDto>();
         group.MapGet("/outbox", Outbox).Allow(Roles.Staff).Produces<Page<OutboxMessage>>();
-        group.MapGet("/units/{unitId:long}/entries", UnitEntries).Allow(Roles.Staff.Append(Roles.Owner).ToArray()).Produces<Page<Ledger.EntryDto>>();
+        group.MapGet("/units/{unitId:long}/entries", UnitEntries).Allow(Roles.Staff.Append(Roles.Owner).ToArray()).Produces<Page<Public.OpenData.JournalFeedItem>>();
         return app;
     }
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using FluentValidation;
 using Microsoft.AspNetCore.Authorization;
@@ -26,7 +27,7 @@ public static partial class LedgerOpenApi
         {
             o.AddSchemaTransformer((schema, context, _) =>
             {
-                OmittedNullsAreOptional(schema);
+                OmittedNullsAreOptional(schema, context);
                 RequiredByValidator(schema, context);
                 return Task.CompletedTask;
             });
@@ -74,6 +75,7 @@ public static partial class LedgerOpenApi
         };
         document.Components.Schemas ??= new Dictionary<string, IOpenApiSchema>();
         document.Components.Schemas[ProblemSchema] = Problem();
+        NullableReferencesAreOptional(document.Components.Schemas);
         // The framework's own validation problem type is replaced by Problem (which has `code` and `errors`).
         document.Components.Schemas.Remove("HttpValidationProblemDetails");
         document.Components.Schemas.Remove("ProblemDetails"); // likewise, for routes that declare .ProducesProblem()
@@ -227,17 +229,17 @@ public static partial class LedgerOpenApi
         var publicPage = !path.StartsWith("/api/", StringComparison.Ordinal);
         if (publicPage && !operation.Parameters.Any(p => p.Name == "limit"))
         {
-            // Public pages and downloads answer an unknown community or period in their own format.
+            // Public pages answer an unknown community or period as a page; downloads (JSON, CSV) as the API does,
+            // problem+json with its code (OpenData, PublicEndpoints.Serve).
             errors.Clear();
             var success = operation.Responses.Where(r => r.Key.StartsWith('2')).SelectMany(r => r.Value.Content?.Keys ?? []).Distinct().ToList();
-            operation.Responses["404"] = new OpenApiResponse
-            {
-                Description = "No such community, statement or motion (in the format asked for).",
-                Content = success.ToDictionary(type => type, type => new OpenApiMediaType
+            if (success.Contains("text/html"))
+                operation.Responses["404"] = new OpenApiResponse
                 {
-                    Schema = new OpenApiSchema { Type = type.Contains("json", StringComparison.Ordinal) ? JsonSchemaType.Object : JsonSchemaType.String },
-                }),
-            };
+                    Description = "No such community, statement or motion: a page that says so.",
+                    Content = new Dictionary<string, OpenApiMediaType> { ["text/html"] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String } } },
+                };
+            else errors.Add(404);
         }
         foreach (var status in errors)
         {
@@ -315,11 +317,19 @@ public static partial class LedgerOpenApi
     /// The serializer leaves nulls out (Startup: WhenWritingNull), so a nullable property is one that may
     /// be absent: optional, never null. Request bodies say what they require through their validators.
     /// </summary>
-    private static void OmittedNullsAreOptional(OpenApiSchema schema)
+    private static void OmittedNullsAreOptional(OpenApiSchema schema, OpenApiSchemaTransformerContext context)
     {
         if (schema.Properties is null) return;
+        var written = context.JsonTypeInfo.Properties.ToDictionary(p => p.Name, StringComparer.Ordinal);
         foreach (var (name, property) in schema.Properties.ToList())
         {
+            var info = written.GetValueOrDefault(name);
+            // Written even when null (a page's `next`): required, and null is one of its values.
+            if (info?.AttributeProvider?.GetCustomAttributes(typeof(JsonIgnoreAttribute), false) is [JsonIgnoreAttribute { Condition: JsonIgnoreCondition.Never }, ..])
+                continue;
+            // A nullable reference to another schema (or a JsonElement?) is typed without null here: the framework adds
+            // null later, as oneOf, which NullableReferencesAreOptional takes off again. The property's own annotation says it may be left out.
+            if (info is { IsGetNullable: true }) schema.Required?.Remove(name);
             if (property is OpenApiSchema s && s.Type is { } type && type.HasFlag(JsonSchemaType.Null) && type != JsonSchemaType.Null)
             {
                 s.Type = type & ~JsonSchemaType.Null;
@@ -331,6 +341,19 @@ public static partial class LedgerOpenApi
                 schema.Required?.Remove(name);
             }
         }
+    }
+
+    /// <summary>
+    /// A nullable reference to another schema reaches the document as <c>oneOf: [null, $ref]</c>, added after the schema
+    /// transformers ran. Left out when null, as <see cref="OmittedNullsAreOptional"/> made it, it is never null: the reference alone.
+    /// </summary>
+    private static void NullableReferencesAreOptional(IDictionary<string, IOpenApiSchema> schemas)
+    {
+        foreach (var schema in schemas.Values.OfType<OpenApiSchema>())
+            foreach (var (name, property) in schema.Properties?.ToList() ?? [])
+                if (property is OpenApiSchema { OneOf.Count: 2 } u && u.OneOf.Any(o => o is OpenApiSchema { Type: JsonSchemaType.Null })
+                    && schema.Required?.Contains(name) != true)
+                    schema.Properties![name] = u.OneOf.First(o => o is not OpenApiSchema { Type: JsonSchemaType.Null });
     }
 
     /// <summary>

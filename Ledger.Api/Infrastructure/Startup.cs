@@ -83,6 +83,7 @@ public static class Startup
         // A cached public page for an anonymous reader is answered before routing and everything below
         // (issue 18); what it does not answer goes the full way. Routing is placed here explicitly so it
         // runs after it (WebApplication would otherwise put routing first).
+        app.UseHeadAsGetForPublicPages();
         app.UseCachedPublicPages();
         app.UseRouting();
         app.UseSecurityHeaders();

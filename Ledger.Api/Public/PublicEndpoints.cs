@@ -129,6 +129,19 @@ public static class PublicEndpoints
         });
     }
 
+    /// <summary>
+    /// HEAD of a public page or download is answered as its GET (RFC 9110 asks every server for both): link checkers,
+    /// crawlers and monitors ask HEAD first, and were answered 405. The request goes on as a GET; the server still
+    /// knows it was a HEAD and sends the headers only (Kestrel: status, Content-Length, ETag, no body).
+    /// </summary>
+    public static IApplicationBuilder UseHeadAsGetForPublicPages(this IApplicationBuilder app) => app.Use(static (http, next) =>
+    {
+        var request = http.Request;
+        if (HttpMethods.IsHead(request.Method) && (request.Path.StartsWithSegments("/p") || request.Path.StartsWithSegments("/embed")))
+            request.Method = HttpMethods.Get;
+        return next(http);
+    });
+
     /// <summary>What <see cref="Infrastructure.TextGuard"/> checks in a request without a body: the path and every query key and value.</summary>
     private static bool PassesTextGuard(HttpRequest request)
     {

@@ -11,7 +11,7 @@ namespace Ledger.Domain.Store;
 /// order (then sequence), each coded with its sequence number and tagged with it and its hashes; a unit
 /// is a posting tag, never a name. Passes <c>hledger check -s ordereddates</c>. Streams a month at a time.
 /// </summary>
-public sealed class JournalExport(LedgerDatabase db, Journal journal)
+public sealed partial class JournalExport(LedgerDatabase db, Journal journal)
 {
     /// <summary>The declared commodity of every amount (hledger --strict refuses undeclared ones).</summary>
     public const string Commodity = "CNY";
@@ -49,7 +49,7 @@ public sealed class JournalExport(LedgerDatabase db, Journal journal)
             foreach (var posted in entries.OrderBy(p => p.Entry.Date).ThenBy(p => p.Entry.Seq))
             {
                 var e = posted.Entry;
-                sb.Append(Dates.Format(e.Date)).Append(" (").Append(e.Seq).Append(") ").Append(e.Memo.Replace(';', '；'))
+                sb.Append(Dates.Format(e.Date)).Append(" (").Append(e.Seq).Append(") ").Append(Description(e.Memo))
                     .Append("  ; seq:").Append(e.Seq).Append('\n');
                 sb.Append("    ; fund:").Append(e.Fund).Append(", kind:").Append(posted.Kind);
                 if (e.Reverses is { } r) sb.Append(", reverses:").Append(r);
@@ -67,6 +67,16 @@ public sealed class JournalExport(LedgerDatabase db, Journal journal)
             await output.WriteAsync(sb, ct);
         }
     }
+
+    /// <summary>
+    /// A memo as a transaction's description, on one line: memos may carry line breaks (a reversal's reason, a spending
+    /// request's description), and a line break there would end the transaction and let the rest of the memo be read as
+    /// postings and transactions of its own. A semicolon would start a comment.
+    /// </summary>
+    public static string Description(string memo) => LineBreaks().Replace(memo.Replace(';', '；'), " ");
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"[\r\n\v\f\u0085\u2028\u2029]+")]
+    private static partial System.Text.RegularExpressions.Regex LineBreaks();
 
     /// <summary>"code name", with anything hledger reads as syntax (runs of spaces, semicolons, brackets at the start) made plain.</summary>
     public static string Name(AccountDef a) =>

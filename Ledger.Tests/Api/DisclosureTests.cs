@@ -322,6 +322,27 @@ public abstract class DisclosureTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task Public_pages_and_downloads_answer_head_as_their_get()
+    {
+        var y = await DisclosureYard.BuildAsync(App);
+        var anonymous = App.Anonymous();
+        // Link checkers and monitors ask HEAD first; twice, so the second is answered from the cache before routing.
+        foreach (var path in new[] { y.Public(), y.Public("/statements/2026-10"), y.Public("/statements/2026-10.csv"), y.Public("/statements/2026-10/datapackage.json"),
+                     y.Public("/journal"), "/embed/" + y.Slug + "/latest", y.Public("/statements/2099-01"), y.Public("/statements/2099-01.json") })
+            for (var i = 0; i < 2; i++)
+            {
+                var get = await anonymous.GetAsync(path);
+                var head = await anonymous.Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
+                Assert.True(get.StatusCode == head.StatusCode, $"HEAD {path}: {(int)head.StatusCode}, GET: {(int)get.StatusCode}");
+                Assert.Equal(get.Content.Headers.ContentType?.ToString(), head.Content.Headers.ContentType?.ToString());
+                Assert.Equal(get.Headers.ETag, head.Headers.ETag);
+                Assert.Equal(get.Headers.GetValues("Content-Security-Policy"), head.Headers.GetValues("Content-Security-Policy"));
+            }
+        // Only public reads: the API still answers HEAD with 405.
+        Assert.Equal(405, (int)(await y.Supervisor.Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, y.P("/statements")))).StatusCode);
+    }
+
+    [SkippableFact]
     public async Task Downloads_are_csv_with_a_bom_and_a_fiscal_data_package()
     {
         var y = await DisclosureYard.BuildAsync(App);

@@ -68,6 +68,40 @@ public abstract class FormatsTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task A_memo_with_line_breaks_adds_nothing_to_the_exported_journal()
+    {
+        var hledger = Hledger();
+        var y = await DisclosureYard.BuildAsync(App);
+        // A reversal's reason is a multi-line field, and the reversal's memo carries it. Written as a transaction
+        // of its own, dated like the reversal and naming the declared accounts, it passes hledger's strict checks.
+        var accounts = (await y.Supervisor.GetJsonAsync(y.P("/accounts")))["items"]!.AsArray()
+            .ToDictionary(a => a!["code"]!.GetValue<string>(), a => $"{a!["code"]!.GetValue<string>()} {a["name"]!.GetValue<string>()}");
+        var receipt = await (await y.Trustee.PostAsync(y.P("/receipts"), new
+        {
+            source = "other", amount = 100L, receivedAt = "2026-11-20", payer = "某公司", memo = "杂项", externalRef = "MEMO-1",
+        })).AssertStatus(201);
+        var reason = $"录入错误\n2026-11-21 (999) 调账\r\n    {accounts["1002"]}  1000000.00 CNY\n    {accounts["3101"]}  -1000000.00 CNY";
+        await (await y.Trustee.PostAsync(y.P($"/entries/{receipt["seq"]!.GetValue<long>()}/reversal"), new { reason })).AssertStatus(201);
+        var journal = await y.Supervisor.Http.GetStringAsync(y.P("/export/journal"));
+        var file = Path.Combine(Path.GetTempPath(), $"{y.Slug}-{Guid.NewGuid():N}.journal");
+        await File.WriteAllTextAsync(file, journal);
+        try
+        {
+            var (code, output) = await RunAsync(hledger!, $"-f {file} check -s ordereddates");
+            Assert.True(code == 0, output);
+            // What hledger adds up is the books: every account as the trial balance has it, nothing more.
+            var (_, balances) = await RunAsync(hledger!, $"-f {file} balance --flat --no-total -O csv");
+            var theirs = balances.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(line => line.Split("\",\""))
+                .ToDictionary(f => f[0].Trim('"').Split(' ')[0], f => (long)Math.Round(decimal.Parse(f[1].Trim('"').Replace(" CNY", ""), CultureInfo.InvariantCulture) * 100));
+            var ours = (await y.Supervisor.GetJsonAsync(y.P("/trial-balance")))["accounts"]!.AsArray()
+                .ToDictionary(a => a!["code"]!.GetValue<string>(), a => a!["debit"]!.GetValue<long>() - a!["credit"]!.GetValue<long>());
+            Assert.Equal(ours.Where(kv => kv.Value != 0).OrderBy(kv => kv.Key), theirs.Where(kv => kv.Value != 0).OrderBy(kv => kv.Key));
+            Assert.DoesNotContain(journal.Split('\n'), l => l.StartsWith("2026-11-21 (999)", StringComparison.Ordinal));
+        }
+        finally { File.Delete(file); }
+    }
+
+    [SkippableFact]
     public async Task Statement_csv_puts_only_money_in_money_columns()
     {
         var y = await DisclosureYard.BuildAsync(App);

@@ -196,6 +196,7 @@ public abstract partial class OpenApiTests(EngineFixture fixture)
             if (status[0] != '2')
             {
                 Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+                Assert.True(documented[status]!["content"]!.AsObject().ContainsKey("application/problem+json"), $"{method} {path} answered {status} as problem+json, which the document does not say");
                 Assert.Matches("^[a-z0-9_]+$", JsonNode.Parse(body)!["code"]!.GetValue<string>());
                 return null;
             }
@@ -222,7 +223,19 @@ public abstract partial class OpenApiTests(EngineFixture fixture)
         await Check(await manager.GetAsync($"/api/v1/communities/{slug}/accounts?month=2026-13"), "GET", "/api/v1/communities/{c}/accounts");
         await Check(await App.Anonymous().PostAsync("/api/v1/auth/login", new { login = "nobody-here", password = "wrong password" }), "POST", "/api/v1/auth/login");
         await Check(await manager.GetAsync("/api/v1/me"), "GET", "/api/v1/me");
-        await Check(await App.Anonymous().GetAsync($"/p/{slug}/journal"), "GET", "/p/{c}/journal");
+        // A bill is owner-specific: the feed shows its hashes only. The last page says so with `next: null`.
+        var admin = await App.UserAsync(slug, "community_admin");
+        var unit = (await (await admin.PostAsync($"/api/v1/communities/{slug}/units", new { building = "1栋", number = "101", use = "residential", area = 90m, areaSource = "registered", delivered = true })).AssertStatus(201))["id"]!.GetValue<long>();
+        await (await manager.PutAsync($"/api/v1/communities/{slug}/fee-schedule", new { effectiveFrom = "2026-11", rates = new { residential = "1.80" } })).AssertStatus(200);
+        await (await manager.PostAsync($"/api/v1/communities/{slug}/billing-runs", new { month = "2026-11" })).AssertStatus(201);
+        var feed = await Check(await App.Anonymous().GetAsync($"/p/{slug}/journal"), "GET", "/p/{c}/journal");
+        Assert.Contains(feed!["items"]!.AsArray(), item => !item!.AsObject().ContainsKey("entry"));
+        Assert.True(feed!.AsObject().ContainsKey("next") && feed["next"] is null);
+        // The unit's own entries come in the feed's shape, salt included.
+        await Check(await manager.GetAsync($"/api/v1/communities/{slug}/units/{unit}/entries"), "GET", "/api/v1/communities/{c}/units/{unitId}/entries");
+        // A download that is not there is problem+json, as the document says.
+        await Check(await App.Anonymous().GetAsync($"/p/{slug}/statements/2026-10.json"), "GET", "/p/{c}/statements/{period}.json");
+        await Check(await App.Anonymous().GetAsync($"/p/{slug}/statements/2026-10.csv"), "GET", "/p/{c}/statements/{period}.csv");
     }
 
     /// <summary>Every property the schema requires is present, recursively through objects and arrays.</summary>
@@ -234,11 +247,19 @@ public abstract partial class OpenApiTests(EngineFixture fixture)
             foreach (var name in schema["required"]?.AsArray().Select(n => n!.GetValue<string>()) ?? [])
                 Assert.True(obj.ContainsKey(name), $"{where}: required '{name}' missing in {obj.ToJsonString()[..Math.Min(200, obj.ToJsonString().Length)]}");
             foreach (var (name, v) in obj)
-                if (schema["properties"]?[name] is { } ps) AssertRequired(v, ps, schemas, where);
+                if (schema["properties"]?[name] is { } ps)
+                {
+                    if (v is null) Assert.True(AllowsNull(ps), $"{where}: '{name}' is null, which its schema does not allow");
+                    else AssertRequired(v, ps, schemas, where);
+                }
         }
         else if (value is JsonArray array && schema["items"] is { } items)
             foreach (var item in array) AssertRequired(item, items, schemas, where);
     }
+
+    private static bool AllowsNull(JsonNode schema) =>
+        schema["type"] is JsonArray types ? types.Any(t => t!.GetValue<string>() == "null")
+        : schema["type"]?.GetValue<string>() == "null" || (schema["oneOf"]?.AsArray().Any(o => AllowsNull(o!)) ?? false);
 }
 
 public sealed class SqliteOpenApiTests(SqliteFixture fixture) : OpenApiTests(fixture), IClassFixture<SqliteFixture>;
