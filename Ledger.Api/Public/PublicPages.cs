@@ -142,8 +142,12 @@ public static class PublicPages
             new[] { E(t["billed"]), E(Money(a.Billed)) }, new[] { E(t["collected"]), E(Money(a.Collected)) },
             new[] { E(t["collectionRate"]), E(Rate(a.CollectionRateBasisPoints)) },
         }.Concat(ArrearsBuckets.Names.Select((name, i) => new[] { E(name), E(Money(a.Buckets[i])) })), n));
-        if (a.Units is { Count: > 0 } units)
-            b.Append(Table([t["line"], t["arrearsAmount"]], units.Select(u => new[] { $"{E(u.Building)}-{E(u.Number)}", E(Money(u.Amount)) }), n));
+        if (a.Units is { Count: > 0 } units && units.Any(u => u.Amount is not null)) // as published before units were listed without amounts
+            b.Append(Table([t["line"], t["arrearsAmount"]], units.Select(u => new[] { $"{E(u.Building)}-{E(u.Number)}", E(Money(u.Amount ?? 0)) }), n));
+        else if (a.Units is { Count: > 0 } listed)
+            b.Append($"<p>{E(t["unitsListed"])}{string.Join(t["listSeparator"], listed.Select(u => $"{E(u.Building)}-{E(u.Number)}"))}</p>");
+        else if (a.Units is not null && a.UnitsInArrears > 0)
+            b.Append($"<p class=\"muted\">{E(string.Format(CultureInfo.InvariantCulture, t["unitsNotListed"], ArrearsUnitFigure.MinimumListed))}</p>");
 
         b.Append($"<h2>{E(t["payables"])}</h2>").Append(Table([t["line"], t["amount"]], new[]
         {

@@ -101,7 +101,20 @@ public sealed record BudgetLineFigure(string Account, string Name, long Annual, 
 
 public sealed record BudgetFigures(int FiscalYear, long BudgetId, int BudgetVersion, IReadOnlyList<BudgetLineFigure> Lines, IReadOnlyList<BudgetLineFigure> Income);
 
-public sealed record ArrearsUnitFigure(string Building, string Number, long Amount);
+/// <summary>
+/// A unit in arrears, listed by building and number when the trust terms choose <c>arrearsDetail: "unit"</c> (DESIGN: "a
+/// community may choose to list unit numbers"). No amount: one unit's arrears is its bill, and its bill its area. Statements
+/// published before 2026-12-01 carry each unit's amount, and keep it as published (their hash covers it).
+/// </summary>
+public sealed record ArrearsUnitFigure(string Building, string Number, long? Amount = null)
+{
+    /// <summary>
+    /// Units are listed only when at least this many are in arrears: with one listed unit the period's arrears amount is
+    /// that household's, and with two either household works out the other's from its own (the evaluations' floor, 3).
+    /// Under it the list is empty, and the pages say why.
+    /// </summary>
+    public const int MinimumListed = 3;
+}
 
 public sealed record ArrearsFigures(long UnitsInArrears, long Amount, long Billed, long Collected, long CollectionRateBasisPoints,
     IReadOnlyList<long> Buckets, IReadOnlyList<ArrearsUnitFigure>? Units);

@@ -243,10 +243,10 @@ public sealed class StatementBook(LedgerDatabase db, CommunityBook communities, 
         var (billed, collected) = (owed.Months.Sum(m => m.Billed), owed.Months.Sum(m => m.Collected));
         var arrears = new ArrearsFigures(owed.UnitsInArrears, owed.TotalDue, billed, collected,
             billed == 0 ? 0 : collected * 10_000 / billed, owed.Buckets,
-            terms?.Disclosure.ArrearsDetail == "unit"
-                ? owed.Units.OrderBy(u => u.Building, StringComparer.Ordinal).ThenBy(u => u.Number, StringComparer.Ordinal)
-                    .Select(u => new ArrearsUnitFigure(u.Building, u.Number, u.Due)).ToList()
-                : null);
+            terms?.Disclosure.ArrearsDetail != "unit" ? null
+            : owed.Units.Count < ArrearsUnitFigure.MinimumListed ? []
+            : owed.Units.OrderBy(u => u.Building, StringComparer.Ordinal).ThenBy(u => u.Number, StringComparer.Ordinal)
+                .Select(u => new ArrearsUnitFigure(u.Building, u.Number)).ToList());
 
         // The period in the community's time zone, as instants: queries are timed to the instant.
         var (from, until) = community.Instants(period);

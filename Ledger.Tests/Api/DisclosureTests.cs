@@ -105,6 +105,46 @@ public abstract class DisclosureTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task Listed_units_in_arrears_carry_no_amount_and_under_three_are_not_listed()
+    {
+        // The yard: at October's end two units are in arrears (3栋-201's October, 3栋-301's September and October).
+        var y = await DisclosureYard.BuildAsync(App);
+        var terms = JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(FeesApiTests.TrustTermsJson()))!.AsObject();
+        terms["embedOrigins"] = new JsonArray(DisclosureYard.EmbedOrigin);
+        terms["disclosure"]!["arrearsDetail"] = "unit";
+        await (await y.Admin.PutAsync(y.P("/trust-terms"), terms)).AssertStatus(200);
+        await (await y.Admin.PostAsync(y.P("/statements/2026-10/corrections"), new { reason = "按房号公示欠费" })).AssertStatus(201);
+        await (await y.Admin.PostAsync(y.P("/statements/2026-10/publish"), null)).AssertStatus(200);
+        ForgetPublicCache();
+        var two = await App.Anonymous().GetJsonAsync(y.Public("/statements/2026-10.json"));
+        // Listed, 3栋-201 would be the period's one other unit, and its October bill (its area) the amount less 3栋-301's.
+        Assert.Equal(2, two["arrears"]!["unitsInArrears"]!.GetValue<long>());
+        Assert.Empty(two["arrears"]!["units"]!.AsArray());
+        var page = await (await App.Anonymous().GetAsync(y.Public("/statements/2026-10"))).Content.ReadAsStringAsync();
+        Assert.Contains("欠费户数少于 3 户，不列房号", page);
+        Assert.DoesNotContain("3栋-201", page);
+
+        // A community of three units, none paid: listed by building and number, never with an amount.
+        App.Clock.Set(DisclosureYard.Now);
+        var slug = await App.CommunityAsync("2026-09");
+        var admin = await App.UserAsync(slug, "community_admin", "trustee", "trustee_manager", "supervisor");
+        await (await admin.PutAsync($"/api/v1/communities/{slug}/trust-terms", terms)).AssertStatus(200);
+        foreach (var (number, area) in new[] { ("101", 80m), ("102", 100m), ("201", 120m) })
+            await (await admin.PostAsync($"/api/v1/communities/{slug}/units", new { building = "1栋", number, use = "residential", area, areaSource = "registered", delivered = true })).AssertStatus(201);
+        await (await admin.PutAsync($"/api/v1/communities/{slug}/fee-schedule", new { effectiveFrom = "2026-09", rates = new { residential = "1.80" } })).AssertStatus(200);
+        await (await admin.PostAsync($"/api/v1/communities/{slug}/billing-runs", new { month = "2026-09" })).AssertStatus(201);
+        await (await admin.PostAsync($"/api/v1/communities/{slug}/months/2026-09/close", null)).AssertStatus(200);
+        var listed = (await admin.GetJsonAsync($"/api/v1/communities/{slug}/statements/2026-09"))["arrears"]!;
+        Assert.Equal(3 * 18_000, listed["amount"]!.GetValue<long>());
+        Assert.Equal(["1栋-101", "1栋-102", "1栋-201"], listed["units"]!.AsArray().Select(u => $"{u!["building"]}-{u["number"]}"));
+        Assert.All(listed["units"]!.AsArray(), u => Assert.Null(u!["amount"]));
+        await (await admin.PostAsync($"/api/v1/communities/{slug}/statements/2026-09/publish", null)).AssertStatus(200);
+        var listedPage = await (await App.Anonymous().GetAsync($"/p/{slug}/statements/2026-09")).Content.ReadAsStringAsync();
+        Assert.Contains("欠费房号：1栋-101、1栋-102、1栋-201", listedPage);
+        Assert.DoesNotContain("144.00", listedPage); // 1栋-101's bill (80 m² at 1.80)
+    }
+
+    [SkippableFact]
     public async Task Arrears_in_a_statement_stand_as_at_the_periods_end_even_when_paid_later()
     {
         var y = await DisclosureYard.BuildAsync(App);
