@@ -99,7 +99,7 @@ public sealed class InquiriesModel(InquiryBook inquiries, TimeProvider clock) : 
         if (await ValidAsync(new FindingBody(finding, verdict)))
         {
             var found = await WriteAsync(KeyOf(formId), Fingerprint(id.ToString(CultureInfo.InvariantCulture), finding, upheld), async scope =>
-                await inquiries.FindAsync(scope, id, finding!.Trim(), verdict!.Value), 200);
+                await inquiries.FindAsync(scope, id, finding!.Trim(), verdict!.Value, MyRoles), 200);
             if (Outcome(found, _ => T["findingRecorded"], $"/app/{C}/queries#query-{id}") is { } next) return next;
         }
         await LoadAsync();
