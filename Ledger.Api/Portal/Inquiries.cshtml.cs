@@ -37,7 +37,8 @@ public sealed class InquiriesModel(InquiryBook inquiries, TimeProvider clock) : 
 
     public bool MayRate(InquiryView q) => Mine.Contains(q.Id) && q.Answer is not null && q.Rating is null && q.Status != InquiryLoop.Closed;
 
-    public bool MayFind(InquiryView q) => Has(Roles.Supervisor) && InquiryLoop.AwaitsFinding(q.Status);
+    // Whoever holds a trustee role judges no answer of the trustee (InquiryBook.FindAsync: trustee_cannot_approve); the form is not offered.
+    public bool MayFind(InquiryView q) => Has(Roles.Supervisor) && !Has(Roles.Staff) && InquiryLoop.AwaitsFinding(q.Status);
 
     public async Task OnGetAsync() => await LoadAsync();
 
