@@ -90,8 +90,8 @@ public static class AccountabilityEndpoints
     private static Task<IResult> Rate(long id, RatingBody body, HttpContext http, Writes writes, InquiryBook queries) =>
         writes.RunAsync(http, body, async scope => await queries.RateAsync(scope, id, body.Satisfied!.Value, body.Comment?.Trim() ?? ""), StatusCodes.Status200OK);
 
-    private static Task<IResult> Find(long id, FindingBody body, HttpContext http, Writes writes, InquiryBook queries) =>
-        writes.RunAsync(http, body, async scope => await queries.FindAsync(scope, id, body.Finding!.Trim(), body.Upheld!.Value), StatusCodes.Status200OK);
+    private static Task<IResult> Find(long id, FindingBody body, HttpContext http, Writes writes, InquiryBook queries, CurrentCommunity current) =>
+        writes.RunAsync(http, body, async scope => await queries.FindAsync(scope, id, body.Finding!.Trim(), body.Upheld!.Value, current.Roles), StatusCodes.Status200OK);
 
     private static Task<IResult> Create(EvaluationBody body, HttpContext http, Writes writes, EvaluationBook evaluations) =>
         writes.RunAsync(http, body, async scope => await evaluations.CreateAsync(scope,

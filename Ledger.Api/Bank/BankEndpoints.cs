@@ -233,6 +233,6 @@ public static class BankEndpoints
     {
         if (!TryBooksMonth(month, current, clock, out var m, out var refused)) return Task.FromResult(refused!);
         if (!TryAccount(account, out var code, out var problem)) return Task.FromResult(problem!);
-        return writes.RunAsync(http, new { month, code, body }, async scope => await bank.SignAsync(scope, m, code, body.Remarks!.Trim()), StatusCodes.Status200OK);
+        return writes.RunAsync(http, new { month, code, body }, async scope => await bank.SignAsync(scope, m, code, body.Remarks!.Trim(), current.Roles), StatusCodes.Status200OK);
     }
 }

@@ -39,6 +39,7 @@ public static class CommunityEndpoints
     public static IEndpointRouteBuilder MapCommunities(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/v1/communities", Create).Validate<CreateCommunityRequest>().RequireAuthorization().WithTags("Communities");
+        app.MapGet("/api/v1/communities", List).RequireAuthorization().WithTags("Communities").Produces<Page<CommunityDto>>();
         app.MapCommunityGroup().WithTags("Communities").MapGet("/", Get).Allow(Roles.Community);
         return app;
     }
@@ -54,6 +55,17 @@ public static class CommunityEndpoints
         var result = await communities.CreateAsync(new NewCommunity(request.Slug!, request.Name!.Trim(), zoneId, request.FiscalYearStartMonth ?? 1, books));
         if (!result.Ok) return Problems.From(result.Failure!);
         return TypedResults.Created($"/api/v1/communities/{result.Value!.Slug}", CommunityDto.From(result.Value));
+    }
+
+    /// <summary>
+    /// Every community on the server, by slug, for the platform admin: it holds no role inside them, so neither
+    /// <c>GET /api/v1/me</c> nor the portal's home lists them. Anyone else: 403 (their own are in <c>/me</c>).
+    /// </summary>
+    private static async Task<IResult> List(int? limit, string? after, HttpContext http, CommunityBook communities)
+    {
+        if (!http.User.IsPlatformAdmin())
+            return Problems.From(new Failure(Codes.Forbidden, "Only a platform admin lists every community; GET /api/v1/me lists yours.", 403));
+        return Paging.Slice(await communities.AllAsync(), limit, after, c => c.Slug, CommunityDto.From);
     }
 
     private static Ok<CommunityDto> Get(CurrentCommunity current) => TypedResults.Ok(CommunityDto.From(current.Community));

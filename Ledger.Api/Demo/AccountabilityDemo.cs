@@ -58,7 +58,7 @@ public static class AccountabilityDemo
         setClock(at(m.FirstDay.AddDays(15), 10));
         await Write(people.Owner, s => queries.RateAsync(s, disputed.Id, false, "记录应当公开，而不是由维保公司保存。"));
         setClock(at(m.FirstDay.AddDays(21), 10));
-        await Write(people.Supervisor, s => queries.FindAsync(s, disputed.Id, "质询成立：维保记录属于共有部分管理资料，已要求受托人每月随报表公开。", true));
-        await Write(people.Supervisor, s => queries.FindAsync(s, ignored.Id, "受托人逾期未答复，已书面提醒；经核对，停车收入减少系临时停车位改为绿化，已经业主大会同意。", false));
+        await Write(people.Supervisor, s => queries.FindAsync(s, disputed.Id, "质询成立：维保记录属于共有部分管理资料，已要求受托人每月随报表公开。", true, [Roles.Supervisor]));
+        await Write(people.Supervisor, s => queries.FindAsync(s, ignored.Id, "受托人逾期未答复，已书面提醒；经核对，停车收入减少系临时停车位改为绿化，已经业主大会同意。", false, [Roles.Supervisor]));
     }
 }

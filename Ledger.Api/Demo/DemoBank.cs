@@ -83,7 +83,7 @@ internal static class DemoBank
                 : "银行对账单与账面逐笔核对一致。";
             await Must(writer.DoAsync(community, supervisor, async scope =>
             {
-                var signed = await bank.SignAsync(scope, month, BankAccounts.Common, remarks);
+                var signed = await bank.SignAsync(scope, month, BankAccounts.Common, remarks, [Roles.Supervisor]);
                 return signed.Ok ? null : signed.Failure;
             }, ct));
             opening = balance;

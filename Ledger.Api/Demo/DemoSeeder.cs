@@ -222,7 +222,7 @@ public sealed class DemoSeeder(LedgerDatabase db, IOptions<LedgerOptions> option
                 await Write(manager, async scope => Must(await statements.CloseAndBuildAsync(scope, m.Previous)));
                 lastClosed = m.Previous;
                 await Write(supervisor, async scope => Must(await statements.RemarkAsync(scope, Period.OfMonth(m.Previous),
-                    random.Next(3) == 0 ? "已核对本月全部支出凭证，未发现异常。" : "支出与预算相符；请物业加强欠费催收。")));
+                    random.Next(3) == 0 ? "已核对本月全部支出凭证，未发现异常。" : "支出与预算相符；请物业加强欠费催收。", [Roles.Supervisor])));
                 if (clock.Now.AddDays(3) <= now)
                 {
                     clock.Now = clock.Now.AddDays(3);

@@ -1,7 +1,9 @@
 using Hangfire;
 using Hangfire.Dashboard;
 using Ledger.Api.Infrastructure;
+using Ledger.Domain.Model;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Ledger.Api.Operations;
 
@@ -42,6 +44,18 @@ public static class JobsDashboard
         // operators sign in at /app/login, whose home page links here.
         if (http.User.Identity?.IsAuthenticated != true) { await http.ChallengeAsync(TokenAuthenticationHandler.SchemeName); return; }
         if (!http.User.IsPlatformAdmin()) { await http.ForbidAsync(); return; }
+        // Hangfire reads its stats and its batch commands with ReadFormAsync, which throws (a 500) on any body that
+        // is not a form: a GET of /jobs/stats, a command posted as JSON. Its own script posts forms, or nothing.
+        if (!http.Request.HasFormContentType)
+        {
+            if (!string.IsNullOrEmpty(http.Request.ContentType))
+            {
+                await Problems.From(new Failure(Codes.UnsupportedMediaType, "The dashboard reads forms (application/x-www-form-urlencoded) only.", 415))
+                    .ExecuteAsync(http);
+                return;
+            }
+            http.Features.Set<IFormFeature>(new FormFeature(FormCollection.Empty)); // no body: an empty form, naming no job and no metric
+        }
         http.Response.Headers.ContentSecurityPolicy = Csp;
         http.Response.Headers.XFrameOptions = "DENY";
         await next(http);

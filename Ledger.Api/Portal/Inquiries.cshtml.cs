@@ -37,7 +37,8 @@ public sealed class InquiriesModel(InquiryBook inquiries, TimeProvider clock) : 
 
     public bool MayRate(InquiryView q) => Mine.Contains(q.Id) && q.Answer is not null && q.Rating is null && q.Status != InquiryLoop.Closed;
 
-    public bool MayFind(InquiryView q) => Has(Roles.Supervisor) && InquiryLoop.AwaitsFinding(q.Status);
+    // Whoever holds a trustee role judges no answer of the trustee (InquiryBook.FindAsync: trustee_cannot_approve); the form is not offered.
+    public bool MayFind(InquiryView q) => Has(Roles.Supervisor) && !Has(Roles.Staff) && InquiryLoop.AwaitsFinding(q.Status);
 
     public async Task OnGetAsync() => await LoadAsync();
 
@@ -99,7 +100,7 @@ public sealed class InquiriesModel(InquiryBook inquiries, TimeProvider clock) : 
         if (await ValidAsync(new FindingBody(finding, verdict)))
         {
             var found = await WriteAsync(KeyOf(formId), Fingerprint(id.ToString(CultureInfo.InvariantCulture), finding, upheld), async scope =>
-                await inquiries.FindAsync(scope, id, finding!.Trim(), verdict!.Value), 200);
+                await inquiries.FindAsync(scope, id, finding!.Trim(), verdict!.Value, MyRoles), 200);
             if (Outcome(found, _ => T["findingRecorded"], $"/app/{C}/queries#query-{id}") is { } next) return next;
         }
         await LoadAsync();

@@ -149,7 +149,7 @@ public sealed class PortalTexts
         [Codes.AccountKindMismatch] = "这个科目不是公共资金的费用科目。",
         [Codes.ExceedsPayable] = "金额超过尚未支付的应付酬金。",
         [Codes.TrustTermsRequired] = "请先设定信托合同条款。",
-        [Codes.TrusteeCannotApprove] = "受托人一方不能审批支出申请。",
+        [Codes.TrusteeCannotApprove] = "担任受托人角色的人不能审批支出申请、签署银行对账、对质询作出结论，也不能以监察人身份对报表提出意见。",
     };
 
     /// <summary>The few refusals whose API sentence speaks of the API (a header, a field name) rather than the form.</summary>

@@ -43,7 +43,7 @@ public sealed class StatementsModel(StatementBook statements) : PortalPage
         {
             var remarked = await WriteAsync(KeyOf(formId), Fingerprint(p.Text, text), async scope =>
             {
-                var r = await statements.RemarkAsync(scope, p, text!.Trim());
+                var r = await statements.RemarkAsync(scope, p, text!.Trim(), MyRoles);
                 return r.Ok ? Result<StatementSummary>.From(StatementSummary.From(r.Value!)) : r.Failure!;
             });
             if (Outcome(remarked, _ => T.Format("remarkRecorded", p.Text), $"/app/{C}/statements#s-{p.Text}") is { } next) return next;

@@ -67,7 +67,7 @@ public static class StatementEndpoints
         if (!TryPeriod(period, current, out var p)) return Problems.Validation("period", "2026-10, 2026-Q3 or 2026.");
         return await writes.RunAsync(http, body, async scope =>
         {
-            var r = await statements.RemarkAsync(scope, p, body.Text!.Trim());
+            var r = await statements.RemarkAsync(scope, p, body.Text!.Trim(), current.Roles);
             return r.Ok ? Result<StatementSummary>.From(StatementSummary.From(r.Value!)) : r.Failure!;
         });
     }

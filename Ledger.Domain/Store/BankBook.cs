@@ -474,10 +474,13 @@ public sealed class BankBook(LedgerDatabase db, FeeBook fees)
     /// The supervisor signs the month's reconciliation with remarks; it is frozen and published.
     /// Fails with month_not_closed (the books of the month may still change), bank_statement_missing
     /// (the bank's statements do not reach the month's end), reconciliation_unexplained (a difference no
-    /// item explains), already_signed (409).
+    /// item explains), already_signed (409), trustee_cannot_approve (403: the signer holds a trustee role here, and the
+    /// signature is the supervisor's word that the trustee's books agree with the bank, as on spending requests).
     /// </summary>
-    public async Task<Result<ReconciliationView>> SignAsync(WriteScope scope, Month month, string account, string remarks)
+    public async Task<Result<ReconciliationView>> SignAsync(WriteScope scope, Month month, string account, string remarks, IReadOnlyList<string> roles)
     {
+        if (roles.Contains(Roles.Trustee) || roles.Contains(Roles.TrusteeManager))
+            return new Failure(Codes.TrusteeCannotApprove, "Whoever holds a trustee role in this community does not sign its bank reconciliation.", 403);
         var id = scope.Community.Id;
         var m = month.ToString();
         if (await scope.QuerySingleAsync<long>("SELECT COUNT(*) FROM bank_reconciliations WHERE community_id = @id AND account_code = @account AND month = @m", new { id, account, m }) > 0)

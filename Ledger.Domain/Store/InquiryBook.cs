@@ -119,10 +119,13 @@ public sealed class InquiryBook(LedgerDatabase db)
 
     /// <summary>
     /// The supervisor's finding on an escalated (or overdue) query, which closes it. Fails with:
-    /// not_found, query_not_escalated (409).
+    /// not_found, query_not_escalated (409), trustee_cannot_approve (403: the finder holds a trustee role here, so would
+    /// judge the trustee's own answer, as no trustee decides on its spending).
     /// </summary>
-    public async Task<Result<InquiryView>> FindAsync(WriteScope scope, long id, string finding, bool upheld)
+    public async Task<Result<InquiryView>> FindAsync(WriteScope scope, long id, string finding, bool upheld, IReadOnlyList<string> roles)
     {
+        if (roles.Contains(Roles.Trustee) || roles.Contains(Roles.TrusteeManager))
+            return new Failure(Codes.TrusteeCannotApprove, "Whoever holds a trustee role in this community does not record findings on its answers.", 403);
         var query = await GetAsync(scope, id);
         if (query is null) return Failure.NotFound($"Query {id}");
         if (!InquiryLoop.AwaitsFinding(query.Status))

@@ -127,9 +127,14 @@ public sealed class StatementBook(LedgerDatabase db, CommunityBook communities, 
         return previous is null ? null : (await LatestAsync(scope, scope.Community.Id, previous.Text, publishedOnly: true))?.Hash;
     }
 
-    /// <summary>Adds the supervisor's remark to a draft. Fails with: not_found, statement_published (409).</summary>
-    public async Task<Result<StatementRecord>> RemarkAsync(WriteScope scope, Period period, string text)
+    /// <summary>
+    /// Adds the supervisor's remark to a draft. Fails with: not_found, statement_published (409), trustee_cannot_approve
+    /// (403: the remarker holds a trustee role here; the remarks are the supervisor's word on the trustee's statement).
+    /// </summary>
+    public async Task<Result<StatementRecord>> RemarkAsync(WriteScope scope, Period period, string text, IReadOnlyList<string> roles)
     {
+        if (roles.Contains(Roles.Trustee) || roles.Contains(Roles.TrusteeManager))
+            return new Failure(Codes.TrusteeCannotApprove, "Whoever holds a trustee role in this community does not remark on its statements as the supervisor.", 403);
         var latest = await LatestAsync(scope, scope.Community.Id, period.Text);
         if (latest is null) return Failure.NotFound($"Statement {period.Text}");
         if (latest.Status == "published") return Failure.Conflict(Codes.StatementPublished, $"Statement {period.Text} is published; remarks are taken during sign-off.");

@@ -97,6 +97,24 @@ public abstract class AccountabilityApiTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task Whoever_holds_a_trustee_role_records_no_finding_on_the_trustees_answer()
+    {
+        var y = await YardAsync();
+        var id = await AskAsync(y, y.Owners[0], "停车费去向？");
+        var both = await App.UserAsync(y.Slug, "trustee", "supervisor");
+        await (await both.PostAsync(y.P($"/queries/{id}/answer"), new { answer = "存入基金账户。" })).AssertStatus(200);
+        Assert.Equal("escalated", Status(await (await y.Owners[0].PostAsync(y.P($"/queries/{id}/rating"), new { satisfied = false, comment = "没有凭证" })).AssertStatus(200)));
+
+        // The one who answered for the trustee would judge that answer: refused, and the query waits for a supervisor.
+        await (await both.PostAsync(y.P($"/queries/{id}/finding"), new { finding = "答复充分。", upheld = false })).AssertProblem(403, Codes.TrusteeCannotApprove);
+        var manager = await App.UserAsync(y.Slug, "trustee_manager", "supervisor");
+        await (await manager.PostAsync(y.P($"/queries/{id}/finding"), new { finding = "答复充分。", upheld = false })).AssertProblem(403, Codes.TrusteeCannotApprove);
+        Assert.Equal("escalated", Status(await QueryAsync(y, id)));
+        await (await y.Supervisor.PostAsync(y.P($"/queries/{id}/finding"), new { finding = "未附凭证，要求补充。", upheld = true })).AssertStatus(200);
+        Assert.Equal("closed", Status(await QueryAsync(y, id)));
+    }
+
+    [SkippableFact]
     public async Task A_query_unanswered_past_its_deadline_escalates_by_itself()
     {
         var y = await YardAsync();

@@ -120,6 +120,28 @@ public abstract class BankApiTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task Whoever_holds_a_trustee_role_does_not_sign_the_reconciliation_even_as_a_supervisor()
+    {
+        var y = await YardAsync();
+        await (await Upload(y.Trustee, y.P("/bank-statements"), October(), "application/xml")).AssertStatus(201);
+        await (await y.Trustee.PostAsync(y.P("/months/2026-09/close"), null)).AssertStatus(200);
+        await (await y.Trustee.PostAsync(y.P("/months/2026-10/close"), null)).AssertStatus(200);
+        var fee = (await LinesAsync(y)).Single(l => l!["amount"]!.GetValue<long>() == 18_000)!;
+        await (await y.Trustee.PostAsync(y.P($"/bank-lines/{fee["id"]}/match"), new { seq = y.Seqs["S-1"] })).AssertStatus(200);
+        Assert.Equal(0, (await y.Supervisor.GetJsonAsync(y.P("/reconciliations/2026-10")))["unexplained"]!.GetValue<long>());
+
+        // The trustee's staff keep the books the signature vouches for: holding the supervisor role too changes nothing.
+        foreach (var staff in new[] { "trustee", "trustee_manager" })
+        {
+            var both = await App.UserAsync(y.Slug, "supervisor", staff);
+            await (await both.PostAsync(y.P("/reconciliations/2026-10/sign"), new { remarks = "已核对" })).AssertProblem(403, Codes.TrusteeCannotApprove);
+        }
+        Assert.Equal("draft", (await y.Supervisor.GetJsonAsync(y.P("/reconciliations/2026-10")))["status"]!.GetValue<string>());
+        await (await App.Anonymous().GetAsync($"/p/{y.Slug}/reconciliations/2026-10.json")).AssertProblem(404, Codes.NotFound);
+        await (await y.Supervisor.PostAsync(y.P("/reconciliations/2026-10/sign"), new { remarks = "已核对" })).AssertStatus(200);
+    }
+
+    [SkippableFact]
     public async Task The_supervisor_signs_only_when_nothing_is_unexplained_and_the_published_reconciliation_hashes()
     {
         var y = await YardAsync();

@@ -21,6 +21,20 @@ public abstract class DisclosureTests(EngineFixture fixture)
     private void ForgetPublicCache() => ((MemoryCache)App.Service<IMemoryCache>()).Compact(1.0);
 
     [SkippableFact]
+    public async Task Whoever_holds_a_trustee_role_adds_no_supervisors_remark_to_a_draft()
+    {
+        var y = await DisclosureYard.BuildAsync(App, publish: false);
+        foreach (var staff in new[] { "trustee", "trustee_manager" })
+        {
+            var both = await App.UserAsync(y.Slug, "supervisor", staff);
+            await (await both.PostAsync(y.P("/statements/2026-10/remarks"), new { text = "已核对，无异常。" })).AssertProblem(403, Codes.TrusteeCannotApprove);
+        }
+        var draft = await y.Supervisor.GetJsonAsync(y.P("/statements/2026-10"));
+        Assert.DoesNotContain(draft["remarks"]!.AsArray(), r => r!["text"]!.GetValue<string>() == "已核对，无异常。");
+        await (await y.Supervisor.PostAsync(y.P("/statements/2026-10/remarks"), new { text = "已核对，无异常。" })).AssertStatus(201);
+    }
+
+    [SkippableFact]
     public async Task A_statement_is_built_at_close_takes_remarks_then_publishes_frozen_with_its_hash()
     {
         var y = await DisclosureYard.BuildAsync(App, publish: false);

@@ -85,6 +85,30 @@ public abstract class IdentityApiTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task A_platform_admin_lists_every_community_and_no_one_else_does()
+    {
+        var (first, second) = (await App.CommunityAsync(), await App.CommunityAsync());
+        var admin = await App.AdminAsync();
+        var slugs = new List<string>();
+        string? after = null;
+        do
+        {
+            var page = await admin.GetJsonAsync("/api/v1/communities?limit=2" + (after is null ? "" : "&after=" + Uri.EscapeDataString(after)));
+            slugs.AddRange(page["items"]!.AsArray().Select(c => c!["slug"]!.GetValue<string>()));
+            after = page["next"]?.GetValue<string>();
+        } while (after is not null);
+        Assert.Contains(first, slugs);
+        Assert.Contains(second, slugs);
+        Assert.Equal(slugs.Order(StringComparer.Ordinal), slugs);
+        Assert.Equal(slugs.Distinct().Count(), slugs.Count);
+        await (await admin.GetAsync("/api/v1/communities?limit=0")).AssertProblem(400, Codes.ValidationFailed);
+
+        var member = await App.UserAsync(first, "community_admin", "trustee_manager", "supervisor", "committee");
+        await (await member.GetAsync("/api/v1/communities")).AssertProblem(403, Codes.Forbidden);
+        await (await App.Anonymous().GetAsync("/api/v1/communities")).AssertProblem(401, Codes.Unauthorized);
+    }
+
+    [SkippableFact]
     public async Task Another_communitys_member_gets_404_and_a_member_without_the_role_gets_403()
     {
         var mine = await App.CommunityAsync();

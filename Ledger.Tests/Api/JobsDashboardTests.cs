@@ -97,6 +97,30 @@ public abstract partial class JobsDashboardTests(EngineFixture fixture)
         Assert.Equal(enqueued, Enqueued());
     }
 
+    [SkippableFact]
+    public async Task A_dashboard_request_that_is_not_a_form_is_answered_never_a_500()
+    {
+        var admin = await App.AdminAsync();
+        var html = await (await admin.GetAsync("/jobs/recurring")).Content.ReadAsStringAsync();
+        var (header, token) = Antiforgery(html);
+        var enqueued = Enqueued();
+
+        // Hangfire reads its stats as a form: a GET has none, and reads as asking for no metric.
+        var stats = await admin.GetAsync("/jobs/stats");
+        Assert.Equal(HttpStatusCode.OK, stats.StatusCode);
+        // A command posted as JSON, with the token: the dashboard reads forms only.
+        var json = new HttpRequestMessage(HttpMethod.Post, "/jobs/recurring/trigger") { Content = new StringContent("""{"jobs":["month-close"]}""", System.Text.Encoding.UTF8, "application/json") };
+        json.Headers.Add(header, token);
+        await (await admin.Http.SendAsync(json)).AssertProblem(415, "unsupported_media_type");
+        // A command with no body names no job: Hangfire's own 422, as problem+json.
+        var bare = new HttpRequestMessage(HttpMethod.Post, "/jobs/recurring/trigger");
+        bare.Headers.Add(header, token);
+        var none = await admin.Http.SendAsync(bare);
+        Assert.Equal(422, (int)none.StatusCode);
+        Assert.Equal("application/problem+json", none.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(enqueued, Enqueued());
+    }
+
     private long Enqueued() => App.Service<JobStorage>().GetMonitoringApi().EnqueuedCount("default");
 
     /// <summary>The antiforgery header name and token Hangfire's pages carry for their script.</summary>
