@@ -45,13 +45,8 @@ public abstract class FormatsTests(EngineFixture fixture)
         var hledger = Hledger();
         // The yard's bills are posted after payments dated earlier, so sequence order is not date order.
         var y = await DisclosureYard.BuildAsync(App);
-        var journal = await y.Supervisor.Http.GetStringAsync(y.P("/export/journal"));
-        var file = Path.Combine(Path.GetTempPath(), $"{y.Slug}-{Guid.NewGuid():N}.journal");
-        await File.WriteAllTextAsync(file, journal);
-        try
+        await CheckedJournalAsync(y, hledger!, async (journal, file) =>
         {
-            var (code, output) = await RunAsync(hledger!, $"-f {file} check -s ordereddates");
-            Assert.True(code == 0, output);
             // Every entry is there once, with its sequence as a tag and its hashes.
             var (_, tagged) = await RunAsync(hledger!, $"-f {file} print tag:seq -O csv");
             var seqs = journal.Split('\n').Where(l => l.Contains("  ; seq:", StringComparison.Ordinal))
@@ -63,6 +58,21 @@ public abstract class FormatsTests(EngineFixture fixture)
             Assert.Contains("commodity 1000.00 CNY", journal);
             Assert.DoesNotContain(journal.Split('\n'), l => l.StartsWith("    ", StringComparison.Ordinal) && !l.TrimStart().StartsWith(';') && !l.Contains(" CNY", StringComparison.Ordinal));
             Assert.NotEmpty(tagged);
+        });
+    }
+
+    /// <summary>The yard's exported journal in a file that passes hledger's strict and date-order checks, handed to
+    /// <paramref name="more"/> with its text; the file is removed after.</summary>
+    private static async Task CheckedJournalAsync(DisclosureYard y, string hledger, Func<string, string, Task> more)
+    {
+        var journal = await y.Supervisor.Http.GetStringAsync(y.P("/export/journal"));
+        var file = Path.Combine(Path.GetTempPath(), $"{y.Slug}-{Guid.NewGuid():N}.journal");
+        await File.WriteAllTextAsync(file, journal);
+        try
+        {
+            var (code, output) = await RunAsync(hledger, $"-f {file} check -s ordereddates");
+            Assert.True(code == 0, output);
+            await more(journal, file);
         }
         finally { File.Delete(file); }
     }
@@ -82,13 +92,8 @@ public abstract class FormatsTests(EngineFixture fixture)
         })).AssertStatus(201);
         var reason = $"录入错误\n2026-11-21 (999) 调账\r\n    {accounts["1002"]}  1000000.00 CNY\n    {accounts["3101"]}  -1000000.00 CNY";
         await (await y.Trustee.PostAsync(y.P($"/entries/{receipt["seq"]!.GetValue<long>()}/reversal"), new { reason })).AssertStatus(201);
-        var journal = await y.Supervisor.Http.GetStringAsync(y.P("/export/journal"));
-        var file = Path.Combine(Path.GetTempPath(), $"{y.Slug}-{Guid.NewGuid():N}.journal");
-        await File.WriteAllTextAsync(file, journal);
-        try
+        await CheckedJournalAsync(y, hledger!, async (journal, file) =>
         {
-            var (code, output) = await RunAsync(hledger!, $"-f {file} check -s ordereddates");
-            Assert.True(code == 0, output);
             // What hledger adds up is the books: every account as the trial balance has it, nothing more.
             var (_, balances) = await RunAsync(hledger!, $"-f {file} balance --flat --no-total -O csv");
             var theirs = balances.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(line => line.Split("\",\""))
@@ -97,8 +102,7 @@ public abstract class FormatsTests(EngineFixture fixture)
                 .ToDictionary(a => a!["code"]!.GetValue<string>(), a => a!["debit"]!.GetValue<long>() - a!["credit"]!.GetValue<long>());
             Assert.Equal(ours.Where(kv => kv.Value != 0).OrderBy(kv => kv.Key), theirs.Where(kv => kv.Value != 0).OrderBy(kv => kv.Key));
             Assert.DoesNotContain(journal.Split('\n'), l => l.StartsWith("2026-11-21 (999)", StringComparison.Ordinal));
-        }
-        finally { File.Delete(file); }
+        });
     }
 
     [SkippableFact]
