@@ -461,6 +461,24 @@ public abstract class DisclosureTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task A_period_that_cannot_be_one_is_400_on_every_statements_route()
+    {
+        var slug = await App.CommunityAsync();
+        var supervisor = await App.UserAsync(slug, "supervisor");
+        var admin = await App.UserAsync(slug, "community_admin");
+        string P(string path) => $"/api/v1/communities/{slug}{path}";
+        foreach (var bad in new[] { "abc", "2026-13", "2026-Q5", "26-10" })
+        {
+            await (await supervisor.GetAsync(P($"/statements/{bad}"))).AssertProblem(400, Codes.ValidationFailed);
+            await (await supervisor.PostAsync(P($"/statements/{bad}/remarks"), new { text = "已核对。" })).AssertProblem(400, Codes.ValidationFailed);
+            await (await admin.PostAsync(P($"/statements/{bad}/publish"), null)).AssertProblem(400, Codes.ValidationFailed);
+            await (await admin.PostAsync(P($"/statements/{bad}/corrections"), new { reason = "更正。" })).AssertProblem(400, Codes.ValidationFailed);
+        }
+        // A period that could be one and has no statement is not there: 404.
+        await (await supervisor.GetAsync(P("/statements/2026-10"))).AssertProblem(404, Codes.NotFound);
+    }
+
+    [SkippableFact]
     public async Task The_public_feed_hides_owner_entries_and_each_owner_can_read_their_own()
     {
         var y = await DisclosureYard.BuildAsync(App);
