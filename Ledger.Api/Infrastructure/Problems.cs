@@ -66,6 +66,8 @@ public static class Problems
         409 => "conflict",
         413 => Codes.PayloadTooLarge,
         415 => Codes.UnsupportedMediaType,
+        // A rule's 422 names its rule; one that names none (Hangfire's dashboard refusing a command with no job) says what it is.
+        422 => "unprocessable_entity",
         429 => Codes.TooManyRequests,
         >= 500 => Codes.InternalError,
         _ => "error",

@@ -26,6 +26,9 @@ public sealed class Writes(CommunityWriter writer, IOptions<JsonOptions> json, C
     {
         IdempotencyClaim? claim = null;
         var key = naturalKey ?? http.Request.Headers[KeyHeader].ToString();
+        // Two headers would read as one key joined by a comma ("a,b"), a key neither retry sends: refused, nothing written.
+        if (naturalKey is null && http.Request.Headers[KeyHeader].Count > 1)
+            return Problems.Validation(KeyHeader, "One Idempotency-Key header, not several.");
         if (naturalKey is null && http.Request.Headers.ContainsKey(KeyHeader) && !IsKey(key))
             return Problems.Validation(KeyHeader, "1 to 100 visible ASCII characters.");
         if (key.Length > 0)

@@ -27,6 +27,10 @@ public sealed class SpendingDetailModel(SpendingBook spending, BudgetBook budget
     public string? PaidAt { get; private set; }
     public string? BankRef { get; private set; }
 
+    // Whoever holds a trustee role decides on no spending request (SpendingBook.DecideAsync: trustee_cannot_approve),
+    // even holding the supervisor or committee role too; the form is not offered, as the finding and remarks forms are not.
+    public bool MayDecide => Item?.Status == SpendingStatus.Pending && Has(Roles.Supervisor, Roles.Committee) && !Has(Roles.Staff);
+
     public static string StatusKey(string status) => status == SpendingStatus.Paid ? "paidRequest" : status;
 
     /// <summary>The pay form's date is when the trustee paid, not a fee payment's date.</summary>

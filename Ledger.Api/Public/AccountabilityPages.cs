@@ -37,7 +37,7 @@ public static class AccountabilityPages
         ["voteNeeded"] = "需业主表决", ["payment"] = "付款", ["paidOn"] = "付款日期", ["bankRef"] = "银行流水号", ["voucherHash"] = "凭证哈希", ["entrySeq"] = "账簿分录",
         ["entryHash"] = "分录哈希", ["attachments"] = "附件哈希", ["filedAt"] = "申请时间", ["notPaid"] = "尚未付款。", ["requestStatus"] = "申请状态",
         ["pending"] = "审批中", ["approved"] = "已批准", ["rejected"] = "已驳回", ["cancelled"] = "已撤回", ["expired"] = "已过期", ["paid"] = "已付款",
-        ["closesAt"] = "结束", ["byMonth"] = "按月统计", ["month"] = "月份",
+        ["closesAt"] = "结束", ["byMonth"] = "按月统计", ["month"] = "月份", ["item"] = "项目", ["detail"] = "内容",
     };
 
     private static readonly Dictionary<string, string> En = new()
@@ -57,7 +57,7 @@ public static class AccountabilityPages
         ["payment"] = "Payment", ["paidOn"] = "Paid on", ["bankRef"] = "Bank reference", ["voucherHash"] = "Voucher hash", ["entrySeq"] = "Journal entry",
         ["entryHash"] = "Entry hash", ["attachments"] = "Attachment hashes", ["filedAt"] = "Filed", ["notPaid"] = "Not paid yet.", ["requestStatus"] = "Status",
         ["pending"] = "Pending", ["approved"] = "Approved", ["rejected"] = "Rejected", ["cancelled"] = "Withdrawn", ["expired"] = "Expired", ["paid"] = "Paid",
-        ["closesAt"] = "Closed", ["byMonth"] = "By month", ["month"] = "Month",
+        ["closesAt"] = "Closed", ["byMonth"] = "By month", ["month"] = "Month", ["item"] = "Item", ["detail"] = "Detail",
     };
 
     private static string W(Texts t, string key) => (t.IsEnglish ? En : Zh).TryGetValue(key, out var w) ? w : t[key];
@@ -228,13 +228,13 @@ public static class AccountabilityPages
             string N(string account, string name) => english.TryGetValue(account, out var en) ? en : name;
             var lang = LangQuery(t);
             var b = new StringBuilder($"<h1>{E(W(t, "spending"))} #{s.Id}</h1><p class=\"muted\">{E(community.Name)} · {E(W(t, "requestStatus"))}: {E(W(t, s.Status))}</p>");
-            b.Append($"<h2>{E(W(t, "requested"))}</h2>").Append(Table([t["line"], ""], new[]
+            b.Append($"<h2>{E(W(t, "requested"))}</h2>").Append(Table([W(t, "item"), W(t, "detail")], new[]
             {
                 new[] { E(t["payee"]), E(s.Payee) }, new[] { E(t["amount"]), E(Money(s.Amount)) }, new[] { E(t["line"]), $"{E(s.Account)} {E(N(s.Account, s.AccountName))}" },
                 new[] { E(W(t, "why")), E(s.Description) }, new[] { E(W(t, "filedAt")), E(s.FiledAt[..10]) },
                 new[] { E(W(t, "attachments")), string.Join("<br>", s.Attachments.Select(a => $"<span class=\"hash\">{E(a)}</span>")) },
             }));
-            b.Append($"<h2>{E(W(t, "budgetLine"))}</h2>").Append(Table([t["line"], ""], new[]
+            b.Append($"<h2>{E(W(t, "budgetLine"))}</h2>").Append(Table([W(t, "item"), W(t, "detail")], new[]
             {
                 new[] { E(W(t, "budgetLine")), $"{E(s.BudgetLine)} {E(N(s.BudgetLine, s.BudgetLineName))} · {s.FiscalYear}" },
                 new[] { E(W(t, "lineBudget")), LineFigure(s, s.LineBudget, t) },
@@ -256,7 +256,7 @@ public static class AccountabilityPages
             b.Append($"<h2>{E(W(t, "payment"))}</h2>");
             if (s.Payment is not { } p) b.Append($"<p class=\"muted\">{E(W(t, "notPaid"))}</p>");
             else
-                b.Append(Table([t["line"], ""], new[]
+                b.Append(Table([W(t, "item"), W(t, "detail")], new[]
                 {
                     new[] { E(W(t, "paidOn")), E(p.PaidOn) }, new[] { E(W(t, "bankRef")), E(p.BankRef ?? "—") },
                     new[] { E(W(t, "voucherHash")), p.Voucher is null ? "—" : $"<span class=\"hash\">{E(p.Voucher)}</span>" },

@@ -26,7 +26,7 @@ public static class DecisionPages
         ["collecting"] = "征集联名中", ["qualified"] = "已达联名比例，待提交表决", ["voted"] = "已提交表决", ["overdue"] = "逾期未提交表决",
         ["upcoming"] = "已公告及进行中的表决", ["announced"] = "已公告，尚未开始", ["open"] = "表决进行中", ["opensAt"] = "开始", ["closesAt"] = "截止",
         ["area"] = "面积", ["headcount"] = "人数", ["participation"] = "参与情况（不显示任何人的选择）", ["quorumNeeded"] = "达到法定参与所需",
-        ["quorumMissing"] = "距法定参与尚差", ["channels"] = "投票方式", ["online"] = "网上投票", ["paper"] = "纸质表决票", ["followUps"] = "决议执行情况",
+        ["quorumMissing"] = "距法定参与尚差", ["channels"] = "投票方式", ["channel"] = "方式", ["online"] = "网上投票", ["paper"] = "纸质表决票", ["followUps"] = "决议执行情况",
         ["planned"] = "已计划", ["in_progress"] = "实施中", ["done"] = "已完成", ["trustee"] = "受托人", ["committee"] = "业委会", ["date"] = "日期",
         ["by"] = "记录方", ["note"] = "说明", ["evidence"] = "附件哈希", ["noFollowUps"] = "尚无执行记录。", ["threshold"] = "联名达到专有部分面积 20% 且人数 20% 时，业委会须在期限内组织表决。",
         ["motion"] = "表决事项", ["ballots"] = "张", ["proposedOn"] = "提出", ["total"] = "全体",
@@ -42,7 +42,7 @@ public static class DecisionPages
         ["collecting"] = "Collecting support", ["qualified"] = "Qualified, awaiting a vote", ["voted"] = "Put to a vote", ["overdue"] = "Overdue: no vote yet",
         ["upcoming"] = "Announced and open votes", ["announced"] = "Announced, not open yet", ["open"] = "Open", ["opensAt"] = "Opens", ["closesAt"] = "Closes",
         ["area"] = "Area", ["headcount"] = "Headcount", ["participation"] = "Participation (nobody's choice is shown)", ["quorumNeeded"] = "Needed for the quorum",
-        ["quorumMissing"] = "Still missing", ["channels"] = "Ballots by channel", ["online"] = "Online", ["paper"] = "Paper", ["followUps"] = "Implementation",
+        ["quorumMissing"] = "Still missing", ["channels"] = "Ballots by channel", ["channel"] = "Channel", ["online"] = "Online", ["paper"] = "Paper", ["followUps"] = "Implementation",
         ["planned"] = "Planned", ["in_progress"] = "In progress", ["done"] = "Done", ["trustee"] = "Trustee", ["committee"] = "Committee", ["date"] = "Date",
         ["by"] = "By", ["note"] = "Note", ["evidence"] = "Attachment hashes", ["noFollowUps"] = "No implementation record yet.", ["threshold"] = "Once supporters hold 20% of the exclusive area and 20% of the headcount, the committee must put the topic to a vote in time.",
         ["motion"] = "Vote", ["ballots"] = "", ["proposedOn"] = "Proposed", ["total"] = "All owners",
@@ -130,7 +130,7 @@ public static class DecisionPages
             body.Append($"<p>{StatusLabel(t, p.Status)}").Append(p.RespondBy is null ? "" : $" · {E(W(t, "respondBy"))} {E(Local(p.RespondBy, community)[..10])}")
                 .Append(p.MotionId is { } m ? $" · <a href=\"/p/{E(c)}/motions/{m}{PublicEndpoints.LangQuery(t)}\">{E(W(t, "motion"))}</a>" : "").Append("</p>");
             body.Append($"<div class=\"remark\">{E(p.Body)}</div>");
-            body.Append(Table(["", t["area"], t["headcount"]], new[]
+            body.Append(Table([t["tally"], t["area"], t["headcount"]], new[]
             {
                 new[] { E(W(t, "support")), Area(p.Support.Area), Count(p.Support.Headcount) },
                 [E(W(t, "total")), Area(p.Total.Area), Count(p.Total.Headcount)],
@@ -154,7 +154,7 @@ public static class DecisionPages
             var part = live.Totals.Participating;
             var needed = Quorum.Needed(eligible);
             var missing = Quorum.Missing(part, eligible);
-            body.Append($"<h2>{E(W(t, "participation"))}</h2>").Append(Table(["", t["area"], t["headcount"]], new[]
+            body.Append($"<h2>{E(W(t, "participation"))}</h2>").Append(Table([t["tally"], t["area"], t["headcount"]], new[]
             {
                 new[] { E(t["eligible"]), Area(eligible.Area), Count(eligible.Headcount) },
                 [E(t["participating"]), Area(part.Area), Count(part.Headcount)],
@@ -167,7 +167,7 @@ public static class DecisionPages
     }
 
     private static string ChannelTable(Texts t, ChannelCounts channels) =>
-        $"<h2>{E(W(t, "channels"))}</h2>" + Table(["", t["headcount"]], new[]
+        $"<h2>{E(W(t, "channels"))}</h2>" + Table([W(t, "channel"), t["headcount"]], new[]
         {
             new[] { E(W(t, "online")), Count(channels.Online) }, [E(W(t, "paper")), Count(channels.Paper)],
         }, new HashSet<int> { 1 });

@@ -53,17 +53,17 @@ public static class Html
 
     public static string Card(string label, string value) => $"<div class=\"card\"><span class=\"muted\">{E(label)}</span><b>{E(value)}</b></div>";
 
-    /// <summary>A table whose cells are already-encoded HTML; numeric columns are right-aligned.</summary>
+    /// <summary>
+    /// A table whose cells are already-encoded HTML; numeric columns are right-aligned. Every column has a heading, even
+    /// a column of row labels ("Item", "Count"): a header row with an empty cell heads nothing, and each heading says it
+    /// heads its column (<c>scope="col"</c>, WCAG H63) for screen readers.
+    /// </summary>
     public static string Table(IEnumerable<string> headers, IEnumerable<IEnumerable<string>> rows, ISet<int>? numeric = null)
     {
         var sb = new StringBuilder("<div class=\"scroll\"><table><thead><tr>");
         var i = 0;
         foreach (var h in headers)
-        {
-            // A column without a heading (row labels, a bare figure) gets an empty cell, not an empty header (axe: empty-table-header).
-            if (string.IsNullOrWhiteSpace(h)) { i++; sb.Append("<td></td>"); continue; }
-            sb.Append(numeric?.Contains(i++) == true ? "<th class=\"n\">" : "<th>").Append(E(h)).Append("</th>");
-        }
+            sb.Append(numeric?.Contains(i++) == true ? "<th scope=\"col\" class=\"n\">" : "<th scope=\"col\">").Append(E(h)).Append("</th>");
         sb.Append("</tr></thead><tbody>");
         foreach (var row in rows)
         {

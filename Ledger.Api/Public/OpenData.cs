@@ -146,6 +146,9 @@ public static class OpenData
             var end = Month.Parse(d.To).LastDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
             Row(end, "revenue", AccountCodes.FeeIncome, "物业服务费收入", "", d.Receipts.Fees);
             foreach (var r in d.Receipts.PublicRevenue) Row(end, "revenue", r.Account, r.Name, "", r.Amount);
+            // Cash in that is neither an owner's payment nor public revenue (a deposit taken, a manual entry into the bank): the statement counts it in its
+            // receipts, so the revenue rows add up to receipts.total as the expenditure rows add up to payments.total.
+            if (d.Receipts.Other != 0) Row(end, "revenue", "", "other", "", d.Receipts.Other);
             foreach (var i in d.Payments.Items) Row(i.Date, "expenditure", i.Account, i.AccountName, i.Payee, i.Amount);
             if (d.Payments.Other != 0) Row(end, "expenditure", "", "other", "", d.Payments.Other);
             // No byte-order mark: the descriptor says utf-8, and readers would take one for part of the first column's name.

@@ -53,6 +53,8 @@ public static class StatementEndpoints
 
     private static async Task<IResult> Get(string period, int? version, CurrentCommunity current, StatementBook statements)
     {
+        // A period that cannot be one is the caller's mistake, 400 as on the writes below, not a statement that is missing.
+        if (!TryPeriod(period, current, out _)) return Problems.Validation("period", "2026-10, 2026-Q3 or 2026.");
         var drafts = current.Has(Roles.StaffAndSupervisor);
         var all = await statements.ListAsync(current.Community.Id, drafts);
         var match = all.Where(s => s.Period == period && (version is null || s.Version == version)).OrderByDescending(s => s.Version).FirstOrDefault();

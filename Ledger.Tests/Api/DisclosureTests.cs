@@ -414,6 +414,71 @@ public abstract class DisclosureTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task The_fiscal_data_packages_rows_add_up_to_the_statements_receipts_and_payments()
+    {
+        var y = await DisclosureYard.BuildAsync(App);
+        // November: an owner's payment, and a deposit taken by a manual entry: cash in that is neither fees nor public revenue.
+        await (await y.Trustee.PostAsync(y.P("/payments"), new { unitId = y.Units[1], amount = 18_000, paidAt = "2026-11-03", channel = "bank", externalRef = "N-1" })).AssertStatus(201);
+        await (await y.Trustee.PostAsync(y.P("/entries"), new
+        {
+            date = "2026-11-05", memo = "装修押金", fund = "common",
+            lines = new object[] { new { account = AccountCodes.Bank, debit = 300_000L }, new { account = AccountCodes.Deposits, credit = 300_000L } },
+        })).AssertStatus(201);
+        App.Clock.Set(new DateTimeOffset(2026, 12, 2, 2, 0, 0, TimeSpan.Zero));
+        await (await y.Trustee.PostAsync(y.P("/months/2026-11/close"), null)).AssertStatus(200);
+        await (await y.Admin.PostAsync(y.P("/statements/2026-11/publish"), null)).AssertStatus(200);
+        App.Clock.Set(DisclosureYard.Now);
+
+        var anonymous = App.Anonymous();
+        foreach (var period in new[] { "2026-09", "2026-10", "2026-Q3", "2026-11" })
+        {
+            var statement = await anonymous.GetJsonAsync(y.Public($"/statements/{period}.json"));
+            var data = await anonymous.Http.GetStringAsync(y.Public($"/statements/{period}/data.csv"));
+            var rows = data.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(CsvFields).ToList();
+            long Sum(string direction) => rows.Where(r => r[1] == direction).Sum(r => (long)(decimal.Parse(r[5], CultureInfo.InvariantCulture) * 100));
+            Assert.Equal(statement["receipts"]!["total"]!.GetValue<long>(), Sum("revenue"));
+            Assert.Equal(statement["payments"]!["total"]!.GetValue<long>(), Sum("expenditure"));
+            if (period == "2026-11") Assert.Equal(300_000, statement["receipts"]!["other"]!.GetValue<long>());
+        }
+    }
+
+    /// <summary>One CSV line's fields (RFC 4180: a quoted field may hold commas and doubled quotes).</summary>
+    private static string[] CsvFields(string line)
+    {
+        var fields = new List<string>();
+        var field = new StringBuilder();
+        var quoted = false;
+        for (var i = 0; i < line.Length; i++)
+        {
+            var ch = line[i];
+            if (quoted && ch == '"' && i + 1 < line.Length && line[i + 1] == '"') { field.Append('"'); i++; }
+            else if (ch == '"') quoted = !quoted;
+            else if (ch == ',' && !quoted) { fields.Add(field.ToString()); field.Clear(); }
+            else field.Append(ch);
+        }
+        fields.Add(field.ToString());
+        return [.. fields];
+    }
+
+    [SkippableFact]
+    public async Task A_period_that_cannot_be_one_is_400_on_every_statements_route()
+    {
+        var slug = await App.CommunityAsync();
+        var supervisor = await App.UserAsync(slug, "supervisor");
+        var admin = await App.UserAsync(slug, "community_admin");
+        string P(string path) => $"/api/v1/communities/{slug}{path}";
+        foreach (var bad in new[] { "abc", "2026-13", "2026-Q5", "26-10" })
+        {
+            await (await supervisor.GetAsync(P($"/statements/{bad}"))).AssertProblem(400, Codes.ValidationFailed);
+            await (await supervisor.PostAsync(P($"/statements/{bad}/remarks"), new { text = "已核对。" })).AssertProblem(400, Codes.ValidationFailed);
+            await (await admin.PostAsync(P($"/statements/{bad}/publish"), null)).AssertProblem(400, Codes.ValidationFailed);
+            await (await admin.PostAsync(P($"/statements/{bad}/corrections"), new { reason = "更正。" })).AssertProblem(400, Codes.ValidationFailed);
+        }
+        // A period that could be one and has no statement is not there: 404.
+        await (await supervisor.GetAsync(P("/statements/2026-10"))).AssertProblem(404, Codes.NotFound);
+    }
+
+    [SkippableFact]
     public async Task The_public_feed_hides_owner_entries_and_each_owner_can_read_their_own()
     {
         var y = await DisclosureYard.BuildAsync(App);

@@ -141,6 +141,22 @@ public abstract class LedgerApiTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task Two_idempotency_key_headers_are_refused_and_change_nothing()
+    {
+        var (slug, api) = await BooksAsync();
+        var path = $"/api/v1/communities/{slug}/entries";
+        var twice = new HttpRequestMessage(HttpMethod.Post, path) { Content = System.Net.Http.Json.JsonContent.Create(Receipt(700)) };
+        twice.Headers.TryAddWithoutValidation("Idempotency-Key", ["key-a", "key-b"]);
+        var refused = await (await api.Http.SendAsync(twice)).AssertProblem(400, Codes.ValidationFailed);
+        Assert.NotNull(refused["errors"]?["Idempotency-Key"]);
+        Assert.Equal(0, await HeadAsync(api, slug));
+        // Nothing was kept under either key or both joined: each is free for another request.
+        foreach (var key in new[] { "key-a,key-b", "key-a", "key-b" })
+            await (await api.PostAsync(path, Receipt(701), key)).AssertStatus(201);
+        Assert.Equal(3, await HeadAsync(api, slug));
+    }
+
+    [SkippableFact]
     public async Task Fifty_concurrent_posts_leave_a_gapless_verifiable_chain_and_a_zero_trial_balance()
     {
         var (slug, api) = await BooksAsync();

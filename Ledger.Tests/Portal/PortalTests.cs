@@ -296,6 +296,29 @@ public abstract class PortalTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task Whoever_holds_a_trustee_role_is_offered_no_decision_form_even_as_supervisor_or_committee()
+    {
+        var yard = await PortalYard.BuildAsync(App);
+        var path = yard.A($"/spending/{yard.RequestId}");
+        var root = await App.AdminAsync();
+        foreach (var roles in new[] { new[] { "supervisor", "trustee" }, ["committee", "trustee_manager"] })
+        {
+            var login = $"both-{Guid.NewGuid():N}"[..20];
+            var id = (await (await root.PostAsync("/api/v1/users", new { login, displayName = "兼任 " + login, password = PortalYard.Password })).AssertStatus(201))["id"]!.GetValue<long>();
+            await (await root.PutAsync(yard.P($"/members/{id}"), new { roles })).AssertStatus(200);
+            var both = PortalClient.For(App);
+            await both.SignInAsync(login, PortalYard.Password);
+            // The API refuses them (403 trustee_cannot_approve): the page offers no form they could only fail with.
+            var page = await both.GetAsync(path);
+            Assert.Equal(200, page.Status);
+            Assert.Null(page.Document.QuerySelector("input[name=decision]"));
+        }
+        var supervisor = PortalClient.For(App);
+        await supervisor.SignInAsync(yard.SupervisorLogin, PortalYard.Password);
+        Assert.NotNull((await supervisor.GetAsync(path)).Document.QuerySelector("input[name=decision]"));
+    }
+
+    [SkippableFact]
     public async Task A_recorded_payments_notice_shows_its_amount_as_every_amount_is_shown()
     {
         var (yard, staff) = await SignedInAsync(y => y.TrusteeLogin);

@@ -57,6 +57,39 @@ public abstract class PublicPagesTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task Every_table_heading_on_the_public_pages_says_which_column_it_heads()
+    {
+        var yard = await PortalYard.BuildAsync(App);
+        var owner = await App.LoginAsync(yard.OwnerLogins[0], PortalYard.Password);
+        var proposal = (await (await owner.PostAsync(yard.P("/proposals"), new { title = "更换门禁", body = "门禁老化，建议整体更换。" })).AssertStatus(201))["id"]!.GetValue<long>();
+        await (await yard.Supervisor.PostAsync(yard.P($"/spending-requests/{yard.RequestId}/decisions"), new { decision = "approve", comment = "同意" })).AssertStatus(200);
+        await (await yard.Trustee.PostAsync(yard.P($"/spending-requests/{yard.RequestId}/payment"), new { paidAt = "2026-11-21", bankRef = "BK-TH" })).AssertStatus(201);
+        var pages = new[]
+        {
+            $"/p/{yard.Slug}", $"/p/{yard.Slug}/motions/{yard.MotionId}", $"/p/{yard.Slug}/motions/{yard.MotionId - 1}",
+            $"/p/{yard.Slug}/proposals/{proposal}", $"/p/{yard.Slug}/spending/{yard.RequestId}",
+        };
+        var tables = 0;
+        foreach (var path in pages.SelectMany(p => new[] { p, p + "?lang=en" }))
+        {
+            var response = await App.Anonymous().GetAsync(path);
+            Assert.True(200 == (int)response.StatusCode, $"{path}: {(int)response.StatusCode}");
+            var page = new HtmlParser().ParseDocument(await response.Content.ReadAsStringAsync());
+            foreach (var table in page.QuerySelectorAll("table"))
+            {
+                tables++;
+                var heads = table.QuerySelectorAll("thead tr > *").ToList();
+                Assert.NotEmpty(heads);
+                // html-validate's wcag/h63 (a th without scope), and a header row with a cell that heads nothing.
+                Assert.All(heads, h => Assert.Equal("TH", h.TagName));
+                Assert.All(heads, h => Assert.False(string.IsNullOrWhiteSpace(h.TextContent), $"{path}: an empty heading"));
+                Assert.All(table.QuerySelectorAll("th"), h => Assert.Equal("col", h.GetAttribute("scope")));
+            }
+        }
+        Assert.True(tables >= 16, $"only {tables} tables"); // participation, channels, result, support, request, budget line, decisions, payment ...
+    }
+
+    [SkippableFact]
     public async Task A_public_page_reads_its_language_tag_by_its_primary_subtag_in_any_case()
     {
         var yard = await PortalYard.BuildAsync(App);
