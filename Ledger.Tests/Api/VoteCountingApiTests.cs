@@ -74,6 +74,39 @@ public abstract class VoteCountingApiTests(EngineFixture fixture)
         Assert.True(result["quorumMet"]!.GetValue<bool>());
         Assert.False(result["passed"]!.GetValue<bool>());
     }
+
+    [SkippableFact]
+    public async Task A_co_owner_added_to_a_supporting_unit_does_not_make_it_support_twice()
+    {
+        // Six units of 100 m², each its own owner. The owner of 101 proposes: 100 of 600 m², 1 of 6 voters, under 20%.
+        // Then the register adds the owner's spouse as co-owner of 101, and the spouse supports too. Hand count:
+        // 101 is still one unit holding 100 m²: support stays 100 m², 1 voter (not 200 m², 2 voters, which qualifies).
+        var y = await YardAsync();
+        var units = new List<long>();
+        var owners = new List<ApiClient>();
+        for (var i = 1; i <= 5; i++)
+        {
+            units.Add(await UnitAsync(y, $"10{i}", 100m));
+            owners.Add(await OwnerAsync(y, [units[^1]], $"p{i}"));
+        }
+        var sixth = await UnitAsync(y, "106", 100m);
+        await OwnerAsync(y, [sixth], "p6");
+        var proposal = await (await owners[0].PostAsync(y.P("/proposals"), new { title = "加装电梯", body = "请支持。" })).AssertStatus(201);
+        var id = proposal["id"]!.GetValue<long>();
+        Assert.Equal((100m, 1L), Share(proposal["support"]));
+
+        var spouse = await OwnerAsync(y, [units[0]], "spouse");
+        await (await spouse.PostAsync(y.P($"/proposals/{id}/support"), null)).AssertProblem(409, "already_supported");
+        await (await owners[0].PostAsync(y.P($"/proposals/{id}/support"), null)).AssertProblem(409, "already_supported");
+        var read = await App.Anonymous().GetJsonAsync(y.P($"/proposals/{id}"));
+        Assert.Equal((100m, 1L), Share(read["support"]));
+        Assert.Equal("collecting", read["status"]!.GetValue<string>());
+
+        // Another voter's support still counts: 200 of 600 m², 2 of 6 voters, at least 20% of both.
+        var second = await (await owners[1].PostAsync(y.P($"/proposals/{id}/support"), null)).AssertStatus(200);
+        Assert.Equal((200m, 2L), Share(second["support"]));
+        Assert.Equal("qualified", second["status"]!.GetValue<string>());
+    }
 }
 
 public sealed class SqliteVoteCountingApiTests(SqliteFixture fixture) : VoteCountingApiTests(fixture), IClassFixture<SqliteFixture>;
