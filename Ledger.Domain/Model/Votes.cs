@@ -73,7 +73,9 @@ public static class VoterRegister
     /// <summary>The voter a unit belongs to: its key and the owners who may vote for it.</summary>
     public static (string Key, IReadOnlyList<long> OwnerIds) VoterOf(RegisterUnit unit)
     {
-        var developer = unit.OwnerIds.Count == 0 || !unit.Delivered;
+        // A unit listed under the developer is one it has not sold: with the unlisted and undelivered
+        // ones it makes the developer one voter, not a second one under its own owner id.
+        var developer = unit.OwnerIds.Count == 0 || !unit.Delivered || unit.OwnerIds.All(unit.DeveloperOwnerIds.Contains);
         var owners = developer ? unit.DeveloperOwnerIds : unit.OwnerIds.Distinct().Order().ToList();
         return (developer ? DeveloperKey : "owners:" + string.Join(',', owners), owners);
     }

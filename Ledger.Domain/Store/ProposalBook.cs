@@ -36,6 +36,13 @@ public sealed class ProposalBook(LedgerDatabase db)
         WHERE p.community_id = @communityId
         """;
 
+    /// <summary>The register as it stands, and the units each of its voters holds.</summary>
+    private static async Task<(IReadOnlyList<Voter> Voters, ILookup<string, RegisterUnit> Units)> RegisterNowAsync(WriteScope scope)
+    {
+        var units = await RegisterBook.RegisterUnitsAsync(scope, scope.Community.Id);
+        return (VoterRegister.Build(units), units.ToLookup(u => VoterRegister.VoterOf(u).Key, StringComparer.Ordinal));
+    }
+
     /// <summary>The voters of <paramref name="register"/> the user may act for (through the owners they are bound to).</summary>
     private static async Task<IReadOnlyList<Voter>> VotersOfUserAsync(WriteScope scope, IReadOnlyList<Voter> register, long userId)
     {
@@ -47,8 +54,8 @@ public sealed class ProposalBook(LedgerDatabase db)
     /// <summary>Files a proposal; the proposer supports it. Fails with: not_a_voter (403).</summary>
     public async Task<Result<ProposalView>> CreateAsync(WriteScope scope, long userId, string title, string body)
     {
-        var registerNow = await RegisterBook.VotersAsync(scope, scope.Community.Id);
-        var mine = await VotersOfUserAsync(scope, registerNow, userId);
+        var registerNow = await RegisterNowAsync(scope);
+        var mine = await VotersOfUserAsync(scope, registerNow.Voters, userId);
         if (mine.Count == 0) return new Failure(Codes.NotAVoter, "Only an owner holding a unit on the register proposes a topic.", 403);
         var id = await scope.QuerySingleAsync<long>("""
             INSERT INTO proposals (community_id, title, body, created_by, created_at) VALUES (@Id, @title, @body, @userId, @At) RETURNING id
@@ -69,30 +76,42 @@ public sealed class ProposalBook(LedgerDatabase db)
         if (proposal is null) return Failure.NotFound($"Proposal {id}");
         if (proposal.Value.MotionId is { } motion)
             return Failure.Conflict(DecisionCodes.ProposalAnswered, $"Motion {motion} already puts this proposal to a vote.");
-        var registerNow = await RegisterBook.VotersAsync(scope, c);
-        var mine = await VotersOfUserAsync(scope, registerNow, userId);
+        var registerNow = await RegisterNowAsync(scope);
+        var mine = await VotersOfUserAsync(scope, registerNow.Voters, userId);
         if (mine.Count == 0) return new Failure(Codes.NotAVoter, "Only an owner holding a unit on the register supports a proposal.", 403);
         if (!await AddSupportAsync(scope, id, userId, mine, registerNow))
-            return Failure.Conflict(DecisionCodes.AlreadySupported, "You (every voter you act for) already support this proposal.");
+            return Failure.Conflict(DecisionCodes.AlreadySupported, "You (every voter you act for, through every unit they hold) already support this proposal.");
         return (await GetAsync(scope, c, id, scope.Now))!;
     }
 
-    /// <summary>Records the support of each voter not yet counted, then qualifies the proposal if it now qualifies. False when nothing was added.</summary>
-    private async Task<bool> AddSupportAsync(WriteScope scope, long id, long userId, IReadOnlyList<Voter> voters, IReadOnlyList<Voter> registerNow)
+    /// <summary>
+    /// Records the support of each voter not yet counted, then qualifies the proposal if it now qualifies. False when nothing was added.
+    /// A unit supports once: a voter whose key is new because the register changed (a co-owner added, an unsold unit sold) brings
+    /// only the area of units no earlier support covered, and nothing (not even a head) when it holds no such unit.
+    /// </summary>
+    private async Task<bool> AddSupportAsync(WriteScope scope, long id, long userId, IReadOnlyList<Voter> voters,
+        (IReadOnlyList<Voter> Voters, ILookup<string, RegisterUnit> Units) registerNow)
     {
         var c = scope.Community.Id;
         var already = (await scope.QueryAsync<string>("SELECT voter_key FROM proposal_supports WHERE community_id = @c AND proposal_id = @id", new { c, id }))
             .ToHashSet(StringComparer.Ordinal);
-        var fresh = voters.Where(v => !already.Contains(v.Key)).ToList();
+        var covered = (await scope.QueryAsync<long>("SELECT unit_id FROM proposal_support_units WHERE community_id = @c AND proposal_id = @id", new { c, id }))
+            .ToHashSet();
+        var fresh = voters.Where(v => !already.Contains(v.Key))
+            .Select(v => (v.Key, Units: registerNow.Units[v.Key].Where(u => !covered.Contains(u.UnitId)).ToList()))
+            .Where(v => v.Units.Count > 0).ToList();
         if (fresh.Count == 0) return false;
         await scope.ExecuteAsync("""
-            INSERT INTO proposal_supports (community_id, proposal_id, voter_key, area_centi_m2, user_id, supported_at) VALUES (@c, @id, @Key, @AreaCentiM2, @userId, @At)
-            """, fresh.Select(v => new { c, id, v.Key, v.AreaCentiM2, userId, At = Dates.Instant(scope.Now) }));
+            INSERT INTO proposal_supports (community_id, proposal_id, voter_key, area_centi_m2, user_id, supported_at) VALUES (@c, @id, @Key, @Area, @userId, @At)
+            """, fresh.Select(v => new { c, id, v.Key, Area = v.Units.Sum(u => u.AreaCentiM2), userId, At = Dates.Instant(scope.Now) }));
+        await scope.ExecuteAsync("""
+            INSERT INTO proposal_support_units (community_id, proposal_id, unit_id, voter_key) VALUES (@c, @id, @UnitId, @Key)
+            """, fresh.SelectMany(v => v.Units.Select(u => new { c, id, u.UnitId, v.Key })));
         await scope.AuditAsync("proposal.support", $"proposal:{id}", $"{fresh.Count} voter(s)");
 
         var row = await scope.QuerySingleAsync<Row>(Select + " AND p.id = @id GROUP BY p.id, p.title, p.body, p.created_at, p.qualified_at, p.respond_by, p.motion_id",
             new { communityId = c, id });
-        var total = registerNow.Aggregate(Share.Zero, (s, v) => s.Add(v.AreaCentiM2));
+        var total = registerNow.Voters.Aggregate(Share.Zero, (s, v) => s.Add(v.AreaCentiM2));
         if (row.QualifiedAt is null && ProposalRule.Qualifies(new Share(row.SupportArea, row.SupportHeadcount), total))
         {
             var terms = VoteTerms.Of((await RegisterBook.TrustTermsAsync(scope, c))?.Terms);
