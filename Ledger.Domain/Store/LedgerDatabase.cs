@@ -47,11 +47,15 @@ public sealed class LedgerDatabase : IAsyncDisposable
             ConnectionString = builder.ToString();
             DataSource = NpgsqlDataSource.Create(ConnectionString);
             Combiner = new PostingCombiner(this);
+            Reads = new ReadCombiner(this);
         }
     }
 
     /// <summary>PostgreSQL: the one-call postings' group commit (null on SQLite).</summary>
     internal PostingCombiner? Combiner { get; }
+
+    /// <summary>PostgreSQL: the sign-in reads of requests arriving together in one round trip (null on SQLite).</summary>
+    internal ReadCombiner? Reads { get; }
 
     public DbDataSource DataSource { get; }
     public Dialect Dialect { get; }
