@@ -110,16 +110,32 @@ internal abstract class Combiner<TCall, TReply>
         for (var i = 0; i < batch.Count; i++) batch[i].Reply.TrySetResult(replies[i]);
     }
 
-    /// <summary>The batch's commands, each with its positional arguments (<c>$1</c>, <c>$2</c>, …) and their types.</summary>
-    protected static NpgsqlBatch Batch(NpgsqlConnection connection, IEnumerable<(string Sql, IReadOnlyList<(object? Value, NpgsqlTypes.NpgsqlDbType Type)> Arguments)> commands)
+    /// <summary>
+    /// Sends the calls' statements (<paramref name="command"/>: the text with positional arguments, <c>$1</c>, <c>$2</c>, …,
+    /// and their types) as one <see cref="NpgsqlBatch"/>, and reads each call's result with <paramref name="read"/>, in order.
+    /// Reads to the end, so an error that comes after the last row (the commit itself) is thrown here.
+    /// </summary>
+    protected static async Task<TReply[]> RunBatchAsync(LedgerDatabase db, IReadOnlyList<TCall> calls,
+        Func<TCall, (string Sql, IReadOnlyList<(object? Value, NpgsqlTypes.NpgsqlDbType Type)> Arguments)> command,
+        Func<TCall, NpgsqlDataReader, Task<TReply>> read)
     {
-        var batch = new NpgsqlBatch(connection);
-        foreach (var (sql, arguments) in commands)
+        await using var connection = (NpgsqlConnection)await db.OpenAsync();
+        await using var batch = new NpgsqlBatch(connection);
+        foreach (var call in calls)
         {
+            var (sql, arguments) = command(call);
             var one = new NpgsqlBatchCommand(sql);
             foreach (var (value, type) in arguments) one.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value, NpgsqlDbType = type });
             batch.BatchCommands.Add(one);
         }
-        return batch;
+        var replies = new TReply[calls.Count];
+        await using var reader = await batch.ExecuteReaderAsync();
+        for (var i = 0; i < calls.Count; i++)
+        {
+            if (i > 0 && !await reader.NextResultAsync()) throw new InvalidOperationException("A batch answered fewer results than it has statements.");
+            replies[i] = await read(calls[i], reader);
+        }
+        while (await reader.NextResultAsync()) { }
+        return replies;
     }
 }

@@ -31,25 +31,14 @@ internal sealed class PostingCombiner(LedgerDatabase db) : Combiner<PostingCall,
 {
     protected override int Compare(PostingCall a, PostingCall b) => a.Community.CompareTo(b.Community);
 
-    protected override async Task<PostReply[]> ExecuteAsync(IReadOnlyList<PostingCall> calls)
-    {
-        await using var connection = (NpgsqlConnection)await db.OpenAsync();
-        await using var command = Batch(connection, calls.Select(c => (c.Sql, c.Arguments)));
-        var replies = new PostReply[calls.Count];
-        await using (var reader = await command.ExecuteReaderAsync())
+    protected override Task<PostReply[]> ExecuteAsync(IReadOnlyList<PostingCall> calls) =>
+        // Read to the end (RunBatchAsync does): an error of the commit itself (the commit-time check) comes after the last row.
+        RunBatchAsync(db, calls, c => (c.Sql, c.Arguments), async (_, reader) =>
         {
-            for (var i = 0; i < calls.Count; i++)
-            {
-                if ((i > 0 && !await reader.NextResultAsync()) || !await reader.ReadAsync())
-                    throw new InvalidOperationException("A posting function answered no row.");
-                replies[i] = new PostReply(reader.GetString(0), reader.GetInt64(1), reader.GetString(2),
-                    await reader.IsDBNullAsync(3) ? null : reader.GetInt32(3), await reader.IsDBNullAsync(4) ? null : reader.GetString(4));
-            }
-            // Read to the end: an error of the commit itself (the commit-time check) comes after the last row.
-            while (await reader.NextResultAsync()) { }
-        }
-        return replies;
-    }
+            if (!await reader.ReadAsync()) throw new InvalidOperationException("A posting function answered no row.");
+            return new PostReply(reader.GetString(0), reader.GetInt64(1), reader.GetString(2),
+                await reader.IsDBNullAsync(3) ? null : reader.GetInt32(3), await reader.IsDBNullAsync(4) ? null : reader.GetString(4));
+        });
 
     /// <summary>"$1, $2, …, $n".</summary>
     public static string Placeholders(int n) => string.Join(", ", Enumerable.Range(1, n).Select(i => $"${i}"));

@@ -20,20 +20,6 @@ internal sealed class ReadCombiner(LedgerDatabase db) : Combiner<ReadCall, objec
     public async Task<T> ReadAsync<T>(string sql, IReadOnlyList<(object? Value, NpgsqlDbType Type)> arguments, Func<DbDataReader, Task<T>> read)
         where T : class => (T)await CallAsync(new ReadCall(sql, arguments, async r => await read(r)));
 
-    protected override async Task<object[]> ExecuteAsync(IReadOnlyList<ReadCall> calls)
-    {
-        await using var connection = (NpgsqlConnection)await db.OpenAsync();
-        await using var command = Batch(connection, calls.Select(c => (c.Sql, c.Arguments)));
-        var replies = new object[calls.Count];
-        await using (var reader = await command.ExecuteReaderAsync())
-        {
-            for (var i = 0; i < calls.Count; i++)
-            {
-                if (i > 0 && !await reader.NextResultAsync()) throw new InvalidOperationException("A read answered no result.");
-                replies[i] = await calls[i].Read(reader);
-            }
-            while (await reader.NextResultAsync()) { }
-        }
-        return replies;
-    }
+    protected override Task<object[]> ExecuteAsync(IReadOnlyList<ReadCall> calls) =>
+        RunBatchAsync(db, calls, c => (c.Sql, c.Arguments), (c, reader) => c.Read(reader));
 }
