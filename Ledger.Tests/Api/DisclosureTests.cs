@@ -280,7 +280,7 @@ public abstract class DisclosureTests(EngineFixture fixture)
             var body = await anonymous.Content.ReadAsByteArrayAsync();
             List<string> expected =
             [
-                "Cache-Control: public, max-age=60", $"Content-Length: {body.Length}", $"Content-Security-Policy: {policy}",
+                "Cache-Control: public, max-age=10", $"Content-Length: {body.Length}", $"Content-Security-Policy: {policy}",
                 "Content-Type: text/html; charset=utf-8", $"ETag: {anonymous.Headers.ETag}", "Referrer-Policy: no-referrer",
                 "X-Content-Type-Options: nosniff", .. frameOptions ? new[] { "X-Frame-Options: DENY" } : [],
             ];
@@ -352,6 +352,29 @@ public abstract class DisclosureTests(EngineFixture fixture)
         Assert.Equal(before, await renewed.Content.ReadAsByteArrayAsync());
         var again = await App.Anonymous().GetAsync(embedPath);
         Assert.Equal(SecurityHeaders.StrictCsp + "; frame-ancestors https://committee.example", again.Headers.GetValues("Content-Security-Policy").Single());
+    }
+
+    [SkippableFact]
+    public async Task Browsers_and_shared_caches_keep_a_public_answer_no_longer_than_the_server_does()
+    {
+        // The server keeps a rendered public answer PublicEndpoints.CacheFor; a reader's copy kept longer would show a
+        // statement's superseded version after the server already serves the corrected one.
+        var y = await DisclosureYard.BuildAsync(App);
+        foreach (var path in new[]
+                 {
+                     y.Public(), y.Public("/statements/2026-10"), y.Public("/statements/2026-10?lang=en"), y.Public("/statements/2026-10.json"),
+                     y.Public("/statements/2026-10.csv"), y.Public("/statements/2026-10/datapackage.json"), y.Public("/statements/2026-10/data.csv"),
+                     y.Public("/statements.json"), y.Public("/accountability"), $"/embed/{y.Slug}/latest",
+                 })
+            for (var i = 0; i < 2; i++) // rendered, then answered from the cache before routing
+            {
+                var response = await App.Anonymous().GetAsync(path);
+                Assert.Equal(200, (int)response.StatusCode);
+                var cacheControl = response.Headers.CacheControl!;
+                Assert.True(cacheControl.Public, path);
+                Assert.True(cacheControl.MaxAge <= PublicEndpoints.CacheFor, $"{path}: max-age {cacheControl.MaxAge} outlives the server's {PublicEndpoints.CacheFor}");
+                Assert.Equal(PublicEndpoints.CacheFor, cacheControl.MaxAge);
+            }
     }
 
     [SkippableFact]
