@@ -37,6 +37,6 @@ public sealed class HomeModel(RegisterBook register, MotionBook motions, Spendin
         if (Has(StatementRoles))
             DraftStatements = (await statements.ListAsync(community.Id, includeDrafts: true)).GroupBy(s => s.Period).Count(g => g.MaxBy(s => s.Version)!.Status == "draft");
         if (Has(Roles.Supervisor))
-            AwaitingFinding = (await inquiries.ListAsync(community, Now, null)).Count(q => InquiryLoop.AwaitsFinding(q.Status));
+            AwaitingFinding = (await inquiries.ListAsync(community, Now, null, new InquiryReader(UserId, MyRoles))).Count(q => InquiryLoop.AwaitsFinding(q.Status));
     }
 }

@@ -27,7 +27,7 @@ public sealed class InquiriesModel(InquiryBook inquiries, TimeProvider clock) : 
     /// <summary>Escalated and overdue queries first for the supervisor, who records the finding.</summary>
     private async Task LoadAsync()
     {
-        var all = await inquiries.ListAsync(Community!, clock.GetUtcNow(), null);
+        var all = await inquiries.ListAsync(Community!, clock.GetUtcNow(), null, new InquiryReader(UserId, MyRoles));
         Items = [.. all.OrderBy(q => Has(Roles.Supervisor) && InquiryLoop.AwaitsFinding(q.Status) ? 0 : 1).ThenByDescending(q => q.Id)];
         if (Has(Roles.Owner, Roles.Supervisor)) Mine = (await inquiries.AskedByAsync(Community!.Id, UserId)).ToHashSet(); // those who may ask
     }

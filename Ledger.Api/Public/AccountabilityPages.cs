@@ -28,7 +28,7 @@ public static class AccountabilityPages
         ["ratedSatisfied"] = "答复获满意", ["escalated"] = "提交监察人", ["question"] = "质询", ["answer"] = "答复", ["status"] = "状态", ["finding"] = "监察人结论",
         ["upheld"] = "质询成立", ["notUpheld"] = "质询不成立", ["subject"] = "对象", ["queryList"] = "质询与答复", ["noQueries"] = "尚无质询。",
         ["open"] = "待答复", ["answered"] = "已答复", ["overdue"] = "逾期未答复", ["satisfied"] = "提问人满意", ["closed"] = "已结案",
-        ["because.unsatisfied"] = "提问人不满意", ["because.late"] = "答复逾期", ["entry"] = "账簿分录", ["statement"] = "报表", ["spendingRequest"] = "支出申请",
+        ["because.unsatisfied"] = "提问人不满意", ["because.late"] = "答复逾期", ["entry"] = "账簿分录", ["ownEntry"] = "业主本户的账簿分录（不公开序号）", ["statement"] = "报表", ["spendingRequest"] = "支出申请",
         ["evaluations"] = "服务评价（两评）", ["noEvaluations"] = "尚无已结束的评价。", ["participation"] = "参与", ["mean"] = "平均分", ["dimension"] = "评价项目",
         ["overallMean"] = "各次评价的平均分", ["suppressed"] = "参与人数过少，为保护个人评价不公布分数分布。", ["counts"] = "1–5 分人数",
         ["spending"] = "支出申请全过程", ["requested"] = "申请", ["why"] = "用途说明", ["budgetLine"] = "预算科目", ["lineBudget"] = "该科目年度预算",
@@ -47,7 +47,7 @@ public static class AccountabilityPages
         ["answer"] = "Answer", ["status"] = "Status", ["finding"] = "Supervisor's finding", ["upheld"] = "Upheld", ["notUpheld"] = "Not upheld", ["subject"] = "About",
         ["queryList"] = "Queries and answers", ["noQueries"] = "No queries yet.", ["open"] = "Awaiting answer", ["answered"] = "Answered", ["overdue"] = "Overdue",
         ["satisfied"] = "Asker satisfied", ["closed"] = "Closed", ["because.unsatisfied"] = "asker not satisfied", ["because.late"] = "answer late",
-        ["entry"] = "Journal entry", ["statement"] = "Statement", ["spendingRequest"] = "Spending request", ["evaluations"] = "Evaluations of the trustee",
+        ["entry"] = "Journal entry", ["ownEntry"] = "An owner's own journal entry (its number is not public)", ["statement"] = "Statement", ["spendingRequest"] = "Spending request", ["evaluations"] = "Evaluations of the trustee",
         ["noEvaluations"] = "No evaluation has closed yet.", ["participation"] = "Took part", ["mean"] = "Mean", ["dimension"] = "Dimension",
         ["overallMean"] = "Mean score by evaluation", ["suppressed"] = "Too few answers: the scores are withheld so that no single answer can be worked out.",
         ["counts"] = "Answers scoring 1–5", ["spending"] = "Spending request, whole process", ["requested"] = "Request", ["why"] = "Purpose",
@@ -92,8 +92,12 @@ public static class AccountabilityPages
     private static string InquiryTable(Texts t, IEnumerable<(string Date, string Subject, string SubjectId, string Question, string? Answer, string Status, string? Because, string? Finding, bool? Upheld)> rows) =>
         Table([t["date"], W(t, "subject"), W(t, "question"), W(t, "answer"), W(t, "status"), W(t, "finding")], rows.Select(q => new[]
         {
-            E(q.Date[..10]), $"{E(W(t, q.Subject))} {E(q.SubjectId)}", E(q.Question), E(q.Answer ?? "—"), Status(t, q.Status, q.Because), FindingCell(t, q.Finding, q.Upheld),
+            E(q.Date[..10]), SubjectCell(t, q.Subject, q.SubjectId), E(q.Question), E(q.Answer ?? "—"), Status(t, q.Status, q.Because), FindingCell(t, q.Finding, q.Upheld),
         }));
+
+    /// <summary>What a query is about; a query about an owner's own entry (hidden from the public feed) comes without the entry's number.</summary>
+    private static string SubjectCell(Texts t, string subject, string subjectId) =>
+        subject == "entry" && subjectId.Length == 0 ? E(W(t, "ownEntry")) : $"{E(W(t, subject))} {E(subjectId)}";
 
     /// <summary>A statement's query figures and its questions with their answers (statements built before these were published show the counts only).</summary>
     internal static string StatementInquiries(Texts t, InquiryFigures q)

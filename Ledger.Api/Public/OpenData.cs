@@ -71,7 +71,9 @@ public static class OpenData
                     Row("budget", "annual", l.Account, l.Annual); Row("budget", "period", l.Account, l.Period);
                     Row("budget", "year_to_date", l.Account, l.YearToDate); Row("budget", "left", l.Account, l.Left);
                 }
-            Row("arrears", "amount", AccountCodes.Receivable, d.Arrears.Amount); Row("arrears", "billed", "", d.Arrears.Billed); Row("arrears", "collected", "", d.Arrears.Collected);
+            // Withheld under three units in arrears (ArrearsFigures.Publishable): no amount row then.
+            if (d.Arrears.Amount is { } owed) Row("arrears", "amount", AccountCodes.Receivable, owed);
+            Row("arrears", "billed", "", d.Arrears.Billed); Row("arrears", "collected", "", d.Arrears.Collected);
             Row("prepayments", "balance", AccountCodes.Prepaid, d.Prepayments);
             Row("payables", "suppliers", AccountCodes.SupplierPayables, d.Payables.Suppliers); Row("payables", "remuneration", AccountCodes.RemunerationPayable, d.Payables.Remuneration);
             Row("payables", "deposits", AccountCodes.Deposits, d.Payables.Deposits);

@@ -19,6 +19,14 @@ public static class PublicEndpoints
 {
     internal static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// What browsers and shared caches may keep a public answer for without asking again: the server's own
+    /// <see cref="CacheFor"/>, never longer. A statement published or corrected is then on every reader's screen
+    /// within twice that (the server's entry expiring, then the reader's copy); a longer max-age (it was 60 s) left
+    /// readers on the superseded page for a minute after the server had the new one. Repeat visits still cost a 304.
+    /// </summary>
+    internal static readonly string PublicCacheControl = $"public, max-age={(int)CacheFor.TotalSeconds}";
+
     public static IEndpointRouteBuilder MapPublicPages(this IEndpointRouteBuilder app)
     {
         var p = app.MapGroup("/p/{c}").AllowAnonymous().WithTags("Public");
@@ -52,7 +60,7 @@ public static class PublicEndpoints
         public readonly string? PolicyKey = policyKey;
     }
 
-    private static readonly StringValues PublicCaching = "public, max-age=60";
+    private static readonly StringValues PublicCaching = PublicCacheControl;
     private static readonly IResult NotModified = Results.StatusCode(304);
 
     private static string Problem(int status) => new System.Text.Json.Nodes.JsonObject

@@ -136,17 +136,21 @@ public static class PublicPages
         }
 
         var a = d.Arrears;
-        b.Append($"<h2>{E(t["arrears"])}</h2>").Append(Table([t["line"], t["amount"]], new[]
-        {
-            new[] { E(t["unitsInArrears"]), a.UnitsInArrears.ToString(CultureInfo.InvariantCulture) }, new[] { E(t["arrearsAmount"]), E(Money(a.Amount)) },
-            new[] { E(t["billed"]), E(Money(a.Billed)) }, new[] { E(t["collected"]), E(Money(a.Collected)) },
-            new[] { E(t["collectionRate"]), E(Rate(a.CollectionRateBasisPoints)) },
-        }.Concat(ArrearsBuckets.Names.Select((name, i) => new[] { E(name), E(Money(a.Buckets[i])) })), n));
+        // Under three units in arrears the statement carries no count, amount or age split (ArrearsFigures.Publishable): the page says why.
+        var arrearsRows = new List<string[]>();
+        if (a.UnitsInArrears is { } count) arrearsRows.Add([E(t["unitsInArrears"]), count.ToString(CultureInfo.InvariantCulture)]);
+        if (a.Amount is { } owed) arrearsRows.Add([E(t["arrearsAmount"]), E(Money(owed))]);
+        arrearsRows.AddRange([[E(t["billed"]), E(Money(a.Billed))], [E(t["collected"]), E(Money(a.Collected))], [E(t["collectionRate"]), E(Rate(a.CollectionRateBasisPoints))]]);
+        if (a.Buckets is { } buckets) arrearsRows.AddRange(ArrearsBuckets.Names.Select((name, i) => new[] { E(name), E(Money(buckets[i])) }));
+        b.Append($"<h2>{E(t["arrears"])}</h2>");
+        if (a.WithheldBelow is { } below)
+            b.Append($"<p class=\"muted\">{E(string.Format(CultureInfo.InvariantCulture, t["arrearsWithheld"], below))}</p>");
+        b.Append(Table([t["line"], t["amount"]], arrearsRows, n));
         if (a.Units is { Count: > 0 } units && units.Any(u => u.Amount is not null)) // as published before units were listed without amounts
             b.Append(Table([t["line"], t["arrearsAmount"]], units.Select(u => new[] { $"{E(u.Building)}-{E(u.Number)}", E(Money(u.Amount ?? 0)) }), n));
         else if (a.Units is { Count: > 0 } listed)
             b.Append($"<p>{E(t["unitsListed"])}{string.Join(t["listSeparator"], listed.Select(u => $"{E(u.Building)}-{E(u.Number)}"))}</p>");
-        else if (a.Units is not null && a.UnitsInArrears > 0)
+        else if (a.Units is not null && a.UnitsInArrears > 0 && a.WithheldBelow is null)
             b.Append($"<p class=\"muted\">{E(string.Format(CultureInfo.InvariantCulture, t["unitsNotListed"], ArrearsUnitFigure.MinimumListed))}</p>");
 
         b.Append($"<h2>{E(t["payables"])}</h2>").Append(Table([t["line"], t["amount"]], new[]

@@ -196,7 +196,7 @@ public static class SpendingEndpoints
     private static async Task<IResult> ListInquiries(string? status, int? limit, string? after, CurrentCommunity current, InquiryBook queries, TimeProvider clock)
     {
         if (status is not null && !InquiryLoop.Statuses.Contains(status)) return Problems.Validation("status", string.Join(", ", InquiryLoop.Statuses) + ".");
-        return Paging.Slice(await queries.ListAsync(current.Community, clock.GetUtcNow(), status), limit, after, q => Paging.Ascending(q.Id));
+        return Paging.Slice(await queries.ListAsync(current.Community, clock.GetUtcNow(), status, new InquiryReader(current.UserId, current.Roles)), limit, after, q => Paging.Ascending(q.Id));
     }
 
     /// <summary>The audit trail, each record as its reader may see it (<see cref="AuditRecord.ShownTo"/>).</summary>

@@ -116,8 +116,31 @@ public sealed record ArrearsUnitFigure(string Building, string Number, long? Amo
     public const int MinimumListed = 3;
 }
 
-public sealed record ArrearsFigures(long UnitsInArrears, long Amount, long Billed, long Collected, long CollectionRateBasisPoints,
-    IReadOnlyList<long> Buckets, IReadOnlyList<ArrearsUnitFigure>? Units);
+/// <summary>
+/// The period's arrears as they stood at its end. With one or two units in arrears the count, the amount and its split by
+/// age are withheld (null, absent from the JSON) and <see cref="WithheldBelow"/> says why: the amount would be one
+/// household's arrears and its age how long that household has been behind, and with two either household works out
+/// the other's from its own. Billed, collected and the collection rate stay: they restate the fee income and the fee
+/// receipts the statement publishes anyway (README, Decisions: what a small count cannot hide). Statements published
+/// before this rule carry every figure whatever the count, and keep them as published (their hash covers them).
+/// </summary>
+public sealed record ArrearsFigures(long? UnitsInArrears, long? Amount, long Billed, long Collected, long CollectionRateBasisPoints,
+    IReadOnlyList<long>? Buckets, IReadOnlyList<ArrearsUnitFigure>? Units, int? WithheldBelow = null)
+{
+    /// <summary>
+    /// The figures as a statement publishes them: all of them from <see cref="ArrearsUnitFigure.MinimumListed"/> units in
+    /// arrears up (or none), else without the count, the amount and the age split. Units are listed (<paramref name="units"/>)
+    /// only from that many too.
+    /// </summary>
+    public static ArrearsFigures Publishable(long unitsInArrears, long amount, long billed, long collected, IReadOnlyList<long> buckets,
+        IReadOnlyList<ArrearsUnitFigure>? units)
+    {
+        var rate = billed == 0 ? 0 : collected * 10_000 / billed;
+        return unitsInArrears is > 0 and < ArrearsUnitFigure.MinimumListed
+            ? new ArrearsFigures(null, null, billed, collected, rate, null, units is null ? null : [], ArrearsUnitFigure.MinimumListed)
+            : new ArrearsFigures(unitsInArrears, amount, billed, collected, rate, buckets, units);
+    }
+}
 
 public sealed record PayableFigures(long Suppliers, long Remuneration, long Deposits);
 

@@ -11,6 +11,16 @@ public sealed record InquiryView(long Id, string Subject, string SubjectId, stri
     public InquiryView ForPublic() => this with { AskedBy = "" };
 }
 
+/// <summary>
+/// Who reads a query list, for its entry subjects: an owner-specific entry (hidden from the public feed) is named by its
+/// sequence number only to whoever may read that entry, as only they may ask about it (<see cref="InquiryBook.AskAsync"/>).
+/// </summary>
+public sealed record InquiryReader(long UserId, IReadOnlyList<string> Roles)
+{
+    /// <summary>Nobody signed in: public pages and statements.</summary>
+    public static readonly InquiryReader Public = new(0, []);
+}
+
 public sealed record InquiryRating(bool Satisfied, string Comment, string RatedAt);
 
 public sealed record InquiryFinding(string Finding, bool Upheld, string FoundAt);
@@ -84,6 +94,35 @@ public sealed class InquiryBook(LedgerDatabase db)
             || (await RegisterBook.OwnedUnitIdsAsync(scope, scope.Community.Id, scope.UserId!.Value)).Any(named.Contains);
     }
 
+    /// <summary>
+    /// The owner-specific entries among these queries' subjects that <paramref name="reader"/> may not read (the rule of
+    /// <see cref="SeesEntryAsync"/>): their queries are shown without the entry's sequence number. The feed shows every
+    /// sequence number with its hash; what the number would add here is which hidden entry a question and its answer are
+    /// about, and, with the asker's unit members see, whose it is.
+    /// </summary>
+    private static async Task<HashSet<long>> UnreadableEntrySubjectsAsync(ReadScope read, long communityId, IEnumerable<Row> rows, InquiryReader reader)
+    {
+        var seqs = rows.Select(EntrySeq).OfType<long>().Distinct().ToArray();
+        var hidden = new HashSet<long>();
+        if (seqs.Length == 0 || reader.Roles.Any(Roles.StaffAndOversight.Contains)) return hidden;
+        var named = new List<(long Seq, long Unit)>();
+        foreach (var chunk in seqs.Chunk(500))
+            named.AddRange(await read.QueryAsync<(long, long)>(
+                "SELECT seq, unit_id FROM entry_lines WHERE community_id = @communityId AND unit_id IS NOT NULL AND " + read.Dialect.InList("seq", "@chunk"),
+                new { communityId, chunk }));
+        if (named.Count == 0) return hidden;
+        HashSet<long> own = reader.UserId == 0 ? [] : (await RegisterBook.OwnedUnitIdsAsync(read, communityId, reader.UserId)).ToHashSet();
+        foreach (var entry in named.GroupBy(n => n.Seq))
+            if (!entry.Any(n => own.Contains(n.Unit))) hidden.Add(entry.Key);
+        return hidden;
+    }
+
+    /// <summary>The entry a query is about, read as <see cref="AskAsync"/> read it; null for other subjects.</summary>
+    private static long? EntrySeq(Row r) => r.Subject == "entry" && long.TryParse(r.SubjectId, out var seq) ? seq : null;
+
+    /// <summary>The subject id as <paramref name="hidden"/> leaves it: empty for an entry the reader may not read.</summary>
+    private static string SubjectIdFor(Row r, HashSet<long> hidden) => EntrySeq(r) is { } seq && hidden.Contains(seq) ? "" : r.SubjectId;
+
     /// <summary>Fails with: not_found, already_answered (409).</summary>
     public async Task<Result<InquiryView>> AnswerAsync(WriteScope scope, long id, string answer)
     {
@@ -137,19 +176,25 @@ public sealed class InquiryBook(LedgerDatabase db)
         return (await GetAsync(scope, id))!;
     }
 
+    /// <summary>A query as the one acting on it sees it: the asker, the trustee answering, the supervisor finding (each may read its subject).</summary>
     private async Task<InquiryView?> GetAsync(WriteScope scope, long id) =>
-        (await ReadAsync(scope, scope.Community, scope.Now, "q.id = @QueryId", new { scope.Community.Id, QueryId = id })).SingleOrDefault();
+        (await ReadAsync(scope, scope.Community, scope.Now, "q.id = @QueryId", new { scope.Community.Id, QueryId = id }, reader: null)).SingleOrDefault();
 
+    /// <summary>
+    /// Every query as a member sees it: a query about another household's entry (hidden from the feed, see
+    /// <see cref="InquiryReader"/>) has an empty <c>subjectId</c>, unless the reader is staff or oversight.
+    /// </summary>
     /// <param name="status">One of <see cref="InquiryLoop.Statuses"/>; null for all.</param>
-    public async Task<IReadOnlyList<InquiryView>> ListAsync(CommunityInfo community, DateTimeOffset now, string? status)
+    public async Task<IReadOnlyList<InquiryView>> ListAsync(CommunityInfo community, DateTimeOffset now, string? status, InquiryReader reader)
     {
-        var all = await db.ReadAsync(read => ReadAsync(read, community, now, "1 = 1", new { community.Id }));
+        var all = await db.ReadAsync(read => ReadAsync(read, community, now, "1 = 1", new { community.Id }, reader: reader));
         return status is null ? all : all.Where(q => q.Status == status).ToList();
     }
 
-    /// <summary>Every query as the public sees it: question, answer, status and finding, never who asked.</summary>
+    /// <summary>Every query as the public sees it: question, answer, status and finding, never who asked, nor which hidden entry it is about.</summary>
     public async Task<IReadOnlyList<InquiryView>> PublicListAsync(CommunityInfo community, DateTimeOffset now) =>
-        (await db.ReadAsync(read => ReadAsync(read, community, now, "1 = 1", new { community.Id }, labelAskers: false))).Select(q => q.ForPublic()).ToList();
+        (await db.ReadAsync(read => ReadAsync(read, community, now, "1 = 1", new { community.Id }, labelAskers: false, reader: InquiryReader.Public)))
+            .Select(q => q.ForPublic()).ToList();
 
     /// <summary>
     /// A statement's query figures, as they stood at the period's end (later answers, ratings and
@@ -161,6 +206,8 @@ public sealed class InquiryBook(LedgerDatabase db)
         var rows = (await read.QueryAsync<Row>($"""
             {Select} WHERE q.community_id = @Id AND q.asked_at < @Until ORDER BY q.id
             """, new { community.Id, Until = Dates.Instant(until) })).ToList();
+        // A query about an owner-specific entry is published without the entry's sequence number (InquiryReader).
+        var hidden = await UnreadableEntrySubjectsAsync(read, community.Id, rows, InquiryReader.Public);
         bool In(DateTimeOffset? t) => t is { } x && x >= from && x < until;
         long opened = 0, answered = 0, inTime = 0, satisfied = 0, escalated = 0, openAtEnd = 0;
         var items = new List<InquiryItemFigure>();
@@ -176,7 +223,7 @@ public sealed class InquiryBook(LedgerDatabase db)
             if (In(escalatedAt)) escalated++;
             if (f.AnsweredAt is not { } a || a >= until) openAtEnd++;
             if (In(f.AskedAt) || In(f.AnsweredAt) || In(f.RatedAt) || In(f.FoundAt) || In(escalatedAt))
-                items.Add(new InquiryItemFigure(r.Id, r.Subject, r.SubjectId, r.Question, r.AskedAt,
+                items.Add(new InquiryItemFigure(r.Id, r.Subject, SubjectIdFor(r, hidden), r.Question, r.AskedAt,
                     f.AnsweredAt < until ? r.Answer : null, f.AnsweredAt < until ? r.AnsweredAt : null, status, because,
                     f.FoundAt < until ? r.Finding : null, f.FoundAt < until ? r.Upheld : null));
         }
@@ -204,11 +251,14 @@ public sealed class InquiryBook(LedgerDatabase db)
         LEFT JOIN query_findings f ON f.community_id = q.community_id AND f.query_id = q.id
         """;
 
-    private static async Task<IReadOnlyList<InquiryView>> ReadAsync(ReadScope read, CommunityInfo community, DateTimeOffset now, string where, object param, bool labelAskers = true)
+    /// <param name="reader">Who reads the list (its entry subjects are shown as <see cref="UnreadableEntrySubjectsAsync"/> allows); null: each query's own actor.</param>
+    private static async Task<IReadOnlyList<InquiryView>> ReadAsync(ReadScope read, CommunityInfo community, DateTimeOffset now, string where, object param,
+        InquiryReader? reader, bool labelAskers = true)
     {
         var rows = (await read.QueryAsync<Row>($"""
             {Select} WHERE q.community_id = @Id AND {where} ORDER BY q.id
             """, param)).ToList();
+        HashSet<long> hidden = reader is null ? [] : await UnreadableEntrySubjectsAsync(read, community.Id, rows, reader);
         var days = (await RegisterBook.TrustTermsAsync(read, community.Id))?.Terms.QueryAnswerDays ?? 7;
         var labels = new Dictionary<long, string>();
         foreach (var asker in rows.Select(r => r.AskedBy).Distinct())
@@ -218,7 +268,7 @@ public sealed class InquiryBook(LedgerDatabase db)
             var f = r.Facts();
             var (status, because) = InquiryLoop.StatusAt(f, now, days);
             var overdue = r.Answer is null && InquiryLoop.Deadline(f.AskedAt, days) < now;
-            return new InquiryView(r.Id, r.Subject, r.SubjectId, r.Question, labels[r.AskedBy], r.AskedAt, r.Answer, r.AnsweredAt,
+            return new InquiryView(r.Id, r.Subject, SubjectIdFor(r, hidden), r.Question, labels[r.AskedBy], r.AskedAt, r.Answer, r.AnsweredAt,
                 status, overdue, Dates.Instant(InquiryLoop.Deadline(f.AskedAt, days)), r.Answer is null ? null : InquiryLoop.AnsweredInTime(f, days),
                 r.RatedAt is null ? null : new InquiryRating(r.Satisfied == true, r.RatingComment ?? "", r.RatedAt),
                 InquiryLoop.EscalatedAt(f, now, days) is { } e ? Dates.Instant(e) : null, because,

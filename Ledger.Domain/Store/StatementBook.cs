@@ -246,8 +246,8 @@ public sealed class StatementBook(LedgerDatabase db, CommunityBook communities, 
         var terms = (await RegisterBook.TrustTermsAsync(read, id))?.Terms;
         var owed = await FeeBook.ArrearsAtAsync(read, id, lastDay, period.From, period.To);
         var (billed, collected) = (owed.Months.Sum(m => m.Billed), owed.Months.Sum(m => m.Collected));
-        var arrears = new ArrearsFigures(owed.UnitsInArrears, owed.TotalDue, billed, collected,
-            billed == 0 ? 0 : collected * 10_000 / billed, owed.Buckets,
+        // Under three units in arrears the count, amount and age split are withheld (ArrearsFigures.Publishable).
+        var arrears = ArrearsFigures.Publishable(owed.UnitsInArrears, owed.TotalDue, billed, collected, owed.Buckets,
             terms?.Disclosure.ArrearsDetail != "unit" ? null
             : owed.Units.Count < ArrearsUnitFigure.MinimumListed ? []
             : owed.Units.OrderBy(u => u.Building, StringComparer.Ordinal).ThenBy(u => u.Number, StringComparer.Ordinal)

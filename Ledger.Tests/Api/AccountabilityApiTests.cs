@@ -251,6 +251,59 @@ public abstract class AccountabilityApiTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task A_query_about_an_owners_own_entry_names_neither_the_entry_nor_the_owner_to_anyone_else()
+    {
+        var y = await YardAsync();
+        var unit = Assert.Single((await y.Owners[0].GetJsonAsync("/api/v1/me"))["units"]!.AsArray())!["unitId"]!.GetValue<long>();
+        await (await y.Trustee.PutAsync(y.P("/fee-schedule"), new { effectiveFrom = "2026-11", rates = new { residential = "1.80" } })).AssertStatus(200);
+        await (await y.Trustee.PostAsync(y.P("/billing-runs"), new { month = "2026-11" })).AssertStatus(201);
+        var bill = (await y.Trustee.GetJsonAsync(y.P($"/entries?unitId={unit}")))["items"]!.AsArray().Single()!["seq"]!.GetValue<long>();
+        // The feed already shows every sequence number, a hidden entry's with its hash only (the chain needs them all).
+        var fed = (await App.Anonymous().GetJsonAsync(y.Public($"/journal?after={bill - 1}&limit=1")))["items"]!.AsArray().Single()!;
+        Assert.Equal(bill, fed["seq"]!.GetValue<long>());
+        Assert.Null(fed["entry"]);
+
+        const string question = "我这个月的物业费为什么是这个金额？";
+        var own = (await (await y.Owners[0].PostAsync(y.P("/queries"), new { subject = "entry", subjectId = bill, question })).AssertStatus(201))["id"]!.GetValue<long>();
+        var open = (await (await y.Owners[1].PostAsync(y.P("/queries"), new { subject = "entry", subjectId = 1, question = "广告费是谁付的？" })).AssertStatus(201))["id"]!.GetValue<long>();
+        await (await y.Trustee.PostAsync(y.P($"/queries/{own}/answer"), new { answer = "按面积乘以单价计算。" })).AssertStatus(200);
+
+        // Members: the asker, staff and oversight see which entry; another owner sees the question, the asker's unit, not the entry.
+        JsonObject Item(JsonObject list, long id) => list["items"]!.AsArray().Single(q => q!["id"]!.GetValue<long>() == id)!.AsObject();
+        foreach (var reader in new[] { y.Owners[0], y.Trustee, y.Supervisor, y.Admin })
+            Assert.Equal(bill.ToString(System.Globalization.CultureInfo.InvariantCulture), Item(await reader.GetJsonAsync(y.P("/queries")), own)["subjectId"]!.GetValue<string>());
+        var other = await y.Owners[1].GetJsonAsync(y.P("/queries"));
+        Assert.Equal("", Item(other, own)["subjectId"]!.GetValue<string>());
+        Assert.Equal(question, Item(other, own)["question"]!.GetValue<string>());
+        Assert.Equal("1", Item(other, open)["subjectId"]!.GetValue<string>());
+
+        // The public page: the question and its answer, about "an owner's own entry", with no number and no asker.
+        var parser = new HtmlParser();
+        async Task<List<string>> SubjectsAsync(string path) =>
+            parser.ParseDocument(await App.Anonymous().Http.GetStringAsync(path)).QuerySelectorAll("tbody tr")
+                .Where(tr => tr.TextContent.Contains(question) || tr.TextContent.Contains("广告费是谁付的"))
+                .Select(tr => tr.Children[1].TextContent).ToList();
+        Assert.Equal(["账簿分录 1", "业主本户的账簿分录（不公开序号）"], await SubjectsAsync(y.Public("/accountability")));
+        Assert.Equal(["Journal entry 1", "An owner's own journal entry (its number is not public)"], await SubjectsAsync(y.Public("/accountability?lang=en")));
+        var overview = await App.Anonymous().Http.GetStringAsync(y.Public("/accountability"));
+        Assert.Contains("按面积乘以单价计算。", overview);
+        Assert.DoesNotContain("8栋", overview);
+
+        // The month's statement publishes it the same way.
+        App.Clock.Set(new DateTimeOffset(2026, 12, 2, 2, 0, 0, TimeSpan.Zero));
+        await (await y.Trustee.PostAsync(y.P("/months/2026-11/close"), null)).AssertStatus(200);
+        await (await y.Admin.PostAsync(y.P("/statements/2026-11/publish"), null)).AssertStatus(200);
+        var statement = await App.Anonymous().GetJsonAsync(y.Public("/statements/2026-11.json"));
+        var items = statement["queries"]!["items"]!.AsArray().ToDictionary(i => i!["id"]!.GetValue<long>(), i => i!.AsObject());
+        Assert.Equal("entry", items[own]["subject"]!.GetValue<string>());
+        Assert.Equal("", items[own]["subjectId"]!.GetValue<string>());
+        Assert.Equal("1", items[open]["subjectId"]!.GetValue<string>());
+        Assert.Equal(StatementBook.HashOfPublished(statement), statement["hash"]!.GetValue<string>());
+        Assert.Equal(["业主本户的账簿分录（不公开序号）", "账簿分录 1"], await SubjectsAsync(y.Public("/statements/2026-11"))); // oldest first here
+        App.Clock.Set(Start);
+    }
+
+    [SkippableFact]
     public async Task An_evaluation_result_is_public_once_closed_and_members_only_before()
     {
         var y = await YardAsync();

@@ -132,10 +132,12 @@ public abstract class DisclosureTests(EngineFixture fixture)
         ForgetPublicCache();
         var two = await App.Anonymous().GetJsonAsync(y.Public("/statements/2026-10.json"));
         // Listed, 3栋-201 would be the period's one other unit, and its October bill (its area) the amount less 3栋-301's.
-        Assert.Equal(2, two["arrears"]!["unitsInArrears"]!.GetValue<long>());
+        // Under three units in arrears not even the count is published.
+        Assert.Null(two["arrears"]!["unitsInArrears"]);
+        Assert.Equal(ArrearsUnitFigure.MinimumListed, two["arrears"]!["withheldBelow"]!.GetValue<int>());
         Assert.Empty(two["arrears"]!["units"]!.AsArray());
         var page = await (await App.Anonymous().GetAsync(y.Public("/statements/2026-10"))).Content.ReadAsStringAsync();
-        Assert.Contains("欠费户数少于 3 户，不列房号", page);
+        Assert.Contains("欠费户数少于 3 户，不公布欠费户数", page);
         Assert.DoesNotContain("3栋-201", page);
 
         // A community of three units, none paid: listed by building and number, never with an amount.
@@ -163,7 +165,13 @@ public abstract class DisclosureTests(EngineFixture fixture)
     {
         var y = await DisclosureYard.BuildAsync(App);
         var before = await App.Anonymous().GetJsonAsync(y.Public("/statements/2026-10.json"));
-        Assert.Equal(3 * 18_000, before["arrears"]!["amount"]!.GetValue<long>()); // unit 2's October, unit 3's September and October
+        // Unit 2's October and unit 3's September and October are open: two units, so the amount is withheld; October's
+        // bills as collected by its end (unit 1's only) still show.
+        Assert.Equal(3 * 18_000, before["arrears"]!["billed"]!.GetValue<long>());
+        Assert.Equal(18_000, before["arrears"]!["collected"]!.GetValue<long>());
+        var community = (await App.Service<CommunityBook>().FindAsync(y.Slug))!;
+        var asAtEnd = await App.Service<LedgerDatabase>().ReadAsync(read => FeeBook.ArrearsAtAsync(read, community.Id, new DateOnly(2026, 10, 31)));
+        Assert.Equal(3 * 18_000, asAtEnd.TotalDue);
         await (await y.Trustee.PostAsync(y.P("/payments"), new { unitId = y.Units[2], amount = 36_000, paidAt = "2026-11-20", channel = "bank", externalRef = "LATE" })).AssertStatus(201);
         await (await y.Admin.PostAsync(y.P("/statements/2026-10/corrections"), new { reason = "重新生成" })).AssertStatus(201);
         await (await y.Admin.PostAsync(y.P("/statements/2026-10/publish"), null)).AssertStatus(200);
@@ -173,6 +181,74 @@ public abstract class DisclosureTests(EngineFixture fixture)
         Assert.Equal(before["arrears"]!.ToJsonString(), after["arrears"]!.ToJsonString());
         var now = await y.Trustee.GetJsonAsync(y.P("/arrears"));
         Assert.Equal(18_000, now["totalDue"]!.GetValue<long>()); // today only unit 2's October is still open
+    }
+
+    [SkippableFact]
+    public async Task Under_three_units_in_arrears_a_statement_publishes_no_count_amount_or_age_and_says_why()
+    {
+        // The yard: at October's end two units are in arrears (3栋-201's October, 3栋-301's September and October: ¥540.00 in
+        // all), at September's end one (3栋-301's September, ¥180.00: its area at the rate, so the household is known).
+        var y = await DisclosureYard.BuildAsync(App);
+        var anonymous = App.Anonymous();
+        foreach (var (period, billed, collected) in new[] { ("2026-10", 54_000L, 18_000L), ("2026-09", 54_000L, 36_000L), ("2026-Q3", 54_000L, 36_000L) })
+        {
+            var arrears = (await anonymous.GetJsonAsync(y.Public($"/statements/{period}.json")))["arrears"]!.AsObject();
+            Assert.Null(arrears["unitsInArrears"]);
+            Assert.Null(arrears["amount"]);
+            Assert.Null(arrears["buckets"]);
+            Assert.Equal(ArrearsUnitFigure.MinimumListed, arrears["withheldBelow"]!.GetValue<int>());
+            // What restates the fee income and receipts published anyway stays (README: what a small count cannot hide).
+            Assert.Equal(billed, arrears["billed"]!.GetValue<long>());
+            Assert.Equal(collected, arrears["collected"]!.GetValue<long>());
+            Assert.Equal(collected * 10_000 / billed, arrears["collectionRateBasisPoints"]!.GetValue<long>());
+        }
+
+        var parser = new HtmlParser();
+        static IEnumerable<string> ArrearsLines(AngleSharp.Html.Dom.IHtmlDocument page) =>
+            page.QuerySelectorAll("h2").Single(h => h.TextContent is "欠费情况" or "Arrears").NextElementSibling!
+                .NextElementSibling!.QuerySelectorAll("tbody tr td:first-child").Select(td => td.TextContent);
+        var zh = parser.ParseDocument(await anonymous.Http.GetStringAsync(y.Public("/statements/2026-10")));
+        Assert.Equal("欠费户数少于 3 户，不公布欠费户数、欠费金额及账龄，以免报表直接显示单户欠费。",
+            zh.QuerySelectorAll("h2").Single(h => h.TextContent == "欠费情况").NextElementSibling!.TextContent);
+        Assert.Equal(["应收", "已收", "收缴率"], ArrearsLines(zh));
+        var en = parser.ParseDocument(await anonymous.Http.GetStringAsync(y.Public("/statements/2026-09?lang=en")));
+        Assert.StartsWith("Fewer than 3 units are in arrears, so their number, the amount owed and its age are not published",
+            en.QuerySelectorAll("h2").Single(h => h.TextContent == "Arrears").NextElementSibling!.TextContent);
+        Assert.Equal(["Billed", "Collected", "Collection rate"], ArrearsLines(en));
+
+        // The downloads carry no amount either; the open-data package never had one.
+        var csv = Encoding.UTF8.GetString(await anonymous.Http.GetByteArrayAsync(y.Public("/statements/2026-09.csv")));
+        Assert.DoesNotContain("arrears,amount", csv);
+        Assert.Contains("arrears,billed,,,,,54000,540.00", csv);
+        Assert.DoesNotContain("1122", Encoding.UTF8.GetString(await anonymous.Http.GetByteArrayAsync(y.Public("/statements/2026-09/data.csv"))));
+        // Members read the same statement; staff still see arrears by unit.
+        Assert.Null((await y.Owners[0].GetJsonAsync(y.P("/statements/2026-10")))["arrears"]!["amount"]);
+        Assert.Equal(3 * 18_000, (await y.Trustee.GetJsonAsync(y.P("/arrears")))["totalDue"]!.GetValue<long>());
+    }
+
+    [SkippableFact]
+    public async Task A_statement_published_with_its_arrears_figures_keeps_them_as_published()
+    {
+        // Statements published before the small-count rule carry the count and amount; their hash covers them, so they
+        // are served and shown as they were, whatever the count.
+        var y = await DisclosureYard.BuildAsync(App);
+        var community = (await App.Service<CommunityBook>().FindAsync(y.Slug))!;
+        var published = await App.Service<StatementBook>().PublishedAsync(community.Id, "2026-10");
+        var old = published!.Doc with { Arrears = new ArrearsFigures(2, 54_000, 54_000, 18_000, 3_333, [18_000, 36_000, 0, 0, 0], null) };
+        var (body, hash) = StatementBook.Freeze(old);
+        await using (var connection = await App.Service<LedgerDatabase>().OpenAsync())
+            await connection.ExecuteAsync("""
+                INSERT INTO statements (community_id, period, version, kind, status, body, hash, previous_hash, seq, chain_hash, built_at, sign_off_until, published_at, correction_reason)
+                SELECT community_id, period, 9, kind, 'published', @body, @hash, previous_hash, seq, chain_hash, built_at, sign_off_until, published_at, 'old form'
+                FROM statements WHERE community_id = @Id AND period = '2026-10' AND version = @Version
+                """, new { body, hash, community.Id, published.Version });
+        ForgetPublicCache();
+        var json = await App.Anonymous().GetJsonAsync(y.Public("/statements/2026-10.json?version=9"));
+        Assert.Equal(hash, StatementBook.HashOfPublished(json));
+        Assert.Equal(54_000, json["arrears"]!["amount"]!.GetValue<long>());
+        var page = await App.Anonymous().Http.GetStringAsync(y.Public("/statements/2026-10?version=9"));
+        Assert.Contains("欠费金额</td><td class=\"n\">¥540.00", page);
+        Assert.DoesNotContain("不公布欠费户数", page);
     }
 
     [SkippableFact]
@@ -280,7 +356,7 @@ public abstract class DisclosureTests(EngineFixture fixture)
             var body = await anonymous.Content.ReadAsByteArrayAsync();
             List<string> expected =
             [
-                "Cache-Control: public, max-age=60", $"Content-Length: {body.Length}", $"Content-Security-Policy: {policy}",
+                "Cache-Control: public, max-age=10", $"Content-Length: {body.Length}", $"Content-Security-Policy: {policy}",
                 "Content-Type: text/html; charset=utf-8", $"ETag: {anonymous.Headers.ETag}", "Referrer-Policy: no-referrer",
                 "X-Content-Type-Options: nosniff", .. frameOptions ? new[] { "X-Frame-Options: DENY" } : [],
             ];
@@ -352,6 +428,29 @@ public abstract class DisclosureTests(EngineFixture fixture)
         Assert.Equal(before, await renewed.Content.ReadAsByteArrayAsync());
         var again = await App.Anonymous().GetAsync(embedPath);
         Assert.Equal(SecurityHeaders.StrictCsp + "; frame-ancestors https://committee.example", again.Headers.GetValues("Content-Security-Policy").Single());
+    }
+
+    [SkippableFact]
+    public async Task Browsers_and_shared_caches_keep_a_public_answer_no_longer_than_the_server_does()
+    {
+        // The server keeps a rendered public answer PublicEndpoints.CacheFor; a reader's copy kept longer would show a
+        // statement's superseded version after the server already serves the corrected one.
+        var y = await DisclosureYard.BuildAsync(App);
+        foreach (var path in new[]
+                 {
+                     y.Public(), y.Public("/statements/2026-10"), y.Public("/statements/2026-10?lang=en"), y.Public("/statements/2026-10.json"),
+                     y.Public("/statements/2026-10.csv"), y.Public("/statements/2026-10/datapackage.json"), y.Public("/statements/2026-10/data.csv"),
+                     y.Public("/statements.json"), y.Public("/accountability"), $"/embed/{y.Slug}/latest",
+                 })
+            for (var i = 0; i < 2; i++) // rendered, then answered from the cache before routing
+            {
+                var response = await App.Anonymous().GetAsync(path);
+                Assert.Equal(200, (int)response.StatusCode);
+                var cacheControl = response.Headers.CacheControl!;
+                Assert.True(cacheControl.Public, path);
+                Assert.True(cacheControl.MaxAge <= PublicEndpoints.CacheFor, $"{path}: max-age {cacheControl.MaxAge} outlives the server's {PublicEndpoints.CacheFor}");
+                Assert.Equal(PublicEndpoints.CacheFor, cacheControl.MaxAge);
+            }
     }
 
     [SkippableFact]
