@@ -37,7 +37,7 @@ public sealed class Texts
         ["budget"] = "Budget execution", ["annual"] = "Annual budget", ["thisPeriod"] = "This period", ["ytd"] = "Year to date", ["left"] = "Left",
         ["remuneration"] = "Trustee remuneration", ["accrued"] = "Accrued", ["paid"] = "Paid", ["arrears"] = "Arrears", ["unitsInArrears"] = "Units in arrears",
         ["arrearsAmount"] = "Amount in arrears", ["unitsListed"] = "Units in arrears: ", ["listSeparator"] = ", ",
-        ["unitsNotListed"] = "Fewer than {0} units are in arrears, so none is listed: no household's arrears can be worked out.",
+        ["unitsNotListed"] = "Fewer than {0} units are in arrears, so none is listed: a list that short would tie the arrears to a household.",
         ["arrearsWithheld"] = "Fewer than {0} units are in arrears, so their number, the amount owed and its age are not published: the statement would show one household's arrears.", ["collectionRate"] = "Collection rate", ["billed"] = "Billed", ["collected"] = "Collected", ["prepayments"] = "Fees paid in advance",
         ["payables"] = "Payables", ["suppliers"] = "Suppliers", ["deposits"] = "Deposits", ["queries"] = "Owners' queries", ["opened"] = "Opened",
         ["answered"] = "Answered", ["openAtEnd"] = "Open at end", ["remarks"] = "Supervisor's remarks", ["noRemarks"] = "None", ["verification"] = "Verification",
