@@ -138,6 +138,7 @@ public sealed class PortalTexts
         [Codes.EarlierStatementUnpublished] = "请先公布上一期报表：每期报表都写明上一期的哈希。",
         [DecisionCodes.NoticeTooShort] = "公告期不足：表决开始时间须在公告期满之后（默认15天），请把开始时间往后推。",
         [DecisionCodes.BudgetVotePending] = "这一年度已有一项预算表决在公告或投票中：同一年度一次只能表决一份预算，请等它结束后再发起。",
+        [DecisionCodes.RegisterIncomplete] = "业主名册不完整：有已交付的房屋尚未登记业主，暂不能发起表决。已交付的房屋属于买受人，不能算作建设单位的一票；请先登记这些房屋的业主。",
         [Codes.SubjectInvalid] = "表决对象无效：预算表决须指明一份正在征求意见的预算，支出表决须指明一项需业主表决的支出申请。",
         [Codes.NotApproved] = "这项申请尚未获批准，不能付款。",
         [Codes.AlreadyPaid] = "这项申请已经付过款了。",

@@ -27,6 +27,8 @@ public static class DecisionCodes
     public const string ProposalNotQualified = "proposal_not_qualified";
     public const string ProposalAnswered = "proposal_answered";
     public const string UnitNotOnRegister = "unit_not_on_register";
+    /// <summary>409: a delivered unit has no owner recorded, so the register a vote would fix is incomplete.</summary>
+    public const string RegisterIncomplete = "register_incomplete";
     /// <summary>409: a vote on a budget of the same fiscal year is announced or open; one at a time per year.</summary>
     public const string BudgetVotePending = "budget_vote_pending";
 }

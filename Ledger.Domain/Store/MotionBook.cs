@@ -53,7 +53,8 @@ public sealed class MotionBook(LedgerDatabase db)
 
     /// <summary>
     /// Announces a motion. Fails with: subject_invalid (a budget motion must name a published budget of the right kind),
-    /// budget_vote_pending (409: another vote on a budget of that year is announced or open), notice_too_short.
+    /// budget_vote_pending (409: another vote on a budget of that year is announced or open), notice_too_short,
+    /// register_incomplete (409: a delivered unit has no owner recorded).
     /// </summary>
     public async Task<Result<MotionView>> CreateAsync(WriteScope scope, NewMotion motion)
     {
@@ -84,6 +85,7 @@ public sealed class MotionBook(LedgerDatabase db)
         }
         var terms = await RegisterBook.TrustTermsAsync(scope, c);
         if (Notice.Check(scope.Now, motion.OpensAt, VoteTerms.Of(terms?.Terms)) is { } tooShort) return tooShort;
+        if (await RegisterIncompleteAsync(scope) is { } incomplete) return incomplete;
         var id = await scope.QuerySingleAsync<long>("""
             INSERT INTO motions (community_id, kind, threshold, subject_id, title, body, opens_at, closes_at, follow_majority, status, created_by, created_at)
             VALUES (@c, @Kind, @Threshold, @SubjectId, @Title, @Body, @OpensAt, @ClosesAt, @Follow, 'scheduled', @UserId, @At) RETURNING id
@@ -107,6 +109,16 @@ public sealed class MotionBook(LedgerDatabase db)
         foreach (var id in ids)
             if (await AdvanceAsync(scope, id) != "closed") return id;
         return null;
+    }
+
+    /// <summary>register_incomplete when a delivered unit has no owner recorded (its buyer would be missing from the vote).</summary>
+    private static async Task<Failure?> RegisterIncompleteAsync(WriteScope scope)
+    {
+        var units = await RegisterBook.RegisterUnitsAsync(scope, scope.Community.Id);
+        if (!units.Any(VoterRegister.IsUnrecorded)) return null;
+        var labels = (await scope.QueryAsync<(long Id, string Building, string Number)>(
+            "SELECT id, building, number FROM units WHERE community_id = @Id", new { scope.Community.Id })).ToDictionary(u => u.Id, u => $"{u.Building}-{u.Number}");
+        return VoterRegister.CheckComplete(units, id => labels.GetValueOrDefault(id, $"#{id}"));
     }
 
     /// <summary>
