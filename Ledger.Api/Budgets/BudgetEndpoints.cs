@@ -110,7 +110,11 @@ public static class BudgetEndpoints
     public static IEndpointRouteBuilder MapMotions(this IEndpointRouteBuilder app)
     {
         var group = app.MapCommunityGroup().WithTags("Motions");
-        group.MapPost("/motions", CreateMotion).Validate<MotionRequest>().Allow(Roles.CommunityAdmin, Roles.Committee).Produces<MotionDto>(201);
+        group.MapPost("/motions", CreateMotion).Validate<MotionRequest>().Allow(Roles.CommunityAdmin, Roles.Committee).Produces<MotionDto>(201)
+            .WithDescription("Announces a vote. 422 `notice_too_short`, `subject_invalid`, `unknown_proposal`, `proposal_not_qualified`; "
+                + "409 `proposal_answered`, `budget_vote_pending` (a vote on a budget of the same fiscal year is announced or open), "
+                + "`register_incomplete` (a delivered unit has no owner recorded; the detail names the units). "
+                + "A motion answers a proposal in time only if it opens by the proposal's `respondBy`.");
         group.MapGet("/motions", ListMotions).Allow(Roles.Community).Produces<Page<MotionDto>>();
         group.MapGet("/motions/{id:long}", GetMotion).Allow(Roles.Community).Produces<MotionDto>();
         group.MapPost("/motions/{id:long}/ballots", Cast).Validate<BallotRequest>().Allow(Roles.Owner).Produces<BallotReceiptDto>(201);

@@ -27,6 +27,10 @@ public static class DecisionCodes
     public const string ProposalNotQualified = "proposal_not_qualified";
     public const string ProposalAnswered = "proposal_answered";
     public const string UnitNotOnRegister = "unit_not_on_register";
+    /// <summary>409: a delivered unit has no owner recorded, so the register a vote would fix is incomplete.</summary>
+    public const string RegisterIncomplete = "register_incomplete";
+    /// <summary>409: a vote on a budget of the same fiscal year is announced or open; one at a time per year.</summary>
+    public const string BudgetVotePending = "budget_vote_pending";
 }
 
 public static class Notice
@@ -49,12 +53,22 @@ public static class ProposalStatus
     public const string Voted = "voted";
     public const string Overdue = "overdue";
 
-    /// <summary>Derived from the data and the clock at read time (a GET never writes).</summary>
-    public static string Of(string? qualifiedAt, string? respondBy, long? motionId, DateTimeOffset now) =>
-        motionId is not null ? Voted
-        : qualifiedAt is null ? Collecting
-        : string.CompareOrdinal(Dates.Instant(now), respondBy) > 0 ? Overdue
-        : Qualified;
+    /// <summary>
+    /// Derived from the data and the clock at read time (a GET never writes). The committee must put a qualified
+    /// proposal to a vote within the response period: a motion answers it in time when its voting opens by
+    /// <paramref name="respondBy"/>. A motion opening later does not stop the clock: the proposal reads overdue from
+    /// the deadline until that vote opens, then voted (late), so a vote announced for a far-off date hides nothing.
+    /// </summary>
+    /// <param name="motionOpensAt">When the answering motion's voting opens (stored instant), if there is one.</param>
+    public static string Of(string? qualifiedAt, string? respondBy, long? motionId, string? motionOpensAt, DateTimeOffset now)
+    {
+        var at = Dates.Instant(now);
+        if (qualifiedAt is null) return motionId is null ? Collecting : Voted;
+        if (motionId is not null && motionOpensAt is not null
+            && (string.CompareOrdinal(motionOpensAt, respondBy) <= 0 || string.CompareOrdinal(at, motionOpensAt) >= 0))
+            return Voted;
+        return string.CompareOrdinal(at, respondBy) > 0 ? Overdue : Qualified;
+    }
 }
 
 /// <summary>

@@ -70,14 +70,38 @@ public static class VoterRegister
         return voters.Select(v => new Voter(v.Key, v.Value.Area, v.Value.Owners)).OrderBy(v => v.Key, StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>The key of a delivered unit whose owner the register does not record yet.</summary>
+    public const string UnrecordedPrefix = "unit:";
+
     /// <summary>The voter a unit belongs to: its key and the owners who may vote for it.</summary>
     public static (string Key, IReadOnlyList<long> OwnerIds) VoterOf(RegisterUnit unit)
     {
+        // A delivered unit belongs to its buyer (Art. 9 lumps only the unsold and the undelivered ones with the
+        // developer): with no owner recorded yet it counts one per unit, as a buyer's unit does by default, and
+        // no one may vote online for it until its owner is recorded.
+        if (IsUnrecorded(unit)) return (UnrecordedPrefix + unit.UnitId.ToString(System.Globalization.CultureInfo.InvariantCulture), []);
         // A unit listed under the developer is one it has not sold: with the unlisted and undelivered
         // ones it makes the developer one voter, not a second one under its own owner id.
         var developer = unit.OwnerIds.Count == 0 || !unit.Delivered || unit.OwnerIds.All(unit.DeveloperOwnerIds.Contains);
         var owners = developer ? unit.DeveloperOwnerIds : unit.OwnerIds.Distinct().Order().ToList();
         return (developer ? DeveloperKey : "owners:" + string.Join(',', owners), owners);
+    }
+
+    /// <summary>A delivered unit with no owner recorded: its buyer is missing from the register.</summary>
+    public static bool IsUnrecorded(RegisterUnit unit) => unit.Delivered && unit.OwnerIds.Count == 0;
+
+    /// <summary>
+    /// Whether the register is complete enough to announce a vote on: every delivered unit has its owner recorded.
+    /// Fails with: register_incomplete (409), naming the units (by <paramref name="label"/>, at most 20).
+    /// </summary>
+    public static Failure? CheckComplete(IEnumerable<RegisterUnit> units, Func<long, string> label)
+    {
+        var missing = units.Where(IsUnrecorded).Select(u => u.UnitId).ToList();
+        if (missing.Count == 0) return null;
+        var named = string.Join(", ", missing.Take(20).Select(label)) + (missing.Count > 20 ? $" and {missing.Count - 20} more" : "");
+        return Failure.Conflict(DecisionCodes.RegisterIncomplete,
+            $"{missing.Count} delivered unit(s) have no owner recorded: {named}. A delivered unit is its buyer's vote, not the developer's: "
+            + "record its owner (POST …/owners) before announcing a vote.");
     }
 }
 

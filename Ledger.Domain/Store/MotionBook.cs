@@ -51,7 +51,11 @@ public sealed class MotionBook(LedgerDatabase db)
     private const string Columns = "id, kind, threshold, subject_id, title, body, opens_at, closes_at, status, follow_majority, result, "
         + "(SELECT p.id FROM proposals p WHERE p.community_id = motions.community_id AND p.motion_id = motions.id) AS proposal_id";
 
-    /// <summary>Fails with: subject_invalid (a budget motion must name a published budget of the right kind), notice_too_short.</summary>
+    /// <summary>
+    /// Announces a motion. Fails with: subject_invalid (a budget motion must name a published budget of the right kind),
+    /// budget_vote_pending (409: another vote on a budget of that year is announced or open), notice_too_short,
+    /// register_incomplete (409: a delivered unit has no owner recorded).
+    /// </summary>
     public async Task<Result<MotionView>> CreateAsync(WriteScope scope, NewMotion motion)
     {
         var c = scope.Community.Id;
@@ -61,6 +65,11 @@ public sealed class MotionBook(LedgerDatabase db)
                 "SELECT fiscal_year, status, amends_id FROM budgets WHERE community_id = @c AND id = @SubjectId", new { c, motion.SubjectId });
             if (budget is not { Status: BudgetStatus.Published } b)
                 return new Failure(Codes.SubjectInvalid, "A budget motion names a published budget (subjectId).");
+            // One budget vote per year at a time: two could both pass, and the later would silently replace what the
+            // owners adopted first. Votes whose time has come are persisted first, so the budget in force is current.
+            if (await PendingBudgetVoteAsync(scope, b.FiscalYear) is { } pending)
+                return Failure.Conflict(DecisionCodes.BudgetVotePending,
+                    $"Motion {pending} on a {b.FiscalYear} budget is announced or open; a second budget vote for {b.FiscalYear} may be announced once it has closed.");
             var inForce = await BudgetBook.InForceIdAsync(scope, (int)b.FiscalYear);
             if (motion.Kind == MotionKinds.BudgetAdoption && inForce is not null)
                 return new Failure(Codes.SubjectInvalid, $"A budget for {b.FiscalYear} is in force; a new version is a budget_amendment.");
@@ -76,6 +85,7 @@ public sealed class MotionBook(LedgerDatabase db)
         }
         var terms = await RegisterBook.TrustTermsAsync(scope, c);
         if (Notice.Check(scope.Now, motion.OpensAt, VoteTerms.Of(terms?.Terms)) is { } tooShort) return tooShort;
+        if (await RegisterIncompleteAsync(scope) is { } incomplete) return incomplete;
         var id = await scope.QuerySingleAsync<long>("""
             INSERT INTO motions (community_id, kind, threshold, subject_id, title, body, opens_at, closes_at, follow_majority, status, created_by, created_at)
             VALUES (@c, @Kind, @Threshold, @SubjectId, @Title, @Body, @OpensAt, @ClosesAt, @Follow, 'scheduled', @UserId, @At) RETURNING id
@@ -87,6 +97,28 @@ public sealed class MotionBook(LedgerDatabase db)
         });
         await AdvanceAsync(scope, id);
         return (await GetAsync(scope, c, id, scope.Now))!;
+    }
+
+    /// <summary>The id of a budget vote of <paramref name="fiscalYear"/> not closed yet (after persisting those whose time has come), or null.</summary>
+    private async Task<long?> PendingBudgetVoteAsync(WriteScope scope, long fiscalYear)
+    {
+        var ids = (await scope.QueryAsync<long>("""
+            SELECT m.id FROM motions m JOIN budgets b ON b.community_id = m.community_id AND b.id = m.subject_id
+            WHERE m.community_id = @Id AND m.kind IN (@Adoption, @Amendment) AND m.status <> 'closed' AND b.fiscal_year = @fiscalYear ORDER BY m.id
+            """, new { scope.Community.Id, Adoption = MotionKinds.BudgetAdoption, Amendment = MotionKinds.BudgetAmendment, fiscalYear })).ToList();
+        foreach (var id in ids)
+            if (await AdvanceAsync(scope, id) != "closed") return id;
+        return null;
+    }
+
+    /// <summary>register_incomplete when a delivered unit has no owner recorded (its buyer would be missing from the vote).</summary>
+    private static async Task<Failure?> RegisterIncompleteAsync(WriteScope scope)
+    {
+        var units = await RegisterBook.RegisterUnitsAsync(scope, scope.Community.Id);
+        if (!units.Any(VoterRegister.IsUnrecorded)) return null;
+        var labels = (await scope.QueryAsync<(long Id, string Building, string Number)>(
+            "SELECT id, building, number FROM units WHERE community_id = @Id", new { scope.Community.Id })).ToDictionary(u => u.Id, u => $"{u.Building}-{u.Number}");
+        return VoterRegister.CheckComplete(units, id => labels.GetValueOrDefault(id, $"#{id}"));
     }
 
     /// <summary>
@@ -110,7 +142,15 @@ public sealed class MotionBook(LedgerDatabase db)
             await scope.ExecuteAsync("UPDATE motions SET status = 'closed', result = @Result WHERE community_id = @Id AND id = @Target",
                 new { Result = JsonSerializer.Serialize(result, ResultJson), scope.Community.Id, Target = id });
             if (result.Passed == true && row.SubjectId is { } subject && row.Kind is MotionKinds.BudgetAdoption or MotionKinds.BudgetAmendment)
-                await BudgetBook.AdoptAsync(scope, subject, id);
+            {
+                // An adoption never replaces a budget the owners already adopted for the year: only an amendment does.
+                // (Announcing refuses a second budget vote while one is pending; this guards votes announced before that rule.)
+                var year = await scope.QuerySingleAsync<long>("SELECT fiscal_year FROM budgets WHERE community_id = @Id AND id = @subject", new { scope.Community.Id, subject });
+                if (row.Kind == MotionKinds.BudgetAmendment || await BudgetBook.InForceIdAsync(scope, (int)year) is null)
+                    await BudgetBook.AdoptAsync(scope, subject, id);
+                else
+                    await scope.AuditAsync("budget.not_adopted", $"motion:{id}", $"budget {subject}: a budget for {year} was already adopted; an adoption vote does not replace it");
+            }
             return "closed";
         }
         return row.Status == "scheduled" && string.CompareOrdinal(now, row.OpensAt) >= 0 ? "open" : row.Status;

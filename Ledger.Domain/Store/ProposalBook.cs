@@ -25,16 +25,21 @@ public sealed class ProposalBook(LedgerDatabase db)
         public string? QualifiedAt { get; init; }
         public string? RespondBy { get; init; }
         public long? MotionId { get; init; }
+        public string? MotionOpensAt { get; init; }
         public long SupportArea { get; init; }
         public long SupportHeadcount { get; init; }
     }
 
+    // The answering motion's opening decides whether the proposal was answered in time (ProposalStatus.Of).
     private const string Select = """
-        SELECT p.id, p.title, p.body, p.created_at, p.qualified_at, p.respond_by, p.motion_id,
+        SELECT p.id, p.title, p.body, p.created_at, p.qualified_at, p.respond_by, p.motion_id, m.opens_at AS motion_opens_at,
                CAST(COALESCE(SUM(s.area_centi_m2), 0) AS BIGINT) AS support_area, COUNT(s.voter_key) AS support_headcount
         FROM proposals p LEFT JOIN proposal_supports s ON s.community_id = p.community_id AND s.proposal_id = p.id
+        LEFT JOIN motions m ON m.community_id = p.community_id AND m.id = p.motion_id
         WHERE p.community_id = @communityId
         """;
+
+    private const string GroupBy = " GROUP BY p.id, p.title, p.body, p.created_at, p.qualified_at, p.respond_by, p.motion_id, m.opens_at";
 
     /// <summary>The register as it stands, and the units each of its voters holds.</summary>
     private static async Task<(IReadOnlyList<Voter> Voters, ILookup<string, RegisterUnit> Units)> RegisterNowAsync(WriteScope scope)
@@ -109,7 +114,7 @@ public sealed class ProposalBook(LedgerDatabase db)
             """, fresh.SelectMany(v => v.Units.Select(u => new { c, id, u.UnitId, v.Key })));
         await scope.AuditAsync("proposal.support", $"proposal:{id}", $"{fresh.Count} voter(s)");
 
-        var row = await scope.QuerySingleAsync<Row>(Select + " AND p.id = @id GROUP BY p.id, p.title, p.body, p.created_at, p.qualified_at, p.respond_by, p.motion_id",
+        var row = await scope.QuerySingleAsync<Row>(Select + " AND p.id = @id" + GroupBy,
             new { communityId = c, id });
         var total = registerNow.Voters.Aggregate(Share.Zero, (s, v) => s.Add(v.AreaCentiM2));
         if (row.QualifiedAt is null && ProposalRule.Qualifies(new Share(row.SupportArea, row.SupportHeadcount), total))
@@ -123,8 +128,10 @@ public sealed class ProposalBook(LedgerDatabase db)
     }
 
     /// <summary>
-    /// Records that <paramref name="motionId"/> puts the proposal to a vote. Fails with: unknown_proposal,
-    /// proposal_not_qualified, proposal_answered (409).
+    /// Records that <paramref name="motionId"/> puts the proposal to a vote. A motion that opens after the proposal's
+    /// <c>respondBy</c> is accepted (a late vote is better than none), but the proposal reads overdue from the deadline
+    /// until that vote opens (<see cref="ProposalStatus.Of"/>). Fails with: unknown_proposal, proposal_not_qualified,
+    /// proposal_answered (409).
     /// </summary>
     public static async Task<Failure?> AnswerAsync(WriteScope scope, long proposalId, long motionId)
     {
@@ -151,10 +158,10 @@ public sealed class ProposalBook(LedgerDatabase db)
     private static async Task<IReadOnlyList<ProposalView>> ReadAsync(ReadScope read, long communityId, string where, object param, DateTimeOffset now)
     {
         var rows = (await read.QueryAsync<Row>(
-            Select + where + " GROUP BY p.id, p.title, p.body, p.created_at, p.qualified_at, p.respond_by, p.motion_id ORDER BY p.id DESC", param)).ToList();
+            Select + where + GroupBy + " ORDER BY p.id DESC", param)).ToList();
         if (rows.Count == 0) return [];
         var total = (await RegisterBook.VotersAsync(read, communityId)).Aggregate(Share.Zero, (s, v) => s.Add(v.AreaCentiM2));
-        return rows.Select(r => new ProposalView(r.Id, r.Title, r.Body, ProposalStatus.Of(r.QualifiedAt, r.RespondBy, r.MotionId, now),
+        return rows.Select(r => new ProposalView(r.Id, r.Title, r.Body, ProposalStatus.Of(r.QualifiedAt, r.RespondBy, r.MotionId, r.MotionOpensAt, now),
             new Share(r.SupportArea, r.SupportHeadcount), total, r.CreatedAt, r.QualifiedAt, r.RespondBy, r.MotionId)).ToList();
     }
 }

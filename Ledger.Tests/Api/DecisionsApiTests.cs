@@ -216,12 +216,63 @@ public abstract class DecisionsApiTests(EngineFixture fixture)
 
         var motion = await (await y.Committee.PostAsync(y.P("/motions"), Motion(qualified, now.AddDays(20)))).AssertStatus(201);
         Assert.Equal(qualified, motion["proposalId"]!.GetValue<long>());
+        // Answered late: overdue until the vote opens, then voted.
         var answered = await App.Anonymous().GetJsonAsync(y.P($"/proposals/{qualified}"));
-        Assert.Equal("voted", answered["status"]!.GetValue<string>());
+        Assert.Equal("overdue", answered["status"]!.GetValue<string>());
         Assert.Equal(motion["id"]!.GetValue<long>(), answered["motionId"]!.GetValue<long>());
+        App.Clock.Set(now.AddDays(20));
+        Assert.Equal("voted", (await App.Anonymous().GetJsonAsync(y.P($"/proposals/{qualified}")))["status"]!.GetValue<string>());
+        App.Clock.Set(now);
         await (await y.Committee.PostAsync(y.P("/motions"), Motion(qualified, now.AddDays(20)))).AssertProblem(409, DecisionCodes.ProposalAnswered);
         await (await y.Owners[1].Owner.PostAsync(y.P($"/proposals/{qualified}/support"), null)).AssertProblem(409, DecisionCodes.ProposalAnswered);
         Assert.Equal(before + 1, await CountAsync("SELECT COUNT(*) FROM motions WHERE community_id = (SELECT id FROM communities WHERE slug = @Slug)", new { y.Slug }));
+    }
+
+    [SkippableFact]
+    public async Task A_vote_announced_to_open_after_the_response_period_does_not_answer_a_proposal_in_time()
+    {
+        // Default terms: a qualified proposal must be put to a vote within 30 days (respondBy), with 15 days' notice.
+        var y = await YardAsync(10m, 10m, 10m, 10m, 10m, 10m, 10m, 10m, 10m, 10m);
+        async Task<long> QualifiedAsync(string title)
+        {
+            var id = (await ProposeAsync(y, y.Owners[0].Owner, title))["id"]!.GetValue<long>();
+            Assert.Equal("qualified", (await (await y.Owners[1].Owner.PostAsync(y.P($"/proposals/{id}/support"), null)).AssertStatus(200))["status"]!.GetValue<string>());
+            return id;
+        }
+        async Task<string> StatusAsync(long id) => (await App.Anonymous().GetJsonAsync(y.P($"/proposals/{id}")))["status"]!.GetValue<string>();
+        async Task<long> AnswerAsync(long proposalId, DateTimeOffset opensAt) => (await (await y.Committee.PostAsync(y.P("/motions"), new
+        {
+            kind = "other", title = "表决提案", body = "请业主表决。", opensAt, closesAt = opensAt.AddDays(7), proposalId,
+        })).AssertStatus(201))["id"]!.GetValue<long>();
+
+        var farOff = await QualifiedAsync("更换门禁（远期表决）");
+        var late = await QualifiedAsync("更换门禁（逾期表决）");
+        var inTime = await QualifiedAsync("更换门禁（按期表决）");
+        var respondBy = Start.AddDays(30);
+        Assert.Equal(Dates.Instant(respondBy), (await App.Anonymous().GetJsonAsync(y.P($"/proposals/{farOff}")))["respondBy"]!.GetValue<string>());
+        await AnswerAsync(farOff, new DateTimeOffset(2999, 1, 1, 1, 0, 0, TimeSpan.Zero));
+        await AnswerAsync(late, respondBy.AddDays(5));
+        await AnswerAsync(inTime, respondBy);
+
+        // Before the deadline: the in-time vote answers its proposal; the others still wait for a vote in time.
+        Assert.Equal("voted", await StatusAsync(inTime));
+        Assert.Equal("qualified", await StatusAsync(farOff));
+        Assert.Equal("qualified", await StatusAsync(late));
+
+        // Past the deadline without a vote open: overdue, on the API and the public page, however far off the vote is.
+        App.Clock.Set(respondBy.AddSeconds(1));
+        Assert.Equal("overdue", await StatusAsync(farOff));
+        Assert.Equal("overdue", await StatusAsync(late));
+        Assert.Equal("voted", await StatusAsync(inTime));
+        Assert.Contains("逾期未提交表决", await (await App.Anonymous().GetAsync($"/p/{y.Slug}/proposals/{farOff}")).Content.ReadAsStringAsync());
+        var listed = (await App.Anonymous().GetJsonAsync(y.P("/proposals")))["items"]!.AsArray();
+        Assert.Equal("overdue", listed.Single(p => p!["id"]!.GetValue<long>() == farOff)!["status"]!.GetValue<string>());
+
+        // A late vote answers the proposal once it opens; the far-off one still leaves it overdue a year on.
+        App.Clock.Set(respondBy.AddDays(5));
+        Assert.Equal("voted", await StatusAsync(late));
+        App.Clock.Set(respondBy.AddDays(365));
+        Assert.Equal("overdue", await StatusAsync(farOff));
     }
 
     [SkippableFact]

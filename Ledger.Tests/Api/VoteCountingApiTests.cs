@@ -76,6 +76,47 @@ public abstract class VoteCountingApiTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task A_vote_is_not_announced_while_a_delivered_unit_has_no_owner_recorded()
+    {
+        // 101 (100 m²) is a buyer's; 102 (50 m²) is delivered but its owner is not recorded; 103 (60 m²) is not delivered.
+        // Counted as the developer's, 102 would take its buyer's head away: refused, naming 102 (103 is the developer's, rightly).
+        var y = await YardAsync();
+        var buyer = await OwnerAsync(y, [await UnitAsync(y, "101", 100m)], "buyer");
+        var unrecorded = await UnitAsync(y, "102", 50m);
+        await UnitAsync(y, "103", 60m, delivered: false);
+        object Motion(DateTimeOffset opensAt) => new { kind = "other", title = "表决", body = "请业主表决。", opensAt, closesAt = opensAt.AddDays(7) };
+        var refused = await (await y.Committee.PostAsync(y.P("/motions"), Motion(Opens))).AssertProblem(409, DecisionCodes.RegisterIncomplete);
+        Assert.Contains("3栋-102", refused["detail"]!.GetValue<string>());
+        Assert.DoesNotContain("3栋-103", refused["detail"]!.GetValue<string>());
+        Assert.Empty((await y.Committee.GetJsonAsync(y.P("/motions")))["items"]!.AsArray());
+
+        // Its owner recorded: the vote is announced.
+        var second = await OwnerAsync(y, [unrecorded], "second");
+        var motion = (await (await y.Committee.PostAsync(y.P("/motions"), Motion(Opens))).AssertStatus(201))["id"]!.GetValue<long>();
+
+        // A delivered unit added between the announcement and the opening is its buyer's own voter, never the developer's.
+        // Hand count: the buyer (100 m²), the second owner (50 m²), the developer (103: 60 m²), unit 104 (40 m²): 4 voters, 250 m².
+        var late = await UnitAsync(y, "104", 40m);
+        App.Clock.Set(Opens);
+        await (await buyer.PostAsync(y.P($"/motions/{motion}/ballots"), new { choice = "yes" })).AssertStatus(201);
+        await (await second.PostAsync(y.P($"/motions/{motion}/ballots"), new { choice = "yes" })).AssertStatus(201);
+        // Its buyer signs a paper form, which the committee records for the unit: its own ballot, not the developer's.
+        using var form = new MultipartFormDataContent();
+        var png = new ByteArrayContent([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 0, 4]);
+        png.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/png");
+        form.Add(png, "file", "ballot.png");
+        var scan = (await (await y.Committee.Http.PostAsync(y.P("/attachments"), form)).AssertStatus(201))["sha256"]!.GetValue<string>();
+        await (await y.Committee.PostAsync(y.P($"/motions/{motion}/paper-ballots"), new { unitId = late, choice = "no", scan })).AssertStatus(201);
+        App.Clock.Set(Opens.AddDays(7));
+        var result = await App.Anonymous().GetJsonAsync(y.P($"/motions/{motion}/result"));
+        Assert.Equal((250m, 4L), Share(result["totals"]!["eligible"]));
+        Assert.Equal((190m, 3L), Share(result["totals"]!["participating"]));
+        Assert.Equal((40m, 1L), Share(result["totals"]!["no"]));
+        Assert.True(result["quorumMet"]!.GetValue<bool>()); // 3 of 4 voters, 190 of 250 m²: at least 2/3 of both
+        Assert.True(result["passed"]!.GetValue<bool>());
+    }
+
+    [SkippableFact]
     public async Task A_co_owner_added_to_a_supporting_unit_does_not_make_it_support_twice()
     {
         // Six units of 100 m², each its own owner. The owner of 101 proposes: 100 of 600 m², 1 of 6 voters, under 20%.

@@ -141,6 +141,80 @@ public abstract class VotesApiTests(EngineFixture fixture)
         Assert.Equal(["superseded", "adopted"], budgets.Select(b => b!["status"]!.GetValue<string>()));
     }
 
+    private async Task<long> CountMotionsAsync(Yard y)
+    {
+        await using var connection = await App.Service<LedgerDatabase>().OpenAsync();
+        return await Dapper.SqlMapper.QuerySingleAsync<long>(connection,
+            "SELECT COUNT(*) FROM motions WHERE community_id = (SELECT id FROM communities WHERE slug = @Slug)", new { y.Slug });
+    }
+
+    [SkippableFact]
+    public async Task A_second_budget_vote_for_a_year_is_refused_while_one_is_announced_or_open()
+    {
+        var y = await YardAsync(100m, 100m, 100m);
+        var first = await PublishedBudgetAsync(y);
+        var second = await PublishedBudgetAsync(y, cleaning: 2_500_000); // a rival draft of the same year
+        object Motion(string kind, long subjectId, DateTimeOffset opensAt) => new { kind, subjectId, title = "预算表决", body = "请表决", opensAt, closesAt = opensAt.AddDays(7) };
+        var adopt = (await (await y.Admin.PostAsync(y.P("/motions"), Motion("budget_adoption", first, Opens))).AssertStatus(201))["id"]!.GetValue<long>();
+
+        // Announced: a vote on the rival draft, or on the same budget again, would race it. 409, nothing written.
+        var refused = await (await y.Admin.PostAsync(y.P("/motions"), Motion("budget_adoption", second, Opens))).AssertProblem(409, DecisionCodes.BudgetVotePending);
+        Assert.Contains($"Motion {adopt}", refused["detail"]!.GetValue<string>());
+        await (await y.Admin.PostAsync(y.P("/motions"), Motion("budget_adoption", first, Opens.AddDays(1)))).AssertProblem(409, DecisionCodes.BudgetVotePending);
+        Assert.Equal(1, await CountMotionsAsync(y));
+
+        // Open: still refused.
+        App.Clock.Set(Opens);
+        await (await y.Admin.PostAsync(y.P("/motions"), Motion("budget_adoption", second, Opens.AddDays(15)))).AssertProblem(409, DecisionCodes.BudgetVotePending);
+        foreach (var (_, owner) in y.Owners) await (await owner.PostAsync(y.P($"/motions/{adopt}/ballots"), new { choice = "yes" })).AssertStatus(201);
+
+        // Another year's budget is not held up.
+        var other = (await (await y.Manager.PostAsync(y.P("/budgets"), new
+        {
+            fiscalYear = 2027, lines = new[] { new { account = "6103", amount = 1_000_000L, note = "" } },
+        })).AssertStatus(201))["id"]!.GetValue<long>();
+        await (await y.Manager.PostAsync(y.P($"/budgets/{other}/publish"), null)).AssertStatus(200);
+        await (await y.Admin.PostAsync(y.P("/motions"), Motion("budget_adoption", other, Opens.AddDays(15)))).AssertStatus(201);
+
+        // Closed and passed (the job has not run yet): the first budget is in force, so the rival is an amendment or nothing.
+        App.Clock.Set(Opens.AddDays(7));
+        await (await y.Admin.PostAsync(y.P("/motions"), Motion("budget_adoption", second, Opens.AddDays(22)))).AssertProblem(422, Codes.SubjectInvalid);
+        Assert.Equal("adopted", (await y.Manager.GetJsonAsync(y.P($"/budgets/{first}")))["status"]!.GetValue<string>());
+        var amend = (await (await y.Admin.PostAsync(y.P("/motions"), Motion("budget_amendment", second, Opens.AddDays(22)))).AssertStatus(201))["id"]!.GetValue<long>();
+        await (await y.Admin.PostAsync(y.P("/motions"), Motion("budget_amendment", second, Opens.AddDays(23)))).AssertProblem(409, DecisionCodes.BudgetVotePending);
+        Assert.True(amend > adopt);
+    }
+
+    [SkippableFact]
+    public async Task An_adoption_vote_never_replaces_a_budget_already_adopted_for_its_year()
+    {
+        // Two adoption votes of one year open at once, as could be announced before the one-at-a-time rule:
+        // the first to close puts its budget in force; the second passes but adopts nothing (only an amendment replaces).
+        var y = await YardAsync(100m, 100m, 100m);
+        var first = await PublishedBudgetAsync(y);
+        var second = await PublishedBudgetAsync(y, cleaning: 2_500_000);
+        var a = await MotionAsync(y, "budget_adoption", first);
+        long b;
+        await using (var connection = await App.Service<LedgerDatabase>().OpenAsync())
+            b = await Dapper.SqlMapper.QuerySingleAsync<long>(connection, """
+                INSERT INTO motions (community_id, kind, threshold, subject_id, title, body, opens_at, closes_at, follow_majority, status, created_by, created_at)
+                SELECT community_id, kind, threshold, @second, title, body, opens_at, closes_at, follow_majority, status, created_by, created_at FROM motions WHERE id = @a
+                RETURNING id
+                """, new { second, a });
+        foreach (var motion in new[] { a, b })
+            foreach (var (_, owner) in y.Owners) await (await owner.PostAsync(y.P($"/motions/{motion}/ballots"), new { choice = "yes" })).AssertStatus(201);
+        App.Clock.Set(Opens.AddDays(7));
+        await ActivatorUtilities.CreateInstance<MotionDeadlinesJob>(App.Services).RunAsync();
+
+        Assert.True((await y.Admin.GetJsonAsync(y.P($"/motions/{b}")))["result"]!["passed"]!.GetValue<bool>());
+        var firstBudget = await y.Manager.GetJsonAsync(y.P($"/budgets/{first}"));
+        Assert.Equal("adopted", firstBudget["status"]!.GetValue<string>());
+        Assert.Equal(a, firstBudget["motionId"]!.GetValue<long>());
+        Assert.Equal("published", (await y.Manager.GetJsonAsync(y.P($"/budgets/{second}")))["status"]!.GetValue<string>());
+        var audit = await y.Admin.GetJsonAsync(y.P("/audit"));
+        Assert.Contains(audit["items"]!.AsArray(), e => e!["action"]!.GetValue<string>() == "budget.not_adopted" && e["subject"]!.GetValue<string>() == $"motion:{b}");
+    }
+
     [SkippableFact]
     public async Task A_later_ballot_replaces_an_earlier_one_and_both_stay_in_the_trail()
     {

@@ -72,7 +72,7 @@ public sealed class TallyTests
             new RegisterUnit(1, 8000, true, [1], developer),      // owner 1
             new RegisterUnit(2, 9000, true, [1], developer),      // owner 1 again: same voter
             new RegisterUnit(3, 7000, true, [2, 3], developer),   // co-owners 2 and 3: one voter
-            new RegisterUnit(4, 6000, true, [], developer),       // unsold: developer
+            new RegisterUnit(4, 6000, false, [], developer),      // unsold: developer
             new RegisterUnit(5, 5000, false, [4], developer),     // sold but not delivered: developer
             new RegisterUnit(6, 4000, true, [4], developer),      // owner 4, delivered
         ]);
@@ -82,6 +82,31 @@ public sealed class TallyTests
         Assert.Equal(11000, voters.Single(v => v.Key == VoterRegister.DeveloperKey).AreaCentiM2);
         Assert.Equal([90L], voters.Single(v => v.Key == VoterRegister.DeveloperKey).OwnerIds);
         Assert.Equal(4000, voters.Single(v => v.Key == "owners:4").AreaCentiM2);
+    }
+
+    [Fact]
+    public void A_delivered_unit_with_no_owner_recorded_is_its_buyers_vote_not_the_developers()
+    {
+        // Art. 9 lumps only the developer's unsold and undelivered units; a delivered one belongs to a buyer the register
+        // has not recorded yet. Each such unit is one voter (one per unit, as a buyer's unit counts), with no one to vote online.
+        long[] developer = [90];
+        RegisterUnit[] units =
+        [
+            new RegisterUnit(1, 8000, true, [1], developer),
+            new RegisterUnit(2, 6000, false, [], developer),      // unsold: developer
+            new RegisterUnit(3, 7000, true, [], developer),       // delivered, owner not recorded
+            new RegisterUnit(4, 5000, true, [], developer),       // delivered, owner not recorded
+        ];
+        var voters = VoterRegister.Build(units);
+        Assert.Equal(["developer", "owners:1", "unit:3", "unit:4"], voters.Select(v => v.Key));
+        Assert.Equal(6000, voters.Single(v => v.Key == VoterRegister.DeveloperKey).AreaCentiM2);
+        Assert.Empty(voters.Single(v => v.Key == "unit:3").OwnerIds);
+
+        var refused = VoterRegister.CheckComplete(units, id => $"9栋-{id}");
+        Assert.NotNull(refused);
+        Assert.Equal((DecisionCodes.RegisterIncomplete, 409), (refused.Code, refused.Status));
+        Assert.Contains("9栋-3, 9栋-4", refused.Detail);
+        Assert.Null(VoterRegister.CheckComplete(units.Take(2), id => $"{id}"));
     }
 
     [Theory]

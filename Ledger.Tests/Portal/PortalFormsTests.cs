@@ -267,6 +267,43 @@ public abstract class PortalFormsTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task A_vote_on_an_incomplete_register_or_a_second_budget_vote_is_refused_with_a_sentence()
+    {
+        var yard = await PortalYard.BuildAsync(App);
+        var admin = await SignInAsync(yard.AdminLogin);
+        async Task<int> CountAsync() => (await yard.Admin.GetJsonAsync(yard.P("/motions")))["items"]!.AsArray().Count;
+        var before = await CountAsync();
+
+        // Another published 2026 draft: the 2026 budget is in force, so only an amendment can put it to a vote, once at a time.
+        var draft = (await (await yard.Trustee.PostAsync(yard.P("/budgets"), new
+        {
+            fiscalYear = 2026, lines = new[] { new { account = "6103", amount = 3_500_000L, note = "保洁" } },
+        })).AssertStatus(201))["id"]!.GetValue<long>();
+        await (await yard.Trustee.PostAsync(yard.P($"/budgets/{draft}/publish"), null)).AssertStatus(200);
+        Dictionary<string, string> Vote(string kind, string subjectId) => new()
+        {
+            ["kind"] = kind, ["subjectId"] = subjectId, ["title"] = "预算修订", ["body"] = "请表决。", ["opensAt"] = "2026-12-20T09:00", ["closesAt"] = "2026-12-27T09:00",
+        };
+        Assert.Equal(303, (await admin.SubmitAsync(yard.A("/motions/new"), Vote("budget_amendment", $"{draft}"))).Status);
+        var pending = await admin.SubmitAsync(yard.A("/motions/new"), Vote("budget_amendment", $"{draft}"));
+        Assert.Equal(409, pending.Status);
+        Assert.Equal("budget_vote_pending", pending.AlertCode);
+        Assert.Contains("同一年度一次只能表决一份预算", pending.Alert);
+        Assert.Equal(before + 1, await CountAsync());
+
+        // A delivered unit without its owner on the register.
+        await (await yard.Admin.PostAsync(yard.P("/units"), new { building = "5栋", number = "901", use = "residential", area = 90m, areaSource = "registered", delivered = true })).AssertStatus(201);
+        var zh = await admin.SubmitAsync(yard.A("/motions/new"), Vote("other", ""));
+        Assert.Equal(409, zh.Status);
+        Assert.Equal("register_incomplete", zh.AlertCode);
+        Assert.Contains("业主名册不完整", zh.Alert);
+        var en = await admin.SubmitAsync(yard.A("/motions/new?lang=en"), Vote("other", ""));
+        Assert.Equal("register_incomplete", en.AlertCode);
+        Assert.Contains("5栋-901", en.Alert);
+        Assert.Equal(before + 1, await CountAsync());
+    }
+
+    [SkippableFact]
     public async Task The_committee_opens_a_vote_after_its_notice_period_and_a_short_notice_is_a_sentence()
     {
         var yard = await PortalYard.BuildAsync(App);

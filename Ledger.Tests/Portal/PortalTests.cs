@@ -203,6 +203,27 @@ public abstract class PortalTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task The_vote_pages_tables_name_every_column_in_either_language()
+    {
+        var (yard, owner) = await SignedInAsync(y => y.OwnerLogins[0]);
+        var path = yard.A($"/motions/{yard.MotionId}");
+        async Task HeadingsAsync()
+        {
+            foreach (var (query, heading) in new[] { ("", "表决人"), ("?lang=en", "Voters"), ("?lang=zh-CN", "表决人") })
+            {
+                var page = await owner.GetAsync(path + query);
+                Assert.Equal(200, page.Status);
+                Assert.NotEmpty(page.Document.QuerySelectorAll("table"));
+                Assert.All(page.Document.QuerySelectorAll("th"), th => Assert.False(string.IsNullOrWhiteSpace(th.TextContent), "an empty <th>"));
+                Assert.Equal(heading, page.Document.QuerySelector("thead th")?.TextContent);
+            }
+        }
+        await HeadingsAsync(); // open: participation
+        App.Clock.Set(App.Clock.GetUtcNow().AddDays(3));
+        await HeadingsAsync(); // closed: the result
+    }
+
+    [SkippableFact]
     public async Task An_owner_votes_keeps_the_receipt_once_for_a_double_submit_and_finds_it_in_the_result()
     {
         var (yard, owner) = await SignedInAsync(y => y.OwnerLogins[0]);
