@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Data.Common;
@@ -75,6 +76,10 @@ public sealed class MotionBook(LedgerDatabase db)
                 return new Failure(Codes.SubjectInvalid, $"A budget for {b.FiscalYear} is in force; a new version is a budget_amendment.");
             if (motion.Kind == MotionKinds.BudgetAmendment && inForce is null)
                 return new Failure(Codes.SubjectInvalid, $"No budget for {b.FiscalYear} is in force to amend; use budget_adoption.");
+            // An amendment drafted against a version another amendment has since replaced would overturn that one unseen.
+            if (motion.Kind == MotionKinds.BudgetAmendment && b.AmendsId != inForce)
+                return new Failure(Codes.SubjectInvalid,
+                    $"Budget {motion.SubjectId} amends budget {b.AmendsId?.ToString(CultureInfo.InvariantCulture) ?? "(none)"}, but budget {inForce} is in force for {b.FiscalYear}; draft the amendment again.");
         }
         if (motion.Kind == MotionKinds.Spending)
         {
@@ -146,10 +151,14 @@ public sealed class MotionBook(LedgerDatabase db)
                 // An adoption never replaces a budget the owners already adopted for the year: only an amendment does.
                 // (Announcing refuses a second budget vote while one is pending; this guards votes announced before that rule.)
                 var year = await scope.QuerySingleAsync<long>("SELECT fiscal_year FROM budgets WHERE community_id = @Id AND id = @subject", new { scope.Community.Id, subject });
-                if (row.Kind == MotionKinds.BudgetAmendment || await BudgetBook.InForceIdAsync(scope, (int)year) is null)
+                var (amends, inForce) = (await scope.QuerySingleAsync<long?>("SELECT amends_id FROM budgets WHERE community_id = @Id AND id = @subject", new { scope.Community.Id, subject }),
+                    await BudgetBook.InForceIdAsync(scope, (int)year));
+                if (row.Kind == MotionKinds.BudgetAmendment ? amends == inForce : inForce is null)
                     await BudgetBook.AdoptAsync(scope, subject, id);
                 else
-                    await scope.AuditAsync("budget.not_adopted", $"motion:{id}", $"budget {subject}: a budget for {year} was already adopted; an adoption vote does not replace it");
+                    await scope.AuditAsync("budget.not_adopted", $"motion:{id}", row.Kind == MotionKinds.BudgetAmendment
+                        ? $"budget {subject}: it amends budget {amends}, but budget {inForce} is in force for {year}"
+                        : $"budget {subject}: a budget for {year} was already adopted; an adoption vote does not replace it");
             }
             return "closed";
         }

@@ -141,6 +141,37 @@ public abstract class VotesApiTests(EngineFixture fixture)
         Assert.Equal(["superseded", "adopted"], budgets.Select(b => b!["status"]!.GetValue<string>()));
     }
 
+    [SkippableFact]
+    public async Task An_amendment_drafted_against_a_version_since_replaced_is_not_put_to_a_vote()
+    {
+        var y = await YardAsync(100m, 100m, 100m);
+        var first = await PublishedBudgetAsync(y);
+        var adopt = await MotionAsync(y, "budget_adoption", first);
+        foreach (var (_, owner) in y.Owners) await (await owner.PostAsync(y.P($"/motions/{adopt}/ballots"), new { choice = "yes" })).AssertStatus(201);
+        App.Clock.Set(Opens.AddDays(7));
+        await ActivatorUtilities.CreateInstance<MotionDeadlinesJob>(App.Services).RunAsync();
+
+        // Two amendments drafted while the first version is in force; the owners adopt one of them.
+        App.Clock.Set(Start);
+        var second = await PublishedBudgetAsync(y, cleaning: 3_500_000);
+        var third = await PublishedBudgetAsync(y, cleaning: 2_000_000);
+        var amend = await MotionAsync(y, "budget_amendment", second);
+        foreach (var (_, owner) in y.Owners) await (await owner.PostAsync(y.P($"/motions/{amend}/ballots"), new { choice = "yes" })).AssertStatus(201);
+        App.Clock.Set(Opens.AddDays(8));
+        await ActivatorUtilities.CreateInstance<MotionDeadlinesJob>(App.Services).RunAsync();
+        Assert.Equal("adopted", (await y.Manager.GetJsonAsync(y.P($"/budgets/{second}")))["status"]!.GetValue<string>());
+
+        // The other amends the version the owners have just replaced: putting it to a vote would overturn theirs unseen.
+        var before = await CountMotionsAsync(y);
+        var refused = await (await y.Admin.PostAsync(y.P("/motions"), new
+        {
+            kind = "budget_amendment", subjectId = third, title = "x", body = "x", opensAt = Opens.AddDays(30), closesAt = Opens.AddDays(37),
+        })).AssertProblem(422, Codes.SubjectInvalid);
+        Assert.Contains($"budget {second} is in force", refused["detail"]!.GetValue<string>());
+        Assert.Equal(before, await CountMotionsAsync(y));
+        Assert.Equal("adopted", (await y.Manager.GetJsonAsync(y.P($"/budgets/{second}")))["status"]!.GetValue<string>());
+    }
+
     private async Task<long> CountMotionsAsync(Yard y)
     {
         await using var connection = await App.Service<LedgerDatabase>().OpenAsync();
@@ -180,8 +211,11 @@ public abstract class VotesApiTests(EngineFixture fixture)
         App.Clock.Set(Opens.AddDays(7));
         await (await y.Admin.PostAsync(y.P("/motions"), Motion("budget_adoption", second, Opens.AddDays(22)))).AssertProblem(422, Codes.SubjectInvalid);
         Assert.Equal("adopted", (await y.Manager.GetJsonAsync(y.P($"/budgets/{first}")))["status"]!.GetValue<string>());
-        var amend = (await (await y.Admin.PostAsync(y.P("/motions"), Motion("budget_amendment", second, Opens.AddDays(22)))).AssertStatus(201))["id"]!.GetValue<long>();
-        await (await y.Admin.PostAsync(y.P("/motions"), Motion("budget_amendment", second, Opens.AddDays(23)))).AssertProblem(409, DecisionCodes.BudgetVotePending);
+        // The rival was drafted before any budget was in force, so it amends nothing: an amendment is drafted on the first.
+        await (await y.Admin.PostAsync(y.P("/motions"), Motion("budget_amendment", second, Opens.AddDays(22)))).AssertProblem(422, Codes.SubjectInvalid);
+        var third = await PublishedBudgetAsync(y, cleaning: 2_500_000);
+        var amend = (await (await y.Admin.PostAsync(y.P("/motions"), Motion("budget_amendment", third, Opens.AddDays(22)))).AssertStatus(201))["id"]!.GetValue<long>();
+        await (await y.Admin.PostAsync(y.P("/motions"), Motion("budget_amendment", third, Opens.AddDays(23)))).AssertProblem(409, DecisionCodes.BudgetVotePending);
         Assert.True(amend > adopt);
     }
 
