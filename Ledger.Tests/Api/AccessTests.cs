@@ -1,0 +1,89 @@
+using System.Text.Json.Nodes;
+using Ledger.Api.Public;
+using Ledger.Domain.Model;
+using Ledger.Tests.Infrastructure;
+
+namespace Ledger.Tests.Api;
+
+/// <summary>Who may reach whom, and what a refusal gives away: a review's open access questions, tried through the HTTP API on each engine.</summary>
+public abstract class AccessTests(EngineFixture fixture)
+{
+    private LedgerApp App => fixture.App;
+
+    private const long Nobody = 987_654_321;
+
+    /// <summary>A refusal as a prober sees it: status, and the body with the id asked about taken out (an answer naming what was asked reveals nothing).</summary>
+    private static async Task<(int Status, string Body)> Seen(HttpResponseMessage response, string asked)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        if (response.Content.Headers.ContentType?.MediaType is "application/problem+json" or "application/json")
+        {
+            var body = JsonNode.Parse(text)!.AsObject();
+            body.Remove("traceId");
+            if (body["detail"]?.GetValue<string>() is { } detail) body["detail"] = detail.Replace(asked, "{id}", StringComparison.Ordinal);
+            return ((int)response.StatusCode, body.ToJsonString());
+        }
+        return ((int)response.StatusCode, text.Replace("/" + asked, "/{id}", StringComparison.Ordinal)); // a page names its own address
+    }
+
+    // ------------------------------------------------------------ 1. granting roles
+
+    [SkippableFact]
+    public async Task A_community_admin_grants_roles_only_to_their_members_and_unplaced_accounts_and_cannot_tell_anyone_else_from_nobody()
+    {
+        var root = await App.AdminAsync();
+        var ours = await App.CommunityAsync();
+        var theirs = await App.CommunityAsync();
+        var admin = await App.UserAsync(ours, "community_admin");
+        string Members(string c, long id) => $"/api/v1/communities/{c}/members/{id}";
+
+        // Another community's staff, its owner (through an invitation), a former member of it, and the platform admin.
+        var theirStaff = await App.UserAsync(theirs, "trustee");
+        var theirAdmin = await App.UserAsync(theirs, "community_admin");
+        var unit = (await (await theirAdmin.PostAsync($"/api/v1/communities/{theirs}/units", new { building = "9栋", number = "901", use = "residential", area = 90m, areaSource = "registered", delivered = true })).AssertStatus(201))["id"]!.GetValue<long>();
+        var owner = (await (await theirAdmin.PostAsync($"/api/v1/communities/{theirs}/owners", new { name = "业主", kind = "person", unitIds = new[] { unit } })).AssertStatus(201))["id"]!.GetValue<long>();
+        var code = (await (await theirAdmin.PostAsync($"/api/v1/communities/{theirs}/owners/{owner}/invitations", null)).AssertStatus(201))["code"]!.GetValue<string>();
+        var ownerLogin = $"o{Guid.NewGuid():N}"[..16];
+        var theirOwner = (await (await App.Anonymous().PostAsync("/api/v1/auth/activate", new { invitationCode = code, login = ownerLogin, password = "owner password 1" })).AssertStatus(201))["id"]!.GetValue<long>();
+        var former = await App.UserAsync(theirs, "supervisor");
+        await (await root.PutAsync(Members(theirs, former.UserId), new { roles = Array.Empty<string>() })).AssertStatus(200);
+
+        var nobody = await Seen(await admin.PutAsync(Members(ours, Nobody), new { roles = new[] { "trustee" } }), Nobody.ToString());
+        Assert.Equal(404, nobody.Status);
+        Assert.Equal(Codes.UnknownUser, JsonNode.Parse(nobody.Body)!["code"]!.GetValue<string>());
+        foreach (var (who, id) in new[] { ("their staff", theirStaff.UserId), ("their owner", theirOwner), ("their former supervisor", former.UserId), ("the platform admin", root.UserId) })
+            foreach (var roles in new[] { new[] { "trustee" }, new[] { "owner" }, Array.Empty<string>() })
+            {
+                var answer = await Seen(await admin.PutAsync(Members(ours, id), new { roles }), id.ToString());
+                Assert.True(nobody == answer, $"{who} ({string.Join(",", roles)}): {answer} differs from a user who does not exist: {nobody}");
+            }
+        // Nothing changed: no role here, and theirs as they were.
+        Assert.Equal(404, (int)(await theirStaff.GetAsync($"/api/v1/communities/{ours}")).StatusCode);
+        Assert.Equal("""[{"community":"THEIRS","roles":["trustee"]}]""".Replace("THEIRS", theirs),
+            (await theirStaff.GetJsonAsync("/api/v1/me"))["communities"]!.ToJsonString());
+        Assert.DoesNotContain(ours, (await root.GetJsonAsync("/api/v1/me")).ToJsonString());
+
+        // An account just created (by this admin: community admins may) takes roles here; a member's roles change.
+        var login = $"n{Guid.NewGuid():N}"[..16];
+        var fresh = (await (await admin.PostAsync("/api/v1/users", new { login, displayName = "新任出纳", password = "a long enough password" })).AssertStatus(201))["id"]!.GetValue<long>();
+        await (await admin.PutAsync(Members(ours, fresh), new { roles = new[] { "trustee" } })).AssertStatus(200);
+        await (await admin.PutAsync(Members(ours, fresh), new { roles = new[] { "trustee", "trustee_manager" } })).AssertStatus(200);
+        // Now it is ours: the other community's admin cannot take it, and cannot tell it from nobody.
+        Assert.True(await Seen(await theirAdmin.PutAsync(Members(theirs, Nobody), new { roles = new[] { "trustee" } }), Nobody.ToString())
+            == await Seen(await theirAdmin.PutAsync(Members(theirs, fresh), new { roles = new[] { "trustee" } }), fresh.ToString()));
+        // Removed from every role here, it is still our member's history, not an unplaced account for them.
+        await (await admin.PutAsync(Members(ours, fresh), new { roles = Array.Empty<string>() })).AssertStatus(200);
+        await (await theirAdmin.PutAsync(Members(theirs, fresh), new { roles = new[] { "trustee" } })).AssertProblem(404, Codes.UnknownUser);
+
+        // The platform admin grants anyone anywhere.
+        await (await root.PutAsync(Members(ours, theirStaff.UserId), new { roles = new[] { "supervisor" } })).AssertStatus(200);
+        await (await root.PutAsync(Members(theirs, fresh), new { roles = new[] { "trustee" } })).AssertStatus(200);
+        // Holding a role here, their staff member is ours to manage too (here only).
+        await (await admin.PutAsync(Members(ours, theirStaff.UserId), new { roles = new[] { "committee" } })).AssertStatus(200);
+        Assert.Contains("\"trustee\"", (await theirStaff.GetJsonAsync("/api/v1/me"))["communities"]!.ToJsonString());
+    }
+}
+
+public sealed class SqliteAccessTests(SqliteFixture fixture) : AccessTests(fixture), IClassFixture<SqliteFixture>;
+
+public sealed class PostgresAccessTests(PostgresFixture fixture) : AccessTests(fixture), IClassFixture<PostgresFixture>;
