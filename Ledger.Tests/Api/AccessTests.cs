@@ -82,6 +82,62 @@ public abstract class AccessTests(EngineFixture fixture)
         await (await admin.PutAsync(Members(ours, theirStaff.UserId), new { roles = new[] { "committee" } })).AssertStatus(200);
         Assert.Contains("\"trustee\"", (await theirStaff.GetJsonAsync("/api/v1/me"))["communities"]!.ToJsonString());
     }
+
+    // ------------------------------------------------------------ 2. probing for what an owner may not see
+
+    [SkippableFact]
+    public async Task An_owner_cannot_tell_a_hidden_spending_request_entry_or_draft_from_one_that_does_not_exist()
+    {
+        var y = await DisclosureYard.BuildAsync(App);
+        var other = await DisclosureYard.BuildAsync(App, publish: false);
+        App.Clock.Set(DisclosureYard.Now);
+        var pending = (await (await y.Trustee.PostAsync(y.P("/spending-requests"), new
+        {
+            payee = "某某电梯公司", amount = 80_000L, account = "6103", description = "电梯维修", attachments = Array.Empty<string>(),
+        })).AssertStatus(201))["id"]!.GetValue<long>();
+        var requests = (await y.Trustee.GetJsonAsync(y.P("/spending-requests")))["items"]!.AsArray();
+        var paid = requests.Single(r => r!["status"]!.GetValue<string>() == "paid")!["id"]!.GetValue<long>();
+        var theirs = (await other.Trustee.GetJsonAsync(other.P("/spending-requests")))["items"]![0]!["id"]!.GetValue<long>();
+        var owner = y.Owners[0];
+
+        async Task<(int, string)> Ask(ApiClient who, string path, string subject, object subjectId) =>
+            await Seen(await who.PostAsync(path, new { subject, subjectId, question = "这笔是什么？" }), subjectId.ToString()!);
+
+        var missing = await Ask(owner, y.P("/queries"), "spendingRequest", Nobody);
+        Assert.Equal(422, missing.Item1);
+        Assert.Equal(Codes.UnknownSubject, JsonNode.Parse(missing.Item2)!["code"]!.GetValue<string>());
+        foreach (var id in new[] { pending, theirs })
+        {
+            Assert.Equal(missing, await Ask(owner, y.P("/queries"), "spendingRequest", id));
+            Assert.Equal(missing, await Ask(owner, y.P("/queries"), "spendingRequest", id.ToString())); // both forms of subjectId
+        }
+        // The public pages answer alike too (and the portal's request pages are staff and oversight only, whatever the id).
+        foreach (var suffix in new[] { "", ".json" })
+            Assert.Equal(await Seen(await App.Anonymous().GetAsync(y.Public($"/spending/{Nobody}{suffix}")), Nobody.ToString()),
+                await Seen(await App.Anonymous().GetAsync(y.Public($"/spending/{pending}{suffix}")), pending.ToString()));
+
+        // Another owner's entry (their bill: hidden from the public feed) answers as no entry.
+        var feed = (await App.Anonymous().GetJsonAsync(y.Public("/journal?limit=500")))["items"]!.AsArray();
+        var mine = (await owner.GetJsonAsync(y.P($"/units/{y.Units[0]}/entries")))["items"]!.AsArray().Select(i => i!["seq"]!.GetValue<long>()).ToHashSet();
+        var hidden = feed.Select(i => i!).First(i => i["entry"] is null && !mine.Contains(i["seq"]!.GetValue<long>()))["seq"]!.GetValue<long>();
+        Assert.Equal(await Ask(owner, y.P("/queries"), "entry", Nobody), await Ask(owner, y.P("/queries"), "entry", hidden));
+
+        // A draft statement answers as no statement (the other yard's October is closed, not published).
+        var otherOwner = other.Owners[0];
+        Assert.Equal(await Ask(otherOwner, other.P("/queries"), "statement", "2031-10"), await Ask(otherOwner, other.P("/queries"), "statement", "2026-10"));
+        await (await otherOwner.GetAsync(other.P("/statements/2026-10"))).AssertProblem(404, Codes.NotFound);
+
+        // None of those refusals stored a query.
+        Assert.DoesNotContain((await owner.GetJsonAsync(y.P("/queries")))["items"]!.AsArray(), q => q!["question"]!.GetValue<string>() == "这笔是什么？");
+
+        // What they may see they may ask about; the supervisor asks about a pending request, and about any entry.
+        await (await owner.PostAsync(y.P("/queries"), new { subject = "spendingRequest", subjectId = paid, question = "付款凭证在哪里？" })).AssertStatus(201);
+        await (await y.Supervisor.PostAsync(y.P("/queries"), new { subject = "spendingRequest", subjectId = pending, question = "为何加急？" })).AssertStatus(201);
+        await (await y.Supervisor.PostAsync(y.P("/queries"), new { subject = "entry", subjectId = hidden, question = "这笔账单对吗？" })).AssertStatus(201);
+        // Once decided, the request is the public's, and the owner's to ask about.
+        await (await y.Supervisor.PostAsync(y.P($"/spending-requests/{pending}/decisions"), new { decision = "reject", comment = "报价过高" })).AssertStatus(200);
+        await (await owner.PostAsync(y.P("/queries"), new { subject = "spendingRequest", subjectId = pending, question = "为何被否决？" })).AssertStatus(201);
+    }
 }
 
 public sealed class SqliteAccessTests(SqliteFixture fixture) : AccessTests(fixture), IClassFixture<SqliteFixture>;
