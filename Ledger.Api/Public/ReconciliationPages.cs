@@ -51,9 +51,10 @@ public static class ReconciliationPages
         return (community, await bank.PublishedAsync(community.Id, m, account ?? BankAccounts.Common));
     }
 
-    private static async Task<IResult> Json(string c, string month, string? account, CommunityBook communities, BankBook bank)
+    private static async Task<IResult> Json(string c, string month, string? account, HttpContext http, CommunityBook communities, BankBook bank)
     {
         var (_, body) = await FindAsync(c, month, account, communities, bank);
+        if (body is not null) PublicEndpoints.CachePublicly(http);
         return body is null ? Infrastructure.Problems.NotFound("The signed reconciliation") : Results.Text(body, "application/json", Encoding.UTF8);
     }
 
@@ -66,6 +67,7 @@ public static class ReconciliationPages
             var (status, html) = PublicEndpoints.NotFoundPage(http, t);
             return Results.Text(html, PublicEndpoints.HtmlType, Encoding.UTF8, status);
         }
+        PublicEndpoints.CachePublicly(http);
         var d = JsonNode.Parse(body)!.AsObject();
         var lang = PublicEndpoints.LangQuery(t);
         var code = d["account"]!.GetValue<string>();

@@ -138,6 +138,28 @@ public abstract class AccessTests(EngineFixture fixture)
         await (await y.Supervisor.PostAsync(y.P($"/spending-requests/{pending}/decisions"), new { decision = "reject", comment = "报价过高" })).AssertStatus(200);
         await (await owner.PostAsync(y.P("/queries"), new { subject = "spendingRequest", subjectId = pending, question = "为何被否决？" })).AssertStatus(201);
     }
+
+    // ------------------------------------------------------------ 3. public caching
+
+    [SkippableFact]
+    public async Task Public_answers_outside_the_page_cache_say_what_cached_pages_say()
+    {
+        var y = await DisclosureYard.BuildAsync(App);
+        foreach (var path in new[] { y.Public("/journal"), y.Public("/journal?limit=2&after=1"), y.Public("/roles.json") })
+        {
+            var response = await App.Anonymous().GetAsync(path);
+            Assert.Equal(200, (int)response.StatusCode);
+            Assert.Equal(PublicEndpoints.PublicCacheControl, response.Headers.CacheControl?.ToString());
+            // Asked with credentials, the answer is private (PrivateAnswers) and stored nowhere.
+            var signedIn = await y.Owners[0].GetAsync(path);
+            Assert.Equal(200, (int)signedIn.StatusCode);
+            Assert.True(signedIn.Headers.CacheControl?.NoStore, $"{path}: {signedIn.Headers}");
+        }
+        // A community that is not there is not cached as if it were an answer.
+        var missing = await App.Anonymous().GetAsync("/p/no-such-yard/journal");
+        Assert.Equal(404, (int)missing.StatusCode);
+        Assert.False(missing.Headers.CacheControl?.Public ?? false);
+    }
 }
 
 public sealed class SqliteAccessTests(SqliteFixture fixture) : AccessTests(fixture), IClassFixture<SqliteFixture>;
