@@ -166,8 +166,12 @@ public static class IdentityEndpoints
     private static async Task<Results<Ok<MemberDto>, ProblemHttpResult>> SetRoles(
         long userId, SetRolesRequest request, HttpContext http, CurrentCommunity current, IdentityBook identity)
     {
-        var user = await identity.FindUserAsync(userId);
-        if (user is null) return Problems.From(new Failure(Codes.UnknownUser, $"User {userId} does not exist.", 404));
+        // A community admin grants only to their own community's members and to accounts nobody has placed yet; anyone else
+        // answers exactly as a user who does not exist, so no admin learns who works for, or lives in, another community.
+        var known = http.User.IsPlatformAdmin()
+            ? await identity.FindUserAsync(userId) is not null
+            : await identity.GrantableByCommunityAdminAsync(current.Community.Id, userId);
+        if (!known) return Problems.From(new Failure(Codes.UnknownUser, $"User {userId} does not exist.", 404));
         var roles = request.Roles!.Distinct().Order(StringComparer.Ordinal).ToList();
         await identity.SetRolesAsync(current.Community.Id, userId, roles, current.UserId, http.Connection.RemoteIpAddress?.ToString());
         return TypedResults.Ok(new MemberDto(userId, current.Community.Slug, roles));

@@ -163,12 +163,13 @@ public static class OpenData
     /// Every entry's sequence, entry hash and chain hash; the full entry where it carries no personal
     /// data (a line naming a unit makes it owner-specific: hash only).
     /// </summary>
-    internal static async Task<IResult> JournalFeed(string c, int? limit, string? after, CommunityBook communities, Journal journal)
+    internal static async Task<IResult> JournalFeed(string c, int? limit, string? after, HttpContext http, CommunityBook communities, Journal journal)
     {
         if (!Infrastructure.Paging.TryRead(limit, after, out var take, out var afterSeq, out var problem)) return problem!;
         var community = await communities.FindAsync(c);
         if (community is null) return Infrastructure.Problems.NotFound("The community");
         var entries = await journal.AfterAsync(community, afterSeq, take + 1);
+        PublicEndpoints.CachePublicly(http);
         return TypedResults.Ok(Infrastructure.Paging.Of(entries, take, e => e.Entry.Seq,
             e => new JournalFeedItem(e.Entry.Seq, e.EntryHash, e.ChainHash, e.Entry.IsPersonal ? null : e.Entry.ToCanonicalObject())));
     }

@@ -61,6 +61,14 @@ public static class PublicEndpoints
     }
 
     private static readonly StringValues PublicCaching = PublicCacheControl;
+
+    /// <summary>
+    /// A public answer the page cache does not serve (the journal feed, signed reconciliations, the role holders) says
+    /// what a cached page says, so a browser or CDN keeps none of them longer than any other: <see cref="PublicCacheControl"/>.
+    /// Only a success: a 404 may become a page a moment later (a reconciliation signed, a statement published). A reader
+    /// who sends credentials still gets <c>no-store</c> (<see cref="Infrastructure.PrivateAnswers"/>).
+    /// </summary>
+    internal static void CachePublicly(HttpContext http) => http.Response.Headers.CacheControl = PublicCaching;
     private static readonly IResult NotModified = Results.StatusCode(304);
 
     private static string Problem(int status) => new System.Text.Json.Nodes.JsonObject

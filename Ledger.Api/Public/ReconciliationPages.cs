@@ -9,7 +9,8 @@ namespace Ledger.Api.Public;
 /// <summary>
 /// The signed bank reconciliations, public: <c>/p/{c}/reconciliations/{month}</c> (HTML, zh-CN or
 /// ?lang=en) and <c>.json</c> (the document exactly as signed, with its hash). Items show kind, date
-/// and amount only; references and memos can name a household and stay with staff.
+/// and amount only; references and memos can name a household and stay with staff, and owners' payments
+/// appear only as one total per kind (<see cref="Reconciliation.Publish"/>).
 /// </summary>
 public static class ReconciliationPages
 {
@@ -24,6 +25,7 @@ public static class ReconciliationPages
         ["in_bank_not_books"] = ("银行已记、账面未记", "In the bank, not yet in the books"),
         ["in_books_not_bank"] = ("账面已记、银行未记", "In the books, not yet in the bank"),
         ["unexplained"] = ("未说明差额", "Unexplained"),
+        ["ownerPayments"] = ("业主缴费 {0} 笔合计，不逐笔公示", "{0} owners' payment(s) in total, not listed one by one"),
         ["kind"] = ("类型", "Kind"), ["date"] = ("日期", "Date"), ["amount"] = ("金额（影响银行减账面）", "Amount (bank minus books)"),
         ["signed"] = ("监察人签字", "Signed by the supervisor"), ["remarks"] = ("监察人意见", "Supervisor's remarks"),
         ["hash"] = ("对账单哈希", "Reconciliation hash"), ["agree"] = ("银行与账面一致", "Bank and books agree"),
@@ -51,9 +53,10 @@ public static class ReconciliationPages
         return (community, await bank.PublishedAsync(community.Id, m, account ?? BankAccounts.Common));
     }
 
-    private static async Task<IResult> Json(string c, string month, string? account, CommunityBook communities, BankBook bank)
+    private static async Task<IResult> Json(string c, string month, string? account, HttpContext http, CommunityBook communities, BankBook bank)
     {
         var (_, body) = await FindAsync(c, month, account, communities, bank);
+        if (body is not null) PublicEndpoints.CachePublicly(http);
         return body is null ? Infrastructure.Problems.NotFound("The signed reconciliation") : Results.Text(body, "application/json", Encoding.UTF8);
     }
 
@@ -66,6 +69,7 @@ public static class ReconciliationPages
             var (status, html) = PublicEndpoints.NotFoundPage(http, t);
             return Results.Text(html, PublicEndpoints.HtmlType, Encoding.UTF8, status);
         }
+        PublicEndpoints.CachePublicly(http);
         var d = JsonNode.Parse(body)!.AsObject();
         var lang = PublicEndpoints.LangQuery(t);
         var code = d["account"]!.GetValue<string>();
@@ -75,7 +79,7 @@ public static class ReconciliationPages
         var b = new StringBuilder();
         b.Append($"<h1>{E(community.Name)} · {E(month)} {E(W(t, "title"))}</h1>");
         b.Append($"<p class=\"muted\">{E(W(t, "fund" + code))} ({E(code)}) · <a href=\"/p/{E(c)}/statements/{E(month)}{lang}\">{E(W(t, "statement"))}</a></p>");
-        b.Append($"<p>{AgreeLine(t, bankClosing, bookClosing, items.Count)}</p>");
+        b.Append($"<p>{AgreeLine(t, bankClosing, bookClosing, items.Sum(i => i!["ownerPayments"]?.GetValue<int>() ?? 1))}</p>");
         b.Append("<div class=\"cards\">").Append(Card(W(t, "bankClosing"), Money(bankClosing))).Append(Card(W(t, "bookClosing"), Money(bookClosing)))
             .Append(Card(W(t, "difference"), Money(bankClosing - bookClosing))).Append(Card(W(t, "unexplained"), Money(d["unexplained"]!.GetValue<long>()))).Append("</div>");
         b.Append($"<h2>{E(W(t, "items"))}</h2>");
@@ -83,7 +87,10 @@ public static class ReconciliationPages
         else
             b.Append(Table([W(t, "date"), W(t, "kind"), W(t, "amount")], items.Select(i => new[]
             {
-                E(i!["date"]!.GetValue<string>()), E(W(t, i["kind"]!.GetValue<string>())), E(Money(i["amount"]!.GetValue<long>())),
+                E(i!["date"]!.GetValue<string>()),
+                E(W(t, i["kind"]!.GetValue<string>())) + (i["ownerPayments"] is { } n
+                    ? $" <span class=\"muted\">({E(string.Format(System.Globalization.CultureInfo.InvariantCulture, W(t, "ownerPayments"), n.GetValue<int>()))})</span>" : ""),
+                E(Money(i["amount"]!.GetValue<long>())),
             }), new HashSet<int> { 2 }));
         b.Append($"<h2>{E(W(t, "signed"))}</h2><p>{E(d["signedBy"]!.GetValue<string>())} · {E(d["signedAt"]!.GetValue<string>()[..10])}</p>");
         b.Append($"<div class=\"remark\"><b>{E(W(t, "remarks"))}</b>: {E(d["remarks"]!.GetValue<string>())}</div>");

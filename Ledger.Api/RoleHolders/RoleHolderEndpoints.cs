@@ -36,10 +36,11 @@ public static class RoleHolderEndpoints
     private static async Task<IResult> List(int? limit, string? after, CurrentCommunity current, IdentityBook identity) =>
         Paging.Slice(await identity.HoldersAsync(current.Community.Id, Published), limit, after, h => $"{h.Role},{Paging.Ascending(h.UserId)}", Shown);
 
-    private static async Task<Results<Ok<Page<RoleHolderDto>>, ProblemHttpResult>> PublicList(string c, CommunityBook communities, IdentityBook identity)
+    private static async Task<Results<Ok<Page<RoleHolderDto>>, ProblemHttpResult>> PublicList(string c, HttpContext http, CommunityBook communities, IdentityBook identity)
     {
         var community = await communities.FindAsync(c);
         if (community is null) return Problems.NotFound("The community");
+        Public.PublicEndpoints.CachePublicly(http);
         return TypedResults.Ok(new Page<RoleHolderDto>(await HoldersAsync(identity, community.Id), null));
     }
 }

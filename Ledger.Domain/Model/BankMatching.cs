@@ -82,8 +82,12 @@ public sealed class BankMatcher
     }
 }
 
-/// <summary>A reconciling item: <c>Amount</c> is what it adds to bank minus books (so the items sum to the explained difference).</summary>
-public sealed record ReconcilingItem(string Kind, string Date, long Amount, string? Reference, string Memo);
+/// <summary>
+/// A reconciling item: <c>Amount</c> is what it adds to bank minus books (so the items sum to the explained difference).
+/// <c>Personal</c>: its entry names a unit (DESIGN.md 6: an owner's payment, hidden from the public feed), so it is one
+/// household's payment and the published document shows it only within its kind's total (<see cref="Reconciliation.Publish"/>).
+/// </summary>
+public sealed record ReconcilingItem(string Kind, string Date, long Amount, string? Reference, string Memo, bool Personal = false);
 
 public static class ItemKinds
 {
@@ -105,9 +109,11 @@ public sealed record Reconciliation(string Month, string Account, string BankThr
     /// themselves, are not items: staff must choose, and until then their difference is unexplained.
     /// <c>Unexplained = BankClosing − BookClosing − Σ items</c>.
     /// </summary>
+    /// <param name="personal">the owner-specific entries (naming a unit) among the movements and the lines' matches</param>
     public static Reconciliation Build(Month month, string account, string bankThrough, long bankClosing, long bookClosing,
-        IReadOnlyList<ReconLine> lines, IReadOnlyList<BookMovement> movements)
+        IReadOnlyList<ReconLine> lines, IReadOnlyList<BookMovement> movements, IReadOnlySet<long>? personal = null)
     {
+        personal ??= new HashSet<long>();
         var end = month.LastDay;
         var inScope = movements.Where(m => m.Date <= end).ToDictionary(m => m.Seq);
         var matchedHere = lines.Where(l => l.Date <= end && l.MatchedSeq is { } s && inScope.ContainsKey(s)).Select(l => l.MatchedSeq!.Value).ToHashSet();
@@ -120,10 +126,11 @@ public sealed record Reconciliation(string Month, string Account, string BankThr
             // A line matched to a later entry is a timing item; an unmatched one with candidates waits for staff.
             var candidates = l.MatchedSeq is null ? matcher.Candidates(l.Date, l.Amount) : [];
             if (candidates.Count > 0) { pending.UnionWith(candidates); continue; }
-            items.Add(new ReconcilingItem(ItemKinds.InBankNotBooks, Dates.Format(l.Date), l.Amount, l.Reference, l.Memo));
+            items.Add(new ReconcilingItem(ItemKinds.InBankNotBooks, Dates.Format(l.Date), l.Amount, l.Reference, l.Memo,
+                l.MatchedSeq is { } later && personal.Contains(later)));
         }
         foreach (var m in freeBook.Where(m => !pending.Contains(m.Seq)).OrderBy(m => m.Date).ThenBy(m => m.Seq))
-            items.Add(new ReconcilingItem(ItemKinds.InBooksNotBank, Dates.Format(m.Date), -m.Amount, m.References.FirstOrDefault(), $"#{m.Seq}"));
+            items.Add(new ReconcilingItem(ItemKinds.InBooksNotBank, Dates.Format(m.Date), -m.Amount, m.References.FirstOrDefault(), $"#{m.Seq}", personal.Contains(m.Seq)));
         items.Sort((a, b) => string.CompareOrdinal(a.Date, b.Date));
         return new Reconciliation(month.ToString(), account, bankThrough, bankClosing, bookClosing, items,
             bankClosing - bookClosing - items.Sum(i => i.Amount));
@@ -132,14 +139,21 @@ public sealed record Reconciliation(string Month, string Account, string BankThr
     /// <summary>
     /// The published document: figures and items by kind, date and amount only (references and memos
     /// can name a household), hashed like a statement: SHA-256 of its RFC 8785 form without <c>hash</c>.
+    /// Owners' payments (<see cref="ReconcilingItem.Personal"/>) are not listed one by one: a date and an amount
+    /// are a household's payment (the amount, a unit's fee for some months, names its area and so often the unit),
+    /// which the public feed hides. Each kind's are one item dated by the month, with their total and
+    /// <c>ownerPayments</c>, their number. The total still follows from the closing balances and the other items.
     /// </summary>
     public JsonObject Publish(string community, string signedBy, string signedAt, string remarks)
     {
+        var listed = Items.Where(i => !i.Personal).Select(i => (JsonNode)new JsonObject { ["kind"] = i.Kind, ["date"] = i.Date, ["amount"] = i.Amount });
+        var owners = Items.Where(i => i.Personal).GroupBy(i => i.Kind).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => (JsonNode)new JsonObject { ["kind"] = g.Key, ["date"] = Month, ["amount"] = g.Sum(i => i.Amount), ["ownerPayments"] = g.Count() });
         var doc = new JsonObject
         {
             ["community"] = community, ["month"] = Month, ["account"] = Account, ["bankThrough"] = BankThrough,
             ["bankClosing"] = BankClosing, ["bookClosing"] = BookClosing,
-            ["items"] = new JsonArray(Items.Select(i => (JsonNode)new JsonObject { ["kind"] = i.Kind, ["date"] = i.Date, ["amount"] = i.Amount }).ToArray()),
+            ["items"] = new JsonArray(listed.Concat(owners).ToArray()),
             ["unexplained"] = Unexplained, ["agree"] = BankClosing == BookClosing,
             ["signedBy"] = signedBy, ["signedAt"] = signedAt, ["remarks"] = remarks,
         };

@@ -465,9 +465,14 @@ public sealed class BankBook(LedgerDatabase db, FeeBook fees)
             """, new { communityId, account });
         var bookClosing = (await BalanceBook.MovementsAsync(read, communityId, null, month)).GetValueOrDefault(account)?.Net ?? 0;
         var movements = await MovementsAsync(read, communityId, account, month.LastDay);
+        // The account's owner-specific entries (a line names a unit), whatever their date: a line matched to a later one is an owner's payment too.
+        var personal = (await read.QueryAsync<long>("""
+            SELECT DISTINCT l.seq FROM entry_lines l WHERE l.community_id = @communityId AND l.unit_id IS NOT NULL
+            AND EXISTS (SELECT 1 FROM entry_lines b WHERE b.community_id = l.community_id AND b.seq = l.seq AND b.account_code = @account)
+            """, new { communityId, account })).ToHashSet();
         var through = string.CompareOrdinal(coverage.Through, end) < 0 ? coverage.Through! : end;
         return Reconciliation.Build(month, account, through, bankClosing, bookClosing,
-            lines.Select(l => new ReconLine(l.Id, l.Date, l.AmountFen, l.Reference, l.Memo, l.MatchedSeq)).ToList(), movements);
+            lines.Select(l => new ReconLine(l.Id, l.Date, l.AmountFen, l.Reference, l.Memo, l.MatchedSeq)).ToList(), movements, personal);
     }
 
     /// <summary>
@@ -520,7 +525,7 @@ public sealed class BankBook(LedgerDatabase db, FeeBook fees)
         {
             var d = JsonNode.Parse(r.Body)!.AsObject();
             return new SignedReconciliation(r.Month, r.AccountCode, d["bankClosing"]!.GetValue<long>(), d["bookClosing"]!.GetValue<long>(),
-                d["items"]!.AsArray().Count, d["unexplained"]!.GetValue<long>(), r.Hash);
+                d["items"]!.AsArray().Sum(i => i!["ownerPayments"]?.GetValue<int>() ?? 1), d["unexplained"]!.GetValue<long>(), r.Hash);
         }).ToList();
     });
 }

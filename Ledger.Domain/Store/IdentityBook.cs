@@ -162,6 +162,26 @@ public sealed class IdentityBook(LedgerDatabase db, TimeProvider clock)
             "SELECT id, login, display_name, password_hash, is_platform_admin FROM users WHERE id = @id", new { id }))?.ToUser();
     }
 
+    /// <summary>
+    /// Whether a community admin of <paramref name="communityId"/> may set <paramref name="userId"/>'s roles there: the user
+    /// holds a role in this community, or is an account nobody has placed anywhere yet (not a platform admin, holding and
+    /// never granted a role in another community, bound to no owner elsewhere: as <c>POST /users</c> leaves it). Anyone
+    /// else belongs to another community or to the platform, and the caller must learn nothing about them, not even that
+    /// they exist; a platform admin grants them.
+    /// </summary>
+    public async Task<bool> GrantableByCommunityAdminAsync(long communityId, long userId)
+    {
+        await using var connection = await db.OpenAsync();
+        return await connection.QuerySingleAsync<long>("""
+            SELECT COUNT(*) FROM users u WHERE u.id = @userId AND (
+                EXISTS (SELECT 1 FROM memberships m WHERE m.community_id = @communityId AND m.user_id = u.id)
+                OR (u.is_platform_admin = @No
+                    AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id)
+                    AND NOT EXISTS (SELECT 1 FROM owner_users o WHERE o.user_id = u.id)
+                    AND NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.action = 'role_granted' AND a.subject = @Subject AND a.community_id <> @communityId)))
+            """, new { communityId, userId, No = false, Subject = $"user:{userId}" }) > 0;
+    }
+
     public async Task<IReadOnlyList<string>> RolesAsync(long communityId, long userId)
     {
         await using var connection = await db.OpenAsync();

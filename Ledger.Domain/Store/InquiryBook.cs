@@ -57,7 +57,8 @@ public sealed class InquiryBook(LedgerDatabase db)
     /// <summary>
     /// Fails with: unknown_subject: the entry, request or statement must exist and be one the asker can see, so
     /// a hidden one answers as a missing one. An owner sees entries that name no unit and those of their own
-    /// units, and published statements; staff and oversight roles see every entry, staff and the supervisor drafts too.
+    /// units, spending requests that reached a decision (as the public does), and published statements; staff and
+    /// oversight roles see every entry and request, staff and the supervisor drafts too.
     /// </summary>
     public async Task<Result<InquiryView>> AskAsync(WriteScope scope, string subject, string subjectId, string question)
     {
@@ -67,7 +68,11 @@ public sealed class InquiryBook(LedgerDatabase db)
         var exists = subject switch
         {
             "entry" => long.TryParse(subjectId, out var seq) && await SeesEntryAsync(scope, seq, roles),
-            "spendingRequest" => long.TryParse(subjectId, out var rid) && await scope.QuerySingleAsync<long>("SELECT COUNT(*) FROM spending_requests WHERE community_id = @c AND id = @rid", new { c, rid }) > 0,
+            // Staff and oversight see every request; an owner only those the public sees (SpendingStoryBook.IsPublic), so a
+            // pending one answers as a missing one and cannot be probed for.
+            "spendingRequest" => long.TryParse(subjectId, out var rid) && (roles.Any(Roles.StaffAndOversight.Contains)
+                ? await scope.QuerySingleAsync<long>("SELECT COUNT(*) FROM spending_requests WHERE community_id = @c AND id = @rid", new { c, rid }) > 0
+                : await SpendingStoryBook.IsPublicAsync(scope, c, rid)),
             // A statement that was built for the period (a draft only for those who read drafts).
             _ => Period.TryParse(subjectId, scope.Community.FiscalYearStartMonth, out var period) && await scope.QuerySingleAsync<long>(
                 "SELECT COUNT(*) FROM statements WHERE community_id = @c AND period = @Text AND (@drafts OR status = 'published')",

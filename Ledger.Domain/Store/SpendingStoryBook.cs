@@ -42,6 +42,18 @@ public sealed class SpendingStoryBook(LedgerDatabase db, SpendingBook spending)
     public static bool IsPublic(SpendingRequestView r) =>
         r.Decisions.Count > 0 || r.Status is SpendingStatus.Approved or SpendingStatus.Rejected or SpendingStatus.Paid;
 
+    /// <summary>
+    /// <see cref="IsPublic"/> read from the rows, for whoever may see public requests only (owners, the public): false alike
+    /// for a request that does not exist and one that has not reached a decision. (A pending request past its expiry reads
+    /// expired, public neither way, so the stored status answers as the derived one would.)
+    /// </summary>
+    public static async Task<bool> IsPublicAsync(ReadScope read, long communityId, long id) =>
+        await read.QuerySingleAsync<long>("""
+            SELECT COUNT(*) FROM spending_requests r WHERE r.community_id = @communityId AND r.id = @id
+            AND (r.status IN (@Approved, @Rejected, @Paid)
+                 OR EXISTS (SELECT 1 FROM spending_decisions d WHERE d.community_id = r.community_id AND d.request_id = r.id))
+            """, new { communityId, id, SpendingStatus.Approved, SpendingStatus.Rejected, SpendingStatus.Paid }) > 0;
+
     /// <summary>The request's story, or null when there is no such request or it has not reached a decision.</summary>
     public Task<SpendingStory?> StoryAsync(CommunityInfo community, long id, DateTimeOffset now) => db.ReadAsync(read => StoryAsync(read, community, id, now));
 

@@ -217,6 +217,46 @@ public abstract class BankApiTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task The_published_reconciliation_shows_owners_payments_only_as_a_total_and_is_cached_as_public_pages_are()
+    {
+        // October: S-1 reaches the bank; S-2 (unit 2, 180 yuan on the 8th) and S-4 (unit 1, 360 yuan on the 20th) are in the books only.
+        // Listed one by one, each would publish a household's payment: its date, and an amount that is a unit's fee for some months.
+        var y = await YardAsync();
+        await (await y.Trustee.PostAsync(y.P("/payments"), new { unitId = y.Units[0], amount = 36_000, paidAt = "2026-10-20", channel = "bank", externalRef = "S-4" })).AssertStatus(201);
+        await (await Upload(y.Trustee, y.P("/bank-statements"), October(), "application/xml")).AssertStatus(201);
+        var fee = (await LinesAsync(y)).Single(l => l!["amount"]!.GetValue<long>() == 18_000)!;
+        await (await y.Trustee.PostAsync(y.P($"/bank-lines/{fee["id"]}/match"), new { seq = y.Seqs["S-1"] })).AssertStatus(200);
+        await (await y.Trustee.PostAsync(y.P("/months/2026-09/close"), null)).AssertStatus(200);
+        await (await y.Trustee.PostAsync(y.P("/months/2026-10/close"), null)).AssertStatus(200);
+        await (await y.Supervisor.PostAsync(y.P("/reconciliations/2026-10/sign"), new { remarks = "已核对" })).AssertStatus(200);
+
+        // Staff and the supervisor keep every item, owners' payments marked as such.
+        var staff = (await y.Supervisor.GetJsonAsync(y.P("/reconciliations/2026-10")))["items"]!.AsArray();
+        Assert.Equal(new[] { ("2026-10-08", -18_000L, "S-2", true), ("2026-10-20", -36_000L, "S-4", true), ("2026-10-31", -1_250L, "CMB20261031001", false) },
+            staff.Select(i => (i!["date"]!.GetValue<string>(), i["amount"]!.GetValue<long>(), i["reference"]!.GetValue<string>(), i["personal"]!.GetValue<bool>())));
+
+        // The public sees the bank's fee as it was, and the owners' payments as one total for the month with their number.
+        var response = await App.Anonymous().GetAsync($"/p/{y.Slug}/reconciliations/2026-10.json");
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Equal(Ledger.Api.Public.PublicEndpoints.PublicCacheControl, response.Headers.CacheControl?.ToString());
+        var published = await response.Json();
+        Assert.Equal(published["hash"]!.GetValue<string>(), Reconciliation.HashOf(published));
+        Assert.Equal("""[{"amount":-1250,"date":"2026-10-31","kind":"in_bank_not_books"},{"amount":-54000,"date":"2026-10","kind":"in_books_not_bank","ownerPayments":2}]""",
+            published["items"]!.ToJsonString());
+        Assert.Equal(0, published["unexplained"]!.GetValue<long>());
+        foreach (var secret in new[] { "2026-10-08", "2026-10-20", "18000", "36000" }) Assert.DoesNotContain(secret, published.ToJsonString());
+
+        var page = await App.Anonymous().GetAsync($"/p/{y.Slug}/reconciliations/2026-10?lang=en");
+        Assert.Equal(Ledger.Api.Public.PublicEndpoints.PublicCacheControl, page.Headers.CacheControl?.ToString());
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Contains("explained by 3 reconciling item(s)", html);
+        Assert.Contains("payment(s) in total, not listed one by one", html);
+        foreach (var secret in new[] { "2026-10-08", "2026-10-20", "¥180.00", "¥360.00", "-¥180.00", "-¥360.00" }) Assert.DoesNotContain(secret, html);
+        // Not signed: nothing to keep.
+        Assert.False((await App.Anonymous().GetAsync($"/p/{y.Slug}/reconciliations/2026-11")).Headers.CacheControl?.Public ?? false);
+    }
+
+    [SkippableFact]
     public async Task A_cmb_export_in_gb18030_imports_overlaps_add_only_new_lines_and_gaps_and_bad_balances_are_refused()
     {
         var y = await YardAsync();

@@ -156,4 +156,24 @@ public sealed class BankFilesTests
         Assert.Equal(doc["hash"]!.GetValue<string>(), Reconciliation.HashOf(doc));
         Assert.DoesNotContain("手续费", doc.ToJsonString()); // memos stay with staff
     }
+
+    [Fact]
+    public void Owners_payments_are_published_as_one_total_per_kind_and_other_items_one_by_one()
+    {
+        var month = new Month(2026, 10);
+        BookMovement M(long seq, int day, long amount) => new(seq, new DateOnly(2026, 10, day), amount, []);
+        // 1 and 2 are fee payments (their entries name a unit), 3 a spending payment; a line of the 30th is matched to 4, booked in November.
+        var movements = new[] { M(1, 8, 18_000), M(2, 20, 36_000), M(3, 25, -50_000) };
+        var lines = new List<ReconLine> { new(10, new DateOnly(2026, 10, 30), 9_000, "B1", "", 4), new(11, new DateOnly(2026, 10, 31), 700, "B2", "利息", null) };
+        var r = Reconciliation.Build(month, "1002", "2026-10-31", 9_700, 4_000, lines, movements, new HashSet<long> { 1, 2, 4 });
+        Assert.Equal(0, r.Unexplained);
+        Assert.Equal(new[] { ("2026-10-08", true), ("2026-10-20", true), ("2026-10-25", false), ("2026-10-30", true), ("2026-10-31", false) },
+            r.Items.Select(i => (i.Date, i.Personal)));
+        var doc = r.Publish("demo", "监察人", "2026-11-21T02:00:00.000Z", "已核对");
+        Assert.Equal(
+            """[{"kind":"in_books_not_bank","date":"2026-10-25","amount":50000},{"kind":"in_bank_not_books","date":"2026-10-31","amount":700},"""
+            + """{"kind":"in_bank_not_books","date":"2026-10","amount":9000,"ownerPayments":1},{"kind":"in_books_not_bank","date":"2026-10","amount":-54000,"ownerPayments":2}]""",
+            doc["items"]!.ToJsonString());
+        Assert.Equal(r.Items.Sum(i => i.Amount), doc["items"]!.AsArray().Sum(i => i!["amount"]!.GetValue<long>()));
+    }
 }

@@ -298,7 +298,7 @@ public abstract class PortalBrowserTests(PortalBrowserFixture fixture)
         await SignInAsync(owner, y.OwnerLogins[1]);
         await owner.GotoAsync(Url($"/app/{y.Slug}/queries"));
         await owner.SelectOptionAsync("#subject", "spendingRequest");
-        await owner.FillAsync("#subjectId", y.RequestId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await owner.FillAsync("#subjectId", (await y.DecidedRequestAsync()).ToString(System.Globalization.CultureInfo.InvariantCulture));
         await owner.FillAsync("#question", "这家保洁公司是怎么选的？");
         await owner.ClickAsync(Submit);
         var query = (await y.Trustee.GetJsonAsync(y.P("/queries")))["items"]!.AsArray().Single(q => q!["question"]!.GetValue<string>() == "这家保洁公司是怎么选的？")!;

@@ -354,9 +354,10 @@ public abstract class PortalFormsTests(EngineFixture fixture)
         var yard = await PortalYard.BuildAsync(App);
         var owner = await SignInAsync(yard.OwnerLogins[0]);
         var path = yard.A("/queries");
-        var asked = await owner.SubmitAsync(path, new() { ["subject"] = "spendingRequest", ["subjectId"] = yard.RequestId.ToString(CultureInfo.InvariantCulture), ["question"] = "为什么不比价？" });
+        var decided = (await yard.DecidedRequestAsync()).ToString(CultureInfo.InvariantCulture);
+        var asked = await owner.SubmitAsync(path, new() { ["subject"] = "spendingRequest", ["subjectId"] = decided, ["question"] = "为什么不比价？" });
         Assert.Equal(303, asked.Status);
-        var second = await owner.SubmitAsync(path, new() { ["subject"] = "spendingRequest", ["subjectId"] = yard.RequestId.ToString(CultureInfo.InvariantCulture), ["question"] = "合同在哪里？" });
+        var second = await owner.SubmitAsync(path, new() { ["subject"] = "spendingRequest", ["subjectId"] = decided, ["question"] = "合同在哪里？" });
         Assert.Equal(303, second.Status);
         var items = (await yard.Trustee.GetJsonAsync(yard.P("/queries")))["items"]!.AsArray();
         long IdOf(string question) => items.Single(q => q!["question"]!.GetValue<string>() == question)!["id"]!.GetValue<long>();
@@ -521,7 +522,7 @@ public abstract class PortalFormsTests(EngineFixture fixture)
         var (action, fields) = PortalClient.FormOf(page, path);
         Assert.Matches("^[A-Za-z0-9_-]{22}$", fields["formId"]);
         fields["subject"] = "spendingRequest";
-        fields["subjectId"] = yard.RequestId.ToString(CultureInfo.InvariantCulture);
+        fields["subjectId"] = (await yard.DecidedRequestAsync()).ToString(CultureInfo.InvariantCulture);
         async Task<int> AskedAsync(string question) =>
             (await yard.Trustee.GetJsonAsync(yard.P("/queries")))["items"]!.AsArray().Count(q => q!["question"]!.GetValue<string>() == question);
 

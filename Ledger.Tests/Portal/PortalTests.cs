@@ -485,7 +485,7 @@ public abstract class PortalTests(EngineFixture fixture)
         var page = await owner.GetAsync(path);
         var (action, fields) = PortalClient.FormOf(page, path);
         fields["subject"] = "spendingRequest";
-        fields["subjectId"] = yard.RequestId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        fields["subjectId"] = (await yard.DecidedRequestAsync()).ToString(System.Globalization.CultureInfo.InvariantCulture);
         fields["question"] = "保洁费为什么比上月高？";
         Assert.Equal(303, (await owner.PostAsync(action, fields)).Status);
         Assert.Equal(303, (await owner.PostAsync(action, fields)).Status); // sent twice, asked once

@@ -81,4 +81,18 @@ public sealed record PortalYard(string Slug, ApiClient Admin, ApiClient Trustee,
         })).AssertStatus(201))["id"]!.GetValue<long>();
         return new PortalYard(slug, admin, trustee, supervisor, [.. logins], [.. units], spare, request, sha, motion, budget);
     }
+
+    /// <summary>
+    /// A new spending request the supervisor has rejected: decided, so public and an owner's to ask about
+    /// (<see cref="RequestId"/> stays pending, and an owner's query about it answers as one about no request).
+    /// </summary>
+    public async Task<long> DecidedRequestAsync()
+    {
+        var id = (await (await Trustee.PostAsync(P("/spending-requests"), new
+        {
+            payee = "某某绿化公司", amount = 20_000L, account = "6103", description = "补种草坪", attachments = Array.Empty<string>(),
+        })).AssertStatus(201))["id"]!.GetValue<long>();
+        await (await Supervisor.PostAsync(P($"/spending-requests/{id}/decisions"), new { decision = "reject", comment = "先比价" })).AssertStatus(200);
+        return id;
+    }
 }
