@@ -196,9 +196,8 @@ public sealed class CommunityWriter(LedgerDatabase db, TimeProvider clock)
     /// goes through <see cref="PostingCombiner"/>: postings of other communities arriving meanwhile share its round
     /// trip and its commit, each with its own outcome. A moved head (another instance wrote) means a re-hash and a new call;
     /// anything refused on cached data, or needing a read under the lock, goes through <see cref="RunAsync"/>,
-    /// which decides it as always. A payment is two statements: its work first reads the unit and its open bills
-    /// without a lock and takes a payment id (one statement, batched with other requests' reads by <see cref="ReadCombiner"/>),
-    /// then <c>ledger_post_payment</c> (migration 0020) also answers 'stale'
+    /// which decides it as always. A payment is two round trips: its work first reads the unit and its open bills
+    /// without a lock and takes a payment id, then <c>ledger_post_payment</c> (migration 0020) also answers 'stale'
     /// when those bills changed before it took the lock: the work reads and plans again. SQLite: <see cref="RunAsync"/>.
     /// </summary>
     public async Task<WriteOutcome> PostAsync(CommunityInfo community, long? userId, IdempotencyClaim? claim,

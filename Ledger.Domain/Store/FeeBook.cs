@@ -1,5 +1,4 @@
 using Dapper;
-using NpgsqlTypes;
 using Ledger.Domain.Model;
 using static Ledger.Domain.Model.AccountCodes;
 
@@ -293,7 +292,7 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal)
         // The unit and its open bills in one round trip: under the head lock the write holds, or (deferred) without
         // a lock and with a payment id taken in advance.
         var read = scope.Deferred
-            ? scope.PaymentRead ??= await ReadAheadForPaymentAsync(scope, scope.Community.Id, unitId, externalRef)
+            ? scope.PaymentRead ??= await ReadForPaymentAsync(scope, scope.Community.Id, unitId, externalRef, takeId: true)
             : await ReadForPaymentAsync(scope, scope.Community.Id, unitId, externalRef, takeId: false);
         if (!read.UnitExists)
             return scope.Deferred
@@ -345,40 +344,6 @@ public sealed class FeeBook(LedgerDatabase db, Journal journal)
         long? id = takeId ? await reads.ReadSingleAsync<long>() : null;
         return new PaymentRead(unit > 0, used > 0, bills.Select(b => b.ToOpen()).ToList(), bills.Select(b => b.PaidFen).ToList(), id);
     }
-
-    /// <summary>
-    /// The deferred path's read (PostgreSQL, without a lock): <see cref="ReadForPaymentAsync"/>'s rows and a payment id in
-    /// one statement, sent with the sign-in reads of requests arriving meanwhile (<see cref="ReadCombiner"/>), so it costs
-    /// no round trip and transaction of its own. The open bills come as arrays in allocation order.
-    /// </summary>
-    private async Task<PaymentRead> ReadAheadForPaymentAsync(ReadScope read, long communityId, long unitId, string externalRef)
-    {
-        if (db.Reads is not { } reads) return await ReadForPaymentAsync(read, communityId, unitId, externalRef, takeId: true);
-        return await reads.ReadAsync(ReadAheadSql,
-            [(communityId, NpgsqlDbType.Bigint), (unitId, NpgsqlDbType.Bigint), (externalRef, NpgsqlDbType.Text)],
-            async reader =>
-            {
-                if (!await reader.ReadAsync()) throw new InvalidOperationException("The payment's read answered no row.");
-                var ids = reader.IsDBNull(2) ? [] : reader.GetFieldValue<long[]>(2);
-                var months = reader.IsDBNull(3) ? [] : reader.GetFieldValue<string[]>(3);
-                var kinds = reader.IsDBNull(4) ? [] : reader.GetFieldValue<string[]>(4);
-                var left = reader.IsDBNull(5) ? [] : reader.GetFieldValue<long[]>(5);
-                var paid = reader.IsDBNull(6) ? [] : reader.GetFieldValue<long[]>(6);
-                return new PaymentRead(reader.GetInt64(0) > 0, reader.GetInt64(1) > 0,
-                    [.. ids.Select((id, i) => new OpenBill(id, months[i], kinds[i], left[i]))], paid, reader.GetInt64(7));
-            });
-    }
-
-    /// <summary><see cref="ReadForPaymentAsync"/>'s three statements as one row, positional: $1 the community, $2 the unit,
-    /// $3 the reference. One row and no join, so the sequence is called once.</summary>
-    private static readonly string ReadAheadSql = $"""
-        SELECT (SELECT COUNT(*) FROM units WHERE community_id = $1 AND id = $2), {ReferenceUsesSql.Replace("@Id", "$1").Replace("@externalRef", "$3")},
-               b.ids, b.months, b.kinds, b.open_fen, b.paid_fen, nextval(pg_get_serial_sequence('payments', 'id'))
-        FROM (SELECT array_agg(id ORDER BY month, kind, id) AS ids, array_agg(month ORDER BY month, kind, id) AS months,
-                     array_agg(kind ORDER BY month, kind, id) AS kinds, array_agg(amount_fen - paid_fen ORDER BY month, kind, id) AS open_fen,
-                     array_agg(paid_fen ORDER BY month, kind, id) AS paid_fen
-              FROM bills WHERE community_id = $1 AND unit_id = $2 AND paid_fen < amount_fen) b
-        """;
 
     /// <summary>One payment of a batch for <see cref="PayManyAsync"/>.</summary>
     public sealed record NewPayment(long UnitId, long Amount, DateOnly PaidOn, string Channel, string ExternalRef);

@@ -8,10 +8,8 @@ namespace Ledger.Domain.Store;
 internal sealed record ReadCall(string Sql, IReadOnlyList<(object? Value, NpgsqlDbType Type)> Arguments, Func<DbDataReader, Task<object>> Read);
 
 /// <summary>
-/// PostgreSQL: the sign-in reads of requests arriving together, and payments' reads without a lock
-/// (<see cref="FeeBook"/>: the unit, its open bills and a payment id taken from the sequence), share one round trip (a
-/// <see cref="Combiner{TCall,TReply}"/>: an <see cref="NpgsqlBatch"/> of their statements, one implicit transaction that
-/// writes nothing (a sequence's value is not transactional), each statement with its own
+/// PostgreSQL: the sign-in reads of requests arriving together share one round trip (a <see cref="Combiner{TCall,TReply}"/>:
+/// an <see cref="NpgsqlBatch"/> of their statements, one implicit read-only transaction, each statement with its own
 /// snapshot under READ COMMITTED, so a session revoked before the batch is refused as before). Every request of the API
 /// reads its token's user and roles first, each in a round trip and a transaction of its own; at 32 clients on 32
 /// communities, sharing them raised postings by 5-12% against pgbench in the same runs (bench/README.md, 2026-12-01).

@@ -232,9 +232,8 @@ static class PostingBench
         {{ThreeTries(PostEntryCall)}}
         """;
 
-    // A payment is the service's two statements (FeeBook.ReadAheadForPaymentAsync, then ledger_post_payment of migration
-    // 0023): the unit, whether its reference is used by a payment, receipt or spending payment, its open bills and a payment
-    // id read without a lock in one statement (the service sends it in a batch with other requests' reads), then one call; the baseline's units have
+    // A payment is the service's two round trips (FeeBook.ReadForPaymentAsync, then ledger_post_payment of migration
+    // 0023): the unit, whether its reference is used by a payment, receipt or spending payment, its open bills and a payment id read without a lock, then one call; the baseline's units have
     // no bills, so the whole amount is prepayment (Cr 2203) and no bill is planned against. Called again when another
     // client moved the head in between, as the service would.
     private static string PostPaymentCall => """
@@ -247,7 +246,7 @@ static class PostingBench
         \set amt random(100, 100000)
         \set k random(1, 1000000000000000)
         {{SignInRead}}
-        SELECT (SELECT COUNT(*) FROM units WHERE community_id = :c AND id = :u) AS units, (SELECT COUNT(*) FROM payments WHERE community_id = :c AND external_ref = 'p-' || CAST(:k AS text)) + (SELECT COUNT(*) FROM receipts WHERE community_id = :c AND external_ref = 'p-' || CAST(:k AS text)) + (SELECT COUNT(*) FROM spending_requests WHERE community_id = :c AND bank_ref = 'p-' || CAST(:k AS text)) AS used, b.ids, b.months, b.kinds, b.open_fen, b.paid_fen, nextval(pg_get_serial_sequence('payments', 'id')) AS pid FROM (SELECT array_agg(id ORDER BY month, kind, id) AS ids, array_agg(month ORDER BY month, kind, id) AS months, array_agg(kind ORDER BY month, kind, id) AS kinds, array_agg(amount_fen - paid_fen ORDER BY month, kind, id) AS open_fen, array_agg(paid_fen ORDER BY month, kind, id) AS paid_fen FROM bills WHERE community_id = :c AND unit_id = :u AND paid_fen < amount_fen) b \gset
+        SELECT (SELECT COUNT(*) FROM units WHERE community_id = :c AND id = :u) AS units, (SELECT COUNT(*) FROM payments WHERE community_id = :c AND external_ref = 'p-' || CAST(:k AS text)) + (SELECT COUNT(*) FROM receipts WHERE community_id = :c AND external_ref = 'p-' || CAST(:k AS text)) + (SELECT COUNT(*) FROM spending_requests WHERE community_id = :c AND bank_ref = 'p-' || CAST(:k AS text)) AS used \; SELECT id, unit_id, month, kind, amount_fen, paid_fen, seq, issued_on, late_fee_of FROM bills WHERE community_id = :c AND unit_id = :u AND paid_fen < amount_fen ORDER BY month, kind, id \; SELECT nextval(pg_get_serial_sequence('payments', 'id')) AS pid \aset
         {{ThreeTries(PostPaymentCall)}}
         """;
 
