@@ -172,6 +172,46 @@ public abstract class VotesApiTests(EngineFixture fixture)
         Assert.Equal("adopted", (await y.Manager.GetJsonAsync(y.P($"/budgets/{second}")))["status"]!.GetValue<string>());
     }
 
+    [SkippableFact]
+    public async Task A_passed_amendment_of_a_version_no_longer_in_force_adopts_nothing()
+    {
+        // Two amendment votes of one year open at once, as could be announced before the one-at-a-time rule: the first
+        // to close replaces the version in force; the second amends a version no longer in force and adopts nothing.
+        var y = await YardAsync(100m, 100m, 100m);
+        var first = await PublishedBudgetAsync(y);
+        var adopt = await MotionAsync(y, "budget_adoption", first);
+        foreach (var (_, owner) in y.Owners) await (await owner.PostAsync(y.P($"/motions/{adopt}/ballots"), new { choice = "yes" })).AssertStatus(201);
+        App.Clock.Set(Opens.AddDays(7));
+        await ActivatorUtilities.CreateInstance<MotionDeadlinesJob>(App.Services).RunAsync();
+
+        App.Clock.Set(Start);
+        var second = await PublishedBudgetAsync(y, cleaning: 3_500_000);
+        var third = await PublishedBudgetAsync(y, cleaning: 2_000_000);
+        var a = await MotionAsync(y, "budget_amendment", second);
+        long b;
+        await using (var connection = await App.Service<LedgerDatabase>().OpenAsync())
+            b = await Dapper.SqlMapper.QuerySingleAsync<long>(connection, """
+                INSERT INTO motions (community_id, kind, threshold, subject_id, title, body, opens_at, closes_at, follow_majority, status, created_by, created_at)
+                SELECT community_id, kind, threshold, @third, title, body, opens_at, closes_at, follow_majority, status, created_by, created_at FROM motions WHERE id = @a
+                RETURNING id
+                """, new { third, a });
+        foreach (var motion in new[] { a, b })
+            foreach (var (_, owner) in y.Owners) await (await owner.PostAsync(y.P($"/motions/{motion}/ballots"), new { choice = "yes" })).AssertStatus(201);
+        App.Clock.Set(Opens.AddDays(8));
+        await ActivatorUtilities.CreateInstance<MotionDeadlinesJob>(App.Services).RunAsync();
+
+        foreach (var motion in new[] { a, b }) Assert.True((await y.Admin.GetJsonAsync(y.P($"/motions/{motion}")))["result"]!["passed"]!.GetValue<bool>());
+        // Whichever closed first is in force; the other stays as published, its vote recorded as adopting nothing.
+        var statuses = new Dictionary<long, string>();
+        foreach (var budget in new[] { second, third })
+            statuses[budget] = (await y.Manager.GetJsonAsync(y.P($"/budgets/{budget}")))["status"]!.GetValue<string>();
+        Assert.Equal(["adopted", "published"], statuses.Values.Order(StringComparer.Ordinal));
+        var loser = statuses[second] == "published" ? a : b;
+        var audit = await y.Admin.GetJsonAsync(y.P("/audit"));
+        Assert.Contains(audit["items"]!.AsArray(), e => e!["action"]!.GetValue<string>() == "budget.not_adopted" && e["subject"]!.GetValue<string>() == $"motion:{loser}");
+        Assert.Equal("superseded", (await y.Manager.GetJsonAsync(y.P($"/budgets/{first}")))["status"]!.GetValue<string>());
+    }
+
     private async Task<long> CountMotionsAsync(Yard y)
     {
         await using var connection = await App.Service<LedgerDatabase>().OpenAsync();
