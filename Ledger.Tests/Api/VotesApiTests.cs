@@ -70,6 +70,31 @@ public abstract class VotesApiTests(EngineFixture fixture)
         return id;
     }
 
+    /// <summary>A budget for 2026 put in force by a vote every owner passed (the job run); the clock back at <see cref="Start"/>.</summary>
+    private async Task<long> AdoptedBudgetAsync(Yard y)
+    {
+        var first = await PublishedBudgetAsync(y);
+        var adopt = await MotionAsync(y, "budget_adoption", first);
+        foreach (var (_, owner) in y.Owners) await (await owner.PostAsync(y.P($"/motions/{adopt}/ballots"), new { choice = "yes" })).AssertStatus(201);
+        App.Clock.Set(Opens.AddDays(7));
+        Assert.True((await y.Admin.GetJsonAsync(y.P($"/motions/{adopt}")))["result"]!["passed"]!.GetValue<bool>());
+        await ActivatorUtilities.CreateInstance<MotionDeadlinesJob>(App.Services).RunAsync(); // the job persists the close and its effect
+        App.Clock.Set(Start);
+        return first;
+    }
+
+    /// <summary>A copy of <paramref name="motion"/> on another budget, written straight to the table: two budget votes of
+    /// one year open at once, as could be announced before the one-at-a-time rule.</summary>
+    private async Task<long> RivalMotionAsync(long motion, long subject)
+    {
+        await using var connection = await App.Service<LedgerDatabase>().OpenAsync();
+        return await Dapper.SqlMapper.QuerySingleAsync<long>(connection, """
+            INSERT INTO motions (community_id, kind, threshold, subject_id, title, body, opens_at, closes_at, follow_majority, status, created_by, created_at)
+            SELECT community_id, kind, threshold, @subject, title, body, opens_at, closes_at, follow_majority, status, created_by, created_at FROM motions WHERE id = @motion
+            RETURNING id
+            """, new { subject, motion });
+    }
+
     [SkippableFact]
     public async Task A_budget_is_drafted_published_commented_and_put_in_force_by_a_passed_vote()
     {
@@ -119,14 +144,7 @@ public abstract class VotesApiTests(EngineFixture fixture)
     public async Task An_amendment_is_a_new_version_and_only_one_version_is_in_force()
     {
         var y = await YardAsync(100m, 100m, 100m);
-        var first = await PublishedBudgetAsync(y);
-        var adopt = await MotionAsync(y, "budget_adoption", first);
-        foreach (var (_, owner) in y.Owners) await (await owner.PostAsync(y.P($"/motions/{adopt}/ballots"), new { choice = "yes" })).AssertStatus(201);
-        App.Clock.Set(Opens.AddDays(7));
-        Assert.True((await y.Admin.GetJsonAsync(y.P($"/motions/{adopt}")))["result"]!["passed"]!.GetValue<bool>());
-        await ActivatorUtilities.CreateInstance<MotionDeadlinesJob>(App.Services).RunAsync(); // the job persists the close and its effect
-
-        App.Clock.Set(Start);
+        await AdoptedBudgetAsync(y);
         var second = await PublishedBudgetAsync(y, cleaning: 3_500_000);
         Assert.Equal(2, (await y.Manager.GetJsonAsync(y.P($"/budgets/{second}")))["version"]!.GetValue<int>());
         await (await y.Admin.PostAsync(y.P("/motions"), new { kind = "budget_adoption", subjectId = second, title = "x", body = "x", opensAt = Start, closesAt = Start.AddDays(3) }))
@@ -145,14 +163,9 @@ public abstract class VotesApiTests(EngineFixture fixture)
     public async Task An_amendment_drafted_against_a_version_since_replaced_is_not_put_to_a_vote()
     {
         var y = await YardAsync(100m, 100m, 100m);
-        var first = await PublishedBudgetAsync(y);
-        var adopt = await MotionAsync(y, "budget_adoption", first);
-        foreach (var (_, owner) in y.Owners) await (await owner.PostAsync(y.P($"/motions/{adopt}/ballots"), new { choice = "yes" })).AssertStatus(201);
-        App.Clock.Set(Opens.AddDays(7));
-        await ActivatorUtilities.CreateInstance<MotionDeadlinesJob>(App.Services).RunAsync();
+        await AdoptedBudgetAsync(y);
 
         // Two amendments drafted while the first version is in force; the owners adopt one of them.
-        App.Clock.Set(Start);
         var second = await PublishedBudgetAsync(y, cleaning: 3_500_000);
         var third = await PublishedBudgetAsync(y, cleaning: 2_000_000);
         var amend = await MotionAsync(y, "budget_amendment", second);
@@ -178,23 +191,11 @@ public abstract class VotesApiTests(EngineFixture fixture)
         // Two amendment votes of one year open at once, as could be announced before the one-at-a-time rule: the first
         // to close replaces the version in force; the second amends a version no longer in force and adopts nothing.
         var y = await YardAsync(100m, 100m, 100m);
-        var first = await PublishedBudgetAsync(y);
-        var adopt = await MotionAsync(y, "budget_adoption", first);
-        foreach (var (_, owner) in y.Owners) await (await owner.PostAsync(y.P($"/motions/{adopt}/ballots"), new { choice = "yes" })).AssertStatus(201);
-        App.Clock.Set(Opens.AddDays(7));
-        await ActivatorUtilities.CreateInstance<MotionDeadlinesJob>(App.Services).RunAsync();
-
-        App.Clock.Set(Start);
+        var first = await AdoptedBudgetAsync(y);
         var second = await PublishedBudgetAsync(y, cleaning: 3_500_000);
         var third = await PublishedBudgetAsync(y, cleaning: 2_000_000);
         var a = await MotionAsync(y, "budget_amendment", second);
-        long b;
-        await using (var connection = await App.Service<LedgerDatabase>().OpenAsync())
-            b = await Dapper.SqlMapper.QuerySingleAsync<long>(connection, """
-                INSERT INTO motions (community_id, kind, threshold, subject_id, title, body, opens_at, closes_at, follow_majority, status, created_by, created_at)
-                SELECT community_id, kind, threshold, @third, title, body, opens_at, closes_at, follow_majority, status, created_by, created_at FROM motions WHERE id = @a
-                RETURNING id
-                """, new { third, a });
+        var b = await RivalMotionAsync(a, third);
         foreach (var motion in new[] { a, b })
             foreach (var (_, owner) in y.Owners) await (await owner.PostAsync(y.P($"/motions/{motion}/ballots"), new { choice = "yes" })).AssertStatus(201);
         App.Clock.Set(Opens.AddDays(8));
@@ -268,13 +269,7 @@ public abstract class VotesApiTests(EngineFixture fixture)
         var first = await PublishedBudgetAsync(y);
         var second = await PublishedBudgetAsync(y, cleaning: 2_500_000);
         var a = await MotionAsync(y, "budget_adoption", first);
-        long b;
-        await using (var connection = await App.Service<LedgerDatabase>().OpenAsync())
-            b = await Dapper.SqlMapper.QuerySingleAsync<long>(connection, """
-                INSERT INTO motions (community_id, kind, threshold, subject_id, title, body, opens_at, closes_at, follow_majority, status, created_by, created_at)
-                SELECT community_id, kind, threshold, @second, title, body, opens_at, closes_at, follow_majority, status, created_by, created_at FROM motions WHERE id = @a
-                RETURNING id
-                """, new { second, a });
+        var b = await RivalMotionAsync(a, second);
         foreach (var motion in new[] { a, b })
             foreach (var (_, owner) in y.Owners) await (await owner.PostAsync(y.P($"/motions/{motion}/ballots"), new { choice = "yes" })).AssertStatus(201);
         App.Clock.Set(Opens.AddDays(7));
