@@ -136,7 +136,6 @@ public static class SpendingEndpoints
         var file = await spending.AttachmentAsync(current.Community.Id, sha256, ballotScans: current.Has(Roles.PaperBallotReaders));
         if (file is not { } f) return Problems.NotFound("The attachment");
         http.Response.Headers.XContentTypeOptions = "nosniff";
-        http.Response.Headers.CacheControl = "private, max-age=31536000, immutable";
         return TypedResults.File(f.Content, f.ContentType, sha256[..12] + Uploads.Extension(f.ContentType));
     }
 

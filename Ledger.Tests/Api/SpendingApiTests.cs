@@ -357,6 +357,8 @@ public abstract class SpendingApiTests(EngineFixture fixture)
         var mine = await y.Owners[0].GetAsync(y.P($"/attachments/{sha}"));
         Assert.Equal(200, (int)mine.StatusCode);
         Assert.Equal(png, await mine.Content.ReadAsByteArrayAsync());
+        // An invoice or a ballot scan is a member's private answer like any other: kept by no browser or proxy.
+        Assert.Equal("no-store", mine.Headers.CacheControl?.ToString());
         var other = await YardAsync(withBudget: false);
         await (await other.Owners[0].GetAsync(y.P($"/attachments/{sha}"))).AssertProblem(404, Codes.NotFound);
         await (await other.Owners[0].GetAsync(other.P($"/attachments/{sha}"))).AssertProblem(404, Codes.NotFound);
