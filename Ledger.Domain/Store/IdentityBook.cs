@@ -164,7 +164,7 @@ public sealed class IdentityBook(LedgerDatabase db, TimeProvider clock)
 
     /// <summary>
     /// Whether a community admin of <paramref name="communityId"/> may set <paramref name="userId"/>'s roles there: the user
-    /// holds a role in this community, or is an account nobody has placed anywhere yet (not a platform admin, holding and
+    /// holds a role in this community or is bound to one of its owners, or is an account nobody has placed anywhere yet (not a platform admin, holding and
     /// never granted a role in another community, bound to no owner elsewhere: as <c>POST /users</c> leaves it). Anyone
     /// else belongs to another community or to the platform, and the caller must learn nothing about them, not even that
     /// they exist; a platform admin grants them.
@@ -175,6 +175,7 @@ public sealed class IdentityBook(LedgerDatabase db, TimeProvider clock)
         return await connection.QuerySingleAsync<long>("""
             SELECT COUNT(*) FROM users u WHERE u.id = @userId AND (
                 EXISTS (SELECT 1 FROM memberships m WHERE m.community_id = @communityId AND m.user_id = u.id)
+                OR EXISTS (SELECT 1 FROM owner_users o WHERE o.community_id = @communityId AND o.user_id = u.id) -- one of our owners, whatever roles they hold now
                 OR (u.is_platform_admin = @No
                     AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id)
                     AND NOT EXISTS (SELECT 1 FROM owner_users o WHERE o.user_id = u.id)

@@ -72,7 +72,10 @@ public sealed class InquiryBook(LedgerDatabase db)
             // pending one answers as a missing one and cannot be probed for.
             "spendingRequest" => long.TryParse(subjectId, out var rid) && (roles.Any(Roles.StaffAndOversight.Contains)
                 ? await scope.QuerySingleAsync<long>("SELECT COUNT(*) FROM spending_requests WHERE community_id = @c AND id = @rid", new { c, rid }) > 0
-                : await SpendingStoryBook.IsPublicAsync(scope, c, rid)),
+                : await SpendingStoryBook.IsPublicAsync(scope, c, rid)
+                  // A request put to the owners' vote is theirs to ask about: the motion names it to every member from its announcement.
+                  || await scope.QuerySingleAsync<long>("SELECT COUNT(*) FROM motions WHERE community_id = @c AND kind = @Spending AND subject_id = @rid",
+                      new { c, rid, Spending = MotionKinds.Spending }) > 0),
             // A statement that was built for the period (a draft only for those who read drafts).
             _ => Period.TryParse(subjectId, scope.Community.FiscalYearStartMonth, out var period) && await scope.QuerySingleAsync<long>(
                 "SELECT COUNT(*) FROM statements WHERE community_id = @c AND period = @Text AND (@drafts OR status = 'published')",

@@ -83,6 +83,23 @@ public abstract class AccessTests(EngineFixture fixture)
         Assert.Contains("\"trustee\"", (await theirStaff.GetJsonAsync("/api/v1/me"))["communities"]!.ToJsonString());
     }
 
+    [SkippableFact]
+    public async Task A_community_admin_gives_back_the_owner_role_they_took_from_one_of_their_owners()
+    {
+        var ours = await App.CommunityAsync();
+        var admin = await App.UserAsync(ours, "community_admin");
+        string P(string path) => $"/api/v1/communities/{ours}{path}";
+        var unit = (await (await admin.PostAsync(P("/units"), new { building = "1栋", number = "101", use = "residential", area = 90m, areaSource = "registered", delivered = true })).AssertStatus(201))["id"]!.GetValue<long>();
+        var owner = (await (await admin.PostAsync(P("/owners"), new { name = "业主", kind = "person", unitIds = new[] { unit } })).AssertStatus(201))["id"]!.GetValue<long>();
+        var code = (await (await admin.PostAsync(P($"/owners/{owner}/invitations"), null)).AssertStatus(201))["code"]!.GetValue<string>();
+        var login = $"o{Guid.NewGuid():N}"[..16];
+        var user = (await (await App.Anonymous().PostAsync("/api/v1/auth/activate", new { invitationCode = code, login, password = "owner password 1" })).AssertStatus(201))["id"]!.GetValue<long>();
+        // Taken by mistake, the role goes back: the account is still bound to our owner, not another community's.
+        await (await admin.PutAsync(P($"/members/{user}"), new { roles = Array.Empty<string>() })).AssertStatus(200);
+        await (await admin.PutAsync(P($"/members/{user}"), new { roles = new[] { "owner" } })).AssertStatus(200);
+        Assert.Contains("\"owner\"", (await (await App.LoginAsync(login, "owner password 1")).GetJsonAsync("/api/v1/me"))["communities"]!.ToJsonString());
+    }
+
     // ------------------------------------------------------------ 2. probing for what an owner may not see
 
     [SkippableFact]

@@ -159,6 +159,21 @@ public abstract class SpendingApiTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public async Task An_owner_may_ask_about_a_pending_request_put_to_the_owners_vote()
+    {
+        var y = await YardAsync();
+        var requestId = (await (await y.Trustee.PostAsync(y.P("/spending-requests"), new
+        {
+            payee = "电梯公司", amount = 6_000_000L, account = "6102", description = "更换电梯主板", attachments = Array.Empty<string>(),
+        })).AssertStatus(201))["id"]!.GetValue<long>();
+        var opens = App.Clock.GetUtcNow().AddDays(15);
+        await (await y.Admin.PostAsync(y.P("/motions"), new { kind = "spending", subjectId = requestId, title = "表决", body = "请表决", opensAt = opens, closesAt = opens.AddDays(1) })).AssertStatus(201);
+        // Every member reads the motion, and the request it names; the owner asked to vote may ask the trustee about it.
+        Assert.Contains((await y.Owners[0].GetJsonAsync(y.P("/motions")))["items"]!.AsArray(), m => m!["subjectId"]?.GetValue<long>() == requestId);
+        await (await y.Owners[0].PostAsync(y.P("/queries"), new { subject = "spendingRequest", subjectId = requestId, question = "报价有几家？" })).AssertStatus(201);
+    }
+
+    [SkippableFact]
     public async Task A_request_over_the_committee_threshold_is_paid_only_after_its_motion_passes()
     {
         var y = await YardAsync();
