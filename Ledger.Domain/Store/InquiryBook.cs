@@ -91,26 +91,22 @@ public sealed class InquiryBook(LedgerDatabase db)
 
     /// <summary>
     /// Whether the asker sees entry <paramref name="seq"/>: everyone sees an entry that names no unit; an owner-specific
-    /// one (DESIGN.md section 6, hidden from the public feed) only staff, oversight and the owners of a unit it names.
+    /// one (DESIGN.md section 6, hidden from the public feed) only staff, oversight and the owners of a unit it names
+    /// (the rule <see cref="UnreadableEntriesAsync"/> applies to a list).
     /// </summary>
-    private static async Task<bool> SeesEntryAsync(WriteScope scope, long seq, IReadOnlyList<string> roles)
-    {
-        var units = (await scope.QueryAsync<long?>("SELECT unit_id FROM entry_lines WHERE community_id = @Id AND seq = @seq", new { scope.Community.Id, seq })).ToList();
-        if (units.Count == 0) return false; // no such entry
-        var named = units.OfType<long>().ToList();
-        return named.Count == 0 || roles.Any(Roles.StaffAndOversight.Contains)
-            || (await RegisterBook.OwnedUnitIdsAsync(scope, scope.Community.Id, scope.UserId!.Value)).Any(named.Contains);
-    }
+    private static async Task<bool> SeesEntryAsync(WriteScope scope, long seq, IReadOnlyList<string> roles) =>
+        await scope.QuerySingleAsync<long>("SELECT COUNT(*) FROM entries WHERE community_id = @Id AND seq = @seq", new { scope.Community.Id, seq }) > 0
+        && (await UnreadableEntriesAsync(scope, scope.Community.Id, [seq], new InquiryReader(scope.UserId!.Value, roles))).Count == 0;
 
     /// <summary>
-    /// The owner-specific entries among these queries' subjects that <paramref name="reader"/> may not read (the rule of
-    /// <see cref="SeesEntryAsync"/>): their queries are shown without the entry's sequence number. The feed shows every
-    /// sequence number with its hash; what the number would add here is which hidden entry a question and its answer are
-    /// about, and, with the asker's unit members see, whose it is.
+    /// The owner-specific entries among <paramref name="entries"/> that <paramref name="reader"/> may not read: those naming
+    /// a unit, unless the reader is staff or oversight or owns a unit the entry names. Queries about them are shown without
+    /// the entry's sequence number. The feed shows every sequence number with its hash; what the number would add here is
+    /// which hidden entry a question and its answer are about, and, with the asker's unit members see, whose it is.
     /// </summary>
-    private static async Task<HashSet<long>> UnreadableEntrySubjectsAsync(ReadScope read, long communityId, IEnumerable<Row> rows, InquiryReader reader)
+    private static async Task<HashSet<long>> UnreadableEntriesAsync(ReadScope read, long communityId, IEnumerable<long> entries, InquiryReader reader)
     {
-        var seqs = rows.Select(EntrySeq).OfType<long>().Distinct().ToArray();
+        var seqs = entries.Distinct().ToArray();
         var hidden = new HashSet<long>();
         if (seqs.Length == 0 || reader.Roles.Any(Roles.StaffAndOversight.Contains)) return hidden;
         var named = new List<(long Seq, long Unit)>();
@@ -215,7 +211,7 @@ public sealed class InquiryBook(LedgerDatabase db)
             {Select} WHERE q.community_id = @Id AND q.asked_at < @Until ORDER BY q.id
             """, new { community.Id, Until = Dates.Instant(until) })).ToList();
         // A query about an owner-specific entry is published without the entry's sequence number (InquiryReader).
-        var hidden = await UnreadableEntrySubjectsAsync(read, community.Id, rows, InquiryReader.Public);
+        var hidden = await UnreadableEntriesAsync(read, community.Id, rows.Select(EntrySeq).OfType<long>(), InquiryReader.Public);
         bool In(DateTimeOffset? t) => t is { } x && x >= from && x < until;
         long opened = 0, answered = 0, inTime = 0, satisfied = 0, escalated = 0, openAtEnd = 0;
         var items = new List<InquiryItemFigure>();
@@ -259,14 +255,14 @@ public sealed class InquiryBook(LedgerDatabase db)
         LEFT JOIN query_findings f ON f.community_id = q.community_id AND f.query_id = q.id
         """;
 
-    /// <param name="reader">Who reads the list (its entry subjects are shown as <see cref="UnreadableEntrySubjectsAsync"/> allows); null: each query's own actor.</param>
+    /// <param name="reader">Who reads the list (its entry subjects are shown as <see cref="UnreadableEntriesAsync"/> allows); null: each query's own actor.</param>
     private static async Task<IReadOnlyList<InquiryView>> ReadAsync(ReadScope read, CommunityInfo community, DateTimeOffset now, string where, object param,
         InquiryReader? reader, bool labelAskers = true)
     {
         var rows = (await read.QueryAsync<Row>($"""
             {Select} WHERE q.community_id = @Id AND {where} ORDER BY q.id
             """, param)).ToList();
-        HashSet<long> hidden = reader is null ? [] : await UnreadableEntrySubjectsAsync(read, community.Id, rows, reader);
+        HashSet<long> hidden = reader is null ? [] : await UnreadableEntriesAsync(read, community.Id, rows.Select(EntrySeq).OfType<long>(), reader);
         var days = (await RegisterBook.TrustTermsAsync(read, community.Id))?.Terms.QueryAnswerDays ?? 7;
         var labels = new Dictionary<long, string>();
         foreach (var asker in rows.Select(r => r.AskedBy).Distinct())

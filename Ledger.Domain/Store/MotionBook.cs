@@ -150,9 +150,9 @@ public sealed class MotionBook(LedgerDatabase db)
             {
                 // An adoption never replaces a budget the owners already adopted for the year: only an amendment does.
                 // (Announcing refuses a second budget vote while one is pending; this guards votes announced before that rule.)
-                var year = await scope.QuerySingleAsync<long>("SELECT fiscal_year FROM budgets WHERE community_id = @Id AND id = @subject", new { scope.Community.Id, subject });
-                var (amends, inForce) = (await scope.QuerySingleAsync<long?>("SELECT amends_id FROM budgets WHERE community_id = @Id AND id = @subject", new { scope.Community.Id, subject }),
-                    await BudgetBook.InForceIdAsync(scope, (int)year));
+                var (year, amends) = await scope.QuerySingleAsync<(long, long?)>(
+                    "SELECT fiscal_year, amends_id FROM budgets WHERE community_id = @Id AND id = @subject", new { scope.Community.Id, subject });
+                var inForce = await BudgetBook.InForceIdAsync(scope, (int)year);
                 if (row.Kind == MotionKinds.BudgetAmendment ? amends == inForce : inForce is null)
                     await BudgetBook.AdoptAsync(scope, subject, id);
                 else
